@@ -1,0 +1,51 @@
+# The README's two commands are `make run` and `make test`; both do their own set-up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: setup run test lint e2e browser clean
+
+setup: $(VENV)/.installed node_modules/.installed static/vendor/htmx.min.js
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# htmx is served from the npm package, copied into a git-ignored folder.
+static/vendor/htmx.min.js: node_modules/.installed
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+var/secret-key: | $(VENV)/.installed
+	mkdir -p var
+	$(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))' > $@
+
+# Debian's Chromium for the browser tests (Playwright cannot download its own here).
+browser:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  else echo "Install Debian's chromium (sudo apt-get install chromium) for the browser tests" >&2; exit 1; fi; }
+
+run: setup var/secret-key
+	SCC_SECRET_KEY="$${SCC_SECRET_KEY:-$$(cat var/secret-key)}" PORT=$(PORT) $(BIN)/scc local
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: setup browser lint
+	$(BIN)/pytest -q
+
+# The browser suite alone; BASE_URL points it at a deployed stage.
+e2e: setup browser
+	$(BIN)/pytest -q e2e $(if $(BASE_URL),--base-url $(BASE_URL))
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor var

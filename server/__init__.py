@@ -1,0 +1,1 @@
+"""Ship Captain Crew: dispatch, payments and waivers for a boat-charter business."""

@@ -1,0 +1,190 @@
+"""`scc`: the operator's commands (`python -m server --help`)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from collections.abc import Sequence
+
+from server.settings import Settings, SettingsError
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = _settings()
+    uvicorn.run("server.app:app", host=args.host, port=args.port or settings.port,
+                workers=args.workers, proxy_headers=True)
+    return 0
+
+
+def cmd_local(args: argparse.Namespace) -> int:
+    """dynalite in var/dynamodb, tables, demo data, then the app: what `make run` does."""
+    import uvicorn
+
+    from server.app import create_app
+    from server.local import ROOT, start_dynalite
+    from server.seed import seed_demo
+    from server.store import Store
+    from server.store.tables import init_tables
+
+    settings = _settings()
+    endpoint = f"http://127.0.0.1:{settings.dynalite_port}"
+    settings = dataclasses.replace(settings, dynamodb_endpoint=endpoint)
+    print(f"starting dynalite on {endpoint} (data in var/dynamodb)")
+    dynalite = start_dynalite(settings.dynalite_port, ROOT / "var" / "dynamodb")
+    try:
+        init_tables(settings, poll_seconds=0.2)
+        store = Store.connect(settings)
+        logins = seed_demo(store, ROOT / "var" / "demo-logins.txt")
+        print("\nDemo logins:\n  " + "\n  ".join(logins))
+        print(f"\nServing on http://localhost:{settings.port}/dispatch\n")
+        uvicorn.run(create_app(settings, store), host=args.host, port=settings.port)
+    finally:
+        dynalite.terminate()
+        dynalite.wait(timeout=10)
+    return 0
+
+
+def cmd_db_init(args: argparse.Namespace) -> int:
+    from server.store.tables import init_tables
+
+    created = init_tables(_settings())
+    print(f"created {len(created)} table(s); all tables ACTIVE")
+    return 0
+
+
+def _store():  # type: ignore[no-untyped-def]
+    from server.store import Store
+
+    return Store.connect(_settings())
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    from server.auth import hash_password, normalize_email, utc_now_iso
+    from server.store.users import UserExists
+    from server.users import validate_new_user
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        email, name = validate_new_user(args.email, args.name, password)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        _store().users.create(email, name, args.role, hash_password(password), utc_now_iso())
+    except UserExists:
+        print(f"error: a user with email {normalize_email(args.email)} already exists",
+              file=sys.stderr)
+        return 1
+    print(f"added {args.role} {email}")
+    return 0
+
+
+def cmd_users_disable(args: argparse.Namespace) -> int:
+    from server.auth import normalize_email
+
+    store = _store()
+    email = normalize_email(args.email)
+    if not store.users.set_disabled(email, True):
+        print(f"error: no user with email {email}", file=sys.stderr)
+        return 1
+    ended = store.sessions.delete_for_user(email)
+    print(f"disabled {email}; ended {ended} session(s)")
+    return 0
+
+
+def cmd_events_create(args: argparse.Namespace) -> int:
+    from server.event_form import validate_new_event
+    from server.forms import FormErrors
+    from server.store.events import EventExists
+
+    values = {
+        "date": args.date, "first_name": args.first_name, "period": args.period or "",
+        "total_price": args.total, "start_time": args.start or "",
+        "party_size": args.party_size or "", "capacity": args.capacity or "",
+        "duration_minutes": args.duration or "", "boat": args.boat or "",
+        "meeting_point": args.meeting_point or "", "notes": args.notes or "",
+    }
+    try:
+        item = validate_new_event(values)
+    except FormErrors as exc:
+        for field, message in exc.errors.items():
+            print(f"error: --{field.replace('_', '-')}: {message}", file=sys.stderr)
+        return 2
+    try:
+        _store().events.create(item)
+    except EventExists:
+        print(f"error: event {item['event_id']} already exists", file=sys.stderr)
+        return 1
+    print(item["event_id"])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="scc", description="Ship Captain Crew commands")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the app with uvicorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=None, help="default: PORT")
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=cmd_serve)
+
+    local = sub.add_parser("local", help="dynalite + tables + demo data + app (make run)")
+    local.add_argument("--host", default="127.0.0.1")
+    local.set_defaults(func=cmd_local)
+
+    db = sub.add_parser("db", help="tables").add_subparsers(dest="db_command", required=True)
+    db.add_parser("init", help="create missing tables and wait until ACTIVE").set_defaults(
+        func=cmd_db_init
+    )
+
+    users = sub.add_parser("users", help="crew and captain accounts").add_subparsers(
+        dest="users_command", required=True
+    )
+    add = users.add_parser("add", help="add a user; the password is read from stdin")
+    add.add_argument("email")
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", choices=["crew", "captain"], required=True)
+    add.set_defaults(func=cmd_users_add)
+    disable = users.add_parser("disable", help="disable a user and end their sessions")
+    disable.add_argument("email")
+    disable.set_defaults(func=cmd_users_disable)
+
+    events = sub.add_parser("events", help="events").add_subparsers(
+        dest="events_command", required=True
+    )
+    create = events.add_parser("create", help="create an event; its id follows the convention")
+    create.add_argument("--date", required=True, help="YYYY-MM-DD")
+    create.add_argument("--first-name", required=True)
+    create.add_argument("--period")
+    create.add_argument("--total", required=True, help="total price, e.g. 1200.00")
+    create.add_argument("--start", help="start time HH:MM")
+    create.add_argument("--party-size")
+    create.add_argument("--capacity")
+    create.add_argument("--duration", help="minutes")
+    create.add_argument("--boat")
+    create.add_argument("--meeting-point")
+    create.add_argument("--notes")
+    create.set_defaults(func=cmd_events_create)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        result: int = args.func(args)
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

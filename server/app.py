@@ -1,0 +1,80 @@
+"""The application factory. `uvicorn server.app:app` serves the module-level app, which
+reads its settings from the environment when it starts (not at import)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from botocore.exceptions import BotoCoreError, ClientError
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from server import auth, dispatch
+from server.settings import Settings
+from server.store import Store
+from server.web import (
+    ROOT,
+    EventMoved,
+    LoginRequired,
+    handle_event_moved,
+    handle_http_exception,
+    handle_login_required,
+    handle_server_error,
+    handle_store_error,
+    make_environment,
+)
+
+
+async def healthz(request: Request) -> Response:
+    """200 `ok` when the tables can be reached, 503 otherwise."""
+    store: Store = request.app.state.store
+    try:
+        await run_in_threadpool(store.ping)
+    except (BotoCoreError, ClientError):
+        return PlainTextResponse("unavailable: cannot reach the database", status_code=503)
+    return PlainTextResponse("ok")
+
+
+async def home(request: Request) -> Response:
+    return RedirectResponse(request.app.url_path_for("dispatch"), status_code=303)
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> Starlette:
+    """Build the app. Without arguments the settings come from the environment and the
+    DynamoDB client is created once, when the app starts."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.store = store or Store.connect(settings or Settings.from_env())
+        yield
+
+    routes = [
+        Route("/", home, methods=["GET"], name="home"),
+        Route("/healthz", healthz, methods=["GET"], name="healthz"),
+        *auth.routes,
+        *dispatch.routes,
+        Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
+    ]
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={
+            HTTPException: handle_http_exception,
+            LoginRequired: handle_login_required,
+            EventMoved: handle_event_moved,
+            BotoCoreError: handle_store_error,
+            ClientError: handle_store_error,
+            Exception: handle_server_error,
+        },
+    )
+    app.state.templates = make_environment()
+    return app
+
+
+app = create_app()

@@ -1,0 +1,277 @@
+"""The crew's dispatch pages and the Log Payment API."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from server.auth import User, captain_only, checked_form, crew_only, utc_now_iso
+from server.event_view import EventView, entry_json, find_event, require_valid_id, today_in
+from server.forms import FormErrors
+from server.payments import (
+    MAX_ENTRIES,
+    PaymentRequest,
+    parse_payment_id,
+    validate_payment,
+    validate_void_reason,
+)
+from server.store import Store
+from server.store.events import AppendRefused
+from server.web import Kind, redirect, render, response_kind
+
+# Voids may go a little past the payments cap, so a full event can still be corrected.
+VOID_HEADROOM = 50
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def _view(request: Request, item: dict[str, Any]) -> EventView:
+    return EventView(item=item, today=today_in(_store(request)))
+
+
+@crew_only
+async def dashboard(request: Request) -> Response:
+    store = _store(request)
+    today = today_in(store)
+    items = await run_in_threadpool(store.events.upcoming, today.isoformat())
+    events = [EventView(item=item, today=today) for item in items]
+    saved = request.query_params.get("saved", "")
+    return render(request, "dispatch.html", {"events": events, "saved": saved})
+
+
+@crew_only
+async def event_detail(request: Request) -> Response:
+    item = await run_in_threadpool(find_event, _store(request), request.path_params["event_id"])
+    view = _view(request, item)
+    if response_kind(request) is Kind.JSON:
+        return JSONResponse(view.as_json())
+    return render(request, "event.html", {"event": view}, fragment="_event_detail.html")
+
+
+@crew_only
+async def event_json(request: Request) -> Response:
+    item = await run_in_threadpool(find_event, _store(request), request.path_params["event_id"])
+    return JSONResponse(_view(request, item).as_json())
+
+
+def _payment_form(
+    request: Request,
+    event: EventView,
+    *,
+    payment_id: str | None = None,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    saved: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The Log Payment form: a page without htmx, the modal's fragment with it."""
+    context = {
+        "event": event,
+        "payment_id": payment_id or str(uuid.uuid4()),
+        "values": values or {},
+        "errors": errors or {},
+        "saved": saved,
+    }
+    return render(
+        request, "payment.html", context, fragment="_payment_form.html", status_code=status_code
+    )
+
+
+@crew_only
+async def payment_form(request: Request) -> Response:
+    item = await run_in_threadpool(find_event, _store(request), request.path_params["event_id"])
+    return _payment_form(request, _view(request, item))
+
+
+def _form_error(
+    request: Request, event_id: str, form: Any, errors: dict[str, str], status_code: int,
+    *, fresh_key: bool = False,
+) -> Response:
+    if response_kind(request) is Kind.JSON:
+        return JSONResponse({"errors": errors}, status_code=status_code)
+    item = find_event(_store(request), event_id)
+    values = {k: form.get(k, "") for k in ("amount", "method", "note")}
+    return _payment_form(
+        request,
+        _view(request, item),
+        payment_id=None if fresh_key else str(form.get("payment_id", "")),
+        values=values,
+        errors=errors,
+        status_code=status_code,
+    )
+
+
+def _record(store: Store, event_id: str, payment: PaymentRequest, user: User) -> tuple[
+    dict[str, Any], dict[str, Any], bool
+]:
+    """Append the payment (one conditional UpdateItem). Returns the event as stored, the
+    entry, and whether this request created it (False for a replay of the same key)."""
+    entry = {
+        "payment_id": payment.payment_id,
+        "kind": "payment",
+        "amount": payment.amount,
+        "method": payment.method,
+        "note": payment.note,
+        "logged_by": user.email,
+        "logged_by_name": user.name,
+        "logged_at": utc_now_iso(),
+    }
+    try:
+        return store.events.append_payment(event_id, entry, MAX_ENTRIES), entry, True
+    except AppendRefused as refused:
+        if refused.reason == "duplicate" and refused.item is not None:
+            stored = EventView(item=refused.item, today=today_in(store)).ledger.find(
+                payment.payment_id
+            )
+            if stored is not None and payment.same_body_as(stored):
+                return refused.item, stored, False
+        raise
+
+
+REFUSALS = {
+    "cancelled": (422, "This trip is cancelled, so no payment can be logged against it."),
+    "full": (
+        422,
+        f"This trip already holds {MAX_ENTRIES} payment entries, the most one trip can. "
+        "Nothing was saved; ask the captain.",
+    ),
+    "duplicate": (
+        409,
+        "A different payment was already saved with this form. Nothing new was saved: "
+        "check the payment history, and submit again to log another payment.",
+    ),
+    "conflict": (409, "The trip changed while saving. Nothing was saved; try again."),
+}
+
+
+@crew_only
+async def log_payment(request: Request) -> Response:
+    event_id = request.path_params["event_id"]
+    require_valid_id(event_id)
+    form = await checked_form(request)
+    store = _store(request)
+    user: User = request.state.user
+    try:
+        payment = validate_payment(form)
+    except FormErrors as invalid:
+        return await run_in_threadpool(_form_error, request, event_id, form, invalid.errors, 422)
+    try:
+        item, entry, created = await run_in_threadpool(_record, store, event_id, payment, user)
+    except AppendRefused as refused:
+        if refused.reason == "missing":
+            # A renamed event's stub: find_event answers its redirect; else 404.
+            await run_in_threadpool(find_event, store, event_id)
+            raise HTTPException(404) from None
+        status, message = REFUSALS.get(refused.reason, REFUSALS["conflict"])
+        return await run_in_threadpool(
+            _form_error, request, event_id, form, {"form": message}, status,
+            fresh_key=refused.reason == "duplicate",
+        )
+    view = _view(request, item)
+    kind = response_kind(request)
+    if kind is Kind.JSON:
+        book = view.ledger
+        return JSONResponse(
+            {
+                "payment": entry_json(entry),
+                "event_id": event_id,
+                "paid": f"{book.paid:.2f}",
+                "balance_due": f"{book.balance_due:.2f}",
+                "created": created,
+            },
+            status_code=201,
+        )
+    if kind is Kind.FRAGMENT:
+        return render(
+            request,
+            "_payment_logged.html",
+            {"event": view, "entry": entry, "payment_id": str(uuid.uuid4()),
+             "values": {}, "errors": {}, "saved": entry},
+        )
+    return redirect(request, f"{request.app.url_path_for('dispatch')}?saved={event_id}")
+
+
+@captain_only
+async def void_payment(request: Request) -> Response:
+    event_id = request.path_params["event_id"]
+    require_valid_id(event_id)
+    form = await checked_form(request)
+    store = _store(request)
+    user: User = request.state.user
+    target = str(request.path_params["payment_id"])
+    try:
+        void_id = parse_payment_id(str(form.get("void_id", "")))
+        reason = validate_void_reason(form)
+    except FormErrors as invalid:
+        return await _detail_with_errors(request, event_id, invalid.errors, 422)
+    entry = {
+        "payment_id": void_id,
+        "kind": "void",
+        "voids": target,
+        "reason": reason,
+        "logged_by": user.email,
+        "logged_by_name": user.name,
+        "logged_at": utc_now_iso(),
+    }
+    try:
+        await run_in_threadpool(
+            store.events.append_void, event_id, entry, MAX_ENTRIES + VOID_HEADROOM
+        )
+    except AppendRefused as refused:
+        if refused.reason == "missing":
+            raise HTTPException(404) from None
+        if refused.reason == "unknown_target":
+            raise HTTPException(404, "There is no such payment on this trip.") from None
+        if refused.reason != "duplicate":  # a replayed void is already done
+            message = {
+                "already_voided": "That payment was already voided.",
+                "full": "This trip holds the most entries one trip can.",
+            }.get(refused.reason, "The trip changed while saving. Try again.")
+            return await _detail_with_errors(request, event_id, {"form": message}, 409)
+    url = request.app.url_path_for("event_detail", event_id=event_id)
+    if response_kind(request) is Kind.JSON:
+        return JSONResponse({"voided": target}, status_code=201)
+    return redirect(request, str(url))
+
+
+async def _detail_with_errors(
+    request: Request, event_id: str, errors: dict[str, str], status_code: int
+) -> Response:
+    if response_kind(request) is Kind.JSON:
+        return JSONResponse({"errors": errors}, status_code=status_code)
+    item = await run_in_threadpool(find_event, _store(request), event_id)
+    return render(
+        request,
+        "event.html",
+        {"event": _view(request, item), "void_errors": errors},
+        fragment="_event_detail.html",
+        status_code=status_code,
+    )
+
+
+routes = [
+    Route("/dispatch", dashboard, methods=["GET"], name="dispatch"),
+    Route("/dispatch/events/{event_id}", event_detail, methods=["GET"], name="event_detail"),
+    Route(
+        "/dispatch/events/{event_id}/payment", payment_form, methods=["GET"], name="payment_form"
+    ),
+    Route("/api/events/{event_id}", event_json, methods=["GET"], name="event_json"),
+    Route(
+        "/api/events/{event_id}/payment", log_payment, methods=["POST"], name="log_payment"
+    ),
+    Route(
+        "/api/events/{event_id}/payments/{payment_id}/void",
+        void_payment,
+        methods=["POST"],
+        name="void_payment",
+    ),
+]

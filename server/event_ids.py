@@ -1,0 +1,81 @@
+"""The event id convention: `YYYY-MM-DD-firstname[-period]`, lower-case ASCII.
+
+Pure domain code: imports neither Starlette nor boto3.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+EVENT_ID = re.compile(r"^(\d{4}-\d{2}-\d{2})-([a-z]{1,30})(?:-([a-z0-9]{1,20}))?$")
+MAX_FIRST_NAME = 30
+MAX_PERIOD = 20
+
+# Letters that Unicode decomposition does not fold to ASCII on its own.
+_SPECIAL_FOLDS = str.maketrans(
+    {"ß": "ss", "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o", "œ": "oe", "Œ": "oe",
+     "ł": "l", "Ł": "l", "đ": "d", "Đ": "d", "ð": "d", "þ": "th", "ı": "i"}
+)
+
+
+class InvalidEventId(ValueError):
+    """An event id (or a part of one) breaks the convention; `field` names the part."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII letters and digits only: accents folded, everything else dropped."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_SPECIAL_FOLDS))
+    return "".join(c for c in decomposed.lower() if c.isascii() and c.isalnum())
+
+
+def parse_date(text: str) -> date:
+    """A real calendar date written YYYY-MM-DD."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        raise InvalidEventId("date", "Use a date written YYYY-MM-DD.")
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidEventId("date", f"{text.strip()} is not a real calendar date.") from None
+
+
+def make_event_id(day: str | date, first_name: str, period: str | None = None) -> str:
+    """Build the id from the create form's fields, or raise `InvalidEventId`."""
+    when = day if isinstance(day, date) else parse_date(day)
+    name = fold(first_name)
+    if not name or not name.isalpha():
+        raise InvalidEventId("first_name", "Give the patron's first name, in letters.")
+    if len(name) > MAX_FIRST_NAME:
+        raise InvalidEventId("first_name", f"Keep the first name to {MAX_FIRST_NAME} letters.")
+    event_id = f"{when.isoformat()}-{name}"
+    if period and period.strip():
+        label = fold(period)
+        if not label:
+            raise InvalidEventId("period", "Use letters and digits for the period label.")
+        if len(label) > MAX_PERIOD:
+            raise InvalidEventId("period", f"Keep the period label to {MAX_PERIOD} characters.")
+        event_id += f"-{label}"
+    return event_id
+
+
+def is_valid_event_id(event_id: str) -> bool:
+    """True when the id follows the convention and its date is real."""
+    match = EVENT_ID.match(event_id)
+    if match is None:
+        return False
+    try:
+        date.fromisoformat(match.group(1))
+    except ValueError:
+        return False
+    return True
+
+
+def event_date(event_id: str) -> date:
+    """The trip date an id starts with (the id must be valid)."""
+    return date.fromisoformat(event_id[:10])

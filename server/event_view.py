@@ -1,0 +1,132 @@
+"""What the pages show of an event: the stored item with its ledger worked out.
+
+Also the one way to find an event by the id in a URL (404s and renamed events).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from starlette.exceptions import HTTPException
+
+from server.event_ids import is_valid_event_id
+from server.money import money_str
+from server.payments import Ledger, ledger
+from server.store import Store
+from server.web import EventMoved
+
+# Anything else in the id position is answered 404 without asking the database.
+_LOOKUP_SAFE = re.compile(r"^[A-Za-z0-9-]{1,80}$")
+
+
+def find_event(store: Store, event_id: str) -> dict[str, Any]:
+    """The event at this id, or a 404. Renamed events raise EventMoved (301); ids that
+    break the convention are 404 unless they are such a redirect stub."""
+    if not _LOOKUP_SAFE.match(event_id):
+        raise HTTPException(404)
+    item = store.events.get(event_id)
+    if item is None:
+        raise HTTPException(404)
+    if "moved_to" in item:
+        raise EventMoved(event_id, str(item["moved_to"]))
+    if not is_valid_event_id(event_id):
+        raise HTTPException(404)
+    return item
+
+
+def require_valid_id(event_id: str) -> None:
+    """404 for a malformed id before any write is attempted."""
+    if not is_valid_event_id(event_id):
+        raise HTTPException(404)
+
+
+@dataclass
+class EventView:
+    item: dict[str, Any]
+    today: date
+    waivers_signed: int = 0
+
+    @property
+    def ledger(self) -> Ledger:
+        return ledger(self.item.get("total_price", 0), self.item.get("payments", []))
+
+    @property
+    def event_id(self) -> str:
+        return str(self.item["event_id"])
+
+    @property
+    def day(self) -> date:
+        return date.fromisoformat(str(self.item["date"]))
+
+    @property
+    def day_label(self) -> str:
+        delta = (self.day - self.today).days
+        named = {0: "Today", 1: "Tomorrow", -1: "Yesterday"}.get(delta)
+        pretty = self.day.strftime("%a %-d %b %Y")
+        return f"{named} · {pretty}" if named else pretty
+
+    @property
+    def start_time(self) -> str:
+        return str(self.item.get("start_time") or "")
+
+    @property
+    def patron(self) -> str:
+        return str(self.item.get("patron_first_name") or "")
+
+    @property
+    def period(self) -> str:
+        return str(self.item.get("period") or "")
+
+    @property
+    def party_size(self) -> int:
+        return int(self.item.get("party_size") or 0)
+
+    @property
+    def cancelled(self) -> bool:
+        return self.item.get("status") == "cancelled"
+
+    def get(self, name: str, default: Any = "") -> Any:
+        return self.item.get(name) or default
+
+    def as_json(self) -> dict[str, Any]:
+        book = self.ledger
+        voided = book.voided_ids
+        return {
+            "event_id": self.event_id,
+            "date": self.day.isoformat(),
+            "start_time": self.start_time,
+            "patron_first_name": self.patron,
+            "period": self.period,
+            "party_size": self.party_size,
+            "boat": self.get("boat"),
+            "meeting_point": self.get("meeting_point"),
+            "status": self.get("status", "scheduled"),
+            "total_price": money_str(book.total),
+            "paid": money_str(book.paid),
+            "balance_due": money_str(book.balance_due),
+            "payment_count": book.payment_count,
+            "waivers_signed": self.waivers_signed,
+            "payments": [
+                entry_json(e, voided) for e in self.item.get("payments", [])
+            ],
+        }
+
+
+def entry_json(entry: dict[str, Any], voided: set[str] | None = None) -> dict[str, Any]:
+    """A ledger entry with Decimal amounts as two-decimal strings."""
+    out: dict[str, Any] = {
+        k: (money_str(v) if isinstance(v, Decimal) else v) for k, v in entry.items()
+    }
+    out.setdefault("kind", "payment")
+    if voided is not None and out["kind"] == "payment":
+        out["voided"] = entry.get("payment_id") in voided
+    return out
+
+
+def today_in(store: Store) -> date:
+    """Today in the operator's time zone."""
+    return datetime.now(store.settings.timezone).date()

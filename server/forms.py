@@ -1,0 +1,23 @@
+"""Form validation results shared by every form: one way to report a field's error.
+
+Pure domain code: imports neither Starlette nor boto3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class FormErrors(Exception):
+    """Input that cannot be stored. `errors` maps a field name to its message; the
+    key `form` is for a message about the whole form."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = dict(errors)
+
+
+def text_field(form: Mapping[str, object], name: str) -> str:
+    """The trimmed value of one form field; missing or non-text (an upload) is empty."""
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""

@@ -1,0 +1,52 @@
+"""Local DynamoDB for `make run` and the tests: dynalite from the npm package."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DYNALITE = ROOT / "node_modules" / ".bin" / "dynalite"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def wait_for_port(port: int, timeout: float = 20.0, proc: subprocess.Popen[bytes] | None = None) -> None:
+    """Return once something accepts connections on localhost:port."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with code {proc.returncode} before listening")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on port {port} after {timeout} s")
+
+
+def start_dynalite(port: int, path: Path | None = None, *, fast: bool = False) -> subprocess.Popen[bytes]:
+    """Start dynalite on 127.0.0.1:port (persisting under `path` when given) and wait
+    until it answers. `fast` makes table creation immediate, for tests."""
+    if not DYNALITE.exists():
+        raise RuntimeError(f"{DYNALITE} is missing: run `make setup` (npm ci) first")
+    command = [str(DYNALITE), "--host", "127.0.0.1", "--port", str(port)]
+    if path is not None:
+        path.mkdir(parents=True, exist_ok=True)
+        command += ["--path", str(path)]
+    if fast:
+        command += ["--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_for_port(port, proc=proc)
+    except Exception:
+        proc.kill()
+        raise
+    return proc

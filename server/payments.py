@@ -1,0 +1,131 @@
+"""Payments: what a valid Log Payment is, and what an event's ledger adds up to.
+
+Pure domain code: imports neither Starlette nor boto3.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from server.forms import FormErrors, text_field
+from server.money import ZERO, parse_amount, to_money
+
+METHODS = ("cash", "card", "check")
+MAX_NOTE = 500
+# Entries (payments and voids) one event may hold: about 250 bytes each, so 500 stays
+# far below DynamoDB's 400 KB item limit with room for the event's other fields.
+MAX_ENTRIES = 500
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    """A validated Log Payment form."""
+
+    payment_id: str
+    amount: Decimal
+    method: str
+    note: str
+
+    def same_body_as(self, entry: Mapping[str, Any]) -> bool:
+        """Whether a stored entry carries this request's amount, method and note: a
+        replay with the same key and body answers as the first; anything else is 409."""
+        return (
+            entry.get("kind", "payment") == "payment"
+            and to_money(entry.get("amount", 0)) == self.amount
+            and entry.get("method") == self.method
+            and entry.get("note", "") == self.note
+        )
+
+
+def parse_payment_id(value: str) -> str:
+    """Any well-formed UUID, in canonical lower-case form."""
+    try:
+        return str(uuid.UUID(value.strip()))
+    except (ValueError, AttributeError):
+        raise FormErrors(
+            {"form": "This form is missing its payment key. Reload the page and try again."}
+        ) from None
+
+
+def validate_payment(form: Mapping[str, object]) -> PaymentRequest:
+    """Check every field of a Log Payment form; raise FormErrors with each field's message."""
+    errors: dict[str, str] = {}
+    try:
+        payment_id = parse_payment_id(text_field(form, "payment_id"))
+    except FormErrors as exc:
+        errors.update(exc.errors)
+        payment_id = ""
+    amount = ZERO
+    try:
+        amount = parse_amount(text_field(form, "amount"))
+    except ValueError as exc:
+        errors["amount"] = str(exc)
+    method = text_field(form, "method")
+    if method not in METHODS:
+        errors["method"] = "Choose cash, card or check."
+    note = text_field(form, "note")
+    if len(note) > MAX_NOTE:
+        errors["note"] = f"Keep the note to {MAX_NOTE} characters (it has {len(note)})."
+    if errors:
+        raise FormErrors(errors)
+    return PaymentRequest(payment_id=payment_id, amount=amount, method=method, note=note)
+
+
+def validate_void_reason(form: Mapping[str, object]) -> str:
+    reason = text_field(form, "reason")
+    if not reason:
+        raise FormErrors({"reason": "Say why this payment is voided."})
+    if len(reason) > MAX_NOTE:
+        raise FormErrors({"reason": f"Keep the reason to {MAX_NOTE} characters."})
+    return reason
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """An event's money: payments in the order logged, voids applied."""
+
+    total: Decimal
+    payments: list[dict[str, Any]] = field(default_factory=list)
+    voids: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def voided_ids(self) -> set[str]:
+        return {str(v.get("voids")) for v in self.voids}
+
+    @property
+    def counted(self) -> list[dict[str, Any]]:
+        voided = self.voided_ids
+        return [p for p in self.payments if p.get("payment_id") not in voided]
+
+    @property
+    def paid(self) -> Decimal:
+        return sum((to_money(p.get("amount", 0)) for p in self.counted), ZERO)
+
+    @property
+    def balance_due(self) -> Decimal:
+        return to_money(self.total) - self.paid
+
+    @property
+    def overpaid(self) -> bool:
+        return self.balance_due < ZERO
+
+    @property
+    def payment_count(self) -> int:
+        return len(self.counted)
+
+    def find(self, payment_id: str) -> dict[str, Any] | None:
+        return next((p for p in self.payments if p.get("payment_id") == payment_id), None)
+
+
+def ledger(total: Decimal | int | str, entries: Iterable[Mapping[str, Any]]) -> Ledger:
+    """Split the stored append-only list into payments and voids (entries without a
+    `kind`, like the operator's older items, are payments)."""
+    payments: list[dict[str, Any]] = []
+    voids: list[dict[str, Any]] = []
+    for entry in entries:
+        (voids if entry.get("kind") == "void" else payments).append(dict(entry))
+    return Ledger(total=to_money(total), payments=payments, voids=voids)

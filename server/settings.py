@@ -1,0 +1,144 @@
+"""The one place that reads the environment.
+
+Every setting has its help text here; `Settings.from_env()` validates them all and
+raises `SettingsError` naming the variable, so a bad deployment stops at start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from starlette.config import Config
+from starlette.datastructures import Secret
+
+HELP = {
+    "SCC_DYNAMODB_ENDPOINT": "DynamoDB endpoint URL (dynalite locally); unset means real AWS.",
+    "AWS_REGION": "AWS region of the tables.",
+    "SCC_TABLE_PREFIX": "Prefix of every table name, e.g. scc-prod- gives scc-prod-events.",
+    "SCC_SECRET_KEY": "Random string of 32+ characters that signs CSRF tokens. Required.",
+    "SCC_BASE_URL": "Public URL of the app; https makes cookies Secure.",
+    "SCC_TIMEZONE": "The operator's time zone (IANA name); decides what 'today' is.",
+    "SCC_SESSION_IDLE_DAYS": "A session unused this many days ends.",
+    "SCC_SESSION_MAX_DAYS": "A session ends this many days after sign-in, used or not.",
+    "GMAIL_TOKEN": "Gmail authorized-user JSON (refresh token, client id and secret).",
+    "GMAIL_SENDER": "Address notifications are sent from.",
+    "GMAIL_RECIPIENT": "Operator address(es) for payment notifications, comma-separated.",
+    "SCC_GMAIL_API_ENDPOINT": "Gmail API root override, for tests against a local server.",
+    "PORT": "Port `scc serve` and `make run` listen on.",
+    "SCC_DYNALITE_PORT": "Port of the local dynalite that `make run` starts.",
+}
+
+_PREFIX = re.compile(r"^[A-Za-z0-9_.-]{0,200}$")
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    secret_key: Secret
+    dynamodb_endpoint: str | None = None
+    aws_region: str = "us-east-1"
+    table_prefix: str = "scc-dev-"
+    base_url: str = "http://localhost:8000"
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("America/Los_Angeles"))
+    session_idle_days: int = 14
+    session_max_days: int = 30
+    gmail_token: Secret | None = None
+    gmail_sender: str | None = None
+    gmail_recipient: str | None = None
+    gmail_api_endpoint: str | None = None
+    port: int = 8000
+    dynalite_port: int = 4567
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @property
+    def is_local_dynamodb(self) -> bool:
+        return self.dynamodb_endpoint is not None
+
+    def table_name(self, table: str) -> str:
+        return f"{self.table_prefix}{table}"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        config = Config(environ=os.environ if environ is None else environ)
+
+        def text(name: str, default: str | None = None) -> str | None:
+            value = config(name, default=default)
+            return None if value in (None, "") else str(value).strip()
+
+        def number(name: str, default: int, low: int, high: int) -> int:
+            raw = text(name, str(default))
+            try:
+                value = int(raw or "")
+            except ValueError:
+                raise SettingsError(f"{name}: {raw!r} is not a whole number") from None
+            if not low <= value <= high:
+                raise SettingsError(f"{name}: must be between {low} and {high}, got {value}")
+            return value
+
+        secret = text("SCC_SECRET_KEY")
+        if secret is None:
+            raise SettingsError("SCC_SECRET_KEY: not set. " + HELP["SCC_SECRET_KEY"])
+        if len(secret) < 32:
+            raise SettingsError("SCC_SECRET_KEY: must be at least 32 characters long")
+
+        endpoint = text("SCC_DYNAMODB_ENDPOINT")
+        if endpoint is not None:
+            _require_url("SCC_DYNAMODB_ENDPOINT", endpoint)
+        gmail_endpoint = text("SCC_GMAIL_API_ENDPOINT")
+        if gmail_endpoint is not None:
+            _require_url("SCC_GMAIL_API_ENDPOINT", gmail_endpoint)
+
+        base_url = (text("SCC_BASE_URL", "http://localhost:8000") or "").rstrip("/")
+        _require_url("SCC_BASE_URL", base_url)
+
+        prefix = text("SCC_TABLE_PREFIX", "scc-dev-") or ""
+        if not _PREFIX.match(prefix):
+            raise SettingsError(
+                "SCC_TABLE_PREFIX: only letters, digits, '-', '_' and '.' are allowed"
+            )
+
+        tz_name = text("SCC_TIMEZONE", "America/Los_Angeles") or ""
+        try:
+            timezone = ZoneInfo(tz_name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(f"SCC_TIMEZONE: unknown time zone {tz_name!r}") from None
+
+        idle = number("SCC_SESSION_IDLE_DAYS", 14, 1, 365)
+        maximum = number("SCC_SESSION_MAX_DAYS", 30, 1, 365)
+        if idle > maximum:
+            raise SettingsError("SCC_SESSION_IDLE_DAYS: cannot exceed SCC_SESSION_MAX_DAYS")
+
+        token = text("GMAIL_TOKEN")
+        return cls(
+            secret_key=Secret(secret),
+            dynamodb_endpoint=endpoint,
+            aws_region=text("AWS_REGION", "us-east-1") or "us-east-1",
+            table_prefix=prefix,
+            base_url=base_url,
+            timezone=timezone,
+            session_idle_days=idle,
+            session_max_days=maximum,
+            gmail_token=Secret(token) if token else None,
+            gmail_sender=text("GMAIL_SENDER"),
+            gmail_recipient=text("GMAIL_RECIPIENT"),
+            gmail_api_endpoint=gmail_endpoint,
+            port=number("PORT", 8000, 1, 65535),
+            dynalite_port=number("SCC_DYNALITE_PORT", 4567, 1, 65535),
+        )
+
+
+def _require_url(name: str, value: str) -> None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(f"{name}: {value!r} is not an http(s) URL")

@@ -1,0 +1,45 @@
+"""DynamoDB: one client factory, the table definitions, one repository per table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from server.settings import Settings
+from server.store.client import make_resource
+from server.store.events import EventsRepo
+from server.store.sessions import SessionsRepo
+from server.store.users import UsersRepo
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBServiceResource
+
+
+@dataclass
+class Store:
+    """The repositories, sharing one boto3 resource created once per process."""
+
+    settings: Settings
+    resource: DynamoDBServiceResource
+    events: EventsRepo
+    users: UsersRepo
+    sessions: SessionsRepo
+
+    @classmethod
+    def connect(cls, settings: Settings) -> Store:
+        resource = make_resource(settings)
+
+        def table(name: str):  # type: ignore[no-untyped-def]
+            return resource.Table(settings.table_name(name))
+
+        return cls(
+            settings=settings,
+            resource=resource,
+            events=EventsRepo(table("events")),
+            users=UsersRepo(table("users")),
+            sessions=SessionsRepo(table("sessions")),
+        )
+
+    def ping(self) -> None:
+        """Raise if the events table cannot be reached (for /healthz)."""
+        self.resource.meta.client.describe_table(TableName=self.settings.table_name("events"))

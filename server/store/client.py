@@ -1,0 +1,62 @@
+"""The one DynamoDB client factory, and the errors that mean "try again later"."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from server.settings import Settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBServiceResource
+
+# Bounded so an unreachable DynamoDB answers 503 within a few seconds instead of
+# hanging a phone: at most 2 attempts of 1 s to connect and 3 s to read.
+CLIENT_CONFIG = Config(
+    connect_timeout=1,
+    read_timeout=3,
+    retries={"total_max_attempts": 2, "mode": "standard"},
+)
+
+# Error codes DynamoDB answers when the request may succeed if simply retried.
+TRANSIENT_CODES = frozenset(
+    {
+        "InternalServerError",
+        "ServiceUnavailable",
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "LimitExceededException",
+        "ResourceNotFoundException",  # a missing table: the store is not ready
+    }
+)
+
+
+def make_resource(settings: Settings) -> DynamoDBServiceResource:
+    """A DynamoDB resource for the configured endpoint (dynalite locally, AWS otherwise)."""
+    session = boto3.session.Session()
+    if settings.dynamodb_endpoint:
+        # dynalite accepts any credentials; real AWS takes them from the usual chain.
+        return session.resource(
+            "dynamodb",
+            region_name=settings.aws_region,
+            endpoint_url=settings.dynamodb_endpoint,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+            config=CLIENT_CONFIG,
+        )
+    return session.resource("dynamodb", region_name=settings.aws_region, config=CLIENT_CONFIG)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """True for errors that mean the store could not be reached, not that we erred."""
+    if isinstance(exc, ClientError):
+        return exc.response.get("Error", {}).get("Code") in TRANSIENT_CODES
+    return isinstance(exc, BotoCoreError)
+
+
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))

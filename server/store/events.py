@@ -1,0 +1,165 @@
+"""The events table: event items with their append-only payments list."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from server.store.client import error_code
+from server.store.tables import EVENTS_BY_DATE
+
+log = logging.getLogger(__name__)
+
+LISTING = "event"
+
+
+class EventExists(Exception):
+    """An event with this id is already stored."""
+
+
+class AppendRefused(Exception):
+    """A conditional append did not happen; `reason` says why and `item` is the event
+    as read right after (None when it does not exist)."""
+
+    def __init__(self, reason: str, item: dict[str, Any] | None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.item = item
+
+
+class EventsRepo:
+    def __init__(self, table: Any) -> None:
+        self.table = table
+
+    def create(self, event: dict[str, Any]) -> None:
+        """Store a new event; never overwrites one (conditional put)."""
+        item = {**event, "listing": LISTING, "starts_at": starts_at(event)}
+        try:
+            self.table.put_item(Item=item, ConditionExpression="attribute_not_exists(event_id)")
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                raise EventExists(event["event_id"]) from None
+            raise
+
+    def get(self, event_id: str) -> dict[str, Any] | None:
+        response = self.table.get_item(Key={"event_id": event_id}, ConsistentRead=True)
+        item: dict[str, Any] | None = response.get("Item")
+        return item
+
+    def upcoming(self, from_day: str) -> list[dict[str, Any]]:
+        """Every listed event on or after `from_day` (YYYY-MM-DD), earliest first."""
+        condition = Key("listing").eq(LISTING) & Key("starts_at").gte(from_day)
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"IndexName": EVENTS_BY_DATE, "KeyConditionExpression": condition}
+        while True:
+            page = self.table.query(**kwargs)
+            items.extend(page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def any_exist(self) -> bool:
+        return bool(self.table.scan(Limit=1, ProjectionExpression="event_id").get("Items"))
+
+    def append_payment(self, event_id: str, entry: dict[str, Any], cap: int) -> dict[str, Any]:
+        """Append one payment in ONE conditional UpdateItem: the event must exist, be
+        open, hold fewer than `cap` entries and not already hold this payment_id.
+        Returns the event as written; raises AppendRefused (after one consistent read
+        to say why) when the condition fails."""
+        return self._append(
+            event_id,
+            entry,
+            extra_add="",
+            condition=(
+                "attribute_exists(event_id) AND attribute_not_exists(moved_to)"
+                " AND NOT contains(payment_ids, :id)"
+                " AND (attribute_not_exists(#status) OR #status <> :cancelled)"
+                " AND (attribute_not_exists(payments) OR size(payments) < :cap)"
+            ),
+            values={":cancelled": "cancelled", ":cap": cap},
+            names={"#status": "status"},
+        )
+
+    def append_void(self, event_id: str, entry: dict[str, Any], cap: int) -> dict[str, Any]:
+        """Append a void of `entry["voids"]`: that payment must be stored and not yet
+        voided; the void's own payment_id makes the request idempotent."""
+        return self._append(
+            event_id,
+            entry,
+            extra_add=", voided_ids :target_set",
+            condition=(
+                "attribute_exists(event_id) AND attribute_not_exists(moved_to)"
+                " AND NOT contains(payment_ids, :id)"
+                " AND contains(payment_ids, :target) AND NOT contains(voided_ids, :target)"
+                " AND size(payments) < :cap"
+            ),
+            values={":target": entry["voids"], ":target_set": {entry["voids"]}, ":cap": cap},
+            names={},
+        )
+
+    def _append(
+        self,
+        event_id: str,
+        entry: dict[str, Any],
+        *,
+        extra_add: str,
+        condition: str,
+        values: dict[str, Any],
+        names: dict[str, str],
+    ) -> dict[str, Any]:
+        payment_id = entry["payment_id"]
+        kwargs: dict[str, Any] = {
+            "Key": {"event_id": event_id},
+            "UpdateExpression": (
+                "SET payments = list_append(if_not_exists(payments, :empty), :new)"
+                " ADD payment_ids :id_set" + extra_add
+            ),
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": {
+                ":empty": [],
+                ":new": [entry],
+                ":id_set": {payment_id},
+                ":id": payment_id,
+                **values,
+            },
+            "ReturnValues": "ALL_NEW",
+        }
+        if names:
+            kwargs["ExpressionAttributeNames"] = names
+        try:
+            attributes: dict[str, Any] = self.table.update_item(**kwargs)["Attributes"]
+            return attributes
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                log.error("append to %s failed: %s", event_id, error_code(exc))
+                raise
+        item = self.get(event_id)
+        raise AppendRefused(_why_refused(item, payment_id, entry, values), item)
+
+
+def _why_refused(
+    item: dict[str, Any] | None, payment_id: str, entry: dict[str, Any], values: dict[str, Any]
+) -> str:
+    if item is None or "moved_to" in item:
+        return "missing"
+    if payment_id in item.get("payment_ids", set()):
+        return "duplicate"
+    target = entry.get("voids")
+    if target is not None:
+        if target not in item.get("payment_ids", set()):
+            return "unknown_target"
+        if target in item.get("voided_ids", set()):
+            return "already_voided"
+    elif item.get("status") == "cancelled":
+        return "cancelled"
+    if len(item.get("payments", [])) >= values[":cap"]:
+        return "full"
+    return "conflict"
+
+
+def starts_at(event: dict[str, Any]) -> str:
+    """The index sort key: date and start time, so the dashboard lists in trip order."""
+    return f"{event['date']}T{event.get('start_time') or ''}"

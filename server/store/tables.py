@@ -1,0 +1,106 @@
+"""Table definitions and `scc db init`: create what is missing, wait until ACTIVE."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from server.settings import Settings
+from server.store.client import error_code, make_resource
+
+# Events are listed by date through a sparse index: every event carries
+# `listing = "event"` and `starts_at = "YYYY-MM-DDTHH:MM"`, so the dashboard is one
+# Query (paginated) however many events there are.
+EVENTS_BY_DATE = "by_date"
+SESSIONS_BY_EMAIL = "by_email"
+
+TABLES: dict[str, dict[str, Any]] = {
+    "events": {
+        "KeySchema": [{"AttributeName": "event_id", "KeyType": "HASH"}],
+        "AttributeDefinitions": [
+            {"AttributeName": "event_id", "AttributeType": "S"},
+            {"AttributeName": "listing", "AttributeType": "S"},
+            {"AttributeName": "starts_at", "AttributeType": "S"},
+        ],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": EVENTS_BY_DATE,
+                "KeySchema": [
+                    {"AttributeName": "listing", "KeyType": "HASH"},
+                    {"AttributeName": "starts_at", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    },
+    "waivers": {
+        "KeySchema": [
+            {"AttributeName": "event_id", "KeyType": "HASH"},
+            {"AttributeName": "waiver_id", "KeyType": "RANGE"},
+        ],
+        "AttributeDefinitions": [
+            {"AttributeName": "event_id", "AttributeType": "S"},
+            {"AttributeName": "waiver_id", "AttributeType": "S"},
+        ],
+    },
+    "users": {
+        "KeySchema": [{"AttributeName": "email", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "email", "AttributeType": "S"}],
+    },
+    "sessions": {
+        "KeySchema": [{"AttributeName": "session_key", "KeyType": "HASH"}],
+        "AttributeDefinitions": [
+            {"AttributeName": "session_key", "AttributeType": "S"},
+            {"AttributeName": "email", "AttributeType": "S"},
+        ],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": SESSIONS_BY_EMAIL,
+                "KeySchema": [{"AttributeName": "email", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            }
+        ],
+    },
+}
+
+
+def init_tables(
+    settings: Settings, *, poll_seconds: float = 1.0, say: Callable[[str], None] = print
+) -> list[str]:
+    """Create every missing table (on-demand billing) and wait until all are ACTIVE.
+    Safe to run twice; returns the names it created."""
+    client = make_resource(settings).meta.client
+    created = []
+    for table, spec in TABLES.items():
+        name = settings.table_name(table)
+        try:
+            client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", **spec)
+            created.append(name)
+            say(f"creating {name}")
+        except ClientError as exc:
+            if error_code(exc) != "ResourceInUseException":
+                raise
+    waiter = client.get_waiter("table_exists")
+    for table in TABLES:
+        name = settings.table_name(table)
+        waiter.wait(TableName=name, WaiterConfig={"Delay": poll_seconds, "MaxAttempts": 120})
+    return created
+
+
+def drop_tables(settings: Settings, *, poll_seconds: float = 1.0) -> None:
+    """Delete this prefix's tables (tests only; never called by the app)."""
+    client = make_resource(settings).meta.client
+    for table in TABLES:
+        try:
+            client.delete_table(TableName=settings.table_name(table))
+        except ClientError as exc:
+            if error_code(exc) != "ResourceNotFoundException":
+                raise
+    waiter = client.get_waiter("table_not_exists")
+    for table in TABLES:
+        waiter.wait(
+            TableName=settings.table_name(table),
+            WaiterConfig={"Delay": poll_seconds, "MaxAttempts": 120},
+        )

@@ -1,0 +1,60 @@
+"""The users table: crew and captains, keyed by lower-case email."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from server.store.client import error_code
+
+
+class UserExists(Exception):
+    """A user with this email is already stored."""
+
+
+class UsersRepo:
+    def __init__(self, table: Any) -> None:
+        self.table = table
+
+    def create(self, email: str, name: str, role: str, password_hash: str, now: str) -> None:
+        try:
+            self.table.put_item(
+                Item={
+                    "email": email,
+                    "name": name,
+                    "role": role,
+                    "password_hash": password_hash,
+                    "disabled": False,
+                    "created_at": now,
+                },
+                ConditionExpression="attribute_not_exists(email)",
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                raise UserExists(email) from None
+            raise
+
+    def get(self, email: str) -> dict[str, Any] | None:
+        item: dict[str, Any] | None = self.table.get_item(
+            Key={"email": email}, ConsistentRead=True
+        ).get("Item")
+        return item
+
+    def set_disabled(self, email: str, disabled: bool) -> bool:
+        """Flag the user; False when there is no such user."""
+        try:
+            self.table.update_item(
+                Key={"email": email},
+                UpdateExpression="SET disabled = :d",
+                ConditionExpression="attribute_exists(email)",
+                ExpressionAttributeValues={":d": disabled},
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def any_exist(self) -> bool:
+        return bool(self.table.scan(Limit=1, ProjectionExpression="email").get("Items"))

@@ -1,0 +1,192 @@
+"""Rendering: the one place that decides page, fragment or JSON, and the one error path.
+
+A page template extends `base.html` and includes its partial; an htmx request gets the
+partial alone, so the two cannot drift. Handlers never read `HX-*` headers themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from server.money import format_money, money_str
+from server.store.client import is_unavailable
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Kind(Enum):
+    PAGE = "page"
+    FRAGMENT = "fragment"
+    JSON = "json"
+
+
+def response_kind(request: Request) -> Kind:
+    """JSON when asked for; a fragment for htmx (but not for its history restore, which
+    needs the whole page); a full page otherwise."""
+    if "application/json" in request.headers.get("accept", ""):
+        return Kind.JSON
+    if (
+        request.headers.get("hx-request") == "true"
+        and request.headers.get("hx-history-restore-request") != "true"
+    ):
+        return Kind.FRAGMENT
+    return Kind.PAGE
+
+
+def make_environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([ROOT / "templates", ROOT / "partials"]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["money"] = format_money
+    env.filters["money_plain"] = money_str
+    env.globals["uuid4"] = lambda: str(uuid.uuid4())  # idempotency keys for forms
+    return env
+
+
+def _context(request: Request, context: Mapping[str, Any]) -> dict[str, Any]:
+    from server.auth import csrf_token  # auth imports web; keep the cycle one-way
+
+    return {
+        "request": request,
+        "user": getattr(request.state, "user", None),
+        "csrf_token": csrf_token(request),
+        "url": request.app.url_path_for,
+        **context,
+    }
+
+
+def render(
+    request: Request,
+    page: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    fragment: str | None = None,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    """Render `page`, or `fragment` alone for an htmx request. Sets `Vary: HX-Request`
+    and the CSRF cookie when this visitor has none yet."""
+    env: jinja2.Environment = request.app.state.templates
+    use_fragment = fragment is not None and response_kind(request) is Kind.FRAGMENT
+    name = fragment if use_fragment and fragment else page
+    body = env.get_template(name).render(_context(request, context or {}))
+    response = HTMLResponse(body, status_code=status_code, headers=dict(headers or {}))
+    response.headers["Vary"] = "HX-Request"
+    from server.auth import set_csrf_cookie
+
+    set_csrf_cookie(request, response)
+    return response
+
+
+def redirect(request: Request, url: str, status_code: int = 303) -> Response:
+    """A redirect that htmx follows as a whole-page navigation (HX-Redirect)."""
+    if response_kind(request) is Kind.FRAGMENT:
+        return Response(status_code=204, headers={"HX-Redirect": url, "Vary": "HX-Request"})
+    return RedirectResponse(url, status_code=status_code, headers={"Vary": "HX-Request"})
+
+
+# --- the one error path ------------------------------------------------------------
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood."),
+    401: ("Sign in needed", "Please sign in to continue."),
+    403: ("Not allowed", "You do not have access to this page."),
+    404: ("Not found", "There is nothing at this address. Check the link you followed."),
+    405: ("Not allowed", "That action is not available here."),
+    409: ("Conflict", "That could not be saved because it conflicts with what is stored."),
+    503: (
+        "Temporarily unavailable",
+        "The service could not reach its database. Nothing was saved; it is safe to try again.",
+    ),
+    500: ("Something went wrong", "This is a bug on our side. Nothing you typed caused it."),
+}
+
+
+class LoginRequired(Exception):
+    """The visitor must sign in first."""
+
+
+class EventMoved(Exception):
+    """The event was renamed; answer a permanent redirect to its new id."""
+
+    def __init__(self, old_id: str, new_id: str) -> None:
+        super().__init__(new_id)
+        self.old_id = old_id
+        self.new_id = new_id
+
+
+def error_response(
+    request: Request, status_code: int, detail: str | None = None
+) -> Response:
+    title, default_message = MESSAGES.get(status_code, MESSAGES[500])
+    message = detail if detail and detail not in _GENERIC_DETAILS else default_message
+    kind = response_kind(request)
+    if kind is Kind.JSON:
+        return JSONResponse({"error": message, "status": status_code}, status_code=status_code)
+    return render(
+        request,
+        "error.html",
+        {"title": title, "message": message, "status_code": status_code},
+        fragment="_error.html",
+        status_code=status_code,
+    )
+
+
+# Starlette's stock phrases ("Not Found") are replaced by our friendlier ones.
+_GENERIC_DETAILS = {"Not Found", "Method Not Allowed", "Forbidden", "Unauthorized", "Bad Request"}
+
+
+async def handle_http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    response = error_response(request, exc.status_code, exc.detail)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def handle_login_required(request: Request, exc: Exception) -> Response:
+    if response_kind(request) is Kind.JSON:
+        return error_response(request, 401)
+    login = request.app.url_path_for("login")
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method == "GET" and target != "/":
+        login = f"{login}?next={target}"
+    return redirect(request, login)
+
+
+async def handle_event_moved(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, EventMoved)
+    path = request.url.path.replace(f"/{exc.old_id}", f"/{exc.new_id}", 1)
+    # 308 keeps a POST a POST, so a payment sent to the old id lands on the new one.
+    status = 301 if request.method in ("GET", "HEAD") else 308
+    return RedirectResponse(path, status_code=status)
+
+
+async def handle_store_error(request: Request, exc: Exception) -> Response:
+    """DynamoDB unreachable or throttling: 503 saying nothing was saved. Anything else
+    from boto3 is a bug and goes on to the 500 handler."""
+    if not is_unavailable(exc):
+        raise exc
+    log.warning("store unavailable: %s", exc)
+    return error_response(request, 503)
+
+
+async def handle_server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(request, 500)

@@ -1,0 +1,78 @@
+// Ship Captain Crew: the few behaviours htmx does not cover. Every page works without
+// this file; it only turns the Log Payment page into a modal and says plainly when a
+// payment was not saved.
+(function () {
+  "use strict";
+  // The card whose Log Payment button opened the modal: the card is replaced when the
+  // payment is saved, so focus returns to the button of the card with this id.
+  var openerCard = null;
+
+  function dialog() { return document.getElementById("payment-dialog"); }
+
+  // Remember which button opened the modal, so focus can go back to it.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a.log-payment");
+    if (link) { openerCard = link.closest("article") ? link.closest("article").id : null; }
+    var close = event.target.closest && event.target.closest("[data-close-dialog]");
+    if (close && dialog() && dialog().open) {
+      event.preventDefault();
+      dialog().close();
+    }
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var box = dialog();
+    if (!box) { return; }
+    var target = event.detail.target;
+    if (target && target.id === "payment-dialog-body") {
+      if (!box.open) { box.showModal(); }
+      var amount = box.querySelector("#amount");
+      if (amount) { amount.focus(); }
+      return;
+    }
+    // A saved payment answers with a fresh, empty form marked data-saved: close.
+    var form = box.querySelector("form.payment-form");
+    if (form && form.dataset.saved === "true" && box.open) {
+      box.close();
+    } else if (box.open) {
+      var invalid = box.querySelector("[aria-invalid=true]");
+      if (invalid) { invalid.focus(); }
+    }
+  });
+
+  document.addEventListener("close", function (event) {
+    if (event.target !== dialog() || !openerCard) { return; }
+    var card = document.getElementById(openerCard);
+    var button = card && card.querySelector("a.log-payment");
+    if (button) { button.focus(); }
+  }, true);
+
+  function notSaved(form, why) {
+    var status = form.querySelector(".form-status");
+    if (status) {
+      status.textContent = "Payment NOT saved: " + why +
+        " Your entry is still here. Try again; it will not be recorded twice.";
+    }
+  }
+
+  document.addEventListener("htmx:sendError", function (event) {
+    var form = event.detail.elt;
+    if (form.matches && form.matches("form.payment-form")) {
+      notSaved(form, "no connection to the server.");
+    }
+  });
+  document.addEventListener("htmx:responseError", function (event) {
+    var form = event.detail.elt;
+    if (form.matches && form.matches("form.payment-form")) {
+      var status = event.detail.xhr.status;
+      notSaved(form, status === 503 ? "the server could not reach its database."
+        : "the server answered with an error (" + status + ").");
+    }
+  });
+  document.addEventListener("htmx:timeout", function (event) {
+    var form = event.detail.elt;
+    if (form.matches && form.matches("form.payment-form")) {
+      notSaved(form, "the server took too long to answer.");
+    }
+  });
+})();
