@@ -43,7 +43,7 @@ def start_dynalite(port: int, path: Path | None = None, *, fast: bool = False) -
         command += ["--path", str(path)]
     if fast:
         command += ["--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL)  # errors reach stderr
     try:
         wait_for_port(port, proc=proc)
     except Exception:

@@ -14,7 +14,7 @@ MAX_PAYMENT = Decimal("100000.00")
 
 # Digits with optional thousands separators and at most two decimals: no exponents,
 # no signs, no NaN or Infinity can get through this.
-_AMOUNT = re.compile(r"^\$?\s*(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d{1,2})?$")
+_AMOUNT = re.compile(r"^\$?\s*(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d{1,2})?$", re.ASCII)
 _HAS_DIGIT = re.compile(r"\d")
 
 

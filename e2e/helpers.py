@@ -1,0 +1,54 @@
+"""Helpers shared by the browser tests (imported as `e2e.helpers`)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from playwright.sync_api import Locator, Page, expect
+
+JSON = {"Accept": "application/json"}
+
+
+@dataclass(frozen=True)
+class Account:
+    email: str
+    password: str
+    name: str
+
+
+def sign_in(page: Page, account: Account) -> None:
+    """Sign in through the real form and wait for the dashboard to finish loading (so
+    htmx, when JavaScript is on, is ready before the test clicks anything)."""
+    page.goto("/login")
+    page.get_by_label("Email").fill(account.email)
+    page.get_by_label("Password").fill(account.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/dispatch$"), wait_until="load")
+    expect(page.get_by_role("heading", name="Upcoming trips")).to_be_visible()
+
+
+def wait_for_htmx(page: Page) -> None:
+    page.wait_for_function("() => window.htmx !== undefined")
+
+
+def event_json(page: Page, event_id: str) -> dict[str, Any]:
+    """The event as the JSON API reports it, with the page's own session cookie."""
+    response = page.request.get(f"/api/events/{event_id}", headers=JSON)
+    assert response.status == 200, response.text()
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def card(page: Page, event_id: str) -> Locator:
+    return page.locator(f"#card-{event_id}")
+
+
+def fact(card_locator: Locator, label: str) -> Locator:
+    """The <dd> of the card fact whose <dt> reads `label`."""
+    return card_locator.locator(f'.facts > div:has(> dt:text-is("{label}")) > dd')
+
+
+def log_payment_link(card_locator: Locator) -> Locator:
+    return card_locator.get_by_role("link", name=re.compile(r"^Log Payment"))

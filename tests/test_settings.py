@@ -1,0 +1,58 @@
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from server.settings import Settings, SettingsError
+
+BASE = {"SCC_SECRET_KEY": "k" * 40}
+
+
+def test_defaults_need_only_the_secret_key() -> None:
+    settings = Settings.from_env(BASE)
+    assert settings.dynamodb_endpoint is None
+    assert settings.table_name("events") == "scc-dev-events"
+    assert settings.timezone == ZoneInfo("America/Los_Angeles")
+    assert settings.session_idle_days == 14 and settings.session_max_days == 30
+    assert not settings.secure_cookies
+
+
+def test_prefix_names_every_table() -> None:
+    settings = Settings.from_env({**BASE, "SCC_TABLE_PREFIX": "scc-prod-"})
+    assert settings.table_name("waivers") == "scc-prod-waivers"
+
+
+def test_https_base_url_makes_cookies_secure() -> None:
+    settings = Settings.from_env({**BASE, "SCC_BASE_URL": "https://crew.example.com/"})
+    assert settings.secure_cookies
+    assert settings.base_url == "https://crew.example.com"
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({}, "SCC_SECRET_KEY"),
+        ({"SCC_SECRET_KEY": "short"}, "SCC_SECRET_KEY"),
+        ({**BASE, "SCC_DYNAMODB_ENDPOINT": "localhost:4567"}, "SCC_DYNAMODB_ENDPOINT"),
+        ({**BASE, "SCC_BASE_URL": "crew.example.com"}, "SCC_BASE_URL"),
+        ({**BASE, "SCC_TABLE_PREFIX": "bad prefix!"}, "SCC_TABLE_PREFIX"),
+        ({**BASE, "SCC_TIMEZONE": "Mars/Olympus"}, "SCC_TIMEZONE"),
+        ({**BASE, "SCC_SESSION_IDLE_DAYS": "many"}, "SCC_SESSION_IDLE_DAYS"),
+        ({**BASE, "SCC_SESSION_IDLE_DAYS": "40"}, "SCC_SESSION_IDLE_DAYS"),
+        ({**BASE, "PORT": "99999"}, "PORT"),
+    ],
+)
+def test_bad_settings_stop_start_up_naming_the_variable(env: dict[str, str], variable: str) -> None:
+    with pytest.raises(SettingsError, match=variable):
+        Settings.from_env(env)
+
+
+def test_only_the_settings_module_reads_the_environment() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "server"
+    readers = [
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*.py")
+        if "os.environ" in p.read_text() or "getenv" in p.read_text()
+    ]
+    assert readers == ["settings.py"]

@@ -1,0 +1,96 @@
+"""Repositories against a real dynalite."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+import pytest
+
+from server.event_view import today_in
+from server.settings import Settings
+from server.store import Store
+from server.store.events import AppendRefused, EventExists
+from server.store.tables import TABLES, init_tables
+from server.store.users import UserExists
+from tests.conftest import add_event
+
+
+def test_db_init_creates_every_table_and_is_safe_to_run_twice(settings: Settings) -> None:
+    first = init_tables(settings, poll_seconds=0.05, say=lambda _: None)
+    second = init_tables(settings, poll_seconds=0.05, say=lambda _: None)
+    assert sorted(first) == sorted(settings.table_name(t) for t in TABLES)
+    assert second == []
+    client = Store.connect(settings).resource.meta.client
+    for table in TABLES:
+        status = client.describe_table(TableName=settings.table_name(table))["Table"]
+        assert status["TableStatus"] == "ACTIVE"
+
+
+def test_event_create_never_overwrites(store: Store) -> None:
+    item = add_event(store, first_name="Dana")
+    with pytest.raises(EventExists):
+        store.events.create({**item, "total_price": Decimal("1.00")})
+    assert store.events.get(item["event_id"])["total_price"] == Decimal("1200.00")
+
+
+def test_upcoming_lists_today_first_in_start_order_and_skips_the_past(store: Store) -> None:
+    add_event(store, days_ahead=-1, first_name="Yesterday")
+    add_event(store, days_ahead=2, first_name="Later", start_time="08:00")
+    add_event(store, days_ahead=0, first_name="Evening", start_time="18:00")
+    add_event(store, days_ahead=0, first_name="Morning", start_time="07:15")
+    upcoming = store.events.upcoming(today_in(store).isoformat())
+    assert [e["patron_first_name"] for e in upcoming] == ["Morning", "Evening", "Later"]
+
+
+def test_upcoming_reads_every_page(store: Store) -> None:
+    # 12 items of 100 KB each cannot come back in one 1 MB query page.
+    ids = [add_event(store, first_name=f"p{chr(97 + i)}")["event_id"] for i in range(12)]
+    for event_id in ids:
+        store.events.table.update_item(
+            Key={"event_id": event_id},
+            UpdateExpression="SET padding = :p",
+            ExpressionAttributeValues={":p": "y" * 100_000},
+        )
+    assert sorted(e["event_id"] for e in store.events.upcoming("2000-01-01")) == sorted(ids)
+
+
+def test_append_refusals_say_why(store: Store) -> None:
+    item = add_event(store, first_name="Erin")
+    entry = {"payment_id": str(uuid.uuid4()), "kind": "payment", "amount": Decimal("5.00")}
+    store.events.append_payment(item["event_id"], entry, cap=2)
+    with pytest.raises(AppendRefused) as dup:
+        store.events.append_payment(item["event_id"], entry, cap=2)
+    assert dup.value.reason == "duplicate"
+    store.events.append_payment(item["event_id"], {**entry, "payment_id": str(uuid.uuid4())}, cap=2)
+    with pytest.raises(AppendRefused) as full:
+        store.events.append_payment(
+            item["event_id"], {**entry, "payment_id": str(uuid.uuid4())}, cap=2
+        )
+    assert full.value.reason == "full"
+    with pytest.raises(AppendRefused) as missing:
+        store.events.append_payment("2030-01-01-nobody", entry, cap=2)
+    assert missing.value.reason == "missing"
+    assert store.events.get("2030-01-01-nobody") is None
+
+
+def test_users_are_unique_and_can_be_disabled(store: Store) -> None:
+    store.users.create("a@example.com", "A", "crew", "hash", "now")
+    with pytest.raises(UserExists):
+        store.users.create("a@example.com", "B", "captain", "hash", "now")
+    assert store.users.get("a@example.com")["role"] == "crew"
+    assert store.users.set_disabled("a@example.com", True)
+    assert store.users.get("a@example.com")["disabled"] is True
+    assert not store.users.set_disabled("nobody@example.com", True)
+    assert store.users.get("nobody@example.com") is None
+
+
+def test_sessions_of_one_user_end_together(store: Store) -> None:
+    user = {"email": "a@example.com", "name": "A", "role": "crew"}
+    other = {"email": "b@example.com", "name": "B", "role": "crew"}
+    store.sessions.create("k1", user, 1, 2)
+    store.sessions.create("k2", user, 1, 2)
+    store.sessions.create("k3", other, 1, 2)
+    assert store.sessions.delete_for_user("a@example.com") == 2
+    assert store.sessions.get("k1") is None and store.sessions.get("k2") is None
+    assert store.sessions.get("k3") is not None
