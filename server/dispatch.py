@@ -16,6 +16,7 @@ from server.event_view import EventView, entry_json, find_event, require_valid_i
 from server.forms import FormErrors
 from server.payments import (
     MAX_ENTRIES,
+    MAX_LEDGER_BYTES,
     PaymentRequest,
     parse_payment_id,
     validate_payment,
@@ -25,7 +26,7 @@ from server.store import Store
 from server.store.events import AppendRefused
 from server.web import Kind, redirect, render, response_kind
 
-# Voids may go a little past the payments cap, so a full event can still be corrected.
+# Voids may go a little past the ledger's caps, so a full event can still be corrected.
 VOID_HEADROOM = 50
 
 
@@ -126,7 +127,8 @@ def _record(store: Store, event_id: str, payment: PaymentRequest, user: User) ->
         "logged_at": utc_now_iso(),
     }
     try:
-        return store.events.append_payment(event_id, entry, MAX_ENTRIES), entry, True
+        item = store.events.append_payment(event_id, entry, MAX_ENTRIES, MAX_LEDGER_BYTES)
+        return item, entry, True
     except AppendRefused as refused:
         if refused.reason == "duplicate" and refused.item is not None:
             stored = EventView(item=refused.item, today=today_in(store)).ledger.find(
@@ -141,7 +143,7 @@ REFUSALS = {
     "cancelled": (422, "This trip is cancelled, so no payment can be logged against it."),
     "full": (
         422,
-        f"This trip already holds {MAX_ENTRIES} payment entries, the most one trip can. "
+        "This trip's payment history is full (the most one trip can hold). "
         "Nothing was saved; ask the captain.",
     ),
     "duplicate": (
@@ -212,7 +214,7 @@ async def void_payment(request: Request) -> Response:
         void_id = parse_payment_id(str(form.get("void_id", "")))
         reason = validate_void_reason(form)
     except FormErrors as invalid:
-        return await _detail_with_errors(request, event_id, invalid.errors, 422)
+        return await _detail_with_errors(request, event_id, invalid.errors, 422, target)
     entry = {
         "payment_id": void_id,
         "kind": "void",
@@ -224,7 +226,11 @@ async def void_payment(request: Request) -> Response:
     }
     try:
         await run_in_threadpool(
-            store.events.append_void, event_id, entry, MAX_ENTRIES + VOID_HEADROOM
+            store.events.append_void,
+            event_id,
+            entry,
+            MAX_ENTRIES + VOID_HEADROOM,
+            MAX_LEDGER_BYTES + VOID_HEADROOM * 1000,
         )
     except AppendRefused as refused:
         if refused.reason == "missing":
@@ -236,7 +242,7 @@ async def void_payment(request: Request) -> Response:
                 "already_voided": "That payment was already voided.",
                 "full": "This trip holds the most entries one trip can.",
             }.get(refused.reason, "The trip changed while saving. Try again.")
-            return await _detail_with_errors(request, event_id, {"form": message}, 409)
+            return await _detail_with_errors(request, event_id, {"form": message}, 409, target)
     url = request.app.url_path_for("event_detail", event_id=event_id)
     if response_kind(request) is Kind.JSON:
         return JSONResponse({"voided": target}, status_code=201)
@@ -244,7 +250,7 @@ async def void_payment(request: Request) -> Response:
 
 
 async def _detail_with_errors(
-    request: Request, event_id: str, errors: dict[str, str], status_code: int
+    request: Request, event_id: str, errors: dict[str, str], status_code: int, target: str
 ) -> Response:
     if response_kind(request) is Kind.JSON:
         return JSONResponse({"errors": errors}, status_code=status_code)
@@ -252,7 +258,7 @@ async def _detail_with_errors(
     return render(
         request,
         "event.html",
-        {"event": _view(request, item), "void_errors": errors},
+        {"event": _view(request, item), "void_errors": errors, "void_target": target},
         fragment="_event_detail.html",
         status_code=status_code,
     )

@@ -16,9 +16,21 @@ from server.money import ZERO, parse_amount, to_money
 
 METHODS = ("cash", "card", "check")
 MAX_NOTE = 500
-# Entries (payments and voids) one event may hold: about 250 bytes each, so 500 stays
-# far below DynamoDB's 400 KB item limit with room for the event's other fields.
-MAX_ENTRIES = 500
+# DynamoDB refuses items over 400 KB. An event's ledger (payments, voids and their ids)
+# is capped well below that, leaving room for the event's other fields: by entry count
+# and by an estimate of the bytes the entries take, kept on the item as `ledger_bytes`
+# by the same UpdateItem that appends, so the check is atomic.
+MAX_ENTRIES = 2000
+MAX_LEDGER_BYTES = 300_000
+
+
+def entry_bytes(entry: Mapping[str, Any]) -> int:
+    """An upper estimate of what one entry adds to the item: its attribute names and
+    values as UTF-8, its id in `payment_ids`, and per-attribute overhead."""
+    size = 0
+    for name, value in entry.items():
+        size += len(name.encode()) + len(str(value).encode()) + 3
+    return size + len(str(entry.get("payment_id", "")).encode()) + 16
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from server.auth import hash_password, utc_now_iso
 from server.event_form import validate_new_event
 from server.event_view import today_in
 from server.money import parse_amount
+from server.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
 from server.store import Store
 
 DEMO_USERS = [
@@ -79,4 +80,6 @@ def _seed_events(store: Store) -> None:
         "logged_by_name": DEMO_USERS[0][1],
         "logged_at": utc_now_iso(),
     }
-    store.events.append_payment(f"{today.isoformat()}-bo-sunset", deposit, cap=500)
+    store.events.append_payment(
+        f"{today.isoformat()}-bo-sunset", deposit, MAX_ENTRIES, MAX_LEDGER_BYTES
+    )

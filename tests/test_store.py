@@ -58,20 +58,41 @@ def test_upcoming_reads_every_page(store: Store) -> None:
 def test_append_refusals_say_why(store: Store) -> None:
     item = add_event(store, first_name="Erin")
     entry = {"payment_id": str(uuid.uuid4()), "kind": "payment", "amount": Decimal("5.00")}
-    store.events.append_payment(item["event_id"], entry, cap=2)
+    store.events.append_payment(item["event_id"], entry, cap=2, max_bytes=10_000)
     with pytest.raises(AppendRefused) as dup:
-        store.events.append_payment(item["event_id"], entry, cap=2)
+        store.events.append_payment(item["event_id"], entry, cap=2, max_bytes=10_000)
     assert dup.value.reason == "duplicate"
-    store.events.append_payment(item["event_id"], {**entry, "payment_id": str(uuid.uuid4())}, cap=2)
+    store.events.append_payment(item["event_id"], {**entry, "payment_id": str(uuid.uuid4())}, cap=2, max_bytes=10_000)
     with pytest.raises(AppendRefused) as full:
         store.events.append_payment(
-            item["event_id"], {**entry, "payment_id": str(uuid.uuid4())}, cap=2
+            item["event_id"], {**entry, "payment_id": str(uuid.uuid4())}, cap=2, max_bytes=10_000
         )
     assert full.value.reason == "full"
     with pytest.raises(AppendRefused) as missing:
-        store.events.append_payment("2030-01-01-nobody", entry, cap=2)
+        store.events.append_payment("2030-01-01-nobody", entry, cap=2, max_bytes=10_000)
     assert missing.value.reason == "missing"
     assert store.events.get("2030-01-01-nobody") is None
+
+
+def test_ledger_bytes_cap_refuses_before_the_item_limit(store: Store) -> None:
+    from server.payments import entry_bytes
+
+    item = add_event(store, first_name="Fay")
+    entry = {"payment_id": str(uuid.uuid4()), "kind": "payment", "amount": Decimal("5.00"),
+             "note": "n" * 500}
+    size = entry_bytes(entry)
+    store.events.append_payment(item["event_id"], entry, cap=100, max_bytes=2 * size)
+    store.events.append_payment(
+        item["event_id"], {**entry, "payment_id": str(uuid.uuid4())}, cap=100, max_bytes=2 * size
+    )
+    assert store.events.get(item["event_id"])["ledger_bytes"] == 2 * size
+    with pytest.raises(AppendRefused) as full:
+        store.events.append_payment(
+            item["event_id"], {**entry, "payment_id": str(uuid.uuid4())}, cap=100,
+            max_bytes=2 * size,
+        )
+    assert full.value.reason == "full"
+    assert len(store.events.get(item["event_id"])["payments"]) == 2
 
 
 def test_users_are_unique_and_can_be_disabled(store: Store) -> None:

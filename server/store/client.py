@@ -19,6 +19,7 @@ CLIENT_CONFIG = Config(
     connect_timeout=1,
     read_timeout=3,
     retries={"total_max_attempts": 2, "mode": "standard"},
+    max_pool_connections=50,  # Starlette runs up to 40 handler threads at once
 )
 
 # Error codes DynamoDB answers when the request may succeed if simply retried.

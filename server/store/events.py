@@ -8,6 +8,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from server.payments import entry_bytes
 from server.store.client import error_code
 from server.store.tables import EVENTS_BY_DATE
 
@@ -64,9 +65,12 @@ class EventsRepo:
     def any_exist(self) -> bool:
         return bool(self.table.scan(Limit=1, ProjectionExpression="event_id").get("Items"))
 
-    def append_payment(self, event_id: str, entry: dict[str, Any], cap: int) -> dict[str, Any]:
+    def append_payment(
+        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
+    ) -> dict[str, Any]:
         """Append one payment in ONE conditional UpdateItem: the event must exist, be
-        open, hold fewer than `cap` entries and not already hold this payment_id.
+        open, stay within `cap` entries and `max_bytes` of ledger, and not already hold
+        this payment_id.
         Returns the event as written; raises AppendRefused (after one consistent read
         to say why) when the condition fails."""
         return self._append(
@@ -77,13 +81,16 @@ class EventsRepo:
                 "attribute_exists(event_id) AND attribute_not_exists(moved_to)"
                 " AND NOT contains(payment_ids, :id)"
                 " AND (attribute_not_exists(#status) OR #status <> :cancelled)"
-                " AND (attribute_not_exists(payments) OR size(payments) < :cap)"
             ),
-            values={":cancelled": "cancelled", ":cap": cap},
+            values={":cancelled": "cancelled"},
             names={"#status": "status"},
+            cap=cap,
+            max_bytes=max_bytes,
         )
 
-    def append_void(self, event_id: str, entry: dict[str, Any], cap: int) -> dict[str, Any]:
+    def append_void(
+        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
+    ) -> dict[str, Any]:
         """Append a void of `entry["voids"]`: that payment must be stored and not yet
         voided; the void's own payment_id makes the request idempotent."""
         return self._append(
@@ -94,10 +101,11 @@ class EventsRepo:
                 "attribute_exists(event_id) AND attribute_not_exists(moved_to)"
                 " AND NOT contains(payment_ids, :id)"
                 " AND contains(payment_ids, :target) AND NOT contains(voided_ids, :target)"
-                " AND size(payments) < :cap"
             ),
-            values={":target": entry["voids"], ":target_set": {entry["voids"]}, ":cap": cap},
+            values={":target": entry["voids"], ":target_set": {entry["voids"]}},
             names={},
+            cap=cap,
+            max_bytes=max_bytes,
         )
 
     def _append(
@@ -109,20 +117,28 @@ class EventsRepo:
         condition: str,
         values: dict[str, Any],
         names: dict[str, str],
+        cap: int,
+        max_bytes: int,
     ) -> dict[str, Any]:
         payment_id = entry["payment_id"]
+        size = entry_bytes(entry)
         kwargs: dict[str, Any] = {
             "Key": {"event_id": event_id},
             "UpdateExpression": (
                 "SET payments = list_append(if_not_exists(payments, :empty), :new)"
-                " ADD payment_ids :id_set" + extra_add
+                " ADD payment_ids :id_set, ledger_bytes :size" + extra_add
             ),
-            "ConditionExpression": condition,
+            "ConditionExpression": condition
+            + " AND (attribute_not_exists(payments) OR size(payments) < :cap)"
+            " AND (attribute_not_exists(ledger_bytes) OR ledger_bytes <= :room)",
             "ExpressionAttributeValues": {
                 ":empty": [],
                 ":new": [entry],
                 ":id_set": {payment_id},
                 ":id": payment_id,
+                ":size": size,
+                ":cap": cap,
+                ":room": max_bytes - size,
                 **values,
             },
             "ReturnValues": "ALL_NEW",
@@ -137,11 +153,11 @@ class EventsRepo:
                 log.error("append to %s failed: %s", event_id, error_code(exc))
                 raise
         item = self.get(event_id)
-        raise AppendRefused(_why_refused(item, payment_id, entry, values), item)
+        raise AppendRefused(_why_refused(item, payment_id, entry, cap, max_bytes - size), item)
 
 
 def _why_refused(
-    item: dict[str, Any] | None, payment_id: str, entry: dict[str, Any], values: dict[str, Any]
+    item: dict[str, Any] | None, payment_id: str, entry: dict[str, Any], cap: int, room: int
 ) -> str:
     if item is None or "moved_to" in item:
         return "missing"
@@ -155,7 +171,7 @@ def _why_refused(
             return "already_voided"
     elif item.get("status") == "cancelled":
         return "cancelled"
-    if len(item.get("payments", [])) >= values[":cap"]:
+    if len(item.get("payments", [])) >= cap or item.get("ledger_bytes", 0) > room:
         return "full"
     return "conflict"
 

@@ -1,0 +1,308 @@
+"""Log Payment through the HTTP contract, against dynalite."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from decimal import Decimal
+
+import pytest
+from starlette.testclient import TestClient
+
+from server.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
+from server.store import Store
+from tests.conftest import HX, JSON, add_event, sign_in
+
+
+@pytest.fixture
+def crew(client: TestClient, store: Store) -> str:
+    return sign_in(client, store, role="crew")
+
+
+def pay(client: TestClient, event_id: str, token: str, headers: dict[str, str] | None = None,
+        **fields: str):  # type: ignore[no-untyped-def]
+    data = {"payment_id": str(uuid.uuid4()), "amount": "40", "method": "cash", "note": "",
+            "csrf_token": token, **fields}
+    return client.post(f"/api/events/{event_id}/payment", data=data, headers=headers or {},
+                       follow_redirects=False)
+
+
+def stored(store: Store, event_id: str) -> list[dict]:  # type: ignore[type-arg]
+    item = store.events.get(event_id)
+    assert item is not None
+    return list(item.get("payments", []))
+
+
+def test_form_fragment_carries_a_fresh_payment_id_and_csrf(
+    client: TestClient, store: Store, crew: str
+) -> None:
+    event = add_event(store)
+    url = f"/dispatch/events/{event['event_id']}/payment"
+    first = client.get(url, headers=HX)
+    second = client.get(url, headers=HX)
+    ids = [re.search(r'name="payment_id" value="([0-9a-f-]{36})"', r.text) for r in (first, second)]
+    assert ids[0] and ids[1] and ids[0].group(1) != ids[1].group(1)
+    assert f'name="csrf_token" value="{crew}"' in first.text
+    assert 'inputmode="decimal"' in first.text and "<html" not in first.text
+    page = client.get(url)
+    assert "<html" in page.text and 'action="/api/events/' in page.text
+
+
+def test_plain_form_post_redirects_to_the_dashboard_with_a_confirmation(
+    client: TestClient, store: Store, crew: str
+) -> None:
+    event = add_event(store)
+    response = pay(client, event["event_id"], crew, amount="$1,200.50", method="check",
+                   note="  cheque #12  ")
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/dispatch?saved={event['event_id']}"
+    [entry] = stored(store, event["event_id"])
+    assert entry["amount"] == Decimal("1200.50") and entry["method"] == "check"
+    assert entry["note"] == "cheque #12" and entry["logged_by"].startswith("crew-")
+    assert entry["logged_at"].endswith("Z")
+    dashboard = client.get(response.headers["location"])
+    assert "Payment saved for" in dashboard.text
+
+
+def test_htmx_post_answers_the_card_and_a_toast(client: TestClient, store: Store, crew: str) -> None:
+    event = add_event(store, total_price="100")
+    response = pay(client, event["event_id"], crew, headers=HX, amount="40")
+    assert response.status_code == 200
+    html = response.text
+    assert "<html" not in html
+    assert f'id="card-{event["event_id"]}"' in html and 'hx-swap-oob="true"' in html
+    assert "$60.00" in html  # balance due on the swapped card
+    assert 'id="toast"' in html and "Saved $40.00 cash" in html
+    assert 'data-saved="true"' in html  # the modal closes and its form is fresh
+
+
+def test_json_post_answers_201_with_the_new_balance(
+    client: TestClient, store: Store, crew: str
+) -> None:
+    event = add_event(store, total_price="100")
+    payment_id = str(uuid.uuid4())
+    response = pay(client, event["event_id"], crew, headers=JSON, amount="40.10",
+                   payment_id=payment_id)
+    assert response.status_code == 201
+    body = response.json()
+    assert body["payment"]["payment_id"] == payment_id
+    assert body["payment"]["amount"] == "40.10"
+    assert body["paid"] == "40.10" and body["balance_due"] == "59.90"
+    detail = client.get(f"/api/events/{event['event_id']}", headers=JSON).json()
+    assert detail["paid"] == "40.10" and detail["payments"][0]["payment_id"] == payment_id
+
+
+def test_same_key_same_body_answers_as_the_first_and_stores_once(
+    client: TestClient, store: Store, crew: str
+) -> None:
+    event = add_event(store)
+    payment_id = str(uuid.uuid4())
+    first = pay(client, event["event_id"], crew, headers=JSON, payment_id=payment_id)
+    again = pay(client, event["event_id"], crew, headers=JSON, payment_id=payment_id)
+    plain = pay(client, event["event_id"], crew, payment_id=payment_id)
+    assert first.status_code == again.status_code == 201
+    assert again.json()["payment"] == first.json()["payment"]
+    assert plain.status_code == 303
+    assert len(stored(store, event["event_id"])) == 1
+
+
+def test_same_key_with_a_different_body_is_refused_409(
+    client: TestClient, store: Store, crew: str
+) -> None:
+    event = add_event(store)
+    payment_id = str(uuid.uuid4())
+    pay(client, event["event_id"], crew, payment_id=payment_id, amount="40")
+    as_json = pay(client, event["event_id"], crew, headers=JSON, payment_id=payment_id,
+                  amount="45")
+    as_htmx = pay(client, event["event_id"], crew, headers=HX, payment_id=payment_id,
+                  method="card")
+    assert as_json.status_code == 409 and "already saved" in as_json.json()["errors"]["form"]
+    assert as_htmx.status_code == 409 and "already saved" in as_htmx.text
+    # The re-rendered form carries a new key so a genuine second payment can be sent.
+    assert f'value="{payment_id}"' not in as_htmx.text
+    [entry] = stored(store, event["event_id"])
+    assert entry["amount"] == Decimal("40.00") and entry["method"] == "cash"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"amount": "0"}, "amount", "more than zero"),
+        ({"amount": "-5"}, "amount", "more than zero"),
+        ({"amount": "1e3"}, "amount", "dollars and cents"),
+        ({"amount": "NaN"}, "amount", "dollars and cents"),
+        ({"amount": "12.345"}, "amount", "two decimal places"),
+        ({"amount": ""}, "amount", "Enter the amount"),
+        ({"amount": "100000.01"}, "amount", "cannot be more than"),
+        ({"method": "bitcoin"}, "method", "cash, card or check"),
+        ({"method": ""}, "method", "cash, card or check"),
+        ({"note": "n" * 501}, "note", "500 characters"),
+        ({"payment_id": "not-a-uuid"}, "form", "payment key"),
+    ],
+)
+def test_invalid_input_gets_422_with_the_message_and_stores_nothing(
+    client: TestClient, store: Store, crew: str, fields: dict[str, str], field: str,
+    message: str,
+) -> None:
+    event = add_event(store)
+    as_json = pay(client, event["event_id"], crew, headers=JSON, **fields)
+    assert as_json.status_code == 422
+    assert message in as_json.json()["errors"][field]
+    as_htmx = pay(client, event["event_id"], crew, headers=HX, **fields)
+    assert as_htmx.status_code == 422 and "<html" not in as_htmx.text
+    assert message in as_htmx.text
+    if field != "form":
+        assert f'id="{field}-error"' in as_htmx.text  # next to its field
+    as_page = pay(client, event["event_id"], crew, **fields)
+    assert as_page.status_code == 422 and "<html" in as_page.text and message in as_page.text
+    assert stored(store, event["event_id"]) == []
+
+
+def test_a_422_keeps_what_the_user_typed(client: TestClient, store: Store, crew: str) -> None:
+    event = add_event(store)
+    payment_id = str(uuid.uuid4())
+    response = pay(client, event["event_id"], crew, headers=HX, payment_id=payment_id,
+                   amount="12.345", method="card", note="<b>tip</b> & thanks")
+    assert 'value="12.345"' in response.text
+    assert 'value="card" required\n      checked' in response.text or re.search(
+        r'value="card"[^>]*checked', response.text
+    )
+    assert "&lt;b&gt;tip&lt;/b&gt; &amp; thanks" in response.text
+    assert f'value="{payment_id}"' in response.text  # nothing stored: same key is safe
+
+
+def test_notes_are_stored_as_typed_and_rendered_escaped(
+    client: TestClient, store: Store, crew: str
+) -> None:
+    event = add_event(store)
+    note = "<script>alert('x')</script> 🐋 café"
+    pay(client, event["event_id"], crew, note=note)
+    assert stored(store, event["event_id"])[0]["note"] == note
+    detail = client.get(f"/dispatch/events/{event['event_id']}").text
+    assert "<script>alert" not in detail
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; 🐋 café" in detail
+
+
+def test_unknown_event_is_404_and_creates_nothing(
+    client: TestClient, store: Store, crew: str
+) -> None:
+    for event_id in ("2030-01-01-nobody", "2026-05-23", "bad id!"):
+        response = pay(client, event_id, crew, headers=JSON)
+        assert response.status_code == 404
+        assert store.events.get(event_id) is None
+
+
+def test_anonymous_posts_store_nothing(client: TestClient, store: Store) -> None:
+    event = add_event(store)
+    token = client.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
+    response = pay(client, event["event_id"], token)
+    assert response.status_code == 303 and response.headers["location"].startswith("/login")
+    assert pay(client, event["event_id"], token, headers=JSON).status_code == 401
+    assert stored(store, event["event_id"]) == []
+
+
+def test_cancelled_event_refuses_payments(client: TestClient, store: Store, crew: str) -> None:
+    event = add_event(store)
+    store.events.table.update_item(
+        Key={"event_id": event["event_id"]}, UpdateExpression="SET #s = :c",
+        ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":c": "cancelled"},
+    )
+    response = pay(client, event["event_id"], crew, headers=JSON)
+    assert response.status_code == 422 and "cancelled" in response.json()["errors"]["form"]
+    assert stored(store, event["event_id"]) == []
+
+
+def test_overpayment_is_allowed_and_shown_as_overpaid(
+    client: TestClient, store: Store, crew: str
+) -> None:
+    event = add_event(store, total_price="100")
+    response = pay(client, event["event_id"], crew, headers=JSON, amount="120")
+    assert response.json()["balance_due"] == "-20.00"
+    card = client.get(f"/dispatch/events/{event['event_id']}").text
+    assert "Overpaid" in card and "$20.00" in card
+
+
+@pytest.mark.parametrize("full_by", ["count", "bytes"])
+def test_an_event_at_its_cap_refuses_more_with_a_clear_message(
+    client: TestClient, store: Store, crew: str, full_by: str
+) -> None:
+    event = add_event(store)
+    if full_by == "count":
+        filler = [{"payment_id": str(i), "amount": Decimal("1.00")} for i in range(MAX_ENTRIES)]
+        update, values = "SET payments = :p", {":p": filler}
+    else:
+        update, values = "SET ledger_bytes = :b", {":b": MAX_LEDGER_BYTES - 100}
+    store.events.table.update_item(
+        Key={"event_id": event["event_id"]}, UpdateExpression=update,
+        ExpressionAttributeValues=values,
+    )
+    before = len(stored(store, event["event_id"]))
+    response = pay(client, event["event_id"], crew, headers=JSON)
+    assert response.status_code == 422
+    assert "payment history is full" in response.json()["errors"]["form"]
+    assert len(stored(store, event["event_id"])) == before
+
+
+def test_captain_voids_a_payment_by_appending_a_void(
+    client: TestClient, store: Store
+) -> None:
+    captain = sign_in(client, store, role="captain")
+    event = add_event(store, total_price="100")
+    keep = str(uuid.uuid4())
+    wrong = str(uuid.uuid4())
+    pay(client, event["event_id"], captain, payment_id=keep, amount="30")
+    pay(client, event["event_id"], captain, payment_id=wrong, amount="50")
+    void_id = str(uuid.uuid4())
+    url = f"/api/events/{event['event_id']}/payments/{wrong}/void"
+    data = {"csrf_token": captain, "void_id": void_id, "reason": "Typed twice"}
+    first = client.post(url, data=data, follow_redirects=False)
+    replay = client.post(url, data=data, follow_redirects=False)
+    assert first.status_code == replay.status_code == 303
+    entries = stored(store, event["event_id"])
+    assert [e["kind"] for e in entries] == ["payment", "payment", "void"]
+    assert entries[1]["amount"] == Decimal("50.00")  # never edited
+    assert entries[2]["voids"] == wrong and entries[2]["reason"] == "Typed twice"
+    body = client.get(f"/api/events/{event['event_id']}", headers=JSON).json()
+    assert body["paid"] == "30.00" and body["balance_due"] == "70.00"
+    assert [p.get("voided") for p in body["payments"][:2]] == [False, True]
+    detail = client.get(f"/dispatch/events/{event['event_id']}").text
+    assert "<del>" in detail and "Typed twice" in detail
+    again = client.post(url, data={**data, "void_id": str(uuid.uuid4())}, follow_redirects=False)
+    assert again.status_code == 409 and "already voided" in again.text
+    missing = client.post(
+        f"/api/events/{event['event_id']}/payments/{uuid.uuid4()}/void",
+        data={**data, "void_id": str(uuid.uuid4())},
+    )
+    assert missing.status_code == 404
+    no_reason = client.post(url.replace(wrong, keep), data={**data, "reason": " ",
+                            "void_id": str(uuid.uuid4())})
+    assert no_reason.status_code == 422 and "Say why" in no_reason.text
+    assert len(stored(store, event["event_id"])) == 3
+
+
+def test_unreachable_database_answers_503_saying_nothing_was_saved(
+    store: Store,
+) -> None:
+    import dataclasses
+    import time
+
+    from server.app import create_app
+    from server.local import free_port
+
+    event = add_event(store)
+    # Sign in against the real store, then point the same app's store at a dead port.
+    app = create_app(store.settings, store)
+    with TestClient(app) as client:
+        token = sign_in(client, store)
+        dead = dataclasses.replace(store.settings, dynamodb_endpoint=f"http://127.0.0.1:{free_port()}")
+        live_sessions = store.sessions
+        app.state.store = Store.connect(dead)
+        app.state.store.sessions = live_sessions  # still signed in; the events table is gone
+        started = time.monotonic()
+        as_json = pay(client, event["event_id"], token, headers=JSON)
+        as_htmx = pay(client, event["event_id"], token, headers=HX)
+        elapsed = time.monotonic() - started
+    assert as_json.status_code == 503 and "Nothing was saved" in as_json.json()["error"]
+    assert as_htmx.status_code == 503 and "safe to try again" in as_htmx.text
+    assert elapsed < 10
+    assert stored(store, event["event_id"]) == []
