@@ -6,8 +6,12 @@ import argparse
 import dataclasses
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from server.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from server.store import Store
 
 
 def _settings() -> Settings:
@@ -18,8 +22,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = _settings()
-    uvicorn.run("server.app:app", host=args.host, port=args.port or settings.port,
-                workers=args.workers, proxy_headers=True)
+    uvicorn.run(
+        "server.app:app",
+        host=args.host,
+        port=args.port or settings.port,
+        workers=args.workers,
+        proxy_headers=True,
+    )
     return 0
 
 
@@ -59,7 +68,7 @@ def cmd_db_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def _store():  # type: ignore[no-untyped-def]
+def _store() -> Store:
     from server.store import Store
 
     return Store.connect(_settings())
@@ -79,8 +88,10 @@ def cmd_users_add(args: argparse.Namespace) -> int:
     try:
         _store().users.create(email, name, args.role, hash_password(password), utc_now_iso())
     except UserExists:
-        print(f"error: a user with email {normalize_email(args.email)} already exists",
-              file=sys.stderr)
+        print(
+            f"error: a user with email {normalize_email(args.email)} already exists",
+            file=sys.stderr,
+        )
         return 1
     print(f"added {args.role} {email}")
     return 0
@@ -105,11 +116,17 @@ def cmd_events_create(args: argparse.Namespace) -> int:
     from server.store.events import EventExists
 
     values = {
-        "date": args.date, "first_name": args.first_name, "period": args.period or "",
-        "total_price": args.total, "start_time": args.start or "",
-        "party_size": args.party_size or "", "capacity": args.capacity or "",
-        "duration_minutes": args.duration or "", "boat": args.boat or "",
-        "meeting_point": args.meeting_point or "", "notes": args.notes or "",
+        "date": args.date,
+        "first_name": args.first_name,
+        "period": args.period or "",
+        "total_price": args.total,
+        "start_time": args.start or "",
+        "party_size": args.party_size or "",
+        "capacity": args.capacity or "",
+        "duration_minutes": args.duration or "",
+        "boat": args.boat or "",
+        "meeting_point": args.meeting_point or "",
+        "notes": args.notes or "",
     }
     try:
         item = validate_new_event(values)

@@ -14,8 +14,8 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from starlette.datastructures import FormData
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -192,7 +192,8 @@ async def checked_form(request: Request) -> FormData:
     cookie = request.cookies.get(CSRF_COOKIE)
     if not cookie or not sent or not hmac.compare_digest(sent, csrf_token(request)):
         raise HTTPException(
-            403, "This form has expired or did not come from this site. Reload the page and try again."
+            403,
+            "This form has expired or did not come from this site. Reload the page and try again.",
         )
     return form
 
@@ -213,8 +214,11 @@ async def login_form(request: Request) -> Response:
     return render(
         request,
         "login.html",
-        {"email": "", "next": _safe_next(request.query_params.get("next", "/dispatch")),
-         "error": None},
+        {
+            "email": "",
+            "next": _safe_next(request.query_params.get("next", "/dispatch")),
+            "error": None,
+        },
     )
 
 
@@ -231,8 +235,11 @@ async def login(request: Request) -> Response:
         return render(
             request,
             "login.html",
-            {"email": email, "next": target,
-             "error": "That email and password do not match an active account."},
+            {
+                "email": email,
+                "next": target,
+                "error": "That email and password do not match an active account.",
+            },
             status_code=401,
         )
     response = redirect(request, target)

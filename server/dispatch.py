@@ -94,8 +94,13 @@ async def payment_form(request: Request) -> Response:
 
 
 def _form_error(
-    request: Request, event_id: str, form: Any, errors: dict[str, str], status_code: int,
-    *, fresh_key: bool = False,
+    request: Request,
+    event_id: str,
+    form: Any,
+    errors: dict[str, str],
+    status_code: int,
+    *,
+    fresh_key: bool = False,
 ) -> Response:
     if response_kind(request) is Kind.JSON:
         return JSONResponse({"errors": errors}, status_code=status_code)
@@ -111,9 +116,9 @@ def _form_error(
     )
 
 
-def _record(store: Store, event_id: str, payment: PaymentRequest, user: User) -> tuple[
-    dict[str, Any], dict[str, Any], bool
-]:
+def _record(
+    store: Store, event_id: str, payment: PaymentRequest, user: User
+) -> tuple[dict[str, Any], dict[str, Any], bool]:
     """Append the payment (one conditional UpdateItem). Returns the event as stored, the
     entry, and whether this request created it (False for a replay of the same key)."""
     entry = {
@@ -175,7 +180,12 @@ async def log_payment(request: Request) -> Response:
             raise HTTPException(404) from None
         status, message = REFUSALS.get(refused.reason, REFUSALS["conflict"])
         return await run_in_threadpool(
-            _form_error, request, event_id, form, {"form": message}, status,
+            _form_error,
+            request,
+            event_id,
+            form,
+            {"form": message},
+            status,
             fresh_key=refused.reason == "duplicate",
         )
     view = _view(request, item)
@@ -196,8 +206,14 @@ async def log_payment(request: Request) -> Response:
         return render(
             request,
             "_payment_logged.html",
-            {"event": view, "entry": entry, "payment_id": str(uuid.uuid4()),
-             "values": {}, "errors": {}, "saved": entry},
+            {
+                "event": view,
+                "entry": entry,
+                "payment_id": str(uuid.uuid4()),
+                "values": {},
+                "errors": {},
+                "saved": entry,
+            },
         )
     return redirect(request, f"{request.app.url_path_for('dispatch')}?saved={event_id}")
 
@@ -271,9 +287,7 @@ routes = [
         "/dispatch/events/{event_id}/payment", payment_form, methods=["GET"], name="payment_form"
     ),
     Route("/api/events/{event_id}", event_json, methods=["GET"], name="event_json"),
-    Route(
-        "/api/events/{event_id}/payment", log_payment, methods=["POST"], name="log_payment"
-    ),
+    Route("/api/events/{event_id}/payment", log_payment, methods=["POST"], name="log_payment"),
     Route(
         "/api/events/{event_id}/payments/{payment_id}/void",
         void_payment,

@@ -6,8 +6,8 @@ Pure domain code: imports neither Starlette nor boto3.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from server.event_ids import InvalidEventId, make_event_id

@@ -110,9 +110,7 @@ class EventView:
             "balance_due": money_str(book.balance_due),
             "payment_count": book.payment_count,
             "waivers_signed": self.waivers_signed,
-            "payments": [
-                entry_json(e, voided) for e in self.item.get("payments", [])
-            ],
+            "payments": [entry_json(e, voided) for e in self.item.get("payments", [])],
         }
 
 

@@ -18,7 +18,9 @@ def free_port() -> int:
         return port
 
 
-def wait_for_port(port: int, timeout: float = 20.0, proc: subprocess.Popen[bytes] | None = None) -> None:
+def wait_for_port(
+    port: int, timeout: float = 20.0, proc: subprocess.Popen[bytes] | None = None
+) -> None:
     """Return once something accepts connections on localhost:port."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -32,7 +34,9 @@ def wait_for_port(port: int, timeout: float = 20.0, proc: subprocess.Popen[bytes
     raise TimeoutError(f"nothing listening on port {port} after {timeout} s")
 
 
-def start_dynalite(port: int, path: Path | None = None, *, fast: bool = False) -> subprocess.Popen[bytes]:
+def start_dynalite(
+    port: int, path: Path | None = None, *, fast: bool = False
+) -> subprocess.Popen[bytes]:
     """Start dynalite on 127.0.0.1:port (persisting under `path` when given) and wait
     until it answers. `fast` makes table creation immediate, for tests."""
     if not DYNALITE.exists():

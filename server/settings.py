@@ -73,7 +73,7 @@ class Settings:
         config = Config(environ=os.environ if environ is None else environ)
 
         def text(name: str, default: str | None = None) -> str | None:
-            value = config(name, default=default)
+            value: str | None = config(name, default=default)
             return None if value in (None, "") else str(value).strip()
 
         def number(name: str, default: int, low: int, high: int) -> int:

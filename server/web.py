@@ -131,9 +131,7 @@ class EventMoved(Exception):
         self.new_id = new_id
 
 
-def error_response(
-    request: Request, status_code: int, detail: str | None = None
-) -> Response:
+def error_response(request: Request, status_code: int, detail: str | None = None) -> Response:
     title, default_message = MESSAGES.get(status_code, MESSAGES[500])
     message = detail if detail and detail not in _GENERIC_DETAILS else default_message
     kind = response_kind(request)

@@ -200,8 +200,12 @@ def test_login_next_only_goes_to_this_site(client: TestClient, store: Store) -> 
     token = csrf_from(client.get("/login?next=//evil.example").text)
     response = client.post(
         "/login",
-        data={"email": "ana@example.com", "password": PASSWORD, "csrf_token": token,
-              "next": "https://evil.example/"},
+        data={
+            "email": "ana@example.com",
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "https://evil.example/",
+        },
         follow_redirects=False,
     )
     assert response.headers["location"] == "/dispatch"

@@ -34,16 +34,21 @@ def test_twenty_phones_fifty_payments_each_all_land_once(store: Store) -> None:
     event_id = event["event_id"]
     clients, tokens = _signed_in_clients(store, THREADS)
     # Amounts vary per payment so the exact sum proves no entry was lost or doubled.
-    amounts = [[Decimal(f"{t + 1}.{(i * 7) % 100:02d}") for i in range(PER_THREAD)]
-               for t in range(THREADS)]
+    amounts = [
+        [Decimal(f"{t + 1}.{(i * 7) % 100:02d}") for i in range(PER_THREAD)] for t in range(THREADS)
+    ]
 
     def phone(index: int) -> list[int]:
         codes = []
         for amount in amounts[index]:
             response = clients[index].post(
                 f"/api/events/{event_id}/payment",
-                data={"payment_id": str(uuid.uuid4()), "amount": str(amount), "method": "cash",
-                      "csrf_token": tokens[index]},
+                data={
+                    "payment_id": str(uuid.uuid4()),
+                    "amount": str(amount),
+                    "method": "cash",
+                    "csrf_token": tokens[index],
+                },
                 headers=JSON,
             )
             codes.append(response.status_code)
@@ -58,6 +63,7 @@ def test_twenty_phones_fifty_payments_each_all_land_once(store: Store) -> None:
             client.__exit__(None, None, None)
     elapsed = time.monotonic() - started
     from collections import Counter
+
     assert Counter(c for codes in results for c in codes) == {201: THREADS * PER_THREAD}
     item = store.events.get(event_id)
     assert item is not None
@@ -67,8 +73,10 @@ def test_twenty_phones_fifty_payments_each_all_land_once(store: Store) -> None:
     assert len({p["payment_id"] for p in payments}) == THREADS * PER_THREAD
     assert len(item["payment_ids"]) == THREADS * PER_THREAD
     assert sum(p["amount"] for p in payments) == expected
-    print(f"\n{THREADS * PER_THREAD} payments sent, {len(payments)} stored, "
-          f"sum {expected}, {elapsed:.1f} s wall")
+    print(
+        f"\n{THREADS * PER_THREAD} payments sent, {len(payments)} stored, "
+        f"sum {expected}, {elapsed:.1f} s wall"
+    )
 
 
 def test_the_same_key_sent_three_times_at_once_lands_once(store: Store) -> None:
@@ -79,8 +87,12 @@ def test_the_same_key_sent_three_times_at_once_lands_once(store: Store) -> None:
     def send(index: int) -> tuple[int, dict]:  # type: ignore[type-arg]
         response = clients[index].post(
             f"/api/events/{event['event_id']}/payment",
-            data={"payment_id": payment_id, "amount": "75.25", "method": "card",
-                  "csrf_token": tokens[index]},
+            data={
+                "payment_id": payment_id,
+                "amount": "75.25",
+                "method": "card",
+                "csrf_token": tokens[index],
+            },
             headers=JSON,
         )
         return response.status_code, response.json()

@@ -16,8 +16,15 @@ def test_healthz_answers_ok_when_the_tables_are_reachable(client: TestClient) ->
 
 def test_dashboard_shows_a_card_per_upcoming_event(client: TestClient, store: Store) -> None:
     add_event(store, first_name="Alice", party_size=6, total_price="1200.00")
-    add_event(store, days_ahead=1, first_name="Zoë", period="", party_size=4,
-              total_price="650", start_time="10:00")
+    add_event(
+        store,
+        days_ahead=1,
+        first_name="Zoë",
+        period="",
+        party_size=4,
+        total_price="650",
+        start_time="10:00",
+    )
     add_event(store, days_ahead=-2, first_name="Gone")
     sign_in(client, store)
     response = client.get("/dispatch")
@@ -93,8 +100,10 @@ def test_unknown_or_malformed_things_get_a_real_404_page(
 def test_fragments_never_carry_the_page_shell(client: TestClient, store: Store) -> None:
     event = add_event(store)
     sign_in(client, store)
-    for path in (f"/dispatch/events/{event['event_id']}",
-                 f"/dispatch/events/{event['event_id']}/payment"):
+    for path in (
+        f"/dispatch/events/{event['event_id']}",
+        f"/dispatch/events/{event['event_id']}/payment",
+    ):
         response = client.get(path, headers=HX)
         assert response.status_code == 200
         assert "<html" not in response.text and "<body" not in response.text

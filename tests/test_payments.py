@@ -19,12 +19,24 @@ def crew(client: TestClient, store: Store) -> str:
     return sign_in(client, store, role="crew")
 
 
-def pay(client: TestClient, event_id: str, token: str, headers: dict[str, str] | None = None,
-        **fields: str):  # type: ignore[no-untyped-def]
-    data = {"payment_id": str(uuid.uuid4()), "amount": "40", "method": "cash", "note": "",
-            "csrf_token": token, **fields}
-    return client.post(f"/api/events/{event_id}/payment", data=data, headers=headers or {},
-                       follow_redirects=False)
+def pay(
+    client: TestClient,
+    event_id: str,
+    token: str,
+    headers: dict[str, str] | None = None,
+    **fields: str,
+):  # type: ignore[no-untyped-def]
+    data = {
+        "payment_id": str(uuid.uuid4()),
+        "amount": "40",
+        "method": "cash",
+        "note": "",
+        "csrf_token": token,
+        **fields,
+    }
+    return client.post(
+        f"/api/events/{event_id}/payment", data=data, headers=headers or {}, follow_redirects=False
+    )
 
 
 def stored(store: Store, event_id: str) -> list[dict]:  # type: ignore[type-arg]
@@ -52,8 +64,9 @@ def test_plain_form_post_redirects_to_the_dashboard_with_a_confirmation(
     client: TestClient, store: Store, crew: str
 ) -> None:
     event = add_event(store)
-    response = pay(client, event["event_id"], crew, amount="$1,200.50", method="check",
-                   note="  cheque #12  ")
+    response = pay(
+        client, event["event_id"], crew, amount="$1,200.50", method="check", note="  cheque #12  "
+    )
     assert response.status_code == 303
     assert response.headers["location"] == f"/dispatch?saved={event['event_id']}"
     [entry] = stored(store, event["event_id"])
@@ -64,7 +77,9 @@ def test_plain_form_post_redirects_to_the_dashboard_with_a_confirmation(
     assert "Payment saved for" in dashboard.text
 
 
-def test_htmx_post_answers_the_card_and_a_toast(client: TestClient, store: Store, crew: str) -> None:
+def test_htmx_post_answers_the_card_and_a_toast(
+    client: TestClient, store: Store, crew: str
+) -> None:
     event = add_event(store, total_price="100")
     response = pay(client, event["event_id"], crew, headers=HX, amount="40")
     assert response.status_code == 200
@@ -81,8 +96,9 @@ def test_json_post_answers_201_with_the_new_balance(
 ) -> None:
     event = add_event(store, total_price="100")
     payment_id = str(uuid.uuid4())
-    response = pay(client, event["event_id"], crew, headers=JSON, amount="40.10",
-                   payment_id=payment_id)
+    response = pay(
+        client, event["event_id"], crew, headers=JSON, amount="40.10", payment_id=payment_id
+    )
     assert response.status_code == 201
     body = response.json()
     assert body["payment"]["payment_id"] == payment_id
@@ -112,10 +128,8 @@ def test_same_key_with_a_different_body_is_refused_409(
     event = add_event(store)
     payment_id = str(uuid.uuid4())
     pay(client, event["event_id"], crew, payment_id=payment_id, amount="40")
-    as_json = pay(client, event["event_id"], crew, headers=JSON, payment_id=payment_id,
-                  amount="45")
-    as_htmx = pay(client, event["event_id"], crew, headers=HX, payment_id=payment_id,
-                  method="card")
+    as_json = pay(client, event["event_id"], crew, headers=JSON, payment_id=payment_id, amount="45")
+    as_htmx = pay(client, event["event_id"], crew, headers=HX, payment_id=payment_id, method="card")
     assert as_json.status_code == 409 and "already saved" in as_json.json()["errors"]["form"]
     assert as_htmx.status_code == 409 and "already saved" in as_htmx.text
     # The re-rendered form carries a new key so a genuine second payment can be sent.
@@ -141,7 +155,11 @@ def test_same_key_with_a_different_body_is_refused_409(
     ],
 )
 def test_invalid_input_gets_422_with_the_message_and_stores_nothing(
-    client: TestClient, store: Store, crew: str, fields: dict[str, str], field: str,
+    client: TestClient,
+    store: Store,
+    crew: str,
+    fields: dict[str, str],
+    field: str,
     message: str,
 ) -> None:
     event = add_event(store)
@@ -161,8 +179,16 @@ def test_invalid_input_gets_422_with_the_message_and_stores_nothing(
 def test_a_422_keeps_what_the_user_typed(client: TestClient, store: Store, crew: str) -> None:
     event = add_event(store)
     payment_id = str(uuid.uuid4())
-    response = pay(client, event["event_id"], crew, headers=HX, payment_id=payment_id,
-                   amount="12.345", method="card", note="<b>tip</b> & thanks")
+    response = pay(
+        client,
+        event["event_id"],
+        crew,
+        headers=HX,
+        payment_id=payment_id,
+        amount="12.345",
+        method="card",
+        note="<b>tip</b> & thanks",
+    )
     assert 'value="12.345"' in response.text
     assert 'value="card" required\n      checked' in response.text or re.search(
         r'value="card"[^>]*checked', response.text
@@ -204,8 +230,10 @@ def test_anonymous_posts_store_nothing(client: TestClient, store: Store) -> None
 def test_cancelled_event_refuses_payments(client: TestClient, store: Store, crew: str) -> None:
     event = add_event(store)
     store.events.table.update_item(
-        Key={"event_id": event["event_id"]}, UpdateExpression="SET #s = :c",
-        ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":c": "cancelled"},
+        Key={"event_id": event["event_id"]},
+        UpdateExpression="SET #s = :c",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":c": "cancelled"},
     )
     response = pay(client, event["event_id"], crew, headers=JSON)
     assert response.status_code == 422 and "cancelled" in response.json()["errors"]["form"]
@@ -233,7 +261,8 @@ def test_an_event_at_its_cap_refuses_more_with_a_clear_message(
     else:
         update, values = "SET ledger_bytes = :b", {":b": MAX_LEDGER_BYTES - 100}
     store.events.table.update_item(
-        Key={"event_id": event["event_id"]}, UpdateExpression=update,
+        Key={"event_id": event["event_id"]},
+        UpdateExpression=update,
         ExpressionAttributeValues=values,
     )
     before = len(stored(store, event["event_id"]))
@@ -243,9 +272,7 @@ def test_an_event_at_its_cap_refuses_more_with_a_clear_message(
     assert len(stored(store, event["event_id"])) == before
 
 
-def test_captain_voids_a_payment_by_appending_a_void(
-    client: TestClient, store: Store
-) -> None:
+def test_captain_voids_a_payment_by_appending_a_void(client: TestClient, store: Store) -> None:
     captain = sign_in(client, store, role="captain")
     event = add_event(store, total_price="100")
     keep = str(uuid.uuid4())
@@ -274,8 +301,9 @@ def test_captain_voids_a_payment_by_appending_a_void(
         data={**data, "void_id": str(uuid.uuid4())},
     )
     assert missing.status_code == 404
-    no_reason = client.post(url.replace(wrong, keep), data={**data, "reason": " ",
-                            "void_id": str(uuid.uuid4())})
+    no_reason = client.post(
+        url.replace(wrong, keep), data={**data, "reason": " ", "void_id": str(uuid.uuid4())}
+    )
     assert no_reason.status_code == 422 and "Say why" in no_reason.text
     assert len(stored(store, event["event_id"])) == 3
 
@@ -294,7 +322,9 @@ def test_unreachable_database_answers_503_saying_nothing_was_saved(
     app = create_app(store.settings, store)
     with TestClient(app) as client:
         token = sign_in(client, store)
-        dead = dataclasses.replace(store.settings, dynamodb_endpoint=f"http://127.0.0.1:{free_port()}")
+        dead = dataclasses.replace(
+            store.settings, dynamodb_endpoint=f"http://127.0.0.1:{free_port()}"
+        )
         live_sessions = store.sessions
         app.state.store = Store.connect(dead)
         app.state.store.sessions = live_sessions  # still signed in; the events table is gone

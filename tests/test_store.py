@@ -62,7 +62,9 @@ def test_append_refusals_say_why(store: Store) -> None:
     with pytest.raises(AppendRefused) as dup:
         store.events.append_payment(item["event_id"], entry, cap=2, max_bytes=10_000)
     assert dup.value.reason == "duplicate"
-    store.events.append_payment(item["event_id"], {**entry, "payment_id": str(uuid.uuid4())}, cap=2, max_bytes=10_000)
+    store.events.append_payment(
+        item["event_id"], {**entry, "payment_id": str(uuid.uuid4())}, cap=2, max_bytes=10_000
+    )
     with pytest.raises(AppendRefused) as full:
         store.events.append_payment(
             item["event_id"], {**entry, "payment_id": str(uuid.uuid4())}, cap=2, max_bytes=10_000
@@ -78,8 +80,12 @@ def test_ledger_bytes_cap_refuses_before_the_item_limit(store: Store) -> None:
     from server.payments import entry_bytes
 
     item = add_event(store, first_name="Fay")
-    entry = {"payment_id": str(uuid.uuid4()), "kind": "payment", "amount": Decimal("5.00"),
-             "note": "n" * 500}
+    entry = {
+        "payment_id": str(uuid.uuid4()),
+        "kind": "payment",
+        "amount": Decimal("5.00"),
+        "note": "n" * 500,
+    }
     size = entry_bytes(entry)
     store.events.append_payment(item["event_id"], entry, cap=100, max_bytes=2 * size)
     store.events.append_payment(
@@ -88,7 +94,9 @@ def test_ledger_bytes_cap_refuses_before_the_item_limit(store: Store) -> None:
     assert store.events.get(item["event_id"])["ledger_bytes"] == 2 * size
     with pytest.raises(AppendRefused) as full:
         store.events.append_payment(
-            item["event_id"], {**entry, "payment_id": str(uuid.uuid4())}, cap=100,
+            item["event_id"],
+            {**entry, "payment_id": str(uuid.uuid4())},
+            cap=100,
             max_bytes=2 * size,
         )
     assert full.value.reason == "full"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -82,25 +83,26 @@ def init_tables(
         except ClientError as exc:
             if error_code(exc) != "ResourceInUseException":
                 raise
-    waiter = client.get_waiter("table_exists")
-    for table in TABLES:
-        name = settings.table_name(table)
-        waiter.wait(TableName=name, WaiterConfig={"Delay": poll_seconds, "MaxAttempts": 120})
+    names = [settings.table_name(table) for table in TABLES]
+    _wait_until(lambda: all(_is_active(client, name) for name in names), poll_seconds)
     return created
 
 
-def drop_tables(settings: Settings, *, poll_seconds: float = 1.0) -> None:
-    """Delete this prefix's tables (tests only; never called by the app)."""
-    client = make_resource(settings).meta.client
-    for table in TABLES:
-        try:
-            client.delete_table(TableName=settings.table_name(table))
-        except ClientError as exc:
-            if error_code(exc) != "ResourceNotFoundException":
-                raise
-    waiter = client.get_waiter("table_not_exists")
-    for table in TABLES:
-        waiter.wait(
-            TableName=settings.table_name(table),
-            WaiterConfig={"Delay": poll_seconds, "MaxAttempts": 120},
-        )
+def _is_active(client: Any, name: str) -> bool:
+    """The table and every index on it are ACTIVE (the stock waiter ignores indexes)."""
+    try:
+        table = client.describe_table(TableName=name)["Table"]
+    except ClientError as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return False
+        raise
+    indexes = table.get("GlobalSecondaryIndexes", [])
+    return table["TableStatus"] == "ACTIVE" and all(i["IndexStatus"] == "ACTIVE" for i in indexes)
+
+
+def _wait_until(done: Callable[[], bool], poll_seconds: float, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"tables not ready after {timeout} s")
+        time.sleep(poll_seconds)
