@@ -26,16 +26,16 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright
 
+from e2e.helpers import Account
 from server.auth import hash_password, utc_now_iso
 from server.event_form import validate_new_event
 from server.event_view import today_in
 from server.local import ROOT, free_port, start_dynalite, wait_for_port
 from server.money import parse_amount
+from server.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
 from server.settings import Settings
 from server.store import Store
 from server.store.tables import init_tables
-
-from e2e.helpers import Account
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -265,7 +265,10 @@ def make_event(store: Store) -> Callable[..., dict[str, Any]]:
                 "logged_by_name": "Casey Captain",
                 "logged_at": utc_now_iso(),
             }
-            item = store.events.append_payment(item["event_id"], entry, cap=500)
+            # The same call the app makes (see server.dispatch._record).
+            item = store.events.append_payment(
+                item["event_id"], entry, MAX_ENTRIES, MAX_LEDGER_BYTES
+            )
         return item
 
     return create

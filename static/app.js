@@ -47,6 +47,18 @@
     if (button) { button.focus(); }
   }, true);
 
+  // A confirmation toast clears itself after a while (screen readers already heard it).
+  var toastTimer = null;
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "toast") {
+      clearTimeout(toastTimer);
+      toastTimer = setTimeout(function () {
+        var toast = document.getElementById("toast");
+        if (toast) { toast.textContent = ""; }
+      }, 6000);
+    }
+  });
+
   function notSaved(form, why) {
     var status = form.querySelector(".form-status");
     if (status) {
