@@ -124,15 +124,23 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         store = Store.connect(settings)
         # The developer's own SCC_* / GMAIL_* settings must not leak into the test server
         # (a real GMAIL_TOKEN would send mail).
-        env = {
-            k: v for k, v in os.environ.items() if not k.startswith(("SCC_", "GMAIL_"))
-        }
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SCC_", "GMAIL_"))}
         env.update(app_env)
         log = tmp_path_factory.mktemp("e2e-server") / "uvicorn.log"
         with log.open("wb") as log_file:
             server = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "server.app:app",
-                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "server.app:app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--log-level",
+                    "warning",
+                ],
                 env=env,
                 cwd=ROOT,
                 stdout=log_file,
@@ -187,9 +195,7 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 def browser_context_args(
     browser_context_args: dict[str, Any], playwright: Playwright
 ) -> dict[str, Any]:
-    device = {
-        k: v for k, v in playwright.devices[DEVICE].items() if k != "default_browser_type"
-    }
+    device = {k: v for k, v in playwright.devices[DEVICE].items() if k != "default_browser_type"}
     return {**device, **browser_context_args}
 
 
@@ -236,9 +242,7 @@ def _unique_letters(n: int = 6) -> str:
 def make_event(store: Store) -> Callable[..., dict[str, Any]]:
     """Create an event with a unique patron name; `paid` adds a stored payment."""
 
-    def create(
-        *, days_ahead: int = 0, paid: str | None = None, **fields: str
-    ) -> dict[str, Any]:
+    def create(*, days_ahead: int = 0, paid: str | None = None, **fields: str) -> dict[str, Any]:
         values = {
             "date": (today_in(store) + timedelta(days=days_ahead)).isoformat(),
             "first_name": "Mira" + _unique_letters(),

@@ -41,7 +41,7 @@ def test_dashboard_detail_and_sign_out(
         assert page.evaluate("window.__e2eSamePage === true"), "the detail reloaded the page"
 
     main = page.locator("#main")
-    expect(main.locator("code")).to_have_text(event_id)
+    expect(main.locator("code.event-id")).to_have_text(event_id)
     expect(main.get_by_role("heading", name="Payment history")).to_be_visible()
     history = main.locator(".history .payment")
     expect(history).to_have_count(1)

@@ -110,8 +110,11 @@ def test_toast_leaves_the_last_card_usable(
         covered = 'id="toast"' in problem and "intercepts pointer events" in problem
         pytest.fail(
             "could not tap the last card's Log Payment link after saving a payment: "
-            + ("the #toast (position: fixed at the bottom, never dismissed) covers it"
-               if covered else problem),
+            + (
+                "the #toast (position: fixed at the bottom, never dismissed) covers it"
+                if covered
+                else problem
+            ),
             pytrace=False,
         )
     expect(box).to_be_visible()
@@ -273,9 +276,7 @@ def test_log_payment_without_javascript(
     assert stored["payments"][-1]["method"] == "card"
 
 
-def test_keyboard_only_open_and_escape(
-    page: Page, crew: Account, make_event: MakeEvent
-) -> None:
+def test_keyboard_only_open_and_escape(page: Page, crew: Account, make_event: MakeEvent) -> None:
     event_id = make_event()["event_id"]
     signed_in_dashboard(page, crew)
     link = log_payment_link(card(page, event_id))

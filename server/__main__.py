@@ -27,7 +27,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port or settings.port,
         workers=args.workers,
-        proxy_headers=True,
+        proxy_headers=False,
     )
     return 0
 

@@ -35,8 +35,16 @@ def _store(request: Request) -> Store:
     return store
 
 
-def _view(request: Request, item: dict[str, Any]) -> EventView:
-    return EventView(item=item, today=today_in(_store(request)))
+def _view(request: Request, item: dict[str, Any], waivers_signed: int | None = 0) -> EventView:
+    return EventView(item=item, today=today_in(_store(request)), waivers_signed=waivers_signed)
+
+
+def _event_with_waivers(request: Request) -> EventView:
+    """The event at the path's id, with the guests its waivers cover (two reads)."""
+    store = _store(request)
+    item = find_event(store, request.path_params["event_id"])
+    waivers = store.waivers.for_event(item["event_id"])
+    return _view(request, item, sum(int(w.get("guest_count", 1)) for w in waivers))
 
 
 @crew_only
@@ -44,15 +52,17 @@ async def dashboard(request: Request) -> Response:
     store = _store(request)
     today = today_in(store)
     items = await run_in_threadpool(store.events.upcoming, today.isoformat())
-    events = [EventView(item=item, today=today) for item in items]
+    guests = await run_in_threadpool(store.waivers.guests_from, today.isoformat())
+    events = [
+        EventView(item=item, today=today, waivers_signed=guests[item["event_id"]]) for item in items
+    ]
     saved = request.query_params.get("saved", "")
     return render(request, "dispatch.html", {"events": events, "saved": saved})
 
 
 @crew_only
 async def event_detail(request: Request) -> Response:
-    item = await run_in_threadpool(find_event, _store(request), request.path_params["event_id"])
-    view = _view(request, item)
+    view = await run_in_threadpool(_event_with_waivers, request)
     if response_kind(request) is Kind.JSON:
         return JSONResponse(view.as_json())
     return render(request, "event.html", {"event": view}, fragment="_event_detail.html")
@@ -60,8 +70,8 @@ async def event_detail(request: Request) -> Response:
 
 @crew_only
 async def event_json(request: Request) -> Response:
-    item = await run_in_threadpool(find_event, _store(request), request.path_params["event_id"])
-    return JSONResponse(_view(request, item).as_json())
+    view = await run_in_threadpool(_event_with_waivers, request)
+    return JSONResponse(view.as_json())
 
 
 def _payment_form(
@@ -188,7 +198,8 @@ async def log_payment(request: Request) -> Response:
             status,
             fresh_key=refused.reason == "duplicate",
         )
-    view = _view(request, item)
+    # One UpdateItem and no reads: the card's waiver count is not re-read here.
+    view = _view(request, item, waivers_signed=None)
     kind = response_kind(request)
     if kind is Kind.JSON:
         book = view.ledger

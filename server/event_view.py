@@ -48,7 +48,9 @@ def require_valid_id(event_id: str) -> None:
 class EventView:
     item: dict[str, Any]
     today: date
-    waivers_signed: int = 0
+    # Guests covered by signed waivers; None when not read for this response (the
+    # Log Payment answer: htmx keeps the number already on the page).
+    waivers_signed: int | None = 0
 
     @property
     def ledger(self) -> Ledger:
@@ -109,7 +111,7 @@ class EventView:
             "paid": money_str(book.paid),
             "balance_due": money_str(book.balance_due),
             "payment_count": book.payment_count,
-            "waivers_signed": self.waivers_signed,
+            **({} if self.waivers_signed is None else {"waivers_signed": self.waivers_signed}),
             "payments": [entry_json(e, voided) for e in self.item.get("payments", [])],
         }
 

@@ -29,6 +29,9 @@ HELP = {
     "GMAIL_SENDER": "Address notifications are sent from.",
     "GMAIL_RECIPIENT": "Operator address(es) for payment notifications, comma-separated.",
     "SCC_GMAIL_API_ENDPOINT": "Gmail API root override, for tests against a local server.",
+    "SCC_WAIVER_CLOSE_DAYS": "Waivers can be signed until this many days after the trip.",
+    "SCC_ORIGIN_SECRET": "Secret CloudFront adds as X-Origin-Verify; when set, requests "
+    "without it are refused and CloudFront-Viewer-Address is trusted for the client IP.",
     "PORT": "Port `scc serve` and `make run` listen on.",
     "SCC_DYNALITE_PORT": "Port of the local dynalite that `make run` starts.",
 }
@@ -54,6 +57,8 @@ class Settings:
     gmail_sender: str | None = None
     gmail_recipient: str | None = None
     gmail_api_endpoint: str | None = None
+    waiver_close_days: int = 2
+    origin_secret: Secret | None = None
     port: int = 8000
     dynalite_port: int = 4567
 
@@ -120,6 +125,9 @@ class Settings:
             raise SettingsError("SCC_SESSION_IDLE_DAYS: cannot exceed SCC_SESSION_MAX_DAYS")
 
         token = text("GMAIL_TOKEN")
+        origin_secret = text("SCC_ORIGIN_SECRET")
+        if origin_secret is not None and len(origin_secret) < 32:
+            raise SettingsError("SCC_ORIGIN_SECRET: must be at least 32 characters long")
         return cls(
             secret_key=Secret(secret),
             dynamodb_endpoint=endpoint,
@@ -133,6 +141,8 @@ class Settings:
             gmail_sender=text("GMAIL_SENDER"),
             gmail_recipient=text("GMAIL_RECIPIENT"),
             gmail_api_endpoint=gmail_endpoint,
+            waiver_close_days=number("SCC_WAIVER_CLOSE_DAYS", 2, 0, 365),
+            origin_secret=Secret(origin_secret) if origin_secret else None,
             port=number("PORT", 8000, 1, 65535),
             dynalite_port=number("SCC_DYNALITE_PORT", 4567, 1, 65535),
         )

@@ -6,6 +6,7 @@ partial alone, so the two cannot drift. Handlers never read `HX-*` headers thems
 
 from __future__ import annotations
 
+import hmac
 import logging
 import uuid
 from collections.abc import Mapping
@@ -101,6 +102,20 @@ def redirect(request: Request, url: str, status_code: int = 303) -> Response:
     return RedirectResponse(url, status_code=status_code, headers={"Vary": "HX-Request"})
 
 
+def client_ip(request: Request) -> str:
+    """The visitor's IP: CloudFront's `CloudFront-Viewer-Address` when the request
+    proved it came through our distribution (the origin secret), else the socket peer.
+    X-Forwarded-For is never trusted."""
+    settings = request.app.state.store.settings
+    secret = settings.origin_secret
+    viewer = request.headers.get("cloudfront-viewer-address", "")
+    sent = request.headers.get("x-origin-verify", "")
+    if secret is not None and viewer and hmac.compare_digest(sent, str(secret)):
+        host = viewer.rsplit(":", 1)[0] if viewer.count(":") == 1 or "]" in viewer else viewer
+        return host.strip("[]")
+    return request.client.host if request.client else ""
+
+
 # --- the one error path ------------------------------------------------------------
 
 MESSAGES = {
@@ -109,6 +124,7 @@ MESSAGES = {
     403: ("Not allowed", "You do not have access to this page."),
     404: ("Not found", "There is nothing at this address. Check the link you followed."),
     405: ("Not allowed", "That action is not available here."),
+    410: ("No longer open", "This is no longer available."),
     409: ("Conflict", "That could not be saved because it conflicts with what is stored."),
     503: (
         "Temporarily unavailable",

@@ -10,6 +10,7 @@ from server.store.client import make_resource
 from server.store.events import EventsRepo
 from server.store.sessions import SessionsRepo
 from server.store.users import UsersRepo
+from server.store.waivers import WaiversRepo
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBServiceResource
@@ -24,6 +25,7 @@ class Store:
     events: EventsRepo
     users: UsersRepo
     sessions: SessionsRepo
+    waivers: WaiversRepo
 
     @classmethod
     def connect(cls, settings: Settings) -> Store:
@@ -38,6 +40,7 @@ class Store:
             events=EventsRepo(table("events")),
             users=UsersRepo(table("users")),
             sessions=SessionsRepo(table("sessions")),
+            waivers=WaiversRepo(table("waivers")),
         )
 
     def ping(self) -> None:

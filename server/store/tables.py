@@ -16,6 +16,10 @@ from server.store.client import error_code, make_resource
 # Query (paginated) however many events there are.
 EVENTS_BY_DATE = "by_date"
 SESSIONS_BY_EMAIL = "by_email"
+# Waivers are listed by trip date the same way (`listing = "waiver"`, `trip_key =
+# "YYYY-MM-DD#event_id#waiver_id"`), projecting only the guest count, so the dashboard
+# counts every card's signed guests with one Query.
+WAIVERS_BY_TRIP = "by_trip"
 
 TABLES: dict[str, dict[str, Any]] = {
     "events": {
@@ -44,6 +48,18 @@ TABLES: dict[str, dict[str, Any]] = {
         "AttributeDefinitions": [
             {"AttributeName": "event_id", "AttributeType": "S"},
             {"AttributeName": "waiver_id", "AttributeType": "S"},
+            {"AttributeName": "listing", "AttributeType": "S"},
+            {"AttributeName": "trip_key", "AttributeType": "S"},
+        ],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": WAIVERS_BY_TRIP,
+                "KeySchema": [
+                    {"AttributeName": "listing", "KeyType": "HASH"},
+                    {"AttributeName": "trip_key", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["guest_count"]},
+            }
         ],
     },
     "users": {

@@ -1,0 +1,209 @@
+"""The patron's pages: the trip page and waiver signing (no sign-in; the link is the
+event's). Waiver pages hold personal data: never cached, nothing from them in URLs."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from server.auth import checked_form, utc_now_iso
+from server.event_view import EventView, find_event, today_in
+from server.forms import FormErrors, text_field
+from server.manifest import parse_waiver_id
+from server.store import Store
+from server.store.waivers import WaiverExists
+from server.waiver_rules import (
+    CURRENT_ESIGN,
+    CURRENT_WAIVER,
+    MAX_MINORS,
+    WaiverSubmission,
+    load_text,
+    minor_rows,
+    same_name,
+    validate_waiver,
+)
+from server.web import client_ip, redirect, render
+
+NO_STORE = {"Cache-Control": "no-store"}
+MAX_USER_AGENT = 512
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def _event(request: Request) -> EventView:
+    store = _store(request)
+    item = find_event(store, request.path_params["event_id"])
+    return EventView(item=item, today=today_in(store))
+
+
+def _refuse_if_closed(request: Request, event: EventView) -> None:
+    """Cancelled trips and trips long past take no more waivers (410, a clear page)."""
+    if event.cancelled:
+        raise HTTPException(410, "This trip was cancelled, so its waiver cannot be signed.")
+    close_days = _store(request).settings.waiver_close_days
+    if event.day + timedelta(days=close_days) < event.today:
+        raise HTTPException(410, "This trip is over and its waiver is closed.")
+
+
+async def trip_page(request: Request) -> Response:
+    event = await run_in_threadpool(_event, request)
+    return render(request, "trip.html", {"event": event})
+
+
+def _form(
+    request: Request,
+    event: EventView,
+    form: Any = None,
+    errors: dict[str, str] | None = None,
+    *,
+    rows: int | None = None,
+    status_code: int = 200,
+) -> Response:
+    values = {k: v for k, v in (form or {}).items() if isinstance(v, str) and k != "csrf_token"}
+    waiver_id = text_field(values, "waiver_id") or str(uuid.uuid4())
+    context = {
+        "event": event,
+        "values": values,
+        "errors": errors or {},
+        "rows": minor_rows(values) if rows is None else rows,
+        "max_minors": MAX_MINORS,
+        "waiver": load_text(text_field(values, "waiver_version") or CURRENT_WAIVER),
+        "esign": load_text(text_field(values, "esign_version") or CURRENT_ESIGN),
+        "waiver_id": waiver_id,
+    }
+    return render(
+        request,
+        "waiver.html",
+        context,
+        fragment="_waiver_form.html",
+        status_code=status_code,
+        headers=NO_STORE,
+    )
+
+
+async def waiver_form(request: Request) -> Response:
+    event = await run_in_threadpool(_event, request)
+    _refuse_if_closed(request, event)
+    return _form(request, event)
+
+
+def _waiver_item(request: Request, event: EventView, signed: WaiverSubmission) -> dict[str, Any]:
+    return {
+        "event_id": event.event_id,
+        "waiver_id": signed.waiver_id,
+        "event_date": event.day.isoformat(),
+        "guest_count": 1 + len(signed.minors),
+        "full_name": signed.full_name,
+        "date_of_birth": signed.date_of_birth.isoformat(),
+        "email": signed.email,
+        "phone": signed.phone,
+        "emergency_name": signed.emergency_name,
+        "emergency_phone": signed.emergency_phone,
+        "minors": [
+            {"name": m.name, "date_of_birth": m.date_of_birth.isoformat()} for m in signed.minors
+        ],
+        "agree_terms": True,
+        "esign_consent": True,
+        "signature_typed": signed.signature,
+        "waiver_version": signed.waiver.version,
+        "waiver_sha256": signed.waiver.sha256,
+        "esign_version": signed.esign.version,
+        "esign_sha256": signed.esign.sha256,
+        "signed_at": utc_now_iso(),
+        "ip": client_ip(request),
+        "user_agent": request.headers.get("user-agent", "")[:MAX_USER_AGENT],
+        "checkins": {},
+    }
+
+
+async def sign_waiver(request: Request) -> Response:
+    form = await checked_form(request)
+    event = await run_in_threadpool(_event, request)
+    _refuse_if_closed(request, event)
+    action = text_field(form, "action")
+    rows = minor_rows(form)
+    # "+ add a minor" and "remove" are submit buttons, so they work without JavaScript.
+    if action == "add_minor":
+        return _form(request, event, form, rows=min(rows + 1, MAX_MINORS))
+    if action.startswith("remove_minor_"):
+        return _form(request, event, _without_minor(form, action, rows), rows=max(rows - 1, 0))
+    try:
+        signed = validate_waiver(form, event.day, event.today)
+    except FormErrors as invalid:
+        return _form(request, event, form, invalid.errors, status_code=422)
+    store = _store(request)
+    try:
+        await run_in_threadpool(store.waivers.create, _waiver_item(request, event, signed))
+    except WaiverExists:
+        # The same form sent twice (a double tap, a retry): show what was stored. A
+        # different signer reusing a reference gets a fresh form instead.
+        stored = await run_in_threadpool(store.waivers.get, event.event_id, signed.waiver_id)
+        if stored is None or not same_name(str(stored["full_name"]), signed.full_name):
+            fresh = {k: v for k, v in form.items() if k != "waiver_id"}
+            message = {"form": "Please sign again: this form had already been used."}
+            return _form(request, event, fresh, message, status_code=409)
+    url = request.app.url_path_for(
+        "waiver_signed", event_id=event.event_id, waiver_id=signed.waiver_id
+    )
+    return redirect(request, str(url))
+
+
+def _without_minor(form: Any, action: str, rows: int) -> dict[str, str]:
+    """The form's values with one minor row taken out and the rest moved up."""
+    try:
+        gone = int(action.rsplit("_", 1)[1])
+    except ValueError:
+        gone = -1
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    kept = [
+        (values.get(f"minor_name_{i}", ""), values.get(f"minor_dob_{i}", ""))
+        for i in range(rows)
+        if i != gone
+    ]
+    for i in range(rows):
+        values.pop(f"minor_name_{i}", None)
+        values.pop(f"minor_dob_{i}", None)
+    for i, (name, dob) in enumerate(kept):
+        values[f"minor_name_{i}"] = name
+        values[f"minor_dob_{i}"] = dob
+    values["minor_rows"] = str(len(kept))
+    return values
+
+
+async def waiver_signed(request: Request) -> Response:
+    """The confirmation: what was signed, when, and the reference number. Shows names
+    only (no birth dates or contact details), since the link can be shared."""
+    event = await run_in_threadpool(_event, request)
+    waiver_id = parse_waiver_id(request.path_params["waiver_id"])
+    waiver = await run_in_threadpool(_store(request).waivers.get, event.event_id, waiver_id)
+    if waiver is None:
+        raise HTTPException(404)
+    return render(
+        request,
+        "waiver_signed.html",
+        {"event": event, "waiver": waiver, "text": load_text(str(waiver["waiver_version"]))},
+        headers=NO_STORE,
+    )
+
+
+routes = [
+    Route("/g/{event_id}", trip_page, methods=["GET"], name="trip"),
+    Route("/g/{event_id}/waiver", waiver_form, methods=["GET"], name="waiver_form"),
+    Route("/g/{event_id}/waiver", sign_waiver, methods=["POST"], name="sign_waiver"),
+    Route(
+        "/g/{event_id}/waiver/signed/{waiver_id}",
+        waiver_signed,
+        methods=["GET"],
+        name="waiver_signed",
+    ),
+]
