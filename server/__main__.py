@@ -76,14 +76,16 @@ def _store() -> Store:
 
 def cmd_users_add(args: argparse.Namespace) -> int:
     from server.auth import hash_password, normalize_email, utc_now_iso
+    from server.forms import FormErrors
     from server.store.users import UserExists
     from server.users import validate_new_user
 
     password = sys.stdin.readline().rstrip("\r\n")
     try:
         email, name = validate_new_user(args.email, args.name, password)
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except FormErrors as invalid:
+        for field, message in invalid.errors.items():
+            print(f"error: {field}: {message}", file=sys.stderr)
         return 2
     try:
         _store().users.create(email, name, args.role, hash_password(password), utc_now_iso())
@@ -143,6 +145,28 @@ def cmd_events_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_events_lint_ids(args: argparse.Namespace) -> int:
+    from server.rename import lint_ids
+
+    found = lint_ids(_store())
+    for event_id, suggestion in found:
+        print(f"{event_id}\tsuggested: {suggestion or '(no date to build one from)'}")
+    print(f"{len(found)} event id(s) break the convention", file=sys.stderr)
+    return 1 if found else 0
+
+
+def cmd_events_rename(args: argparse.Namespace) -> int:
+    from server.rename import RenameError, rename_event
+
+    try:
+        rename_event(_store(), args.old, args.new)
+    except RenameError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"renamed {args.old} -> {args.new}; the old id now redirects")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scc", description="Ship Captain Crew commands")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -190,6 +214,12 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--meeting-point")
     create.add_argument("--notes")
     create.set_defaults(func=cmd_events_create)
+    lint = events.add_parser("lint-ids", help="list ids that break the convention (exit 1 if any)")
+    lint.set_defaults(func=cmd_events_lint_ids)
+    rename = events.add_parser("rename", help="move an event to a conforming id; safe to re-run")
+    rename.add_argument("old")
+    rename.add_argument("new")
+    rename.set_defaults(func=cmd_events_rename)
     return parser
 
 

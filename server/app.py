@@ -15,7 +15,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from server import auth, dispatch, manifest, waivers
+from server import admin, auth, dispatch, manifest, waivers
 from server.settings import Settings
 from server.store import Store
 from server.web import (
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         *dispatch.routes,
         *manifest.routes,
         *waivers.routes,
+        *admin.routes,
         Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
     ]
     app = Starlette(

@@ -166,6 +166,10 @@ REFUSALS = {
         "A different payment was already saved with this form. Nothing new was saved: "
         "check the payment history, and submit again to log another payment.",
     ),
+    "renaming": (
+        409,
+        "This trip is being renamed right now. Nothing was saved; try again in a minute.",
+    ),
     "conflict": (409, "The trip changed while saving. Nothing was saved; try again."),
 }
 

@@ -31,15 +31,29 @@ def _whole(text: str, field: str, low: int, high: int, errors: dict[str, str]) -
     return value
 
 
-def validate_new_event(values: Mapping[str, str]) -> dict[str, Any]:
-    """The event item to store, id included; FormErrors names each bad field."""
+# What can change after creation: everything but the id and what the id is made of.
+EDITABLE = (
+    "start_time",
+    "duration_minutes",
+    "boat",
+    "capacity",
+    "meeting_point",
+    "party_size",
+    "total_price",
+    "notes",
+)
+
+
+def validate_event_details(values: Mapping[str, str]) -> dict[str, Any]:
+    """The editable fields, checked; an empty optional field is None (to remove)."""
     errors: dict[str, str] = {}
-    get = {k: (v or "").strip() for k, v in values.items()}
-    event_id = ""
-    try:
-        event_id = make_event_id(get.get("date", ""), get.get("first_name", ""), get.get("period"))
-    except InvalidEventId as exc:
-        errors[exc.field] = exc.message
+    details = _details({k: (v or "").strip() for k, v in values.items()}, errors)
+    if errors:
+        raise FormErrors(errors)
+    return details
+
+
+def _details(get: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
     start = get.get("start_time", "")
     if start and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", start):
         errors["start_time"] = "Use a 24-hour time like 09:30."
@@ -48,33 +62,55 @@ def validate_new_event(values: Mapping[str, str]) -> dict[str, Any]:
         total = parse_amount(get.get("total_price", ""), maximum=MAX_TOTAL)
     except ValueError as exc:
         errors["total_price"] = str(exc)
-    party = _whole(get.get("party_size", ""), "party_size", 1, 500, errors)
-    capacity = _whole(get.get("capacity", ""), "capacity", 1, 500, errors)
-    duration = _whole(get.get("duration_minutes", ""), "duration_minutes", 1, 24 * 60, errors)
-    for name in ("boat", "meeting_point", "first_name", "period"):
+    for name in ("boat", "meeting_point"):
         if len(get.get(name, "")) > MAX_TEXT:
             errors[name] = f"Keep this to {MAX_TEXT} characters."
     if len(get.get("notes", "")) > MAX_NOTES:
         errors["notes"] = f"Keep the notes to {MAX_NOTES} characters."
+    details: dict[str, Any] = {
+        "start_time": start,
+        "duration_minutes": _whole(
+            get.get("duration_minutes", ""), "duration_minutes", 1, 24 * 60, errors
+        ),
+        "boat": get.get("boat", ""),
+        "capacity": _whole(get.get("capacity", ""), "capacity", 1, 500, errors),
+        "meeting_point": get.get("meeting_point", ""),
+        "party_size": _whole(get.get("party_size", ""), "party_size", 1, 500, errors),
+        "total_price": total,
+        "notes": get.get("notes", ""),
+    }
+    return {k: (None if v == "" else v) for k, v in details.items()}
+
+
+def new_event_id(values: Mapping[str, str]) -> str:
+    """The id the create form's fields make, or InvalidEventId naming the field."""
+    get = {k: (v or "").strip() for k, v in values.items()}
+    for name in ("first_name", "period"):
+        if len(get.get(name, "")) > MAX_TEXT:
+            raise InvalidEventId(name, f"Keep this to {MAX_TEXT} characters.")
+    return make_event_id(get.get("date", ""), get.get("first_name", ""), get.get("period"))
+
+
+def validate_new_event(values: Mapping[str, str]) -> dict[str, Any]:
+    """The event item to store, id included; FormErrors names each bad field."""
+    errors: dict[str, str] = {}
+    get = {k: (v or "").strip() for k, v in values.items()}
+    event_id = ""
+    try:
+        event_id = new_event_id(get)
+    except InvalidEventId as exc:
+        errors[exc.field] = exc.message
+    details = _details(get, errors)
     if errors:
         raise FormErrors(errors)
     item: dict[str, Any] = {
         "event_id": event_id,
         "date": event_id[:10],
         "patron_first_name": get["first_name"],
-        "total_price": total,
         "status": "scheduled",
         "payments": [],
     }
-    optional = {
-        "period": get.get("period"),
-        "start_time": start,
-        "boat": get.get("boat"),
-        "meeting_point": get.get("meeting_point"),
-        "notes": get.get("notes"),
-        "party_size": party,
-        "capacity": capacity,
-        "duration_minutes": duration,
-    }
-    item.update({k: v for k, v in optional.items() if v not in (None, "")})
+    if get.get("period"):
+        item["period"] = get["period"]
+    item.update({k: v for k, v in details.items() if v is not None})
     return item

@@ -23,9 +23,10 @@ from server.web import EventMoved
 _LOOKUP_SAFE = re.compile(r"^[A-Za-z0-9-]{1,80}$")
 
 
-def find_event(store: Store, event_id: str) -> dict[str, Any]:
+def find_event(store: Store, event_id: str, *, legacy_ok: bool = False) -> dict[str, Any]:
     """The event at this id, or a 404. Renamed events raise EventMoved (301); ids that
-    break the convention are 404 unless they are such a redirect stub."""
+    break the convention are 404 unless they are such a redirect stub (or `legacy_ok`:
+    the captain opening a legacy event to rename it)."""
     if not _LOOKUP_SAFE.match(event_id):
         raise HTTPException(404)
     item = store.events.get(event_id)
@@ -33,7 +34,7 @@ def find_event(store: Store, event_id: str) -> dict[str, Any]:
         raise HTTPException(404)
     if "moved_to" in item:
         raise EventMoved(event_id, str(item["moved_to"]))
-    if not is_valid_event_id(event_id):
+    if not legacy_ok and not is_valid_event_id(event_id):
         raise HTTPException(404)
     return item
 

@@ -50,6 +50,8 @@ def _refuse_if_closed(request: Request, event: EventView) -> None:
     """Cancelled trips and trips long past take no more waivers (410, a clear page)."""
     if event.cancelled:
         raise HTTPException(410, "This trip was cancelled, so its waiver cannot be signed.")
+    if "renaming_to" in event.item:
+        raise HTTPException(409, "This trip is being updated. Please try again in a minute.")
     close_days = _store(request).settings.waiver_close_days
     if event.day + timedelta(days=close_days) < event.today:
         raise HTTPException(410, "This trip is over and its waiver is closed.")

@@ -15,6 +15,12 @@ from server.store.tables import EVENTS_BY_DATE
 log = logging.getLogger(__name__)
 
 LISTING = "event"
+# An event takes writes only while it exists, has not moved, and is not being renamed
+# (`renaming_to` on the old item, `renaming_from` on the unfinished copy).
+OPEN_FOR_WRITES = (
+    "attribute_exists(event_id) AND attribute_not_exists(moved_to)"
+    " AND attribute_not_exists(renaming_to) AND attribute_not_exists(renaming_from)"
+)
 
 
 class EventExists(Exception):
@@ -53,14 +59,92 @@ class EventsRepo:
     def upcoming(self, from_day: str) -> list[dict[str, Any]]:
         """Every listed event on or after `from_day` (YYYY-MM-DD), earliest first."""
         condition = Key("listing").eq(LISTING) & Key("starts_at").gte(from_day)
+        return self._query_all({"IndexName": EVENTS_BY_DATE, "KeyConditionExpression": condition})
+
+    def past(self, before_day: str, limit: int = 200) -> list[dict[str, Any]]:
+        """Listed events before `before_day`, most recent first, at most `limit`."""
+        condition = Key("listing").eq(LISTING) & Key("starts_at").lt(before_day)
+        kwargs: dict[str, Any] = {
+            "IndexName": EVENTS_BY_DATE,
+            "KeyConditionExpression": condition,
+            "ScanIndexForward": False,
+        }
         items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"IndexName": EVENTS_BY_DATE, "KeyConditionExpression": condition}
+        while len(items) < limit:
+            page = self.table.query(**kwargs)
+            items.extend(page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return items[:limit]
+
+    def on_day(self, day: str) -> list[dict[str, Any]]:
+        """Listed events on one date, in start order."""
+        condition = Key("listing").eq(LISTING) & Key("starts_at").begins_with(day)
+        return self._query_all({"IndexName": EVENTS_BY_DATE, "KeyConditionExpression": condition})
+
+    def scan_all(self) -> list[dict[str, Any]]:
+        """Every item in the table, stubs and unlisted legacy items included (reports and
+        the id lint: admin-only, so a paginated scan is fine)."""
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {}
+        while True:
+            page = self.table.scan(**kwargs)
+            items.extend(page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _query_all(self, kwargs: dict[str, Any]) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
         while True:
             page = self.table.query(**kwargs)
             items.extend(page.get("Items", []))
             if "LastEvaluatedKey" not in page:
                 return items
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def update_details(self, event_id: str, details: dict[str, Any]) -> bool:
+        """Change the editable fields in one targeted UpdateItem: the payments list is
+        never read or written, so a payment logged at the same moment is kept. None
+        removes a field. False when the event cannot be edited (gone, moved, renaming)."""
+        sets = ["starts_at = :starts_at"]
+        removes = []
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {
+            ":starts_at": f"{event_id[:10]}T{details.get('start_time') or ''}"
+        }
+        for i, (name, value) in enumerate(sorted(details.items())):
+            names[f"#f{i}"] = name
+            if value is None:
+                removes.append(f"#f{i}")
+            else:
+                sets.append(f"#f{i} = :v{i}")
+                values[f":v{i}"] = value
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        return self._conditional_update(event_id, expression, names, values)
+
+    def set_status(self, event_id: str, status: str) -> bool:
+        return self._conditional_update(
+            event_id, "SET #status = :status", {"#status": "status"}, {":status": status}
+        )
+
+    def _conditional_update(
+        self, event_id: str, expression: str, names: dict[str, str], values: dict[str, Any]
+    ) -> bool:
+        try:
+            self.table.update_item(
+                Key={"event_id": event_id},
+                UpdateExpression=expression,
+                ConditionExpression=OPEN_FOR_WRITES,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def any_exist(self) -> bool:
         return bool(self.table.scan(Limit=1, ProjectionExpression="event_id").get("Items"))
@@ -78,8 +162,7 @@ class EventsRepo:
             entry,
             extra_add="",
             condition=(
-                "attribute_exists(event_id) AND attribute_not_exists(moved_to)"
-                " AND NOT contains(payment_ids, :id)"
+                OPEN_FOR_WRITES + " AND NOT contains(payment_ids, :id)"
                 " AND (attribute_not_exists(#status) OR #status <> :cancelled)"
             ),
             values={":cancelled": "cancelled"},
@@ -98,8 +181,7 @@ class EventsRepo:
             entry,
             extra_add=", voided_ids :target_set",
             condition=(
-                "attribute_exists(event_id) AND attribute_not_exists(moved_to)"
-                " AND NOT contains(payment_ids, :id)"
+                OPEN_FOR_WRITES + " AND NOT contains(payment_ids, :id)"
                 " AND contains(payment_ids, :target) AND NOT contains(voided_ids, :target)"
             ),
             values={":target": entry["voids"], ":target_set": {entry["voids"]}},
@@ -161,6 +243,8 @@ def _why_refused(
 ) -> str:
     if item is None or "moved_to" in item:
         return "missing"
+    if "renaming_to" in item or "renaming_from" in item:
+        return "renaming"
     if payment_id in item.get("payment_ids", set()):
         return "duplicate"
     target = entry.get("voids")

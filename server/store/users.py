@@ -56,5 +56,30 @@ class UsersRepo:
             raise
         return True
 
+    def all(self) -> list[dict[str, Any]]:
+        """Every account (a paginated scan: a crew list is small)."""
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {}
+        while True:
+            page = self.table.scan(**kwargs)
+            items.extend(page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return sorted(items, key=lambda u: str(u.get("name", "")).casefold())
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def set_password(self, email: str, password_hash: str) -> bool:
+        try:
+            self.table.update_item(
+                Key={"email": email},
+                UpdateExpression="SET password_hash = :h",
+                ConditionExpression="attribute_exists(email)",
+                ExpressionAttributeValues={":h": password_hash},
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def any_exist(self) -> bool:
         return bool(self.table.scan(Limit=1, ProjectionExpression="email").get("Items"))

@@ -73,6 +73,9 @@ class WaiversRepo:
                 return counts
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
+    def delete(self, event_id: str, waiver_id: str) -> None:
+        self.table.delete_item(Key={"event_id": event_id, "waiver_id": waiver_id})
+
     def set_checkin(
         self, event_id: str, waiver_id: str, guest: str, checked_in: bool, by: str, at: str
     ) -> bool:

@@ -1,0 +1,217 @@
+"""End-of-day reconciliation: who collected what, by method, on which day; per-day
+takings for a range; the CSV export. Pure domain code (no Starlette, no boto3)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from server.money import ZERO, money_str, to_money
+from server.payments import METHODS, ledger
+
+MAX_RANGE_DAYS = 92
+
+
+@dataclass(frozen=True)
+class LoggedPayment:
+    """One payment entry with its event, placed on the operator's calendar."""
+
+    event_id: str
+    patron: str
+    payment_id: str
+    amount: Decimal
+    method: str
+    note: str
+    logged_by: str
+    logged_by_name: str
+    logged_at: datetime  # in the operator's time zone
+    voided: bool
+    void_reason: str = ""
+
+    @property
+    def day(self) -> date:
+        return self.logged_at.date()
+
+
+def logged_payments(events: Iterable[dict[str, Any]], tz: ZoneInfo) -> list[LoggedPayment]:
+    """Every payment in these events (stubs skipped), oldest first."""
+    found = []
+    for event in events:
+        if "moved_to" in event:
+            continue  # its payments live on under the new id
+        book = ledger(event.get("total_price", 0), event.get("payments", []))
+        reasons = {str(v.get("voids")): str(v.get("reason", "")) for v in book.voids}
+        for p in book.payments:
+            stamp = str(p.get("logged_at") or "")
+            try:
+                at = datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(tz)
+            except ValueError:
+                continue  # an entry without a usable time cannot be placed on a day
+            payment_id = str(p.get("payment_id", ""))
+            found.append(
+                LoggedPayment(
+                    event_id=str(event["event_id"]),
+                    patron=str(event.get("patron_first_name", "")),
+                    payment_id=payment_id,
+                    amount=to_money(p.get("amount", 0)),
+                    method=str(p.get("method", "")),
+                    note=str(p.get("note", "")),
+                    logged_by=str(p.get("logged_by", "")),
+                    logged_by_name=str(p.get("logged_by_name") or p.get("logged_by", "")),
+                    logged_at=at,
+                    voided=payment_id in reasons,
+                    void_reason=reasons.get(payment_id, ""),
+                )
+            )
+    return sorted(found, key=lambda p: p.logged_at)
+
+
+@dataclass
+class MethodTotal:
+    count: int = 0
+    total: Decimal = ZERO
+
+    def add(self, amount: Decimal) -> None:
+        self.count += 1
+        self.total += amount
+
+
+@dataclass
+class Collected:
+    """What one person (or the whole day) collected, by method; voids excluded."""
+
+    name: str
+    email: str
+    by_method: dict[str, MethodTotal] = field(
+        default_factory=lambda: {m: MethodTotal() for m in METHODS}
+    )
+
+    def add(self, payment: LoggedPayment) -> None:
+        if not payment.voided:
+            self.by_method.setdefault(payment.method, MethodTotal()).add(payment.amount)
+
+    @property
+    def count(self) -> int:
+        return sum(t.count for t in self.by_method.values())
+
+    @property
+    def total(self) -> Decimal:
+        return sum((t.total for t in self.by_method.values()), ZERO)
+
+
+@dataclass(frozen=True)
+class DayReport:
+    day: date
+    payments: list[LoggedPayment]
+    crew: list[Collected]
+    totals: Collected
+
+
+def day_report(payments: Iterable[LoggedPayment], day: date) -> DayReport:
+    todays = [p for p in payments if p.day == day]
+    crew: dict[str, Collected] = {}
+    totals = Collected(name="All crew", email="")
+    for p in todays:
+        crew.setdefault(p.logged_by, Collected(name=p.logged_by_name, email=p.logged_by)).add(p)
+        totals.add(p)
+    return DayReport(
+        day=day,
+        payments=todays,
+        crew=sorted(crew.values(), key=lambda c: c.name.casefold()),
+        totals=totals,
+    )
+
+
+def days_between(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def range_totals(
+    payments: Iterable[LoggedPayment], start: date, end: date
+) -> list[tuple[date, Collected]]:
+    """Takings per day by method, every day of the range (empty days included)."""
+    per_day: dict[date, Collected] = defaultdict(lambda: Collected(name="", email=""))
+    for p in payments:
+        if start <= p.day <= end:
+            per_day[p.day].add(p)
+    return [(d, per_day[d]) for d in days_between(start, end)]
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One rectangle of the takings chart (SVG user units)."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    method: str
+    label: str
+
+
+CHART_HEIGHT = 160
+CHART_BAR = 18
+CHART_GAP = 6
+
+
+def chart_bars(days: list[tuple[date, Collected]]) -> tuple[list[Bar], float]:
+    """Stacked bars per day by method, scaled to the largest day; returns the bars and
+    the chart's width."""
+    peak = max((c.total for _, c in days), default=ZERO) or Decimal(1)
+    bars = []
+    for i, (day, collected) in enumerate(days):
+        x = i * (CHART_BAR + CHART_GAP)
+        top = float(CHART_HEIGHT)
+        for method in METHODS:
+            amount = collected.by_method[method].total
+            if amount <= 0:
+                continue
+            height = float(amount / peak) * CHART_HEIGHT
+            top -= height
+            label = f"{day.isoformat()} {method} ${money_str(amount)}"
+            bars.append(Bar(x, round(top, 2), CHART_BAR, round(height, 2), method, label))
+    return bars, max(len(days) * (CHART_BAR + CHART_GAP), CHART_BAR)
+
+
+CSV_HEADER = [
+    "date",
+    "time",
+    "event_id",
+    "patron",
+    "amount",
+    "method",
+    "note",
+    "logged_by",
+    "voided",
+]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """Text a spreadsheet will not run as a formula (OWASP: prefix with a quote)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def csv_rows(payments: Iterable[LoggedPayment], start: date, end: date) -> list[list[str]]:
+    rows = [CSV_HEADER]
+    for p in payments:
+        if start <= p.day <= end:
+            rows.append(
+                [
+                    p.day.isoformat(),
+                    p.logged_at.strftime("%H:%M"),
+                    csv_cell(p.event_id),
+                    csv_cell(p.patron),
+                    money_str(p.amount),
+                    csv_cell(p.method),
+                    csv_cell(p.note),
+                    csv_cell(p.logged_by),
+                    "yes" if p.voided else "no",
+                ]
+            )
+    return rows
