@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 from server.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
 from server.rename import STEPS, lint_ids, rename_event
 from server.store import Store
-from tests.conftest import HX, JSON, PASSWORD, add_event, add_user, sign_in
+from tests.conftest import HX, JSON, add_event, add_user, sign_in
 
 
 @pytest.fixture
