@@ -13,9 +13,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from server import admin, auth, dispatch, manifest, waivers
+from server.assets import Assets, HashedStaticFiles
 from server.settings import Settings
 from server.store import Store
 from server.web import (
@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         app.state.store = store or Store.connect(settings or Settings.from_env())
         yield
 
+    assets = Assets(ROOT / "static")
     routes = [
         Route("/", home, methods=["GET"], name="home"),
         Route("/healthz", healthz, methods=["GET"], name="healthz"),
@@ -62,7 +63,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         *manifest.routes,
         *waivers.routes,
         *admin.routes,
-        Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
+        Mount("/static", HashedStaticFiles(assets), name="static"),
     ]
     app = Starlette(
         routes=routes,
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         },
     )
     app.state.templates = make_environment()
+    app.state.templates.globals["static"] = assets.url
     return app
 
 
