@@ -167,6 +167,26 @@ def cmd_events_rename(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_outbox_send(args: argparse.Namespace) -> int:
+    """Send every notification that is owed and due (run it from a schedule)."""
+    from server.gmail import make_mailer
+    from server.notifications import Notifier
+
+    store = _store()
+    notifier = Notifier(store, make_mailer(store.settings))
+    outcomes = notifier.send_due()
+    if notifier.mailer is None:
+        waiting = len(store.outbox.in_state("pending"))
+        print(
+            f"Gmail is not configured (GMAIL_TOKEN, GMAIL_SENDER, GMAIL_RECIPIENT): "
+            f"{waiting} notification(s) wait"
+        )
+        return 0
+    summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items()))
+    print(f"outbox: {summary or 'nothing due'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scc", description="Ship Captain Crew commands")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -220,6 +240,12 @@ def build_parser() -> argparse.ArgumentParser:
     rename.add_argument("old")
     rename.add_argument("new")
     rename.set_defaults(func=cmd_events_rename)
+    outbox = sub.add_parser("outbox", help="notification emails").add_subparsers(
+        dest="outbox_command", required=True
+    )
+    outbox.add_parser("send", help="send every owed notification that is due").set_defaults(
+        func=cmd_outbox_send
+    )
     return parser
 
 

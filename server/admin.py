@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from datetime import date, timedelta
 from typing import Any
 
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -24,6 +26,7 @@ from server.event_form import EDITABLE, new_event_id, validate_event_details, va
 from server.event_ids import InvalidEventId, is_valid_event_id
 from server.event_view import EventView, find_event, today_in
 from server.forms import FormErrors, text_field
+from server.notifications import Notifier
 from server.reconcile import (
     MAX_RANGE_DAYS,
     chart_bars,
@@ -465,6 +468,40 @@ async def payments_csv(request: Request) -> Response:
     )
 
 
+# --- notifications -------------------------------------------------------------------
+
+
+def _notifications(store: Store) -> dict[str, Any]:
+    return {
+        "pending": store.outbox.in_state("pending"),
+        "failed": store.outbox.in_state("failed"),
+        "sent": store.outbox.in_state("sent", limit=50, newest_first=True),
+        "unqueued": len(store.events.owing_notices()) + len(store.waivers.owing_notices()),
+    }
+
+
+@captain_only
+async def notifications(request: Request) -> Response:
+    context = await run_in_threadpool(_notifications, _store(request))
+    notifier: Notifier = request.app.state.notifier
+    context["configured"] = notifier.mailer is not None
+    context["resent"] = request.query_params.get("resent", "")
+    return render(request, "admin_notifications.html", context)
+
+
+@captain_only
+async def notification_resend(request: Request) -> Response:
+    form = await checked_form(request)
+    notice_id = text_field(form, "notice_id")
+    store = _store(request)
+    if not notice_id or not await run_in_threadpool(store.outbox.reset, notice_id, time.time()):
+        raise HTTPException(404)
+    notifier: Notifier = request.app.state.notifier
+    response = redirect(request, f"{request.app.url_path_for('admin_notifications')}?resent=1")
+    response.background = BackgroundTask(notifier.after_resend, notice_id)
+    return response
+
+
 routes = [
     Route("/admin", admin_home, methods=["GET"], name="admin"),
     Route("/admin/events", events_list, methods=["GET"], name="admin_events"),
@@ -487,4 +524,11 @@ routes = [
     Route("/admin/payments", payments_day, methods=["GET"], name="admin_payments"),
     Route("/admin/payments/range", payments_range, methods=["GET"], name="admin_payments_range"),
     Route("/admin/payments.csv", payments_csv, methods=["GET"], name="admin_payments_csv"),
+    Route("/admin/notifications", notifications, methods=["GET"], name="admin_notifications"),
+    Route(
+        "/admin/notifications/resend",
+        notification_resend,
+        methods=["POST"],
+        name="admin_notification_resend",
+    ),
 ]

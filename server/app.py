@@ -10,12 +10,16 @@ from botocore.exceptions import BotoCoreError, ClientError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 
 from server import admin, auth, dispatch, manifest, waivers
 from server.assets import Assets, HashedStaticFiles
+from server.gmail import make_mailer
+from server.notifications import Notifier
+from server.origin import OriginGuard
 from server.settings import Settings
 from server.store import Store
 from server.web import (
@@ -52,6 +56,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.store = store or Store.connect(settings or Settings.from_env())
+        app.state.notifier = Notifier(app.state.store, make_mailer(app.state.store.settings))
         yield
 
     assets = Assets(ROOT / "static")
@@ -68,6 +73,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
+        middleware=[Middleware(OriginGuard)],  # refuses requests that bypass CloudFront
         exception_handlers={
             HTTPException: handle_http_exception,
             LoginRequired: handle_login_required,

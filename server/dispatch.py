@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -14,6 +15,7 @@ from starlette.routing import Route
 from server.auth import User, captain_only, checked_form, crew_only, utc_now_iso
 from server.event_view import EventView, entry_json, find_event, require_valid_id, today_in
 from server.forms import FormErrors
+from server.notifications import Notifier
 from server.payments import (
     MAX_ENTRIES,
     MAX_LEDGER_BYTES,
@@ -204,13 +206,24 @@ async def log_payment(request: Request) -> Response:
         )
     # One UpdateItem and no reads: the card's waiver count is not re-read here.
     view = _view(request, item, waivers_signed=None)
+    response = _payment_saved(request, view, entry, created)
+    if created:
+        # After the response is sent: queue and try the operator's email at once.
+        notifier: Notifier = request.app.state.notifier
+        response.background = BackgroundTask(notifier.after_payment, event_id, entry["payment_id"])
+    return response
+
+
+def _payment_saved(
+    request: Request, view: EventView, entry: dict[str, Any], created: bool
+) -> Response:
     kind = response_kind(request)
     if kind is Kind.JSON:
         book = view.ledger
         return JSONResponse(
             {
                 "payment": entry_json(entry),
-                "event_id": event_id,
+                "event_id": view.event_id,
                 "paid": f"{book.paid:.2f}",
                 "balance_due": f"{book.balance_due:.2f}",
                 "created": created,
@@ -230,7 +243,7 @@ async def log_payment(request: Request) -> Response:
                 "saved": entry,
             },
         )
-    return redirect(request, f"{request.app.url_path_for('dispatch')}?saved={event_id}")
+    return redirect(request, f"{request.app.url_path_for('dispatch')}?saved={view.event_id}")
 
 
 @captain_only

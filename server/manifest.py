@@ -138,10 +138,10 @@ async def check_in(request: Request) -> Response:
     if response_kind(request) is not Kind.FRAGMENT:
         return redirect(request, url)
     event, waivers = await run_in_threadpool(_load, request)
-    row = next(
-        g for g in guests_of(waivers, event.day) if g.waiver_id == waiver_id and g.key == guest
-    )
-    return render(request, "_manifest_guest.html", {"event": event, "guest": row}, headers=NO_STORE)
+    guests = guests_of(waivers, event.day)
+    row = next(g for g in guests if g.waiver_id == waiver_id and g.key == guest)
+    context = {"event": event, "guest": row, "checked_in": sum(g.checked_in for g in guests)}
+    return render(request, "_guest_checked_in.html", context, headers=NO_STORE)
 
 
 @captain_only

@@ -6,6 +6,7 @@ raises `SettingsError` naming the variable, so a bad deployment stops at start-u
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -67,6 +68,10 @@ class Settings:
         return self.base_url.startswith("https://")
 
     @property
+    def gmail_recipients(self) -> list[str]:
+        return [r.strip() for r in (self.gmail_recipient or "").split(",") if r.strip()]
+
+    @property
     def is_local_dynamodb(self) -> bool:
         return self.dynamodb_endpoint is not None
 
@@ -125,6 +130,16 @@ class Settings:
             raise SettingsError("SCC_SESSION_IDLE_DAYS: cannot exceed SCC_SESSION_MAX_DAYS")
 
         token = text("GMAIL_TOKEN")
+        gmail = {
+            "GMAIL_TOKEN": token,
+            "GMAIL_SENDER": text("GMAIL_SENDER"),
+            "GMAIL_RECIPIENT": text("GMAIL_RECIPIENT"),
+        }
+        if any(gmail.values()):
+            for name, value in gmail.items():
+                if not value:
+                    raise SettingsError(f"{name}: not set; the Gmail settings go together")
+            _require_token(token or "")
         origin_secret = text("SCC_ORIGIN_SECRET")
         if origin_secret is not None and len(origin_secret) < 32:
             raise SettingsError("SCC_ORIGIN_SECRET: must be at least 32 characters long")
@@ -138,14 +153,28 @@ class Settings:
             session_idle_days=idle,
             session_max_days=maximum,
             gmail_token=Secret(token) if token else None,
-            gmail_sender=text("GMAIL_SENDER"),
-            gmail_recipient=text("GMAIL_RECIPIENT"),
+            gmail_sender=gmail["GMAIL_SENDER"],
+            gmail_recipient=gmail["GMAIL_RECIPIENT"],
             gmail_api_endpoint=gmail_endpoint,
             waiver_close_days=number("SCC_WAIVER_CLOSE_DAYS", 2, 0, 365),
             origin_secret=Secret(origin_secret) if origin_secret else None,
             port=number("PORT", 8000, 1, 65535),
             dynalite_port=number("SCC_DYNALITE_PORT", 4567, 1, 65535),
         )
+
+
+def _require_token(value: str) -> None:
+    try:
+        token = json.loads(value)
+    except ValueError:
+        raise SettingsError("GMAIL_TOKEN: is not JSON (authorized-user token expected)") from None
+    missing = [
+        k
+        for k in ("refresh_token", "client_id", "client_secret")
+        if not isinstance(token, dict) or not token.get(k)
+    ]
+    if missing:
+        raise SettingsError(f"GMAIL_TOKEN: missing {', '.join(missing)}")
 
 
 def _require_url(name: str, value: str) -> None:

@@ -7,6 +7,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -17,6 +18,7 @@ from server.auth import checked_form, utc_now_iso
 from server.event_view import EventView, find_event, today_in
 from server.forms import FormErrors, text_field
 from server.manifest import parse_waiver_id
+from server.notifications import Notifier
 from server.store import Store
 from server.store.waivers import WaiverExists
 from server.waiver_rules import (
@@ -125,6 +127,7 @@ def _waiver_item(request: Request, event: EventView, signed: WaiverSubmission) -
         "ip": client_ip(request),
         "user_agent": request.headers.get("user-agent", "")[:MAX_USER_AGENT],
         "checkins": {},
+        "outbox": "owed",  # the confirmation email is owed from this same write
     }
 
 
@@ -144,6 +147,7 @@ async def sign_waiver(request: Request) -> Response:
     except FormErrors as invalid:
         return _form(request, event, form, invalid.errors, status_code=422)
     store = _store(request)
+    background = None
     try:
         await run_in_threadpool(store.waivers.create, _waiver_item(request, event, signed))
     except WaiverExists:
@@ -154,10 +158,15 @@ async def sign_waiver(request: Request) -> Response:
             fresh = {k: v for k, v in form.items() if k != "waiver_id"}
             message = {"form": "Please sign again: this form had already been used."}
             return _form(request, event, fresh, message, status_code=409)
+    else:
+        notifier: Notifier = request.app.state.notifier
+        background = BackgroundTask(notifier.after_waiver, event.event_id, signed.waiver_id)
     url = request.app.url_path_for(
         "waiver_signed", event_id=event.event_id, waiver_id=signed.waiver_id
     )
-    return redirect(request, str(url))
+    response = redirect(request, str(url))
+    response.background = background
+    return response
 
 
 def _without_minor(form: Any, action: str, rows: int) -> dict[str, str]:

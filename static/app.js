@@ -47,6 +47,35 @@
     if (button) { button.focus(); }
   }, true);
 
+  // The waiver form is re-rendered by the server (add or remove a minor, errors): put
+  // keyboard focus where the person was going, not back at the top of the page.
+  var waiverAction = null;
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("#waiver-form button[name=action]");
+    if (button) { waiverAction = button.value; }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var form = event.detail.target;
+    if (!form || form.id !== "waiver-form" || !document.contains(form)) {
+      form = document.getElementById("waiver-form");
+      if (!form || event.detail.target !== form && !form.contains(event.detail.target)) { return; }
+    }
+    var target = form.querySelector("[aria-invalid=true]") || form.querySelector(".form-error");
+    if (!target && waiverAction === "add_minor") {
+      var names = form.querySelectorAll("input[name^=minor_name_]");
+      target = names[names.length - 1];
+    } else if (!target && waiverAction && waiverAction.indexOf("remove_minor_") === 0) {
+      target = form.querySelector("button[value=add_minor]") || form.querySelector("input[name^=minor_name_]");
+    }
+    if (target) {
+      if (!target.hasAttribute("tabindex") && !/^(INPUT|BUTTON|SELECT|TEXTAREA|A)$/.test(target.tagName)) {
+        target.setAttribute("tabindex", "-1");
+      }
+      target.focus();
+    }
+    waiverAction = null;
+  });
+
   // A confirmation toast clears itself after a while (screen readers already heard it).
   var toastTimer = null;
   document.addEventListener("htmx:oobAfterSwap", function (event) {

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from server.settings import Settings
 from server.store.client import make_resource
 from server.store.events import EventsRepo
+from server.store.outbox import OutboxRepo
 from server.store.sessions import SessionsRepo
 from server.store.users import UsersRepo
 from server.store.waivers import WaiversRepo
@@ -26,6 +27,7 @@ class Store:
     users: UsersRepo
     sessions: SessionsRepo
     waivers: WaiversRepo
+    outbox: OutboxRepo
 
     @classmethod
     def connect(cls, settings: Settings) -> Store:
@@ -41,6 +43,7 @@ class Store:
             users=UsersRepo(table("users")),
             sessions=SessionsRepo(table("sessions")),
             waivers=WaiversRepo(table("waivers")),
+            outbox=OutboxRepo(table("outbox")),
         )
 
     def ping(self) -> None:

@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from server.payments import entry_bytes
 from server.store.client import error_code
-from server.store.tables import EVENTS_BY_DATE
+from server.store.tables import BY_OUTBOX, EVENTS_BY_DATE
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +146,33 @@ class EventsRepo:
             raise
         return True
 
+    def owing_notices(self) -> list[str]:
+        """Ids of events marked as owing a payment email (sparse index, keys only)."""
+        kwargs: dict[str, Any] = {
+            "IndexName": BY_OUTBOX,
+            "KeyConditionExpression": Key("outbox").eq("owed"),
+        }
+        return [str(item["event_id"]) for item in self._query_all(kwargs)]
+
+    def clear_notices(self, event_id: str, payment_ids: set[str]) -> None:
+        """Take payment ids off the owed set (their outbox items now exist), then drop
+        the index marker if nothing is owed any more: two steps, so a payment logged in
+        between keeps its marker."""
+        self.table.update_item(
+            Key={"event_id": event_id},
+            UpdateExpression="DELETE notices_owed :ids",
+            ExpressionAttributeValues={":ids": payment_ids},
+        )
+        try:
+            self.table.update_item(
+                Key={"event_id": event_id},
+                UpdateExpression="REMOVE outbox",
+                ConditionExpression="attribute_not_exists(notices_owed)",
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+
     def any_exist(self) -> bool:
         return bool(self.table.scan(Limit=1, ProjectionExpression="event_id").get("Items"))
 
@@ -160,15 +187,17 @@ class EventsRepo:
         return self._append(
             event_id,
             entry,
-            extra_add="",
             condition=(
                 OPEN_FOR_WRITES + " AND NOT contains(payment_ids, :id)"
                 " AND (attribute_not_exists(#status) OR #status <> :cancelled)"
             ),
-            values={":cancelled": "cancelled"},
+            values={":cancelled": "cancelled", ":owed": "owed"},
             names={"#status": "status"},
             cap=cap,
             max_bytes=max_bytes,
+            # The payment email is owed from the same write: no crash can lose it.
+            extra_add=", notices_owed :id_set",
+            extra_set=", outbox = :owed",
         )
 
     def append_void(
@@ -197,6 +226,7 @@ class EventsRepo:
         *,
         extra_add: str,
         condition: str,
+        extra_set: str = "",
         values: dict[str, Any],
         names: dict[str, str],
         cap: int,
@@ -208,7 +238,9 @@ class EventsRepo:
             "Key": {"event_id": event_id},
             "UpdateExpression": (
                 "SET payments = list_append(if_not_exists(payments, :empty), :new)"
-                " ADD payment_ids :id_set, ledger_bytes :size" + extra_add
+                + extra_set
+                + " ADD payment_ids :id_set, ledger_bytes :size"
+                + extra_add
             ),
             "ConditionExpression": condition
             + " AND (attribute_not_exists(payments) OR size(payments) < :cap)"

@@ -20,6 +20,17 @@ SESSIONS_BY_EMAIL = "by_email"
 # "YYYY-MM-DD#event_id#waiver_id"`), projecting only the guest count, so the dashboard
 # counts every card's signed guests with one Query.
 WAIVERS_BY_TRIP = "by_trip"
+# A notification owed is marked on the payment's event or on the waiver, in the same
+# write (`outbox = "owed"`); this sparse index finds the marked items for the sender.
+BY_OUTBOX = "by_outbox"
+# Outbox items by delivery state (pending, sent, failed), oldest first.
+OUTBOX_BY_STATE = "by_state"
+
+_OWED_INDEX = {
+    "IndexName": BY_OUTBOX,
+    "KeySchema": [{"AttributeName": "outbox", "KeyType": "HASH"}],
+    "Projection": {"ProjectionType": "KEYS_ONLY"},
+}
 
 TABLES: dict[str, dict[str, Any]] = {
     "events": {
@@ -28,6 +39,7 @@ TABLES: dict[str, dict[str, Any]] = {
             {"AttributeName": "event_id", "AttributeType": "S"},
             {"AttributeName": "listing", "AttributeType": "S"},
             {"AttributeName": "starts_at", "AttributeType": "S"},
+            {"AttributeName": "outbox", "AttributeType": "S"},
         ],
         "GlobalSecondaryIndexes": [
             {
@@ -37,7 +49,8 @@ TABLES: dict[str, dict[str, Any]] = {
                     {"AttributeName": "starts_at", "KeyType": "RANGE"},
                 ],
                 "Projection": {"ProjectionType": "ALL"},
-            }
+            },
+            _OWED_INDEX,
         ],
     },
     "waivers": {
@@ -50,6 +63,7 @@ TABLES: dict[str, dict[str, Any]] = {
             {"AttributeName": "waiver_id", "AttributeType": "S"},
             {"AttributeName": "listing", "AttributeType": "S"},
             {"AttributeName": "trip_key", "AttributeType": "S"},
+            {"AttributeName": "outbox", "AttributeType": "S"},
         ],
         "GlobalSecondaryIndexes": [
             {
@@ -59,7 +73,8 @@ TABLES: dict[str, dict[str, Any]] = {
                     {"AttributeName": "trip_key", "KeyType": "RANGE"},
                 ],
                 "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["guest_count"]},
-            }
+            },
+            _OWED_INDEX,
         ],
     },
     "users": {
@@ -77,6 +92,24 @@ TABLES: dict[str, dict[str, Any]] = {
                 "IndexName": SESSIONS_BY_EMAIL,
                 "KeySchema": [{"AttributeName": "email", "KeyType": "HASH"}],
                 "Projection": {"ProjectionType": "KEYS_ONLY"},
+            }
+        ],
+    },
+    "outbox": {
+        "KeySchema": [{"AttributeName": "notice_id", "KeyType": "HASH"}],
+        "AttributeDefinitions": [
+            {"AttributeName": "notice_id", "AttributeType": "S"},
+            {"AttributeName": "state", "AttributeType": "S"},
+            {"AttributeName": "created_at", "AttributeType": "S"},
+        ],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": OUTBOX_BY_STATE,
+                "KeySchema": [
+                    {"AttributeName": "state", "KeyType": "HASH"},
+                    {"AttributeName": "created_at", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
             }
         ],
     },

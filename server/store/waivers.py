@@ -10,7 +10,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from server.store.client import error_code
-from server.store.tables import WAIVERS_BY_TRIP
+from server.store.tables import BY_OUTBOX, WAIVERS_BY_TRIP
 
 LISTING = "waiver"
 
@@ -72,6 +72,25 @@ class WaiversRepo:
             if "LastEvaluatedKey" not in page:
                 return counts
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def owing_notices(self) -> list[tuple[str, str]]:
+        """(event_id, waiver_id) of waivers whose confirmation email is owed."""
+        kwargs: dict[str, Any] = {
+            "IndexName": BY_OUTBOX,
+            "KeyConditionExpression": Key("outbox").eq("owed"),
+        }
+        keys: list[tuple[str, str]] = []
+        while True:
+            page = self.table.query(**kwargs)
+            keys.extend((str(i["event_id"]), str(i["waiver_id"])) for i in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return keys
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def clear_notice(self, event_id: str, waiver_id: str) -> None:
+        self.table.update_item(
+            Key={"event_id": event_id, "waiver_id": waiver_id}, UpdateExpression="REMOVE outbox"
+        )
 
     def delete(self, event_id: str, waiver_id: str) -> None:
         self.table.delete_item(Key={"event_id": event_id, "waiver_id": waiver_id})

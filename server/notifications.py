@@ -1,0 +1,172 @@
+"""Notifications without dual writes.
+
+A payment's `UpdateItem` and a waiver's `PutItem` mark the email as owed in the same
+write. The notifier turns each mark into an outbox item (idempotent: the notice id is
+the payment's or waiver's own UUID), clears the mark, and sends: right after the
+response (a background task) and from `scc outbox send` on a schedule. Each send is
+claimed with a lease, so two senders never send one email twice; failures back off
+and give up after `MAX_ATTEMPTS`, shown to the captain, who can resend.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from email.message import EmailMessage
+from typing import Any
+
+from server.emails import payment_email, waiver_email
+from server.gmail import Mailer, MailError
+from server.store import Store
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+LEASE_SECONDS = 120
+BACKOFF_SECONDS = 60  # then 2, 4, 8 minutes
+
+
+def payment_notice(payment_id: str) -> str:
+    return f"payment:{payment_id}"
+
+
+def waiver_notice(waiver_id: str) -> str:
+    return f"waiver:{waiver_id}"
+
+
+def _iso(now: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
+
+
+class Notifier:
+    def __init__(
+        self,
+        store: Store,
+        mailer: Mailer | None,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.mailer = mailer
+        self.clock = clock
+        self.owner = uuid.uuid4().hex  # this sender's name on its leases
+
+    # --- owed marks -> outbox items ---------------------------------------------
+
+    def collect_payments(self, event_id: str, payment_ids: set[str] | None = None) -> list[str]:
+        """Queue the payment emails an event owes (all, or these) and clear the marks."""
+        item = self.store.events.get(event_id)
+        owed = set(item.get("notices_owed", set())) if item else set()
+        if payment_ids is not None:
+            owed &= payment_ids
+        now = self.clock()
+        for payment_id in sorted(owed):
+            self.store.outbox.ensure(
+                payment_notice(payment_id), "payment", event_id, payment_id, now, _iso(now)
+            )
+        if owed:
+            self.store.events.clear_notices(event_id, owed)
+        return [payment_notice(p) for p in sorted(owed)]
+
+    def collect_waiver(self, event_id: str, waiver_id: str) -> str:
+        now = self.clock()
+        notice = waiver_notice(waiver_id)
+        self.store.outbox.ensure(notice, "waiver", event_id, waiver_id, now, _iso(now))
+        self.store.waivers.clear_notice(event_id, waiver_id)
+        return notice
+
+    def collect(self) -> int:
+        """Queue everything marked as owed (e.g. after a crash before the send)."""
+        queued = 0
+        for event_id in self.store.events.owing_notices():
+            queued += len(self.collect_payments(event_id))
+        for event_id, waiver_id in self.store.waivers.owing_notices():
+            self.collect_waiver(event_id, waiver_id)
+            queued += 1
+        return queued
+
+    # --- sending --------------------------------------------------------------------
+
+    def send(self, notice_id: str) -> str:
+        """One attempt at one notice: sent, retry, failed, busy (leased elsewhere or
+        not due) or unconfigured (no Gmail settings: it stays pending)."""
+        if self.mailer is None:
+            return "unconfigured"
+        now = self.clock()
+        notice = self.store.outbox.claim(notice_id, self.owner, now, LEASE_SECONDS, MAX_ATTEMPTS)
+        if notice is None:
+            return "busy"
+        try:
+            message_id = self.mailer.send(self.compose(notice))
+        except (MailError, LookupError) as exc:
+            attempts = int(notice["attempts"])
+            retry_at = (
+                None if attempts >= MAX_ATTEMPTS else now + BACKOFF_SECONDS * 2 ** (attempts - 1)
+            )
+            self.store.outbox.mark_unsent(notice_id, str(exc), retry_at)
+            log.warning("notice %s not sent (attempt %s): %s", notice_id, attempts, exc)
+            return "retry" if retry_at is not None else "failed"
+        self.store.outbox.mark_sent(notice_id, message_id, _iso(self.clock()))
+        return "sent"
+
+    def send_due(self) -> Counter[str]:
+        """Queue what is owed, then attempt every pending notice that is due."""
+        self.collect()
+        outcomes: Counter[str] = Counter()
+        now = self.clock()
+        for notice in self.store.outbox.in_state("pending"):
+            if int(notice.get("next_attempt_at", 0)) <= now:
+                outcomes[self.send(str(notice["notice_id"]))] += 1
+        return outcomes
+
+    def compose(self, notice: dict[str, Any]) -> EmailMessage:
+        """The email for a notice, from the stored payment or waiver (LookupError if it
+        has gone)."""
+        settings = self.store.settings
+        event = self._event(str(notice["event_id"]))
+        if notice["kind"] == "payment":
+            return payment_email(
+                event,
+                str(notice["ref_id"]),
+                settings.base_url,
+                settings.gmail_sender or "",
+                settings.gmail_recipients,
+            )
+        waiver = self.store.waivers.get(str(event["event_id"]), str(notice["ref_id"]))
+        if waiver is None:
+            waiver = self.store.waivers.get(str(notice["event_id"]), str(notice["ref_id"]))
+        if waiver is None:
+            raise LookupError("the waiver is no longer stored")
+        return waiver_email(event, waiver, settings.base_url, settings.gmail_sender or "")
+
+    def _event(self, event_id: str) -> dict[str, Any]:
+        item = self.store.events.get(event_id)
+        if item is not None and "moved_to" in item:  # renamed since: follow it once
+            item = self.store.events.get(str(item["moved_to"]))
+        if item is None:
+            raise LookupError("the event is no longer stored")
+        return item
+
+    # --- right after a response ------------------------------------------------------
+
+    def after_payment(self, event_id: str, payment_id: str) -> None:
+        """Background task: queue and try to send at once; whatever fails stays pending."""
+        self._quietly(lambda: [self.send(n) for n in self.collect_payments(event_id, {payment_id})])
+
+    def after_waiver(self, event_id: str, waiver_id: str) -> None:
+        self._quietly(lambda: self.send(self.collect_waiver(event_id, waiver_id)))
+
+    def after_resend(self, notice_id: str) -> None:
+        self._quietly(lambda: self.send(notice_id))
+
+    @staticmethod
+    def _quietly(attempt: Callable[[], object]) -> None:
+        # The response has gone out already; a failure here must only be logged (the
+        # mark or the pending item stays, and `scc outbox send` picks it up).
+        try:
+            attempt()
+        except Exception:
+            log.exception("immediate notification attempt failed; it stays owed")

@@ -1,0 +1,136 @@
+"""The outbox table: one item per notification, with its delivery state.
+
+States: `pending` (to send; `next_attempt_at` says when), `sent`, `failed` (gave up
+after the attempt cap; the captain can resend). A sender claims an item with a
+conditional lease before sending, so two senders never send the same email."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from server.store.client import error_code
+from server.store.tables import OUTBOX_BY_STATE
+
+
+class OutboxRepo:
+    def __init__(self, table: Any) -> None:
+        self.table = table
+
+    def ensure(
+        self, notice_id: str, kind: str, event_id: str, ref_id: str, now: float, created_at: str
+    ) -> None:
+        """Create the item once; a second call (a re-run, a retry) changes nothing."""
+        try:
+            self.table.put_item(
+                Item={
+                    "notice_id": notice_id,
+                    "kind": kind,
+                    "event_id": event_id,
+                    "ref_id": ref_id,
+                    "state": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": int(now),
+                    "created_at": created_at,
+                },
+                ConditionExpression="attribute_not_exists(notice_id)",
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+
+    def get(self, notice_id: str) -> dict[str, Any] | None:
+        item: dict[str, Any] | None = self.table.get_item(
+            Key={"notice_id": notice_id}, ConsistentRead=True
+        ).get("Item")
+        return item
+
+    def in_state(
+        self, state: str, limit: int | None = None, newest_first: bool = False
+    ) -> list[dict[str, Any]]:
+        kwargs: dict[str, Any] = {
+            "IndexName": OUTBOX_BY_STATE,
+            "KeyConditionExpression": Key("state").eq(state),
+            "ScanIndexForward": not newest_first,
+        }
+        items: list[dict[str, Any]] = []
+        while limit is None or len(items) < limit:
+            page = self.table.query(**kwargs)
+            items.extend(page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return items if limit is None else items[:limit]
+
+    def claim(
+        self, notice_id: str, owner: str, now: float, lease_seconds: int, max_attempts: int
+    ) -> dict[str, Any] | None:
+        """Take a due, unleased pending item for `lease_seconds`; None if another sender
+        holds it, it is not due, or it is no longer pending."""
+        try:
+            response = self.table.update_item(
+                Key={"notice_id": notice_id},
+                UpdateExpression="SET lease_owner = :me, lease_until = :until ADD attempts :one",
+                ConditionExpression="#state = :pending AND next_attempt_at <= :now"
+                " AND attempts < :cap"
+                " AND (attribute_not_exists(lease_until) OR lease_until < :now)",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={
+                    ":me": owner,
+                    ":until": int(now) + lease_seconds,
+                    ":one": 1,
+                    ":pending": "pending",
+                    ":now": int(now),
+                    ":cap": max_attempts,
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return None
+            raise
+        item: dict[str, Any] = response["Attributes"]
+        return item
+
+    def mark_sent(self, notice_id: str, message_id: str, sent_at: str) -> None:
+        self.table.update_item(
+            Key={"notice_id": notice_id},
+            UpdateExpression="SET #state = :sent, sent_at = :at, message_id = :mid"
+            " REMOVE lease_owner, lease_until, last_error",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues={":sent": "sent", ":at": sent_at, ":mid": message_id},
+        )
+
+    def mark_unsent(self, notice_id: str, error: str, next_attempt_at: float | None) -> None:
+        """After a failed attempt: pending again at `next_attempt_at`, or failed (None)."""
+        state = "pending" if next_attempt_at is not None else "failed"
+        self.table.update_item(
+            Key={"notice_id": notice_id},
+            UpdateExpression="SET #state = :state, last_error = :error, next_attempt_at = :next"
+            " REMOVE lease_owner, lease_until",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues={
+                ":state": state,
+                ":error": error[:300],
+                ":next": int(next_attempt_at or 0),
+            },
+        )
+
+    def reset(self, notice_id: str, now: float) -> bool:
+        """The captain's resend: pending, due now, attempts from zero."""
+        try:
+            self.table.update_item(
+                Key={"notice_id": notice_id},
+                UpdateExpression="SET #state = :pending, attempts = :zero, next_attempt_at = :now"
+                " REMOVE lease_owner, lease_until",
+                ConditionExpression="attribute_exists(notice_id)",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={":pending": "pending", ":zero": 0, ":now": int(now)},
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True

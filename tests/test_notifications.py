@@ -1,0 +1,308 @@
+"""Notifications through the real Gmail client library against a local fake Gmail."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from server.app import create_app
+from server.gmail import TIMEOUT_SECONDS, make_mailer
+from server.notifications import MAX_ATTEMPTS, Notifier, payment_notice
+from server.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
+from server.settings import Settings, SettingsError
+from server.store import Store
+from server.store.tables import init_tables
+from tests.conftest import JSON, add_event, make_settings, sign_in
+from tests.fake_gmail import FakeGmail, text_of
+from tests.test_waiver_flow import sign as sign_waiver
+
+OPERATORS = "office@charter.example, captain@charter.example"
+
+
+@pytest.fixture
+def gmail() -> Iterator[FakeGmail]:
+    fake = FakeGmail().start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+def gmail_env(fake: FakeGmail) -> dict[str, str]:
+    return {
+        "GMAIL_TOKEN": fake.token_json(),
+        "GMAIL_SENDER": "bookings@charter.example",
+        "GMAIL_RECIPIENT": OPERATORS,
+        "SCC_GMAIL_API_ENDPOINT": f"{fake.url}/",
+        "SCC_BASE_URL": "https://crew.charter.example",
+    }
+
+
+@pytest.fixture
+def mail_store(dynalite_endpoint: str, gmail: FakeGmail) -> Store:
+    settings = make_settings(dynalite_endpoint, **gmail_env(gmail))
+    init_tables(settings, poll_seconds=0.05, say=lambda _: None)
+    return Store.connect(settings)
+
+
+@pytest.fixture
+def mail_client(mail_store: Store) -> Iterator[TestClient]:
+    with TestClient(
+        create_app(mail_store.settings, mail_store), base_url="https://testserver"
+    ) as client:
+        yield client
+
+
+def log_payment(client: TestClient, token: str, event_id: str, **fields: str) -> Any:
+    data = {
+        "payment_id": str(uuid.uuid4()),
+        "amount": "40",
+        "method": "cash",
+        "note": "tip included",
+        "csrf_token": token,
+        **fields,
+    }
+    return client.post(f"/api/events/{event_id}/payment", data=data, headers=JSON)
+
+
+def later(seconds: float) -> float:
+    return time.time() + seconds
+
+
+def test_payment_email_is_sent_once_with_the_details(
+    mail_client: TestClient, mail_store: Store, gmail: FakeGmail
+) -> None:
+    event = add_event(mail_store, total_price="100", first_name="Alice")
+    token = sign_in(mail_client, mail_store)
+    response = log_payment(mail_client, token, event["event_id"], amount="40.50")
+    assert response.status_code == 201
+    assert len(gmail.messages) == 1
+    message = gmail.messages[0]
+    assert message["To"] == OPERATORS
+    assert message["From"] == "bookings@charter.example"
+    assert "$40.50 cash" in message["Subject"] and event["event_id"] in message["Subject"]
+    text = text_of(message)
+    for expected in (
+        event["event_id"],
+        event["date"],
+        "Alice",
+        "$40.50",
+        "cash",
+        "tip included",
+        "Pat Crew",
+        "Paid so far: $40.50",
+        "Balance due: $59.50",
+        f"https://crew.charter.example/dispatch/events/{event['event_id']}",
+    ):
+        assert expected in text, expected
+    assert "Balance due" in text_of(message, "html")
+    assert gmail.token_requests == 1 and gmail.authorizations == ["Bearer access-1"]
+    payment_id = response.json()["payment"]["payment_id"]
+    notice = mail_store.outbox.get(payment_notice(payment_id))
+    assert notice is not None and notice["state"] == "sent" and notice["attempts"] == 1
+    item = mail_store.events.get(event["event_id"])
+    assert "outbox" not in item and "notices_owed" not in item  # nothing left owed
+    # A later scheduled run and a replay of the same payment send nothing more.
+    assert Notifier(mail_store, make_mailer(mail_store.settings)).send_due() == {}
+    log_payment(mail_client, token, event["event_id"], amount="40.50", payment_id=payment_id)
+    assert len(gmail.messages) == 1
+
+
+def test_waiver_copy_goes_to_the_signer(
+    mail_client: TestClient, mail_store: Store, gmail: FakeGmail
+) -> None:
+    event = add_event(mail_store)
+    response = sign_waiver(mail_client, event["event_id"])
+    assert response.status_code == 303
+    [message] = gmail.messages
+    waiver = mail_store.waivers.for_event(event["event_id"])[0]
+    assert message["To"] == "alice@example.com"
+    text = text_of(message)
+    reference = waiver["waiver_id"][:8].upper()
+    assert reference in message["Subject"] and reference in text
+    assert waiver["signed_at"] in text and "standard-v1" in text
+    assert "gross negligence" in text  # the text signed, in full
+    assert "paper copy" in text and "withdraw" in text  # the ESIGN copy notice
+    assert "outbox" not in mail_store.waivers.get(event["event_id"], waiver["waiver_id"])
+
+
+@pytest.mark.parametrize("mode", ["500", "hang"])
+def test_gmail_failing_never_loses_the_payment_and_the_email_goes_later(
+    mail_client: TestClient, mail_store: Store, gmail: FakeGmail, mode: str
+) -> None:
+    event = add_event(mail_store)
+    token = sign_in(mail_client, mail_store)
+    gmail.mode = mode
+    started = time.monotonic()
+    response = log_payment(mail_client, token, event["event_id"])
+    elapsed = time.monotonic() - started
+    gmail.release()
+    assert response.status_code == 201 and response.json()["paid"] == "40.00"
+    assert elapsed < TIMEOUT_SECONDS + 3  # the email never holds the answer for long
+    assert len(mail_store.events.get(event["event_id"])["payments"]) == 1
+    notice_id = payment_notice(response.json()["payment"]["payment_id"])
+    notice = mail_store.outbox.get(notice_id)
+    assert notice["state"] == "pending" and notice["attempts"] == 1
+    assert ("HTTP 500" if mode == "500" else "did not answer") in notice["last_error"]
+    gmail.mode = "ok"
+    assert Notifier(mail_store, make_mailer(mail_store.settings)).send_due() == {}  # not due yet
+    sender = Notifier(mail_store, make_mailer(mail_store.settings), clock=lambda: later(61))
+    assert sender.send_due() == {"sent": 1}
+    assert len(gmail.messages) == 1
+    assert mail_store.outbox.get(notice_id)["state"] == "sent"
+
+
+def test_an_expired_token_is_refreshed_and_the_send_retried(
+    mail_client: TestClient, mail_store: Store, gmail: FakeGmail
+) -> None:
+    event = add_event(mail_store)
+    token = sign_in(mail_client, mail_store)
+    log_payment(mail_client, token, event["event_id"])  # first send gets access-1
+    gmail.mode = "401-once"
+    log_payment(mail_client, token, event["event_id"], amount="12")
+    assert len(gmail.messages) == 2
+    assert gmail.token_requests == 2  # refreshed once after the 401
+    assert gmail.authorizations[-2:] == ["Bearer access-1", "Bearer access-2"]
+
+
+def test_a_crash_between_the_payment_and_the_send_still_leaves_the_email_owed(
+    mail_store: Store,
+    gmail: FakeGmail,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from server.__main__ import main
+
+    event = add_event(mail_store)
+    # The payment's own UpdateItem, and then the process "dies": no send is attempted.
+    mail_store.events.append_payment(
+        event["event_id"],
+        {
+            "payment_id": str(uuid.uuid4()),
+            "kind": "payment",
+            "amount": Decimal("75.00"),
+            "method": "card",
+            "note": "",
+            "logged_by": "crew@example.com",
+            "logged_at": "2030-01-01T10:00:00Z",
+        },
+        MAX_ENTRIES,
+        MAX_LEDGER_BYTES,
+    )
+    assert mail_store.events.get(event["event_id"])["outbox"] == "owed"
+    for name, value in {
+        **gmail_env(gmail),
+        "SCC_SECRET_KEY": "k" * 40,
+        "SCC_DYNAMODB_ENDPOINT": mail_store.settings.dynamodb_endpoint or "",
+        "SCC_TABLE_PREFIX": mail_store.settings.table_prefix,
+    }.items():
+        monkeypatch.setenv(name, value)
+    assert main(["outbox", "send"]) == 0
+    assert "1 sent" in capsys.readouterr().out
+    assert len(gmail.messages) == 1 and "$75.00" in text_of(gmail.messages[0])
+    assert main(["outbox", "send"]) == 0
+    assert len(gmail.messages) == 1
+
+
+def test_two_senders_at_once_send_each_email_once(mail_store: Store, gmail: FakeGmail) -> None:
+    event = add_event(mail_store, total_price="1000")
+    payment_ids = []
+    for i in range(12):
+        payment_id = str(uuid.uuid4())
+        payment_ids.append(payment_id)
+        mail_store.events.append_payment(
+            event["event_id"],
+            {
+                "payment_id": payment_id,
+                "kind": "payment",
+                "amount": Decimal(f"{i + 1}.00"),
+                "method": "cash",
+                "note": f"n{i}",
+                "logged_by": "crew@example.com",
+                "logged_at": "2030-01-01T10:00:00Z",
+            },
+            MAX_ENTRIES,
+            MAX_LEDGER_BYTES,
+        )
+    senders = [Notifier(mail_store, make_mailer(mail_store.settings)) for _ in range(2)]
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(lambda s: s.send_due(), senders))
+    assert sum(o["sent"] for o in outcomes) == 12
+    assert len(gmail.messages) == 12
+    amounts = sorted(text_of(m).split("Amount:")[1].split()[0] for m in gmail.messages)
+    assert amounts == sorted(f"${i + 1}.00" for i in range(12))
+
+
+def test_after_the_attempt_cap_it_is_failed_visible_and_can_be_resent(
+    mail_client: TestClient, mail_store: Store, gmail: FakeGmail
+) -> None:
+    event = add_event(mail_store)
+    token = sign_in(mail_client, mail_store)
+    gmail.mode = "500"
+    payment_id = log_payment(mail_client, token, event["event_id"]).json()["payment"]["payment_id"]
+    notice_id = payment_notice(payment_id)
+    for attempt in range(2, MAX_ATTEMPTS + 1):
+        sender = Notifier(
+            mail_store, make_mailer(mail_store.settings), clock=lambda a=attempt: later(60 * 2**a)
+        )
+        sender.send_due()
+    notice = mail_store.outbox.get(notice_id)
+    assert notice["state"] == "failed" and notice["attempts"] == MAX_ATTEMPTS
+    assert gmail.send_requests == MAX_ATTEMPTS and gmail.messages == []
+    captain = sign_in(mail_client, mail_store, role="captain")
+    page = mail_client.get("/admin/notifications")
+    assert "Failed (1)" in page.text and "HTTP 500" in page.text
+    gmail.mode = "ok"
+    resend = mail_client.post(
+        "/admin/notifications/resend",
+        data={"csrf_token": captain, "notice_id": notice_id},
+        follow_redirects=False,
+    )
+    assert resend.status_code == 303
+    assert mail_store.outbox.get(notice_id)["state"] == "sent" and len(gmail.messages) == 1
+
+
+def test_without_gmail_settings_notifications_wait_and_the_captain_is_told(
+    client: TestClient, store: Store, cli_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from server.__main__ import main
+
+    event = add_event(store)
+    token = sign_in(client, store, role="captain")
+    response = log_payment(client, token, event["event_id"])
+    assert response.status_code == 201
+    notice = store.outbox.get(payment_notice(response.json()["payment"]["payment_id"]))
+    assert notice["state"] == "pending" and notice["attempts"] == 0
+    page = client.get("/admin/notifications").text
+    assert "Gmail is not set up" in page and "Pending (1)" in page
+    assert main(["outbox", "send"]) == 0
+    assert "1 notification(s) wait" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        (
+            {"GMAIL_TOKEN": '{"refresh_token": "r", "client_id": "c", "client_secret": "s"}'},
+            "GMAIL_SENDER",
+        ),
+        (
+            {"GMAIL_SENDER": "a@b.c", "GMAIL_RECIPIENT": "a@b.c", "GMAIL_TOKEN": "not json"},
+            "GMAIL_TOKEN",
+        ),
+        (
+            {"GMAIL_SENDER": "a@b.c", "GMAIL_RECIPIENT": "a@b.c", "GMAIL_TOKEN": '{"x": 1}'},
+            "GMAIL_TOKEN: missing refresh_token",
+        ),
+    ],
+)
+def test_gmail_settings_go_together(env: dict[str, str], variable: str) -> None:
+    with pytest.raises(SettingsError, match=variable):
+        Settings.from_env({"SCC_SECRET_KEY": "k" * 40, **env})
