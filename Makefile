@@ -39,6 +39,7 @@ run: setup var/secret-key
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/cfn-lint infra/template.yaml
 
 test: setup browser lint
 	$(BIN)/pytest -q

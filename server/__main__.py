@@ -95,6 +95,7 @@ def cmd_users_add(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    _store().audit.record(utc_now_iso(), "scc-cli", "account.added", email, args.role)
     print(f"added {args.role} {email}")
     return 0
 
@@ -108,6 +109,9 @@ def cmd_users_disable(args: argparse.Namespace) -> int:
         print(f"error: no user with email {email}", file=sys.stderr)
         return 1
     ended = store.sessions.delete_for_user(email)
+    from server.auth import utc_now_iso
+
+    store.audit.record(utc_now_iso(), "scc-cli", "account.disabled", email)
     print(f"disabled {email}; ended {ended} session(s)")
     return 0
 
@@ -246,6 +250,9 @@ def build_parser() -> argparse.ArgumentParser:
     outbox.add_parser("send", help="send every owed notification that is due").set_defaults(
         func=cmd_outbox_send
     )
+    from server.deploy import add_commands as add_deploy_commands
+
+    add_deploy_commands(sub)
     return parser
 
 

@@ -16,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server.auth import (
+    User,
     captain_only,
     checked_form,
     hash_password,
@@ -50,6 +51,32 @@ def _store(request: Request) -> Store:
     return store
 
 
+async def audit(request: Request, action: str, target: str, detail: str = "") -> None:
+    """Append who did what to the audit log (the signed-in captain, now)."""
+    user: User = request.state.user
+    await run_in_threadpool(
+        _store(request).audit.record, utc_now_iso(), user.email, action, target, detail
+    )
+
+
+@captain_only
+async def audit_log(request: Request) -> Response:
+    store = _store(request)
+    day, error = _day_param(request, "date", today_in(store))
+    entries = [] if error else await run_in_threadpool(store.audit.on_day, day.isoformat())
+    return render(
+        request,
+        "admin_audit.html",
+        {
+            "entries": entries,
+            "day": request.query_params.get("date", day.isoformat()),
+            "errors": {"date": error} if error else {},
+        },
+        status_code=422 if error else 200,
+    )
+
+
+@captain_only
 async def admin_home(request: Request) -> Response:
     return RedirectResponse(request.app.url_path_for("admin_events"), status_code=303)
 
@@ -138,6 +165,7 @@ async def event_create(request: Request) -> Response:
     except EventExists as exists:
         errors = {"first_name": f"An event {exists} already exists."}
     else:
+        await audit(request, "event.created", item["event_id"])
         url = request.app.url_path_for("admin_event_edit", event_id=item["event_id"])
         return redirect(request, f"{url}?created=1")
     return await run_in_threadpool(_event_form, request, values, errors, status_code=422)
@@ -188,6 +216,7 @@ async def event_update(request: Request) -> Response:
         )
     if not await run_in_threadpool(store.events.update_details, event.event_id, details):
         raise HTTPException(409, "The event is being renamed or was moved. Reload and try again.")
+    await audit(request, "event.edited", event.event_id)
     return redirect(request, str(request.app.url_path_for("admin_events")))
 
 
@@ -201,6 +230,7 @@ async def event_status(request: Request) -> Response:
         raise HTTPException(400)
     if not await run_in_threadpool(store.events.set_status, item["event_id"], status):
         raise HTTPException(409, "The event is being renamed or was moved. Reload and try again.")
+    await audit(request, f"event.{status}", item["event_id"])
     return redirect(
         request, str(request.app.url_path_for("admin_event_edit", event_id=item["event_id"]))
     )
@@ -231,6 +261,7 @@ async def event_rename(request: Request) -> Response:
             },
             status_code=422,
         )
+    await audit(request, "event.renamed", old, new)
     return redirect(request, str(request.app.url_path_for("admin_event_edit", event_id=new)))
 
 
@@ -281,18 +312,15 @@ async def crew_add(request: Request) -> Response:
         errors.update(invalid.errors)
     if errors:
         return await run_in_threadpool(lambda: _crew_page(request, errors, values, status_code=422))
+    hashed = await run_in_threadpool(hash_password, password)
     try:
         await run_in_threadpool(
-            _store(request).users.create,
-            email,
-            name,
-            values["role"],
-            hash_password(password),
-            utc_now_iso(),
+            _store(request).users.create, email, name, values["role"], hashed, utc_now_iso()
         )
     except UserExists:
         errors = {"email": "An account with this email already exists."}
         return await run_in_threadpool(lambda: _crew_page(request, errors, values, status_code=422))
+    await audit(request, "account.added", email, values["role"])
     return redirect(request, f"{request.app.url_path_for('admin_crew')}?done=added")
 
 
@@ -315,8 +343,10 @@ async def crew_password(request: Request) -> Response:
     except FormErrors as invalid:
         errors = {f"password-{user['email']}": invalid.errors.get("password", "")}
         return await run_in_threadpool(lambda: _crew_page(request, errors, status_code=422))
-    await run_in_threadpool(store.users.set_password, user["email"], hash_password(password))
+    hashed = await run_in_threadpool(hash_password, password)
+    await run_in_threadpool(store.users.set_password, user["email"], hashed)
     await run_in_threadpool(store.sessions.delete_for_user, user["email"])
+    await audit(request, "account.password_reset", user["email"])
     return redirect(request, f"{request.app.url_path_for('admin_crew')}?done=password")
 
 
@@ -339,6 +369,7 @@ async def crew_disable(request: Request) -> Response:
         return await run_in_threadpool(lambda: _crew_page(request, errors, status_code=409))
     await run_in_threadpool(store.users.set_disabled, user["email"], True)
     await run_in_threadpool(store.sessions.delete_for_user, user["email"])
+    await audit(request, "account.disabled", user["email"])
     return redirect(request, f"{request.app.url_path_for('admin_crew')}?done=disabled")
 
 
@@ -347,6 +378,7 @@ async def crew_enable(request: Request) -> Response:
     form = await checked_form(request)
     user = await run_in_threadpool(_account, request, text_field(form, "email"))
     await run_in_threadpool(_store(request).users.set_disabled, user["email"], False)
+    await audit(request, "account.enabled", user["email"])
     return redirect(request, f"{request.app.url_path_for('admin_crew')}?done=enabled")
 
 
@@ -525,6 +557,7 @@ routes = [
     Route("/admin/payments/range", payments_range, methods=["GET"], name="admin_payments_range"),
     Route("/admin/payments.csv", payments_csv, methods=["GET"], name="admin_payments_csv"),
     Route("/admin/notifications", notifications, methods=["GET"], name="admin_notifications"),
+    Route("/admin/audit", audit_log, methods=["GET"], name="admin_audit"),
     Route(
         "/admin/notifications/resend",
         notification_resend,

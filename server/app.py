@@ -20,6 +20,7 @@ from server.assets import Assets, HashedStaticFiles
 from server.gmail import make_mailer
 from server.notifications import Notifier
 from server.origin import OriginGuard
+from server.security import SecurityHeaders
 from server.settings import Settings
 from server.store import Store
 from server.web import (
@@ -73,7 +74,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(OriginGuard)],  # refuses requests that bypass CloudFront
+        middleware=[
+            Middleware(SecurityHeaders),  # outermost: even a refusal carries the headers
+            Middleware(OriginGuard),  # refuses requests that bypass CloudFront
+        ],
         exception_handlers={
             HTTPException: handle_http_exception,
             LoginRequired: handle_login_required,

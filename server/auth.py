@@ -23,9 +23,8 @@ from starlette.routing import Route
 
 from server.forms import text_field
 from server.store import Store
-from server.web import LoginRequired, redirect, render
+from server.web import LoginRequired, client_ip, redirect, render
 
-ROLES = ("crew", "captain")
 CSRF_COOKIE = "scc_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -222,6 +221,49 @@ async def login_form(request: Request) -> Response:
     )
 
 
+# Failed sign-ins allowed per window before that account, or that client IP, must
+# wait for the window to end. The IP limit is higher: a crew shares the dock's wifi.
+ACCOUNT_LIMIT = 5
+IP_LIMIT = 20
+WINDOW_SECONDS = 15 * 60
+NO_MATCH = "That email and password do not match an active account."
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    user: dict[str, Any] | None
+    locked_until: float | None = None
+
+
+def attempt_sign_in(store: Store, email: str, password: str, ip: str, now: float) -> SignInResult:
+    """Check a sign-in against the per-account and per-IP failure limits. Unknown
+    emails and wrong passwords cost the same (Argon2 either way) and count the same."""
+    window = int(now // WINDOW_SECONDS)
+    window_end = float((window + 1) * WINDOW_SECONDS)
+    account_key, ip_key = f"account:{email}:{window}", f"ip:{ip}:{window}"
+    counts = store.limits.failures([account_key, ip_key])
+    if counts[account_key] >= ACCOUNT_LIMIT or counts[ip_key] >= IP_LIMIT:
+        return SignInResult(None, window_end)
+    user = store.users.get(email) if email else None
+    if check_password(user, password) and user is not None and not user.get("disabled"):
+        store.limits.clear(account_key)
+        return SignInResult(user)
+    expires = int(window_end) + WINDOW_SECONDS
+    account_failures = store.limits.add_failure(account_key, expires)
+    ip_failures = store.limits.add_failure(ip_key, expires)
+    locked = account_failures >= ACCOUNT_LIMIT or ip_failures >= IP_LIMIT
+    return SignInResult(None, window_end if locked else None)
+
+
+def _locked_message(store: Store, until: float, now: float) -> str:
+    local = datetime.fromtimestamp(until, store.settings.timezone)
+    minutes = max(1, round((until - now) / 60))
+    return (
+        "Too many failed sign-ins. For your security, try again after "
+        f"{local:%H:%M} (in about {minutes} minute{'s' if minutes != 1 else ''})."
+    )
+
+
 async def login(request: Request) -> Response:
     form = await checked_form(request)
     email = normalize_email(text_field(form, "email"))
@@ -229,21 +271,30 @@ async def login(request: Request) -> Response:
     password = password if isinstance(password, str) else ""
     target = _safe_next(text_field(form, "next") or "/dispatch")
     store = _store(request)
-    user = await run_in_threadpool(store.users.get, email) if email else None
-    valid = await run_in_threadpool(check_password, user, password)
-    if not valid or user is None or user.get("disabled"):
-        return render(
-            request,
-            "login.html",
-            {
-                "email": email,
-                "next": target,
-                "error": "That email and password do not match an active account.",
-            },
-            status_code=401,
-        )
+    now = time.time()
+    result = await run_in_threadpool(
+        attempt_sign_in, store, email[:254], password[:1024], client_ip(request), now
+    )
+    if result.user is None:
+        context = {"email": email, "next": target, "error": NO_MATCH}
+        if result.locked_until is None:
+            return render(request, "login.html", context, status_code=401)
+        context["error"] = _locked_message(store, result.locked_until, now)
+        wait = {"Retry-After": str(int(result.locked_until - now))}
+        return render(request, "login.html", context, status_code=429, headers=wait)
     response = redirect(request, target)
-    await run_in_threadpool(start_session, request, response, user)
+    await run_in_threadpool(start_session, request, response, result.user)
+    return response
+
+
+async def logout_everywhere(request: Request) -> Response:
+    """End every session of the signed-in user, on every device."""
+    await checked_form(request)
+    user = await run_in_threadpool(load_user, request)
+    if user is not None:
+        await run_in_threadpool(_store(request).sessions.delete_for_user, user.email)
+    response = redirect(request, request.app.url_path_for("login"))
+    response.delete_cookie(session_cookie_name(request), path="/")
     return response
 
 
@@ -261,4 +312,5 @@ routes = [
     Route("/login", login_form, methods=["GET"], name="login"),
     Route("/login", login, methods=["POST"], name="login_submit"),
     Route("/logout", logout, methods=["POST"], name="logout"),
+    Route("/logout/everywhere", logout_everywhere, methods=["POST"], name="logout_everywhere"),
 ]

@@ -148,9 +148,8 @@ def _record(
         return item, entry, True
     except AppendRefused as refused:
         if refused.reason == "duplicate" and refused.item is not None:
-            stored = EventView(item=refused.item, today=today_in(store)).ledger.find(
-                payment.payment_id
-            )
+            payments = refused.item.get("payments", [])
+            stored = next((p for p in payments if p.get("payment_id") == payment.payment_id), None)
             if stored is not None and payment.same_body_as(stored):
                 return refused.item, stored, False
         raise

@@ -156,6 +156,14 @@ async def waiver_record(request: Request) -> Response:
         raise HTTPException(404)
     event = EventView(item=item, today=today_in(store))
     guests = guests_of([waiver], event.day)
+    user: User = request.state.user
+    await run_in_threadpool(
+        store.audit.record,
+        utc_now_iso(),
+        user.email,
+        "waiver.opened",
+        f"{item['event_id']}/{waiver['waiver_id']}",
+    )
     return render(
         request,
         "waiver_record.html",

@@ -129,8 +129,18 @@ class Ledger:
     def payment_count(self) -> int:
         return len(self.counted)
 
-    def find(self, payment_id: str) -> dict[str, Any] | None:
-        return next((p for p in self.payments if p.get("payment_id") == payment_id), None)
+
+_ENTRY_DEFAULTS: dict[str, Any] = {
+    "payment_id": "",
+    "amount": ZERO,
+    "method": "",
+    "note": "",
+    "logged_by": "",
+    "logged_by_name": "",
+    "logged_at": "",
+    "voids": "",
+    "reason": "",
+}
 
 
 def ledger(total: Decimal | int | str, entries: Iterable[Mapping[str, Any]]) -> Ledger:
@@ -138,6 +148,9 @@ def ledger(total: Decimal | int | str, entries: Iterable[Mapping[str, Any]]) -> 
     `kind`, like the operator's older items, are payments)."""
     payments: list[dict[str, Any]] = []
     voids: list[dict[str, Any]] = []
-    for entry in entries:
-        (voids if entry.get("kind") == "void" else payments).append(dict(entry))
+    for stored in entries:
+        # Older entries may lack fields this app writes; pages can rely on every one.
+        entry = {**_ENTRY_DEFAULTS, **stored}
+        entry["logged_by_name"] = entry["logged_by_name"] or entry["logged_by"]
+        (voids if entry.get("kind") == "void" else payments).append(entry)
     return Ledger(total=to_money(total), payments=payments, voids=voids)

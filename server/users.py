@@ -5,7 +5,9 @@ Pure domain code: imports neither Starlette nor boto3.
 
 from __future__ import annotations
 
+import functools
 import re
+from pathlib import Path
 
 from server.forms import FormErrors
 
@@ -13,6 +15,25 @@ ROLES = ("crew", "captain")
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list (OWASP ASVS 5, level 1: refuse passwords known to be common)."""
+    lines = (Path(__file__).parent / "common_passwords.txt").read_text().splitlines()
+    return frozenset(line.strip().lower() for line in lines if line and not line.startswith("#"))
+
+
+def validate_password(password: str) -> str | None:
+    """What is wrong with a new password, or None. At least 12 characters, no rules
+    about character classes (ASVS 5 level 1), not a common password."""
+    if len(password) < MIN_PASSWORD:
+        return f"Use a password of at least {MIN_PASSWORD} characters; a short sentence works."
+    if len(password) > MAX_PASSWORD:
+        return f"Use a password of at most {MAX_PASSWORD} characters."
+    if password.lower() in common_passwords() or len(set(password)) < 4:
+        return "This password is too common or too easy to guess; choose another."
+    return None
 
 
 def validate_new_user(email: str, name: str, password: str) -> tuple[str, str]:
@@ -24,10 +45,9 @@ def validate_new_user(email: str, name: str, password: str) -> tuple[str, str]:
     name = " ".join(name.split())
     if not name or len(name) > 100:
         errors["name"] = "Give a name of 1 to 100 characters."
-    if len(password) < MIN_PASSWORD:
-        errors["password"] = f"Use a password of at least {MIN_PASSWORD} characters."
-    elif len(password) > MAX_PASSWORD:
-        errors["password"] = f"Use a password of at most {MAX_PASSWORD} characters."
+    problem = validate_password(password)
+    if problem:
+        errors["password"] = problem
     if errors:
         raise FormErrors(errors)
     return email, name

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from server import security
 from server.money import format_money, money_str
 from server.store.client import is_unavailable
 
@@ -203,4 +204,7 @@ async def handle_store_error(request: Request, exc: Exception) -> Response:
 
 async def handle_server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return error_response(request, 500)
+    response = error_response(request, 500)
+    # This handler runs outside the middleware stack, so it adds the headers itself.
+    security.apply(response.headers, request.app.state.store.settings.secure_cookies)
+    return response

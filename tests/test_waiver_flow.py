@@ -235,27 +235,36 @@ def test_cancelled_and_long_past_trips_refuse_waivers(client: TestClient, store:
     assert client.get(f"/g/{recent['event_id']}/waiver").status_code == 200
 
 
-def test_ip_comes_from_cloudfront_only_with_the_origin_secret(dynalite_endpoint: str) -> None:
+def test_ip_comes_from_cloudfront_only_behind_the_origin_secret(
+    client: TestClient, store: Store, dynalite_endpoint: str
+) -> None:
     from server.store.tables import init_tables
     from tests.conftest import make_settings
+
+    # Locally (no origin secret) CloudFront's and X-Forwarded-For headers are not trusted.
+    event = add_event(store)
+    spoof = {"X-Forwarded-For": "6.6.6.6", "CloudFront-Viewer-Address": "7.7.7.7:1234"}
+    data = signer(waiver_form(client, event["event_id"]), name="Spoof Er")
+    client.post(f"/g/{event['event_id']}/waiver", data=data, headers=spoof)
+    assert store.waivers.for_event(event["event_id"])[0]["ip"] == "testclient"
 
     secret = "o" * 40
     settings = make_settings(dynalite_endpoint, SCC_ORIGIN_SECRET=secret)
     init_tables(settings, poll_seconds=0.05, say=lambda _: None)
-    store = Store.connect(settings)
-    event = add_event(store)
-    with TestClient(create_app(settings, store)) as client:
-        spoof = {"X-Forwarded-For": "6.6.6.6", "CloudFront-Viewer-Address": "7.7.7.7:1234"}
-        data = signer(waiver_form(client, event["event_id"]), name="Spoof Er")
-        client.post(f"/g/{event['event_id']}/waiver", data=data, headers=spoof)
-        data = signer(waiver_form(client, event["event_id"]), name="Real Guest")
-        client.post(
+    behind = Store.connect(settings)
+    event = add_event(behind)
+    app = create_app(settings, behind)
+    with TestClient(app, headers={"X-Origin-Verify": secret}) as via_cloudfront:
+        data = signer(waiver_form(via_cloudfront, event["event_id"]), name="Real Guest")
+        via_cloudfront.post(
             f"/g/{event['event_id']}/waiver",
             data=data,
-            headers={"X-Origin-Verify": secret, "CloudFront-Viewer-Address": "[2001:db8::1]:443"},
+            headers={"CloudFront-Viewer-Address": "[2001:db8::1]:443"},
         )
-    ips = {w["full_name"]: w["ip"] for w in store.waivers.for_event(event["event_id"])}
-    assert ips == {"Spoof Er": "testclient", "Real Guest": "2001:db8::1"}
+    with TestClient(app) as direct:  # the Function URL called directly: refused
+        assert direct.get(f"/g/{event['event_id']}/waiver").status_code == 403
+    [waiver] = behind.waivers.for_event(event["event_id"])
+    assert waiver["full_name"] == "Real Guest" and waiver["ip"] == "2001:db8::1"
 
 
 def test_cards_count_guests_covered_by_waivers(client: TestClient, store: Store) -> None:

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from server.settings import Settings
+from server.store.audit import AuditRepo
 from server.store.client import make_resource
 from server.store.events import EventsRepo
+from server.store.limits import LimitsRepo
 from server.store.outbox import OutboxRepo
 from server.store.sessions import SessionsRepo
 from server.store.users import UsersRepo
@@ -28,6 +30,8 @@ class Store:
     sessions: SessionsRepo
     waivers: WaiversRepo
     outbox: OutboxRepo
+    limits: LimitsRepo
+    audit: AuditRepo
 
     @classmethod
     def connect(cls, settings: Settings) -> Store:
@@ -44,6 +48,8 @@ class Store:
             sessions=SessionsRepo(table("sessions")),
             waivers=WaiversRepo(table("waivers")),
             outbox=OutboxRepo(table("outbox")),
+            limits=LimitsRepo(table("limits")),
+            audit=AuditRepo(table("audit")),
         )
 
     def ping(self) -> None:

@@ -95,6 +95,20 @@ TABLES: dict[str, dict[str, Any]] = {
             }
         ],
     },
+    "limits": {
+        "KeySchema": [{"AttributeName": "limit_key", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "limit_key", "AttributeType": "S"}],
+    },
+    "audit": {
+        "KeySchema": [
+            {"AttributeName": "day", "KeyType": "HASH"},
+            {"AttributeName": "entry_key", "KeyType": "RANGE"},
+        ],
+        "AttributeDefinitions": [
+            {"AttributeName": "day", "AttributeType": "S"},
+            {"AttributeName": "entry_key", "AttributeType": "S"},
+        ],
+    },
     "outbox": {
         "KeySchema": [{"AttributeName": "notice_id", "KeyType": "HASH"}],
         "AttributeDefinitions": [

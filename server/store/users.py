@@ -36,6 +36,8 @@ class UsersRepo:
             raise
 
     def get(self, email: str) -> dict[str, Any] | None:
+        if not email or len(email.encode()) > 1024:
+            return None  # not a key DynamoDB accepts, so certainly not a user
         item: dict[str, Any] | None = self.table.get_item(
             Key={"email": email}, ConsistentRead=True
         ).get("Item")

@@ -1,0 +1,45 @@
+"""Only CloudFront may talk to the app in production.
+
+The Lambda Function URL is public (`AuthType: NONE`: CloudFront's signed origin requests
+would break plain HTML form POSTs), so CloudFront adds a secret header, `X-Origin-Verify`,
+to every request it forwards. When `SCC_ORIGIN_SECRET` is set, a request without that
+header (someone calling the Function URL directly) gets a plain 403 before any handler,
+`/healthz` included. Unset (local development, tests), every request passes.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+HEADER = b"x-origin-verify"
+REFUSAL = "Forbidden: this address only answers through the site's own URL.\n"
+
+
+class OriginGuard:
+    """Pure ASGI middleware; reads the setting at request time from the app's store
+    (set by the lifespan), so one app object serves any settings."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        secret = scope["app"].state.store.settings.origin_secret
+        if secret is not None:
+            sent = b""
+            for name, value in scope["headers"]:
+                if name == HEADER:
+                    sent = value
+                    break
+            if not hmac.compare_digest(sent, str(secret).encode()):
+                response = PlainTextResponse(
+                    REFUSAL, status_code=403, headers={"Cache-Control": "no-store"}
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

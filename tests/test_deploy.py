@@ -1,0 +1,747 @@
+"""`scc deploy` against moto's in-process AWS (Lambda, S3, CloudFront): the build, the
+step order, the environment merge and its refusals, promote, rollback, and that a
+failure at any step leaves the prod alias where it was. Never reaches real AWS: fake
+credentials, `mock_aws`, and the smoke tests hit a local http.server."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import re
+import threading
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
+from moto import mock_aws
+
+from server import deploy
+from server.__main__ import main
+from server.assets import IMMUTABLE, Assets
+from server.deploy import (
+    HANDLER,
+    REQUIRED,
+    Clients,
+    Deployer,
+    DeployError,
+    FetchResult,
+    Release,
+    Target,
+    build,
+    http_fetch,
+    load_release,
+    merge_environment,
+    read_target,
+)
+from server.web import ROOT
+
+REGION = "us-east-1"
+GMAIL_TOKEN = json.dumps(
+    {
+        "refresh_token": "1//refresh",
+        "client_id": "id.apps.googleusercontent.com",
+        "client_secret": "client-secret",
+    }  # fmt: skip
+)
+
+
+def stage_env(stage: str) -> dict[str, str]:
+    """What a stage's function holds after earlier deploys (SCC_BASE_URL not yet)."""
+    return {
+        "SCC_TABLE_PREFIX": f"scc-{stage}-",
+        "SCC_ORIGIN_SECRET": f"{stage}-origin-secret-0123456789abcdefghij",
+        "SCC_SECRET_KEY": f"{stage}-secret-key-0123456789abcdefghijklmnop",
+        "GMAIL_TOKEN": GMAIL_TOKEN,
+        "GMAIL_SENDER": "dispatch@charter.example",
+        "GMAIL_RECIPIENT": f"{stage}-office@charter.example",
+    }
+
+
+# --- the build ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory: pytest.TempPathFactory) -> Release:
+    return build(
+        tmp_path_factory.mktemp("build") / "deploy", install_deps=False, say=lambda _: None
+    )
+
+
+def test_build_makes_the_lambda_zip(release: Release) -> None:
+    with zipfile.ZipFile(release.zip_path) as archive:
+        names = set(archive.namelist())
+    for required in (
+        "server/lambda_handler.py",
+        "server/app.py",
+        "server/origin.py",
+        "server/store/tables.py",
+        "templates/base.html",
+        "partials/_error.html",
+        "waivers/standard-v1.md",
+    ):
+        assert required in names, required
+    assert {n.split("/")[0] for n in names} == {"server", "templates", "partials", "waivers",
+                                                "static"}  # fmt: skip
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    assert not [n for n in names if n.startswith(("tests/", "e2e/", "node_modules/", "var/"))]
+    # The app reads static/ to know the hashed names; it never serves them in production.
+    assert "static/app.css" in names and "static/vendor/htmx.min.js" in names
+
+
+def test_build_puts_static_assets_under_the_names_the_templates_use(release: Release) -> None:
+    assets = Assets(ROOT / "static")
+    manifest = json.loads((release.directory / "release.json").read_text())
+    keys = {a["key"] for a in manifest["assets"]}
+    assert keys == {f"static/{hashed}" for hashed in assets.names.values()}
+    for name in assets.names:
+        url = assets.url(name)  # what base.html links, e.g. /static/app.<hash>.css
+        built = release.directory / url.lstrip("/")
+        assert built.read_bytes() == (ROOT / "static" / name).read_bytes()
+    types = {a["key"].rsplit(".", 1)[-1]: a["content_type"] for a in manifest["assets"]}
+    assert types["css"].startswith("text/css") and types["js"].startswith("text/javascript")
+    assert not list((release.directory / "static").rglob("app.css"))  # hashed names only
+
+
+def test_build_is_reproducible_and_checked(release: Release, tmp_path: Path) -> None:
+    again = build(tmp_path / "deploy", install_deps=False, say=lambda _: None)
+    assert again.code_sha256 == release.code_sha256
+    digest = hashlib.sha256(release.zip_path.read_bytes()).digest()
+    assert base64.b64encode(digest).decode() == release.code_sha256
+    assert load_release(tmp_path / "deploy").code_sha256 == release.code_sha256
+    (tmp_path / "deploy" / "lambda.zip").write_bytes(b"tampered")
+    with pytest.raises(DeployError, match="does not match"):
+        load_release(tmp_path / "deploy")
+    with pytest.raises(DeployError, match="scc deploy build"):
+        load_release(tmp_path / "nothing")
+
+
+def test_dependencies_are_wheels_for_lambdas_linux_and_python(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    seen: list[list[str]] = []
+
+    class Done:
+        returncode = 0
+        stderr = ""
+
+    def run(command: list[str], **kwargs: Any) -> Done:
+        seen.append(command)
+        return Done()
+
+    monkeypatch.setattr(deploy.subprocess, "run", run)
+    deploy.install_dependencies(tmp_path, say=lambda _: None)
+    (command,) = seen
+    text = " ".join(command)
+    assert "--platform manylinux2014_x86_64" in text and "--only-binary=:all:" in text
+    assert "--python-version 3.12" in text and f"--target {tmp_path}" in text
+    assert "--implementation cp" in text
+    requirements = [c for c in command if re.match(r"^[a-z0-9-]+(\[|>|=|<|$)", c)]
+    names = {re.split(r"[\[<>=]", r)[0] for r in requirements}
+    assert {"starlette", "jinja2", "mangum", "argon2-cffi", "boto3"} <= names
+
+
+def test_build_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["deploy", "build", "--out", str(tmp_path / "d"), "--no-deps"]) == 0
+    assert (tmp_path / "d" / "lambda.zip").exists()
+    assert "ready" in capsys.readouterr().out
+
+
+# --- the AWS world ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """Fake credentials and region, no config files, every call answered by moto."""
+    for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    with mock_aws():
+        yield
+
+
+def placeholder_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    return {}\n")
+    return buffer.getvalue()
+
+
+def make_stage(stage: str, role: str, clients: Clients) -> Target:
+    """What `infra/template.yaml` creates for a stage, made directly in moto."""
+    lam = clients.lambda_
+    name = f"scc-{stage}-app"
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Handler="index.handler",
+        Code={"ZipFile": placeholder_zip()},
+        Environment={"Variables": stage_env(stage)},
+    )
+    first = lam.publish_version(FunctionName=name)["Version"]
+    lam.create_alias(FunctionName=name, Name=stage, FunctionVersion=first)
+    bucket = f"scc-{stage}-staticbucket-1a2b3c"
+    clients.s3.create_bucket(Bucket=bucket)
+    distribution = clients.cloudfront.create_distribution(
+        DistributionConfig={
+            "CallerReference": stage,
+            "Comment": stage,
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "static",
+                        "DomainName": f"{bucket}.s3.{REGION}.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "static",
+                "ViewerProtocolPolicy": "redirect-to-https",
+                "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+            },
+        }
+    )["Distribution"]["Id"]
+    return Target(
+        stage=stage,
+        function_name=name,
+        bucket=bucket,
+        distribution_id=distribution,
+        site_url=f"https://{stage}.scc.example",
+        table_prefix=f"scc-{stage}-",
+    )
+
+
+@dataclass
+class Site:
+    """Both stages' CloudFront, played by one local http.server: the app's answers from
+    the fake function, `/static/*` straight from the stage's (moto) bucket."""
+
+    release: Release
+    buckets: dict[str, str]
+    s3: Any = None  # its own client: its reads are not the deployer's calls
+    port: int = 0
+    broken: set[str] = field(default_factory=set)  # stages whose /healthz answers 503
+    fetched: list[str] = field(default_factory=list)
+
+    def answer(self, stage: str, path: str) -> tuple[int, dict[str, str], bytes]:
+        html = {"Content-Type": "text/html; charset=utf-8"}
+        if path == "/healthz":
+            if stage in self.broken:
+                return 503, {}, b"unavailable: cannot reach the database"
+            return 200, {"Content-Type": "text/plain"}, b"ok"
+        if path == "/login":
+            links = "".join(f'<link href="/{a.key}">' for a in self.release.assets)
+            form = '<form method="post"><input name="csrf_token" value="ab12"></form>'
+            return 200, html, f"<html><head>{links}</head>{form}</html>".encode()
+        if path.startswith("/static/"):
+            try:
+                got = self.s3.get_object(Bucket=self.buckets[stage], Key=path.lstrip("/"))
+            except ClientError:
+                return 403, {"Content-Type": "application/xml"}, b"<Error>AccessDenied</Error>"
+            return 200, {"Cache-Control": got["CacheControl"]}, got["Body"].read()
+        return 404, html, b"<html><title>Not found \xc2\xb7 Ship Captain Crew</title></html>"
+
+    def fetch(self, url: str) -> FetchResult:
+        """The deployer's fetch: https://STAGE.scc.example/... -> this server."""
+        match = re.fullmatch(r"https://(\w+)\.scc\.example(/.*)", url)
+        assert match, url
+        self.fetched.append(url)
+        return http_fetch(f"http://127.0.0.1:{self.port}/{match[1]}{match[2]}")
+
+
+@pytest.fixture
+def site(release: Release, aws: None) -> Iterator[Site]:
+    result = Site(release, {}, boto3.client("s3", region_name=REGION))
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            stage, _, rest = self.path.lstrip("/").partition("/")
+            status, headers, body = result.answer(stage, "/" + rest)
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    result.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    try:
+        yield result
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@dataclass
+class World:
+    staging: Target
+    prod: Target
+    clients: Clients
+    site: Site
+    calls: list[tuple[str, str, str]]  # (service, operation, the name it acted on)
+    output: list[str]
+    failures: list[Callable[[str, dict[str, Any]], bool]] = field(default_factory=list)
+
+    def deployer(self) -> Deployer:
+        return Deployer(self.clients, say=self.output.append, fetch=self.fetch, waiter_delay=1)
+
+    def fetch(self, url: str) -> FetchResult:
+        self.calls.append(("https", "GET", url.split(".example", 1)[1]))
+        return self.site.fetch(url)
+
+    def alias(self, target: Target) -> dict[str, Any]:
+        got = self.clients.lambda_.get_alias(FunctionName=target.function_name, Name=target.alias)
+        return {"version": got["FunctionVersion"], "description": got.get("Description", "")}
+
+    def version_config(self, target: Target) -> dict[str, Any]:
+        version = self.alias(target)["version"]
+        config: dict[str, Any] = self.clients.lambda_.get_function_configuration(
+            FunctionName=target.function_name, Qualifier=version
+        )
+        return config
+
+    def ops(self, service: str | None = None) -> list[str]:
+        return [op for s, op, _ in self.calls if service in (None, s)]
+
+    def index(self, operation: str, name: str | None = None) -> int:
+        for i, (_, op, acted_on) in enumerate(self.calls):
+            if op == operation and (name is None or acted_on.startswith(name)):
+                return i
+        raise AssertionError(f"{operation} {name or ''} was never called: {self.calls}")
+
+
+@pytest.fixture
+def world(site: Site, release: Release) -> World:
+    iam = boto3.client("iam", region_name=REGION)
+    role = iam.create_role(RoleName="scc-app", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    clients = Clients(
+        lambda_=boto3.client("lambda", region_name=REGION),
+        s3=boto3.client("s3", region_name=REGION),
+        cloudfront=boto3.client("cloudfront", region_name=REGION),
+        region=REGION,
+    )
+    staging, prod = make_stage("staging", role, clients), make_stage("prod", role, clients)
+    site.buckets = {"staging": staging.bucket, "prod": prod.bucket}
+    result = World(staging, prod, clients, site, [], [])
+
+    def record(params: dict[str, Any], model: Any, **kwargs: Any) -> None:
+        service = model.service_model.service_name
+        acted_on = str(params.get("FunctionName") or params.get("Key") or "")
+        if model.name in ("UpdateAlias", "GetAlias"):
+            acted_on = f"{params['FunctionName']}:{params['Name']}"
+        result.calls.append((service, model.name, acted_on))
+        for fail in result.failures:
+            if fail(model.name, params):
+                raise ClientError(
+                    {"Error": {"Code": "ServiceUnavailable", "Message": "injected"}}, model.name
+                )
+
+    for client in (clients.lambda_, clients.s3, clients.cloudfront):
+        client.meta.events.register("before-parameter-build", record)
+    return result
+
+
+def fail_on(operation: str, **match: str) -> Callable[[str, dict[str, Any]], bool]:
+    def check(op: str, params: dict[str, Any]) -> bool:
+        return op == operation and all(
+            str(params.get(k, "")).startswith(v) for k, v in match.items()
+        )
+
+    return check
+
+
+def seed_stale_asset(world: World, target: Target, release: Release) -> str:
+    """An asset key already in the bucket with other bytes (an interrupted upload):
+    the one thing CloudFront could hold stale."""
+    key = release.assets[0].key
+    world.site.s3.put_object(  # not a call the deployer made
+        Bucket=target.bucket, Key=key, Body=b"truncated", Metadata={"sha256": "0" * 64}
+    )
+    return key
+
+
+def deploy_staging(world: World, release: Release, **new: str) -> str:
+    return world.deployer().deploy_staging(release, world.staging, world.prod, new, [])
+
+
+# --- deploy staging -------------------------------------------------------------------------
+
+
+def test_staging_deploy_runs_the_steps_in_order(world: World, release: Release) -> None:
+    stale = seed_stale_asset(world, world.staging, release)
+    prod_before = world.alias(world.prod)
+    version = deploy_staging(world, release)
+
+    steps = [line for line in world.output if re.match(r"\[\d+/9\]", line)]
+    assert [s.split("]")[0] + "]" for s in steps] == [f"[{n}/9]" for n in range(1, 10)]
+    staging_fn, prod_fn = world.staging.function_name, world.prod.function_name
+    order = [
+        world.index("GetAlias", f"{prod_fn}:prod"),  # 1 record prod
+        world.index("GetFunctionConfiguration", staging_fn),  # 2 read and merge
+        world.index("UpdateFunctionConfiguration", staging_fn),  # 3
+        world.index("UpdateFunctionCode", staging_fn),  # 4
+        world.index("PublishVersion", staging_fn),  # 5
+        world.index("PutObject", "static/"),  # 6
+        world.index("UpdateAlias", f"{staging_fn}:staging"),  # 7
+        world.index("CreateInvalidation"),  # 8
+        world.index("GET", "/healthz"),  # 9
+    ]
+    assert order == sorted(order), world.calls
+    # Waited with the waiter (GetFunction polls) after each update, before the next step.
+    ops = world.ops()
+    config_at, code_at = ops.index("UpdateFunctionConfiguration"), ops.index("UpdateFunctionCode")
+    assert "GetFunction" in ops[config_at:code_at]
+    assert "GetFunction" in ops[code_at : ops.index("PublishVersion")]
+    # Every static upload happened before any alias moved.
+    last_static = max(i for i, c in enumerate(world.calls) if c[1] == "PutObject"
+                      and c[2].startswith("static/"))  # fmt: skip
+    assert last_static < world.index("UpdateAlias")
+
+    # The result: staging runs the new version, frozen with the merged configuration.
+    assert world.alias(world.staging)["version"] == version != "1"
+    config = world.version_config(world.staging)
+    assert config["CodeSha256"] == release.code_sha256
+    assert config["Handler"] == HANDLER
+    assert config["Environment"]["Variables"]["SCC_BASE_URL"] == "https://staging.scc.example"
+    assert world.alias(world.prod) == prod_before
+    assert f"prod untouched: still version {prod_before['version']}" in world.output
+
+    s3 = world.clients.s3
+    for asset in release.assets:
+        head = s3.head_object(Bucket=world.staging.bucket, Key=asset.key)
+        assert head["CacheControl"] == IMMUTABLE == "public, max-age=31536000, immutable"
+        assert head["ContentType"] == asset.content_type
+    s3.head_object(Bucket=world.staging.bucket, Key=f"releases/{release.code_hex}.zip")
+    assert [line for line in world.output if "invalidation" in line][0].endswith("/" + stale)
+
+
+def test_only_changed_assets_are_invalidated(world: World, release: Release) -> None:
+    deploy_staging(world, release)
+    assert world.ops("cloudfront") == []  # all new names: nothing CloudFront could hold
+    assert any("nothing to invalidate" in line for line in world.output)
+    world.calls.clear()
+    deploy_staging(world, release)  # the same build again: nothing uploaded
+    assert [c for c in world.calls if c[1] == "PutObject" and c[2].startswith("static/")] == []
+    assert world.ops("cloudfront") == []
+
+
+def test_the_merge_keeps_what_the_function_has(world: World, release: Release) -> None:
+    deploy_staging(world, release, SCC_TIMEZONE="America/New_York")
+    variables = world.version_config(world.staging)["Environment"]["Variables"]
+    assert variables == {
+        **stage_env("staging"),  # the Gmail ones and the secrets, untouched
+        "SCC_TIMEZONE": "America/New_York",
+        "SCC_BASE_URL": "https://staging.scc.example",
+    }
+    report = "\n".join(world.output)
+    assert "kept GMAIL_RECIPIENT, GMAIL_SENDER, GMAIL_TOKEN" in report
+    assert "added SCC_BASE_URL, SCC_TIMEZONE" in report
+    for name in ("SCC_SECRET_KEY", "SCC_ORIGIN_SECRET", "GMAIL_TOKEN", "GMAIL_RECIPIENT"):
+        assert stage_env("staging")[name] not in report  # names only, never values
+
+
+@pytest.mark.parametrize(
+    "variable",
+    [v for v in REQUIRED if v not in ("SCC_BASE_URL", "SCC_TABLE_PREFIX")],
+)
+def test_a_missing_required_variable_refuses_the_deploy(
+    world: World, release: Release, variable: str
+) -> None:
+    lam = world.clients.lambda_
+    env = {k: v for k, v in stage_env("staging").items() if k != variable}
+    lam.update_function_configuration(
+        FunctionName=world.staging.function_name, Environment={"Variables": env}
+    )
+    before = (world.alias(world.staging), world.alias(world.prod))
+    world.calls.clear()
+    with pytest.raises(DeployError, match=f"step 2/9 .*{variable} would be missing"):
+        deploy_staging(world, release)
+    changing = {"UpdateFunctionConfiguration", "UpdateFunctionCode", "PublishVersion",
+                "UpdateAlias", "PutObject", "CreateInvalidation"}  # fmt: skip
+    assert not changing & set(world.ops()), "nothing may change after a refusal"
+    assert (world.alias(world.staging), world.alias(world.prod)) == before
+    current = lam.get_function_configuration(FunctionName=world.staging.function_name)
+    assert current["Environment"]["Variables"] == env
+
+
+def test_the_missing_variable_can_be_given_on_the_deploy(world: World, release: Release) -> None:
+    env = {k: v for k, v in stage_env("staging").items() if k != "GMAIL_TOKEN"}
+    world.clients.lambda_.update_function_configuration(
+        FunctionName=world.staging.function_name, Environment={"Variables": env}
+    )
+    deploy_staging(world, release, GMAIL_TOKEN=GMAIL_TOKEN)
+    assert world.version_config(world.staging)["Environment"]["Variables"]["GMAIL_TOKEN"] == (
+        GMAIL_TOKEN
+    )
+
+
+@pytest.mark.parametrize(
+    ("new", "unset", "message"),
+    [
+        ({}, ["GMAIL_SENDER"], "GMAIL_SENDER"),
+        ({"SCC_TABLE_PREFIX": "scc-prod-"}, [], "SCC_TABLE_PREFIX comes from the stack"),
+        ({"SCC_DYNAMODB_ENDPOINT": "http://127.0.0.1:4567"}, [], "SCC_DYNAMODB_ENDPOINT"),
+        ({"GMAIL_TOKEN": "not json"}, [], "GMAIL_TOKEN: is not JSON"),
+        ({"SCC_SECRET_KEY": "short"}, [], "SCC_SECRET_KEY"),
+        ({"AWS_REGION": "eu-west-1"}, [], "reserved"),
+    ],
+)
+def test_bad_settings_refuse_the_deploy(
+    world: World, release: Release, new: dict[str, str], unset: list[str], message: str
+) -> None:
+    with pytest.raises(DeployError, match=re.escape(message)):
+        world.deployer().deploy_staging(release, world.staging, world.prod, new, unset)
+    assert "UpdateFunctionConfiguration" not in world.ops()
+
+
+def test_merge_environment_alone() -> None:
+    stack = {"SCC_TABLE_PREFIX": "scc-prod-", "SCC_BASE_URL": "https://book.example"}
+    current = {**stage_env("prod"), "OLD": "x"}
+    merged = merge_environment(current, {"SCC_TIMEZONE": "UTC"}, ["OLD"], stack, REGION)
+    assert merged.variables == {**stage_env("prod"), **stack, "SCC_TIMEZONE": "UTC"}
+    assert "removed OLD" in merged.report
+    with pytest.raises(DeployError, match="https"):
+        merge_environment(current, {}, [], {**stack, "SCC_BASE_URL": "http://x.example"}, REGION)
+
+
+# Each step's failure, injected into the AWS call (or the smoke test) that step makes.
+STAGING_FAILURES: dict[int, Callable[[World], None]] = {
+    1: lambda w: w.failures.append(fail_on("GetAlias", FunctionName="scc-prod-app")),
+    2: lambda w: w.failures.append(fail_on("GetFunctionConfiguration")),
+    3: lambda w: w.failures.append(fail_on("UpdateFunctionConfiguration")),
+    4: lambda w: w.failures.append(fail_on("UpdateFunctionCode")),
+    5: lambda w: w.failures.append(fail_on("PublishVersion")),
+    6: lambda w: w.failures.append(fail_on("PutObject", Key="static/")),
+    7: lambda w: w.failures.append(fail_on("UpdateAlias")),
+    8: lambda w: w.failures.append(fail_on("CreateInvalidation")),
+    9: lambda w: w.site.broken.add("staging"),
+}
+
+
+@pytest.mark.parametrize("failing", sorted(STAGING_FAILURES))
+def test_a_failure_at_any_staging_step_leaves_prod_where_it_was(
+    world: World, release: Release, failing: int
+) -> None:
+    seed_stale_asset(world, world.staging, release)  # so step 8 has work to fail at
+    prod_before, staging_before = world.alias(world.prod), world.alias(world.staging)
+    STAGING_FAILURES[failing](world)
+    with pytest.raises(DeployError, match=rf"^step {failing}/9 \(") as failure:
+        deploy_staging(world, release)
+    world.failures.clear()
+    assert "injected" in str(failure.value) or "503" in str(failure.value)
+    assert world.alias(world.prod) == prod_before
+    if failing < 7:  # the staging alias moves at step 7, never before
+        assert world.alias(world.staging) == staging_before
+    assert not [c for c in world.calls if c[1] == "UpdateAlias" and "scc-prod-app" in c[2]]
+
+
+def test_a_failed_staging_smoke_test_is_reported(
+    world: World, release: Release, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.site.broken.add("staging")
+    with pytest.raises(
+        DeployError, match=r"step 9/9 \(smoke-test staging\).*/healthz answered 503"
+    ):
+        deploy_staging(world, release)
+
+
+# --- promote and rollback ---------------------------------------------------------------------
+
+
+def test_promote_runs_exactly_what_staging_runs_with_prods_settings(
+    world: World, release: Release
+) -> None:
+    deploy_staging(world, release)
+    staging_code = world.version_config(world.staging)["CodeSha256"]
+    world.calls.clear()
+    version = world.deployer().promote(world.staging, world.prod, {}, [])
+
+    # Staging was smoke-tested before anything in prod changed.
+    assert world.index("GET", "/healthz") < world.index("UpdateFunctionConfiguration")
+    assert world.calls[world.index("GET", "/healthz")][2] == "/healthz"
+    prod = world.alias(world.prod)
+    assert prod["version"] == version
+    assert json.loads(prod["description"])["previous"] == "1"
+    config = world.version_config(world.prod)
+    assert config["CodeSha256"] == staging_code == release.code_sha256
+    assert config["Handler"] == HANDLER
+    assert config["Environment"]["Variables"] == {
+        **stage_env("prod"),
+        "SCC_BASE_URL": "https://prod.scc.example",
+    }
+    for asset in release.assets:
+        world.clients.s3.head_object(Bucket=world.prod.bucket, Key=asset.key)
+    assert world.index("PutObject", "static/") < world.index("UpdateAlias")
+    assert any(url.startswith("https://prod.scc.example/healthz") for url in world.site.fetched)
+
+
+def test_promote_refuses_when_staging_fails_its_smoke_test(world: World, release: Release) -> None:
+    deploy_staging(world, release)
+    world.site.broken.add("staging")
+    before = world.alias(world.prod)
+    with pytest.raises(DeployError, match=r"step 1/11 \(smoke-test staging\)"):
+        world.deployer().promote(world.staging, world.prod, {}, [])
+    assert world.alias(world.prod) == before
+
+
+def test_rollback_returns_prod_to_the_exact_previous_version(
+    world: World, release: Release
+) -> None:
+    deploy_staging(world, release)
+    promoted = world.deployer().promote(world.staging, world.prod, {}, [])
+    world.calls.clear()
+    previous = world.deployer().rollback(world.prod)
+    assert previous == "1" == world.alias(world.prod)["version"]
+    assert [op for op in world.ops("lambda") if op == "UpdateAlias"] == ["UpdateAlias"]  # 1 call
+    # Rolling back again undoes the rollback.
+    assert world.deployer().rollback(world.prod) == promoted
+    assert world.alias(world.prod)["version"] == promoted
+
+
+def test_rollback_without_a_record_refuses(world: World) -> None:
+    before = world.alias(world.prod)
+    with pytest.raises(DeployError, match="no previous version"):
+        world.deployer().rollback(world.prod)
+    assert world.alias(world.prod) == before
+
+
+PROMOTE_FAILURES: dict[int, Callable[[World], None]] = {
+    1: lambda w: w.site.broken.add("staging"),
+    2: lambda w: w.failures.append(fail_on("GetAlias", FunctionName="scc-prod-app")),
+    3: lambda w: w.failures.append(fail_on("GetObject", Key="releases/")),
+    4: lambda w: w.failures.append(fail_on("GetFunctionConfiguration", FunctionName="scc-prod")),
+    5: lambda w: w.failures.append(fail_on("UpdateFunctionConfiguration")),
+    6: lambda w: w.failures.append(fail_on("UpdateFunctionCode")),
+    7: lambda w: w.failures.append(fail_on("PublishVersion")),
+    8: lambda w: w.failures.append(fail_on("PutObject", Key="static/")),
+    9: lambda w: w.failures.append(fail_on("UpdateAlias")),
+    10: lambda w: w.failures.append(fail_on("CreateInvalidation")),
+    11: lambda w: w.site.broken.add("prod"),
+}
+
+
+@pytest.mark.parametrize("failing", sorted(PROMOTE_FAILURES))
+def test_a_failure_at_any_promote_step_leaves_prod_where_it_was(
+    world: World, release: Release, failing: int
+) -> None:
+    deploy_staging(world, release)
+    seed_stale_asset(world, world.prod, release)  # so step 10 has work to fail at
+    before = world.alias(world.prod)
+    PROMOTE_FAILURES[failing](world)
+    with pytest.raises(DeployError, match=rf"^step {failing}/11 \("):
+        world.deployer().promote(world.staging, world.prod, {}, [])
+    world.failures.clear()
+    assert world.alias(world.prod)["version"] == before["version"]
+    if failing < 10:
+        assert world.alias(world.prod) == before  # not even its record changed
+    else:
+        assert any("rolling prod back" in line for line in world.output)
+
+
+# --- the stacks and the CLI -------------------------------------------------------------------
+
+
+def describe(outputs: dict[str, str]) -> dict[str, Any]:
+    return {
+        "Stacks": [
+            {
+                "StackName": "scc-staging",
+                "CreationTime": "2026-01-01T00:00:00Z",
+                "StackStatus": "UPDATE_COMPLETE",
+                "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()],
+            }
+        ]
+    }
+
+
+STACK_OUTPUTS = {
+    "Stage": "staging",
+    "FunctionName": "scc-staging-app",
+    "StaticBucketName": "scc-staging-staticbucket-1a2b3c",
+    "DistributionId": "E2ABCDEF123456",
+    "SiteUrl": "https://d111111abcdef8.cloudfront.net",
+    "TablePrefix": "scc-staging-",
+    "FunctionUrl": "https://abc.lambda-url.us-east-1.on.aws/",
+}
+
+
+def test_targets_come_from_the_stack_outputs() -> None:
+    client = boto3.client(
+        "cloudformation", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    with Stubber(client) as stub:
+        stub.add_response("describe_stacks", describe(STACK_OUTPUTS), {"StackName": "scc-staging"})
+        target = read_target(client, "scc-staging", "staging")
+        assert target == Target(
+            stage="staging",
+            function_name="scc-staging-app",
+            bucket="scc-staging-staticbucket-1a2b3c",
+            distribution_id="E2ABCDEF123456",
+            site_url="https://d111111abcdef8.cloudfront.net",
+            table_prefix="scc-staging-",
+        )
+        stub.add_response("describe_stacks", describe(STACK_OUTPUTS), {"StackName": "scc-staging"})
+        with pytest.raises(DeployError, match="is the staging stage, not prod"):
+            read_target(client, "scc-staging", "prod")
+        partial = {k: v for k, v in STACK_OUTPUTS.items() if k != "DistributionId"}
+        stub.add_response("describe_stacks", describe(partial), {"StackName": "scc-staging"})
+        with pytest.raises(DeployError, match="lacks output.*DistributionId"):
+            read_target(client, "scc-staging", "staging")
+
+
+def test_the_cli_deploys_promotes_and_rolls_back(
+    world: World,
+    release: Release,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    targets = {"scc-staging": world.staging, "scc-prod": world.prod}
+    monkeypatch.setattr(deploy, "read_target", lambda cfn, stack, stage: targets[stack])
+    monkeypatch.setattr(deploy, "stack_exists", lambda cfn, stack: stack in targets)
+    monkeypatch.setattr(deploy, "http_fetch", world.site.fetch)
+    env_file = tmp_path / "staging.env"
+    env_file.write_text("# new settings\nSCC_TIMEZONE=America/New_York\n\n")
+    common = ["--region", REGION, "--waiver-event", ""]
+    build_dir = ["--build-dir", str(release.directory)]
+
+    assert main(["deploy", "staging", *build_dir, *common, "--env-file", str(env_file)]) == 0
+    out = capsys.readouterr().out
+    assert "[9/9] smoke-test staging" in out and "staging runs version" in out
+    assert main(["deploy", "promote", *common]) == 0
+    assert "prod runs version" in capsys.readouterr().out
+    promoted = world.alias(world.prod)["version"]
+    assert main(["deploy", "rollback", *common]) == 0
+    assert world.alias(world.prod)["version"] == "1" != promoted
+
+    env = {k: v for k, v in stage_env("staging").items() if k != "GMAIL_SENDER"}
+    world.clients.lambda_.update_function_configuration(
+        FunctionName=world.staging.function_name, Environment={"Variables": env}
+    )
+    assert main(["deploy", "staging", *build_dir, *common]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("deploy failed: step 2/9") and "GMAIL_SENDER" in err

@@ -1,0 +1,352 @@
+"""server.lambda_handler driven with Lambda Function URL events (payload format 2.0), as
+CloudFront forwards them, against the real app and a real (dynalite) store."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import dataclasses
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from mangum.handlers import HTTPGateway
+from starlette.applications import Starlette
+from starlette.datastructures import Secret
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from server import lambda_handler
+from server.app import create_app
+from server.lambda_handler import LambdaApp
+from server.store import Store
+from server.web import client_ip
+from tests.conftest import PASSWORD, SECRET, add_event, add_user
+
+ORIGIN_SECRET = "origin-secret-0123456789-abcdefghijklmnop"
+URL_HOST = "abcdefghij1234567890.lambda-url.us-east-1.on.aws"
+VIEWER_IP = "203.0.113.9"
+EDGE_IP = "130.176.1.17"  # CloudFront's address: what the Function URL sees
+
+
+def url_event(
+    method: str,
+    path: str,
+    *,
+    query: str = "",
+    form: dict[str, str] | None = None,
+    cookies: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+    origin_secret: str | None = ORIGIN_SECRET,
+) -> dict[str, Any]:
+    """A Function URL event as Lambda delivers it behind CloudFront (AllViewerExcept
+    HostHeader): lower-case headers, cookies apart, form bodies base64-encoded."""
+    now = time.time()
+    all_headers = {
+        "host": URL_HOST,
+        "x-forwarded-proto": "https",
+        "x-forwarded-port": "443",
+        "x-forwarded-for": f"{VIEWER_IP}, {EDGE_IP}",
+        "user-agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)",
+        "accept": "text/html,application/xhtml+xml",
+        "cloudfront-viewer-address": f"{VIEWER_IP}:51234",
+        "cloudfront-is-mobile-viewer": "true",
+        "via": "2.0 0123456789abcdef.cloudfront.net (CloudFront)",
+        "x-amz-cf-id": "abcDEF123==",
+        **({"x-origin-verify": origin_secret} if origin_secret is not None else {}),
+        **{k.lower(): v for k, v in (headers or {}).items()},
+    }
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": all_headers,
+        "requestContext": {
+            "accountId": "anonymous",
+            "apiId": URL_HOST.split(".")[0],
+            "domainName": URL_HOST,
+            "domainPrefix": URL_HOST.split(".")[0],
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": EDGE_IP,
+                "userAgent": all_headers["user-agent"],
+            },
+            "requestId": str(uuid.uuid4()),
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+            "timeEpoch": int(now * 1000),
+        },
+        "isBase64Encoded": False,
+    }
+    if query:
+        event["queryStringParameters"] = dict(p.split("=", 1) for p in query.split("&"))
+    if cookies:
+        event["cookies"] = [f"{k}={v}" for k, v in cookies.items()]
+    if form is not None:
+        all_headers["content-type"] = "application/x-www-form-urlencoded"
+        event["body"] = base64.b64encode(urlencode(form).encode()).decode()
+        event["isBase64Encoded"] = True
+    return event
+
+
+def body_of(response: dict[str, Any]) -> str:
+    body = response.get("body", "")
+    if response.get("isBase64Encoded"):
+        return base64.b64decode(body).decode()
+    return str(body)
+
+
+def set_cookies(response: dict[str, Any]) -> dict[str, str]:
+    """name -> value of every cookie the response sets (Lambda's `cookies` list)."""
+    found = {}
+    for line in response.get("cookies", []):
+        name, _, rest = line.partition("=")
+        found[name] = rest.split(";", 1)[0]
+    return found
+
+
+@pytest.fixture
+def deployed(store: Store) -> Iterator[LambdaApp]:
+    """The app as it runs on Lambda: https, the origin secret on."""
+    settings = dataclasses.replace(
+        store.settings, base_url="https://scc.example", origin_secret=Secret(ORIGIN_SECRET)
+    )
+    started = LambdaApp(create_app(settings, Store.connect(settings)))
+    try:
+        yield started
+    finally:
+        started.close()
+
+
+class Browser:
+    """Keeps cookies between Function URL events, like a phone would."""
+
+    def __init__(self, app: LambdaApp) -> None:
+        self.app = app
+        self.cookies: dict[str, str] = {}
+
+    def __call__(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        response = self.app(url_event(method, path, cookies=dict(self.cookies), **kwargs), None)
+        self.cookies.update(set_cookies(response))
+        return response
+
+    def csrf(self, path: str = "/login") -> str:
+        match = re.search(r'name="csrf_token" value="([0-9a-f]+)"', body_of(self("GET", path)))
+        assert match
+        return match.group(1)
+
+    def sign_in(self, store: Store, role: str = "crew") -> str:
+        email = add_user(store, f"{role}-{uuid.uuid4().hex[:6]}@example.com", role)
+        token = self.csrf()
+        form = {"email": email, "password": PASSWORD, "csrf_token": token}
+        response = self("POST", "/login", form=form)
+        assert response["statusCode"] == 303, body_of(response)
+        return token
+
+
+def test_get_page(deployed: LambdaApp) -> None:
+    response = deployed(url_event("GET", "/login"), None)
+    assert response["statusCode"] == 200
+    assert response["headers"]["content-type"].startswith("text/html")
+    html = body_of(response)
+    assert 'name="csrf_token"' in html and "<html" in html
+    assert re.search(r'href="/static/app\.[0-9a-f]{12}\.css"', html)
+    (csrf_cookie,) = response["cookies"]
+    assert csrf_cookie.startswith("scc_csrf=") and "Secure" in csrf_cookie
+    assert "HttpOnly" in csrf_cookie and "samesite=lax" in csrf_cookie.lower()
+
+
+def test_sign_in_sets_cookies_and_redirects(deployed: LambdaApp, store: Store) -> None:
+    browser = Browser(deployed)
+    email = add_user(store, "pat@example.com")
+    token = browser.csrf()
+    response = browser(
+        "POST", "/login", form={"email": email, "password": PASSWORD, "csrf_token": token}
+    )
+    assert response["statusCode"] == 303
+    assert response["headers"]["location"] == "/dispatch"
+    session = [c for c in response["cookies"] if c.startswith("__Host-scc_session=")]
+    assert len(session) == 1 and "Secure" in session[0] and "Path=/" in session[0]
+    assert "set-cookie" not in response["headers"]  # all of them in `cookies`
+    dashboard = browser("GET", "/dispatch")
+    assert dashboard["statusCode"] == 200
+    assert "Log Payment" in body_of(dashboard) or "dispatch" in body_of(dashboard).lower()
+
+    out = browser("POST", "/logout", form={"csrf_token": token})
+    assert out["statusCode"] == 303
+    assert "__Host-scc_session" in set_cookies(out)
+    assert browser("GET", "/dispatch")["statusCode"] == 303  # signed out: to /login
+
+
+def test_several_cookies_binary_bodies_and_a_single_lifespan() -> None:
+    """What the adapter must carry that today's pages do not all exercise: several
+    `Set-Cookie`s in one response, a binary body, the lifespan run once for many
+    requests."""
+    started_count = []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        started_count.append(1)
+        yield
+
+    async def cookies(request: Request) -> Response:
+        response = PlainTextResponse("two cookies")
+        response.set_cookie("a", "1", secure=True, httponly=True)
+        response.set_cookie("b", "2", path="/g")
+        return response
+
+    async def image(request: Request) -> Response:
+        return Response(bytes(range(256)), media_type="image/png")
+
+    app = Starlette(
+        routes=[Route("/cookies", cookies), Route("/image.png", image)], lifespan=lifespan
+    )
+    started = LambdaApp(app)
+    try:
+        response = started(url_event("GET", "/cookies"), None)
+        assert set_cookies(response) == {"a": "1", "b": "2"}
+        assert any("Path=/g" in c for c in response["cookies"])
+        png = started(url_event("GET", "/image.png"), None)
+        assert png["isBase64Encoded"] is True
+        assert base64.b64decode(png["body"]) == bytes(range(256))
+        assert started_count == [1]
+    finally:
+        started.close()
+
+
+def test_wrong_password_is_a_401_page(deployed: LambdaApp, store: Store) -> None:
+    browser = Browser(deployed)
+    email = add_user(store, "pat@example.com")
+    form = {"email": email, "password": "not the password!", "csrf_token": browser.csrf()}
+    response = browser("POST", "/login", form=form)
+    assert response["statusCode"] == 401
+    assert "__Host-scc_session" not in set_cookies(response)
+
+
+def test_form_post_with_csrf_logs_a_payment(deployed: LambdaApp, store: Store) -> None:
+    browser = Browser(deployed)
+    token = browser.sign_in(store)
+    event = add_event(store)
+    form = {
+        "payment_id": str(uuid.uuid4()),
+        "amount": "250.00",
+        "method": "cash",
+        "note": "deposit — paid at the dock",
+        "csrf_token": token,
+    }
+    path = f"/api/events/{event['event_id']}/payment"
+    response = browser("POST", path, form=form)
+    assert response["statusCode"] == 303, body_of(response)
+    assert response["headers"]["location"].startswith("/dispatch")
+    (payment,) = store.events.get(event["event_id"])["payments"]
+    assert payment["amount"] == Decimal("250.00") and payment["note"] == form["note"]
+
+    # Without the CSRF token the same form is refused and nothing is recorded.
+    forged = {**form, "payment_id": str(uuid.uuid4()), "csrf_token": "0" * 64}
+    refused = browser("POST", path, form=forged)
+    assert refused["statusCode"] == 403
+    assert len(store.events.get(event["event_id"])["payments"]) == 1
+
+
+def test_htmx_get_returns_a_fragment(deployed: LambdaApp, store: Store) -> None:
+    browser = Browser(deployed)
+    browser.sign_in(store)
+    event = add_event(store)
+    path = f"/dispatch/events/{event['event_id']}/payment"
+    response = browser("GET", path, headers={"HX-Request": "true"})
+    assert response["statusCode"] == 200
+    html = body_of(response)
+    assert "<html" not in html and 'name="payment_id"' in html
+    assert "HX-Request" in response["headers"]["vary"]
+    page = browser("GET", path)
+    assert "<html" in body_of(page)
+
+
+def test_unknown_paths_are_the_apps_404_page(deployed: LambdaApp) -> None:
+    for path in ("/no-such-page", "/g/2026-05-23-nobody/waiver", "/g/not-an-id/waiver"):
+        response = deployed(url_event("GET", path), None)
+        assert response["statusCode"] == 404, path
+        assert response["headers"]["content-type"].startswith("text/html")
+        assert "Ship Captain Crew" in body_of(response)
+
+
+def test_query_strings_reach_the_app(deployed: LambdaApp, store: Store) -> None:
+    browser = Browser(deployed)
+    browser.sign_in(store, role="captain")
+    response = browser(
+        "GET",
+        "/admin/events/id-preview",
+        query="date=2026-05-23&first_name=Alice&period=whale",
+        headers={"HX-Request": "true"},
+    )
+    assert response["statusCode"] == 200
+    assert "2026-05-23-alice-whale" in body_of(response)
+
+
+def test_requests_without_the_origin_secret_are_refused(deployed: LambdaApp) -> None:
+    for secret in (None, "", "wrong-secret-0123456789-abcdefghijklmnop", ORIGIN_SECRET[:-1]):
+        for method, path in (("GET", "/healthz"), ("GET", "/login"), ("POST", "/login")):
+            form = {"email": "a@example.com", "password": "x"} if method == "POST" else None
+            response = deployed(url_event(method, path, form=form, origin_secret=secret), None)
+            assert response["statusCode"] == 403, (secret, path)
+            assert "Forbidden" in body_of(response)
+            assert "cookies" not in response
+    ok = deployed(url_event("GET", "/healthz"), None)
+    assert (ok["statusCode"], body_of(ok)) == (200, "ok")
+
+
+def test_the_client_ip_is_cloudfronts_viewer_address(deployed: LambdaApp) -> None:
+    def ip(event: dict[str, Any]) -> str:
+        scope = HTTPGateway(event, None, deployed.adapter.config).scope  # type: ignore[arg-type]
+        scope["app"] = deployed.adapter.app
+        return client_ip(Request(scope))
+
+    assert ip(url_event("GET", "/g/x")) == VIEWER_IP
+    ipv6 = url_event("GET", "/g/x", headers={"CloudFront-Viewer-Address": "[2001:db8::1]:443"})
+    assert ip(ipv6) == "2001:db8::1"
+    # Without the secret the header proves nothing: the socket peer (CloudFront) it is.
+    assert ip(url_event("GET", "/g/x", origin_secret="forged")) == EDGE_IP
+
+
+def test_the_module_handler_starts_the_app_once_from_the_environment(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = {
+        "SCC_SECRET_KEY": SECRET,
+        "SCC_DYNAMODB_ENDPOINT": store.settings.dynamodb_endpoint or "",
+        "SCC_TABLE_PREFIX": store.settings.table_prefix,
+        "SCC_BASE_URL": "https://scc.example",
+        "SCC_ORIGIN_SECRET": ORIGIN_SECRET,
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(lambda_handler, "_started", None)
+    try:
+        first = lambda_handler.handler(url_event("GET", "/healthz"), None)
+        started = lambda_handler._started
+        assert started is not None
+        app_store = started.adapter.app.state.store  # type: ignore[attr-defined]
+        assert app_store.settings.table_prefix == store.settings.table_prefix
+        second = lambda_handler.handler(url_event("GET", "/healthz"), None)
+        assert lambda_handler._started is started
+        assert started.adapter.app.state.store is app_store  # type: ignore[attr-defined]
+        assert first["statusCode"] == second["statusCode"] == 200
+        assert (
+            lambda_handler.handler(url_event("GET", "/healthz", origin_secret=None), None)[
+                "statusCode"
+            ]
+            == 403
+        )
+    finally:
+        if lambda_handler._started is not None:
+            lambda_handler._started.close()

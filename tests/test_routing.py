@@ -1,0 +1,379 @@
+"""infra/template.yaml: every path the app answers reaches the Function URL, only
+`/static/*` reaches S3, resolved the way CloudFront resolves cache behaviours. Plus the
+template's other promises: tables as the app defines them, kept and recoverable; a
+least-privilege role; no error page rewriting."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from starlette.routing import BaseRoute, Match, Mount, Route
+
+from server.app import create_app
+from server.assets import Assets
+from server.deploy import OUTPUTS, RUNTIME
+from server.settings import Settings
+from server.store.tables import TABLES
+from server.web import ROOT
+
+TEMPLATE = ROOT / "infra" / "template.yaml"
+STATIC, APP = "S3", "Function URL"
+SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+# --- reading the template --------------------------------------------------------------
+
+
+class CfnLoader(yaml.SafeLoader):
+    """YAML with CloudFormation's short tags: `!Ref X` -> {"Ref": "X"}, `!Sub s` ->
+    {"Fn::Sub": "s"}, `!GetAtt A.B` -> {"Fn::GetAtt": ["A", "B"]}."""
+
+
+def _tag(loader: CfnLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    if suffix == "Ref":
+        return {"Ref": value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{suffix}": value}
+
+
+CfnLoader.add_multi_constructor("!", _tag)
+
+
+@cache
+def template() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.load(TEMPLATE.read_text(), Loader=CfnLoader)  # noqa: S506
+    return loaded
+
+
+def resources(kind: str) -> dict[str, dict[str, Any]]:
+    return {
+        name: resource
+        for name, resource in template()["Resources"].items()
+        if resource["Type"] == kind
+    }
+
+
+def distribution() -> dict[str, Any]:
+    (found,) = resources("AWS::CloudFront::Distribution").values()
+    config: dict[str, Any] = found["Properties"]["DistributionConfig"]
+    return config
+
+
+# --- CloudFront's resolution -----------------------------------------------------------
+
+
+def pattern_matches(pattern: str, path: str) -> bool:
+    """CloudFront path patterns: case-sensitive, `*` any run of characters (slashes
+    too), `?` exactly one, the leading `/` optional, matched against the whole path."""
+    pattern = pattern if pattern.startswith("/") else "/" + pattern
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, path, flags=re.DOTALL) is not None
+
+
+def origin_kind(origin: dict[str, Any]) -> str:
+    """S3 for a bucket origin, the Function URL for the origin built from AppUrl."""
+    if "S3OriginConfig" in origin or "s3" in str(origin["DomainName"]).lower():
+        return STATIC
+    if "AppUrl" in str(origin["DomainName"]) and "CustomOriginConfig" in origin:
+        return APP
+    return f"unknown origin {origin['Id']}"
+
+
+def resolve(path: str, config: dict[str, Any] | None = None) -> str:
+    """Where CloudFront sends a viewer request for `path`: the first cache behaviour
+    (in order) whose pattern matches, else the default; then that behaviour's origin
+    (every member of an origin group). A behaviour that runs code on the request could
+    rewrite the path, so it counts as a misroute."""
+    config = config or distribution()
+    if path == "/" and config.get("DefaultRootObject"):
+        path = "/" + config["DefaultRootObject"]
+    behaviours = config.get("CacheBehaviors", [])
+    chosen = next(
+        (b for b in behaviours if pattern_matches(b["PathPattern"], path)),
+        config["DefaultCacheBehavior"],
+    )
+    if chosen.get("FunctionAssociations") or chosen.get("LambdaFunctionAssociations"):
+        return "rewritten by an edge function"
+    origins = {o["Id"]: o for o in config["Origins"]}
+    groups = {g["Id"]: g for g in config.get("OriginGroups", {}).get("Items", [])}
+    target = chosen["TargetOriginId"]
+    if target in groups:
+        members = groups[target]["Members"]["Items"]
+        kinds = {origin_kind(origins[m["OriginId"]]) for m in members}
+        return kinds.pop() if len(kinds) == 1 else "an origin group mixing origins"
+    return origin_kind(origins[target])
+
+
+def error_pages(config: dict[str, Any] | None = None) -> list[tuple[int, str]]:
+    """(status, page path) of custom error responses: CloudFront would answer an app's
+    404 (or other error) with that page, fetched through the behaviours."""
+    config = config or distribution()
+    return [
+        (int(e["ErrorCode"]), str(e.get("ResponsePagePath", "")))
+        for e in config.get("CustomErrorResponses", [])
+    ]
+
+
+# --- the app's paths ---------------------------------------------------------------------
+
+SAMPLE_PARAMS = {
+    "event_id": ["2026-05-23-alice-whale", "2026-05-23", "x", "2026-07-04-bo"],
+    "payment_id": ["0b7b3f5e-6c3a-4c57-9a53-2d7c86f0f1aa"],
+    "waiver_id": ["0b7b3f5e-6c3a-4c57-9a53-2d7c86f0f1aa"],
+}
+DEFAULT_SAMPLES = ["x", "2026-05-23-alice-whale"]
+
+
+def _app_routes() -> list[BaseRoute]:
+    settings = Settings.from_env({"SCC_SECRET_KEY": SECRET})
+    return list(create_app(settings).routes)
+
+
+def sample_paths(route: Route) -> Iterator[str]:
+    names = list(route.param_convertors)
+    if not names:
+        yield route.path
+        return
+    for i in range(max(len(SAMPLE_PARAMS.get(n, DEFAULT_SAMPLES)) for n in names)):
+        values = {}
+        for name in names:
+            options = SAMPLE_PARAMS.get(name, DEFAULT_SAMPLES)
+            values[name] = options[i % len(options)]
+        yield str(route.url_path_for(route.name, **values))
+
+
+def app_paths() -> list[tuple[str, str]]:
+    """(route, sample path) for every route the app defines, each sample checked to
+    really reach that route in Starlette."""
+    found = []
+    for route in _app_routes():
+        if isinstance(route, Mount):
+            continue
+        assert isinstance(route, Route), f"unexpected route type {route!r}"
+        for path in sample_paths(route):
+            method = sorted(route.methods or {"GET"})[0]
+            match, _ = route.matches({"type": "http", "path": path, "method": method})
+            assert match is Match.FULL, f"{path} does not reach {route.path}"
+            found.append((route.path, path))
+    return found
+
+
+def static_paths() -> list[str]:
+    assets = Assets(ROOT / "static")
+    mounts = [r for r in _app_routes() if isinstance(r, Mount)]
+    assert [m.path for m in mounts] == ["/static"], "the only mount is /static"
+    return [assets.url(name) for name in sorted(assets.names)]
+
+
+OTHER_APP_PATHS = [
+    "/",
+    "/no-such-page",
+    "/g/2026-05-23/waiver",  # the old SPA's failure: an id the router must still get
+    "/g/2026-05-23-alice-whale/waiver/",
+    "/static",  # no slash: not the static behaviour
+    "/staticfoo/app.css",
+    "/STATIC/app.css",  # patterns are case-sensitive
+    "/api/static/x",
+    "/g/static/waiver",
+    "/index.html",
+]
+
+
+# --- the routing tests ---------------------------------------------------------------------
+
+
+def test_the_samples_cover_every_route() -> None:
+    routes = {r.path for r in _app_routes() if isinstance(r, Route)}
+    assert routes == {route for route, _ in app_paths()}
+    assert {"/g/{event_id}/waiver", "/api/events/{event_id}/payment", "/admin/payments"} <= routes
+
+
+@pytest.mark.parametrize(("route", "path"), app_paths())
+def test_every_app_route_reaches_the_function(route: str, path: str) -> None:
+    assert resolve(path) == APP, f"{path} (route {route}) would not reach the app"
+
+
+@pytest.mark.parametrize("path", OTHER_APP_PATHS)
+def test_other_paths_reach_the_function(path: str) -> None:
+    assert resolve(path) == APP
+
+
+def test_static_assets_come_from_s3() -> None:
+    paths = static_paths()
+    assert any(re.fullmatch(r"/static/app\.[0-9a-f]{12}\.css", p) for p in paths)
+    assert any(p.startswith("/static/vendor/htmx.min.") for p in paths)
+    for path in paths:
+        assert resolve(path) == STATIC, path
+
+
+def test_no_error_response_or_root_object_rewrites_app_answers() -> None:
+    config = distribution()
+    assert error_pages() == [], "the app renders its own error pages"
+    assert not config.get("DefaultRootObject")
+
+
+def test_the_default_behaviour_is_uncached_and_forwards_everything() -> None:
+    default = distribution()["DefaultCacheBehavior"]
+    assert default["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # disabled
+    assert default["OriginRequestPolicyId"] == "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+    methods = {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}
+    assert set(default["AllowedMethods"]) == methods
+    (static,) = distribution()["CacheBehaviors"]
+    assert static["CachePolicyId"] == "658327ea-f89d-4fab-a63d-7e88639e58f6"  # optimized
+
+
+def test_the_function_origin_carries_the_origin_secret() -> None:
+    (app,) = [o for o in distribution()["Origins"] if origin_kind(o) == APP]
+    headers = {h["HeaderName"]: h["HeaderValue"] for h in app["OriginCustomHeaders"]}
+    assert headers == {"X-Origin-Verify": {"Ref": "OriginSecret"}}
+    assert app["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    (url,) = resources("AWS::Lambda::Url").values()
+    assert url["Properties"]["AuthType"] == "NONE"
+    assert url["Properties"]["Qualifier"] == {"Ref": "Stage"}
+
+
+# The checker itself must catch the mistakes it exists for.
+
+
+def _with(**changes: Any) -> dict[str, Any]:
+    return {**distribution(), **changes}
+
+
+def test_the_checker_catches_a_behaviour_sending_an_app_path_to_s3() -> None:
+    config = distribution()
+    for pattern in ("/g/*", "*waiver", "/g/????-??-??*", "*"):
+        bad = _with(CacheBehaviors=[{**config["CacheBehaviors"][0], "PathPattern": pattern}])
+        assert resolve("/g/2026-05-23-alice-whale/waiver", bad) == STATIC, pattern
+    # Order matters: a later catch-all does not shadow /static/*, an earlier one does.
+    static = config["CacheBehaviors"]
+    catch_all = {**static[0], "PathPattern": "*", "TargetOriginId": "app"}
+    assert resolve("/static/app.css", _with(CacheBehaviors=[*static, catch_all])) == STATIC
+    assert resolve("/static/app.css", _with(CacheBehaviors=[catch_all, *static])) == APP
+    s3_default = {**config["DefaultCacheBehavior"], "TargetOriginId": "static"}
+    assert resolve("/dispatch", _with(DefaultCacheBehavior=s3_default)) == STATIC
+
+
+def test_the_checker_sees_wildcards_as_cloudfront_does() -> None:
+    assert pattern_matches("/static/*", "/static/vendor/htmx.min.abc.js")
+    assert pattern_matches("static/*", "/static/app.css")
+    assert not pattern_matches("/static/*", "/static")
+    assert pattern_matches("/g/?/waiver", "/g/x/waiver")
+    assert not pattern_matches("/g/?/waiver", "/g/xy/waiver")
+    assert not pattern_matches("/Static/*", "/static/app.css")
+
+
+def test_the_checker_catches_an_index_page_error_response() -> None:
+    index = {"ErrorCode": 404, "ResponseCode": 200, "ResponsePagePath": "/index.html"}
+    bad = _with(CustomErrorResponses=[index])
+    assert error_pages(bad) == [(404, "/index.html")]
+    static_index = _with(
+        CustomErrorResponses=bad["CustomErrorResponses"],
+        CacheBehaviors=[
+            {**distribution()["CacheBehaviors"][0], "PathPattern": "/index.html"},
+            *distribution()["CacheBehaviors"],
+        ],
+    )
+    # An app 404 would be replaced by a page from S3.
+    assert [resolve(page, static_index) for _, page in error_pages(static_index)] == [STATIC]
+    assert resolve("/", _with(DefaultRootObject="index.html")) == APP  # -> /index.html
+
+
+# --- the rest of the template ----------------------------------------------------------------
+
+
+def _sub(value: Any) -> str:
+    assert isinstance(value, dict) and "Fn::Sub" in value, value
+    return str(value["Fn::Sub"])
+
+
+def test_tables_match_the_app_and_are_kept() -> None:
+    tables = {
+        _sub(r["Properties"]["TableName"]).removeprefix("scc-${Stage}-"): r
+        for r in resources("AWS::DynamoDB::Table").values()
+    }
+    assert set(tables) == set(TABLES), "infra/template.yaml tables differ from TABLES"
+    for name, spec in TABLES.items():
+        resource = tables[name]
+        props = resource["Properties"]
+        assert resource["DeletionPolicy"] == "Retain", name
+        assert resource["UpdateReplacePolicy"] == "Retain", name
+        assert props["BillingMode"] == "PAY_PER_REQUEST", name
+        assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert props["KeySchema"] == spec["KeySchema"], name
+        key = "AttributeName"
+        assert sorted(props["AttributeDefinitions"], key=lambda a: a[key]) == sorted(
+            spec["AttributeDefinitions"], key=lambda a: a[key]
+        ), name
+        indexes = {i["IndexName"]: i for i in props.get("GlobalSecondaryIndexes", [])}
+        expected = {i["IndexName"]: i for i in spec.get("GlobalSecondaryIndexes", [])}
+        assert indexes == expected, name
+
+
+def test_the_role_may_touch_only_its_own_tables() -> None:
+    (role,) = resources("AWS::IAM::Role").values()
+    statements = [
+        s for p in role["Properties"]["Policies"] for s in p["PolicyDocument"]["Statement"]
+    ]
+    table_names = set(resources("AWS::DynamoDB::Table"))
+    for statement in statements:
+        actions = statement["Action"]
+        assert statement["Effect"] == "Allow"
+        assert "*" not in str(actions), "no wildcard actions"
+        if any(a.startswith("dynamodb:") for a in actions):
+            assert all(a.startswith("dynamodb:") for a in actions)
+            assert "dynamodb:DeleteTable" not in actions
+            arns = {
+                r["Fn::GetAtt"][0] if "Fn::GetAtt" in r else _sub(r) for r in statement["Resource"]
+            }
+            tables_named = {a for a in arns if a in table_names}
+            index_arns = arns - tables_named
+            assert tables_named == table_names
+            assert all(re.fullmatch(r"\$\{(\w+)\.Arn\}/index/\*", a) for a in index_arns)
+        else:
+            assert all(a.startswith("logs:") for a in actions)
+
+
+def test_the_bucket_is_private_and_cloudfront_reads_static_only() -> None:
+    (bucket,) = resources("AWS::S3::Bucket").values()
+    block = bucket["Properties"]["PublicAccessBlockConfiguration"]
+    assert all(block.values()) and len(block) == 4
+    (policy,) = resources("AWS::S3::BucketPolicy").values()
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    allows = [s for s in statements if s["Effect"] == "Allow"]
+    assert len(allows) == 1
+    assert allows[0]["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert allows[0]["Action"] == "s3:GetObject"
+    assert _sub(allows[0]["Resource"]) == "${StaticBucket.Arn}/static/*"
+    (s3,) = [o for o in distribution()["Origins"] if origin_kind(o) == STATIC]
+    assert "OriginAccessControlId" in s3
+
+
+def test_the_function_has_a_stage_alias_and_the_deploy_outputs() -> None:
+    (function,) = resources("AWS::Lambda::Function").values()
+    assert function["Properties"]["Runtime"] == RUNTIME  # what `scc deploy build` targets
+    assert function["Properties"]["Architectures"] == ["x86_64"]
+    (alias,) = resources("AWS::Lambda::Alias").values()
+    assert alias["Properties"]["Name"] == {"Ref": "Stage"}
+    assert template()["Parameters"]["Stage"]["AllowedValues"] == ["staging", "prod"]
+    assert set(OUTPUTS) <= set(template()["Outputs"])
+
+
+def test_cfn_lint_passes() -> None:
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    result = subprocess.run([str(cfn_lint), str(TEMPLATE)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
