@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         middleware=[
             Middleware(SecurityHeaders),  # outermost: even a refusal carries the headers
             Middleware(OriginGuard),  # refuses requests that bypass CloudFront
+            Middleware(GZipMiddleware, minimum_size=500),  # every byte counts on a boat
         ],
         exception_handlers={
             HTTPException: handle_http_exception,

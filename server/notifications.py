@@ -57,11 +57,13 @@ class Notifier:
     # --- owed marks -> outbox items ---------------------------------------------
 
     def collect_payments(self, event_id: str, payment_ids: set[str] | None = None) -> list[str]:
-        """Queue the payment emails an event owes (all, or these) and clear the marks."""
-        item = self.store.events.get(event_id)
-        owed = set(item.get("notices_owed", set())) if item else set()
-        if payment_ids is not None:
-            owed &= payment_ids
+        """Queue the payment emails an event owes (all, or these: the caller knows
+        they were just marked, so no read is needed) and clear the marks."""
+        if payment_ids is None:
+            item = self.store.events.get(event_id)
+            owed = set(item.get("notices_owed", set())) if item else set()
+        else:
+            owed = set(payment_ids)
         now = self.clock()
         for payment_id in sorted(owed):
             self.store.outbox.ensure(

@@ -1,0 +1,183 @@
+"""Budgets, checked deterministically: DynamoDB calls per request (counted with
+botocore's event hooks, up to the moment the response is complete), compression and
+transfer sizes."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.app import create_app
+from server.assets import IMMUTABLE
+from server.event_form import validate_new_event
+from server.event_view import today_in
+from server.store import Store
+from server.store.events import LISTING, starts_at
+from tests.conftest import HX, add_event, sign_in
+from tests.test_waiver_flow import signer, waiver_form
+
+KB = 1024
+
+
+class CallCounter:
+    """Counts DynamoDB operations; `during_request` holds those made before the
+    response's last byte was sent (background work after it is not the visitor's wait)."""
+
+    def __init__(self, store: Store) -> None:
+        self.calls: Counter[str] = Counter()
+        self.during_request: Counter[str] = Counter()
+        store.resource.meta.client.meta.events.register("before-call.dynamodb", self._count)
+
+    def _count(self, model: Any, **_: Any) -> None:
+        self.calls[model.name] += 1
+
+    def reset(self) -> None:
+        self.calls.clear()
+        self.during_request.clear()
+
+    def wrap(self, app: ASGIApp) -> ASGIApp:
+        async def counted(scope: Scope, receive: Receive, send: Send) -> None:
+            async def watch(message: Message) -> None:
+                await send(message)
+                if message["type"] == "http.response.body" and not message.get("more_body"):
+                    self.during_request = Counter(self.calls)
+
+            await app(scope, receive, watch)
+
+        return counted
+
+
+@pytest.fixture
+def counted(store: Store) -> Iterator[tuple[TestClient, CallCounter]]:
+    counter = CallCounter(store)
+    app = create_app(store.settings, store)
+    with TestClient(counter.wrap(app)) as client:
+        yield client, counter
+
+
+def test_log_payment_is_one_update_item_plus_the_session_lookup(
+    counted: tuple[TestClient, CallCounter], store: Store
+) -> None:
+    client, counter = counted
+    event = add_event(store)
+    token = sign_in(client, store)
+    for headers in ({}, HX, {"Accept": "application/json"}):
+        counter.reset()
+        response = client.post(
+            f"/api/events/{event['event_id']}/payment",
+            data={
+                "payment_id": str(uuid.uuid4()),
+                "amount": "5",
+                "method": "cash",
+                "csrf_token": token,
+            },
+            headers=headers,
+            follow_redirects=False,
+        )
+        assert response.status_code in (200, 201, 303)
+        assert counter.during_request == {"GetItem": 1, "UpdateItem": 1}
+
+
+@pytest.mark.parametrize("events", [5, 500])
+def test_dashboard_calls_do_not_grow_with_the_number_of_events(
+    counted: tuple[TestClient, CallCounter], store: Store, events: int
+) -> None:
+    client, counter = counted
+    with store.events.table.batch_writer() as batch:
+        for i in range(events):
+            item = validate_new_event(
+                {
+                    "date": today_in(store).isoformat(),
+                    "first_name": "p" + "".join(chr(97 + int(d)) for d in f"{i:03d}"),
+                    "total_price": "100",
+                }
+            )
+            batch.put_item(Item={**item, "listing": LISTING, "starts_at": starts_at(item)})
+    sign_in(client, store)
+    counter.reset()
+    page = client.get("/dispatch")
+    assert page.text.count('<article class="card') == events
+    # The session, one Query of the events index, one Query of the waivers index.
+    assert counter.during_request == {"GetItem": 1, "Query": 2}
+
+
+def test_waiver_submit_is_one_put_item_plus_the_event_lookup(
+    counted: tuple[TestClient, CallCounter], store: Store
+) -> None:
+    client, counter = counted
+    event = add_event(store)
+    data = signer(waiver_form(client, event["event_id"]))
+    counter.reset()
+    response = client.post(f"/g/{event['event_id']}/waiver", data=data, follow_redirects=False)
+    assert response.status_code == 303
+    assert counter.during_request == {"GetItem": 1, "PutItem": 1}
+
+
+def test_responses_are_gzipped_when_the_client_accepts_it(client: TestClient, store: Store) -> None:
+    add_event(store)
+    sign_in(client, store)
+    import httpx2
+
+    raw = httpx2.Client(
+        transport=client._transport, base_url=str(client.base_url), cookies=client.cookies
+    )
+    response = raw.get("/dispatch", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert "accept-encoding" in response.headers["vary"].lower()
+    assert "hx-request" in response.headers["vary"].lower()
+    plain = raw.get("/dispatch", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+
+
+def test_dashboard_first_load_and_fragments_stay_small(client: TestClient, store: Store) -> None:
+    import httpx2
+
+    for i in range(4):
+        add_event(store, first_name=f"Guest{chr(97 + i)}")
+    token = sign_in(client, store)
+    raw = httpx2.Client(
+        transport=client._transport,
+        base_url=str(client.base_url),
+        cookies=client.cookies,
+        headers={"Accept-Encoding": "gzip"},
+    )
+
+    def transferred(url: str, **kwargs: Any) -> int:
+        # Count the bytes on the wire: read the compressed stream as sent.
+        with raw.stream("GET", url, **kwargs) as response:
+            assert response.status_code == 200
+            return sum(len(chunk) for chunk in response.iter_raw())
+
+    page = raw.get("/dispatch")
+    assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', page.text)
+    assert len(assets) >= 3
+    total = transferred("/dispatch") + sum(transferred(a) for a in assets)
+    assert total <= 30 * KB, f"dashboard first load is {total} bytes"
+    for asset in assets:
+        assert raw.get(asset).headers["cache-control"] == IMMUTABLE
+
+    event_id = store.events.upcoming("2000-01-01")[0]["event_id"]
+    modal = transferred(f"/dispatch/events/{event_id}/payment", headers=HX)
+    assert modal <= 4 * KB
+    with raw.stream(
+        "POST",
+        f"/api/events/{event_id}/payment",
+        headers=HX,
+        data={
+            "payment_id": str(uuid.uuid4()),
+            "amount": "5",
+            "method": "cash",
+            "csrf_token": token,
+        },
+    ) as response:
+        assert response.status_code == 200
+        post = sum(len(chunk) for chunk in response.iter_raw())
+    assert post <= 4 * KB
+    print(f"\nfirst load {total} B, modal {modal} B, POST answer {post} B (gzip)")
