@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 
 from server import admin, auth, dispatch, manifest, waivers
@@ -47,6 +47,15 @@ async def healthz(request: Request) -> Response:
     return PlainTextResponse("ok")
 
 
+async def service_worker(request: Request) -> Response:
+    """The offline service worker, served from the root so its scope is the whole site."""
+    return FileResponse(
+        ROOT / "static" / "sw.js",
+        media_type="text/javascript",
+        headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"},
+    )
+
+
 async def home(request: Request) -> Response:
     return RedirectResponse(request.app.url_path_for("dispatch"), status_code=303)
 
@@ -65,6 +74,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     routes = [
         Route("/", home, methods=["GET"], name="home"),
         Route("/healthz", healthz, methods=["GET"], name="healthz"),
+        Route("/sw.js", service_worker, methods=["GET"], name="service_worker"),
         *auth.routes,
         *dispatch.routes,
         *manifest.routes,

@@ -55,6 +55,7 @@ def public_post(ok: int) -> dict[str, int]:
 MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/"): ANYONE_REDIRECTED,
     ("GET", "/healthz"): PUBLIC,
+    ("GET", "/sw.js"): PUBLIC,
     ("GET", "/login"): {**dict.fromkeys(DEAD, 200), "crew": 303, "captain": 303, "no_csrf": 303},
     ("POST", "/login"): public_post(401),
     ("GET", "/static/{path}"): PUBLIC,

@@ -1,0 +1,296 @@
+// Ship Captain Crew: Log Payment that survives a dead signal.
+//
+// A payment that cannot reach the server (no network, server down, 502/503/504) is
+// saved in this phone's IndexedDB with its own payment_id, shown as pending on its
+// card, and sent later, in order, when the connection is back (on the `online` event,
+// on every page start and every 30 s). The server's idempotency keys make a replay of
+// a payment that did arrive harmless. A payment is only ever sent by the person who
+// queued it; refused ones stay, with the server's message, until fixed or discarded.
+(function () {
+  "use strict";
+  if (!window.indexedDB || !window.fetch) { return; }
+
+  var user = meta("scc-user");
+  var csrf = meta("csrf-token");
+  var flushing = false;
+  var money = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" });
+
+  function meta(name) {
+    var el = document.querySelector("meta[name=" + name + "]");
+    return el ? el.getAttribute("content") : "";
+  }
+
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  // --- the queue in IndexedDB (one object per payment, keyed by payment_id) ----------
+  function db() {
+    return new Promise(function (resolve, reject) {
+      var open = indexedDB.open("scc-offline", 1);
+      open.onupgradeneeded = function () { open.result.createObjectStore("queue", { keyPath: "payment_id" }); };
+      open.onsuccess = function () { resolve(open.result); };
+      open.onerror = function () { reject(open.error); };
+    });
+  }
+  function tx(mode, work) {
+    return db().then(function (d) {
+      return new Promise(function (resolve, reject) {
+        var t = d.transaction("queue", mode);
+        var result = work(t.objectStore("queue"));
+        t.oncomplete = function () { resolve(result && result.result); };
+        t.onerror = function () { reject(t.error); };
+      });
+    });
+  }
+  function all() {
+    return tx("readonly", function (s) { return s.getAll(); }).then(function (items) {
+      return (items || []).sort(function (a, b) { return a.queued_at < b.queued_at ? -1 : 1; });
+    });
+  }
+  function save(item) { return tx("readwrite", function (s) { return s.put(item); }); }
+  function drop(id) { return tx("readwrite", function (s) { return s.delete(id); }); }
+
+  // --- queueing from the Log Payment form --------------------------------------------
+  function isPaymentForm(el) { return el && el.matches && el.matches("form.payment-form"); }
+
+  function queueForm(form) {
+    var data = new FormData(form);
+    var card = document.getElementById(form.dataset.card || "");
+    var item = {
+      payment_id: String(data.get("payment_id") || newKey()),
+      event_id: form.dataset.eventId || "",
+      label: form.dataset.label || "",
+      url: form.getAttribute("action"),
+      amount: String(data.get("amount") || ""),
+      method: String(data.get("method") || ""),
+      note: String(data.get("note") || ""),
+      user: user,
+      queued_at: new Date().toISOString(),
+      status: "waiting",
+      message: ""
+    };
+    return save(item).then(function () {
+      // Ready for the next payment: a new key, empty fields, and a plain message.
+      form.reset();
+      form.querySelector("input[name=payment_id]").value = newKey();
+      var status = form.querySelector(".form-status");
+      if (status) {
+        status.textContent = "Saved on this phone — will send when back online.";
+        status.classList.add("queued");
+      }
+      render();
+      return card;
+    });
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (isPaymentForm(event.detail.elt) && navigator.onLine === false) {
+      event.preventDefault();
+      queueForm(event.detail.elt);
+    }
+  });
+  document.addEventListener("htmx:sendError", function (event) {
+    var elt = event.detail.elt;
+    if (isPaymentForm(elt)) { queueForm(elt); return; }
+    // Offline, a link to a trip falls back to the copy the service worker kept.
+    var path = event.detail.pathInfo && event.detail.pathInfo.requestPath;
+    if (elt.matches && elt.matches("a[hx-push-url]") && path) { window.location.assign(path); }
+    if (elt.matches && elt.matches("a.log-payment")) { openOfflineForm(elt); }
+  });
+  document.addEventListener("htmx:responseError", function (event) {
+    var code = event.detail.xhr.status;
+    if (isPaymentForm(event.detail.elt) && (code === 502 || code === 503 || code === 504)) {
+      queueForm(event.detail.elt);
+    }
+  });
+
+  // Offline and never opened: a plain form for the modal, built here, same fields.
+  function openOfflineForm(link) {
+    var card = link.closest("article");
+    var box = document.getElementById("payment-dialog-body");
+    var template = document.getElementById("offline-payment-form");
+    if (!card || !box || !template) { return; }
+    box.replaceChildren(template.content.cloneNode(true));
+    var form = box.querySelector("form");
+    form.setAttribute("action", link.getAttribute("href").replace(/^\/dispatch\/events\/([^/]+)\/payment$/, "/api/events/$1/payment"));
+    form.dataset.eventId = card.id.replace(/^card-/, "");
+    form.dataset.card = card.id;
+    form.dataset.label = card.querySelector(".patron") ? card.querySelector(".patron").textContent : "";
+    form.querySelector("input[name=payment_id]").value = newKey();
+    form.addEventListener("submit", function (event) { event.preventDefault(); queueForm(form); });
+    var dialog = document.getElementById("payment-dialog");
+    if (!dialog.open) { dialog.showModal(); }
+    form.querySelector("input[name=amount]").focus();
+  }
+
+  // --- sending, in order ---------------------------------------------------------------
+  function flush() {
+    if (flushing || !user || navigator.onLine === false) { return Promise.resolve(); }
+    flushing = true;
+    return all().then(function (items) {
+      var mine = items.filter(function (i) { return i.user === user && i.status === "waiting"; });
+      return mine.reduce(function (previous, item) {
+        return previous.then(function (go) { return go ? send(item) : false; });
+      }, Promise.resolve(true));
+    }).catch(function () { return false; }).then(function () { flushing = false; render(); });
+  }
+
+  function send(item) {
+    var body = new FormData();
+    ["payment_id", "amount", "method", "note"].forEach(function (k) { body.append(k, item[k]); });
+    body.append("csrf_token", csrf);
+    return fetch(item.url, {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRF-Token": csrf }
+    }).then(function (response) {
+      if (response.status === 201) {
+        return response.json().then(function (saved) {
+          updateCard(item.event_id, saved);
+          return drop(item.payment_id).then(function () { return true; });
+        });
+      }
+      if (response.status === 401 || response.status === 403 || response.status >= 500) {
+        return false;  // signed out, or the server cannot save now: try again later
+      }
+      return response.json().catch(function () { return {}; }).then(function (answer) {
+        var errors = answer.errors || {};
+        var text = Object.keys(errors).map(function (k) { return errors[k]; }).join(" ");
+        item.status = "refused";
+        item.message = text || answer.error || "The server refused this payment (" + response.status + ").";
+        return save(item).then(function () { return true; });
+      });
+    }, function () { return false; });
+  }
+
+  function updateCard(eventId, saved) {
+    var card = document.getElementById("card-" + eventId);
+    if (!card) { return; }
+    var paid = card.querySelector(".paid");
+    if (paid) { paid.textContent = money.format(Number(saved.paid)); }
+    var balance = card.querySelector(".balance");
+    if (balance) {
+      var due = Number(saved.balance_due);
+      balance.querySelector("dt").textContent = due < 0 ? "Overpaid" : "Balance due";
+      balance.querySelector("dd").textContent = money.format(Math.abs(due));
+    }
+    var count = card.querySelector(".payment-count");
+    if (count) { count.textContent = String(Number(count.textContent) + 1); }
+  }
+
+  // --- what the crew member sees: pending marks on cards, a badge, the list ------------
+  function render() {
+    return all().then(function (items) {
+      document.querySelectorAll(".pending-payments").forEach(function (el) { el.remove(); });
+      items.forEach(function (item) {
+        var card = document.getElementById("card-" + item.event_id);
+        if (!card) { return; }
+        var list = card.querySelector(".pending-payments");
+        if (!list) {
+          list = document.createElement("ul");
+          list.className = "pending-payments";
+          card.insertBefore(list, card.querySelector(".log-payment"));
+        }
+        var li = document.createElement("li");
+        li.className = item.status === "refused" ? "refused" : "pending";
+        li.textContent = (item.status === "refused" ? "Not accepted: " : "Pending, saved on this phone: ") +
+          money.format(Number(String(item.amount).replace(/[$,\s]/g, "")) || 0) + " " + item.method;
+        list.appendChild(li);
+      });
+      var badge = document.getElementById("queue-badge");
+      if (badge) {
+        badge.hidden = items.length === 0;
+        badge.textContent = items.length + " payment" + (items.length === 1 ? "" : "s") + " on this phone";
+      }
+      renderPanel(items);
+    });
+  }
+
+  function renderPanel(items) {
+    var list = document.getElementById("queue-list");
+    if (!list) { return; }
+    list.replaceChildren();
+    items.forEach(function (item) {
+      var li = document.createElement("li");
+      li.className = "payment " + item.status;
+      var what = document.createElement("p");
+      what.textContent = money.format(Number(String(item.amount).replace(/[$,\s]/g, "")) || 0) +
+        " " + item.method + " · " + (item.label || item.event_id) + (item.note ? " · " + item.note : "");
+      var state = document.createElement("p");
+      state.className = "meta";
+      if (item.user !== user) {
+        state.textContent = "Queued by " + item.user + ": sign in as them to send it.";
+      } else if (item.status === "refused") {
+        state.textContent = "Not accepted: " + item.message;
+      } else {
+        state.textContent = "Waiting to send (saved " + new Date(item.queued_at).toLocaleTimeString() + ").";
+      }
+      li.append(what, state);
+      if (item.status === "refused" && item.user === user) { li.append(fixForm(item)); }
+      list.appendChild(li);
+    });
+  }
+
+  // A refused payment is fixed (sent again under a new key) or discarded, by choice.
+  function fixForm(item) {
+    var form = document.createElement("form");
+    form.className = "stack fix-form";
+    [["amount", "Amount"], ["note", "Note"]].forEach(function (pair) {
+      var label = document.createElement("label");
+      label.textContent = pair[1];
+      var input = document.createElement("input");
+      input.name = pair[0];
+      input.value = item[pair[0]];
+      label.appendChild(input);
+      form.appendChild(label);
+    });
+    var retry = document.createElement("button");
+    retry.type = "submit";
+    retry.textContent = "Send again";
+    var discard = document.createElement("button");
+    discard.type = "button";
+    discard.textContent = "Discard this payment";
+    discard.addEventListener("click", function () { drop(item.payment_id).then(render); });
+    form.append(retry, discard);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var fixed = Object.assign({}, item, {
+        payment_id: newKey(), amount: form.elements.amount.value, note: form.elements.note.value,
+        status: "waiting", message: ""
+      });
+      drop(item.payment_id).then(function () { return save(fixed); }).then(flush);
+    });
+    return form;
+  }
+
+  document.addEventListener("click", function (event) {
+    var badge = event.target.closest && event.target.closest("#queue-badge");
+    if (!badge) { return; }
+    var panel = document.getElementById("queue-panel");
+    panel.hidden = !panel.hidden;
+    badge.setAttribute("aria-expanded", String(!panel.hidden));
+  });
+
+  // Signing out forgets the pages kept for offline reading (the queue stays: it is
+  // sent when its owner signs in again).
+  document.addEventListener("submit", function (event) {
+    var action = event.target.getAttribute && event.target.getAttribute("action");
+    if ((action === "/logout" || action === "/logout/everywhere") && navigator.serviceWorker &&
+        navigator.serviceWorker.controller) {
+      navigator.serviceWorker.controller.postMessage("forget-pages");
+    }
+  });
+
+  document.addEventListener("htmx:afterSettle", render);
+  window.addEventListener("online", flush);
+  setInterval(flush, 30000);
+  if ("serviceWorker" in navigator) { navigator.serviceWorker.register("/sw.js"); }
+  render().then(flush);
+
+  // For the browser tests: a way to ask for a send now and to read the queue.
+  window.sccOffline = { flush: flush, items: all };
+})();
