@@ -61,7 +61,10 @@ STAGES = ("staging", "prod")
 # it too because the app computes the hashed asset names from those files at start-up;
 # in production CloudFront serves them from S3, never from the function.
 APP_DIRS = ("server", "templates", "partials", "waivers", "static")
-SKIP_PARTS = frozenset({"__pycache__", ".mypy_cache", ".ruff_cache", "bin"})
+SKIP_PARTS = frozenset({"__pycache__", ".mypy_cache", ".ruff_cache"})
+# google-api-python-client ships ~110 MB of discovery documents for every Google API;
+# the app only builds the Gmail client (static discovery), so the zip keeps that one.
+UNUSED = re.compile(r"^googleapiclient/discovery_cache/documents/(?!gmail\.v1\.json$)[^/]+$")
 
 # Every variable the deployed app needs; a deploy that would leave one out is refused.
 REQUIRED = (
@@ -88,6 +91,7 @@ CONTENT_TYPES = {
     ".ico": "image/x-icon",
     ".woff2": "font/woff2",
     ".json": "application/json",
+    ".webmanifest": "application/manifest+json",
     ".txt": "text/plain; charset=utf-8",
 }
 
@@ -191,7 +195,10 @@ def _write_zip(destination: Path, sources: Sequence[tuple[Path, str]]) -> None:
     entries: dict[str, Path] = {}
     for base, prefix in sources:
         for path in _files(base):
-            entries[prefix + path.relative_to(base).as_posix()] = path
+            name = prefix + path.relative_to(base).as_posix()
+            if UNUSED.match(name) or name.startswith("bin/"):  # pip's console scripts
+                continue
+            entries[name] = path
     with zipfile.ZipFile(destination, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for name in sorted(entries):
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))

@@ -21,6 +21,8 @@ from mangum import Mangum
 from mangum.protocols import LifespanCycle
 from starlette.applications import Starlette
 
+from server.notifications import Notifier
+
 
 class LambdaApp:
     """The started app behind Mangum. Creating it runs the app's lifespan startup."""
@@ -28,11 +30,16 @@ class LambdaApp:
     def __init__(self, app: Starlette) -> None:
         self.loop = asyncio.new_event_loop()
         asyncio.set_event_loop(self.loop)  # the loop Mangum runs every request on
+        self.app = app
         self.lifespan = LifespanCycle(app, "on")
         self.lifespan.__enter__()  # left open: the app lives as long as the environment
         self.adapter = Mangum(app, lifespan="off")
 
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        if event.get("scc_task") == "outbox-send":
+            # The EventBridge schedule in infra/template.yaml: `scc outbox send`.
+            notifier: Notifier = self.app.state.notifier
+            return {"outbox": dict(notifier.send_due())}
         return self.adapter(event, context)
 
     def close(self) -> None:

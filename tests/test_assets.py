@@ -8,9 +8,9 @@ from server.assets import IMMUTABLE
 def test_pages_link_hashed_assets_served_with_an_immutable_cache(client: TestClient) -> None:
     page = client.get("/login").text
     urls = re.findall(r'(?:href|src)="(/static/[^"]+)"', page)
-    assert len(urls) == 3
+    assert len(urls) == 4  # stylesheet, web app manifest, htmx, app.js
     for url in urls:
-        assert re.search(r"\.[0-9a-f]{12}\.(css|js)$", url), url
+        assert re.search(r"\.[0-9a-f]{12}\.(css|js|webmanifest)$", url), url
         response = client.get(url)
         assert response.status_code == 200 and response.headers["cache-control"] == IMMUTABLE
         assert len(response.content) > 100

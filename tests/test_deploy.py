@@ -10,6 +10,8 @@ import hashlib
 import io
 import json
 import re
+import subprocess
+import sys
 import threading
 import zipfile
 from collections.abc import Callable, Iterator
@@ -42,7 +44,10 @@ from server.deploy import (
     merge_environment,
     read_target,
 )
+from server.store import Store
 from server.web import ROOT
+from tests.conftest import SECRET
+from tests.test_lambda import ORIGIN_SECRET, url_event
 
 REGION = "us-east-1"
 GMAIL_TOKEN = json.dumps(
@@ -50,7 +55,7 @@ GMAIL_TOKEN = json.dumps(
         "refresh_token": "1//refresh",
         "client_id": "id.apps.googleusercontent.com",
         "client_secret": "client-secret",
-    }  # fmt: skip
+    }
 )
 
 
@@ -89,8 +94,8 @@ def test_build_makes_the_lambda_zip(release: Release) -> None:
         "waivers/standard-v1.md",
     ):
         assert required in names, required
-    assert {n.split("/")[0] for n in names} == {"server", "templates", "partials", "waivers",
-                                                "static"}  # fmt: skip
+    tops = {n.split("/")[0] for n in names}
+    assert tops == {"server", "templates", "partials", "waivers", "static"}
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     assert not [n for n in names if n.startswith(("tests/", "e2e/", "node_modules/", "var/"))]
     # The app reads static/ to know the hashed names; it never serves them in production.
@@ -111,17 +116,87 @@ def test_build_puts_static_assets_under_the_names_the_templates_use(release: Rel
     assert not list((release.directory / "static").rglob("app.css"))  # hashed names only
 
 
-def test_build_is_reproducible_and_checked(release: Release, tmp_path: Path) -> None:
+RUN_FROM_ZIP = """
+import json, sys
+import server
+from server import lambda_handler
+assert server.__file__.startswith(sys.argv[1]), server.__file__
+for event in json.loads(sys.stdin.read()):
+    print(json.dumps(lambda_handler.handler(event, None)))
+"""
+
+
+def test_the_zip_runs_as_lambda_would(release: Release, store: Store, tmp_path: Path) -> None:
+    """Extract the zip and call the handler from it in a fresh interpreter (this
+    machine's own dependencies stand in for the Lambda wheels that --no-deps leaves out):
+    the templates, waiver texts and static names must all be found inside the zip."""
+    task = tmp_path / "var-task"
+    with zipfile.ZipFile(release.zip_path) as archive:
+        archive.extractall(task)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(task),
+        "SCC_SECRET_KEY": SECRET,
+        "SCC_DYNAMODB_ENDPOINT": store.settings.dynamodb_endpoint or "",
+        "SCC_TABLE_PREFIX": store.settings.table_prefix,
+        "SCC_BASE_URL": "https://scc.example",
+        "SCC_ORIGIN_SECRET": ORIGIN_SECRET,
+        "AWS_REGION": REGION,
+    }
+    events = [url_event("GET", "/login"), url_event("GET", "/g/2000-01-01-smoke/waiver")]
+    result = subprocess.run(
+        [sys.executable, "-c", RUN_FROM_ZIP, str(task)],
+        input=json.dumps(events),
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    login, waiver = (json.loads(line) for line in result.stdout.splitlines())
+    assert login["statusCode"] == 200, login
+    linked = set(re.findall(r'"/(static/[^"]+)"', login["body"]))
+    assert any(key.startswith("static/app.") for key in linked)
+    assert linked <= {asset.key for asset in release.assets}  # the names the bucket holds
+    assert waiver["statusCode"] == 404 and "Ship Captain Crew" in waiver["body"]
+
+
+def test_build_is_reproducible_and_checked(tmp_path: Path) -> None:
+    first = build(tmp_path / "first", install_deps=False, say=lambda _: None)
     again = build(tmp_path / "deploy", install_deps=False, say=lambda _: None)
-    assert again.code_sha256 == release.code_sha256
-    digest = hashlib.sha256(release.zip_path.read_bytes()).digest()
-    assert base64.b64encode(digest).decode() == release.code_sha256
-    assert load_release(tmp_path / "deploy").code_sha256 == release.code_sha256
+    assert again.code_sha256 == first.code_sha256  # same sources, same bytes
+    digest = hashlib.sha256(again.zip_path.read_bytes()).digest()
+    assert base64.b64encode(digest).decode() == again.code_sha256
+    assert load_release(tmp_path / "deploy").code_sha256 == again.code_sha256
     (tmp_path / "deploy" / "lambda.zip").write_bytes(b"tampered")
     with pytest.raises(DeployError, match="does not match"):
         load_release(tmp_path / "deploy")
     with pytest.raises(DeployError, match="scc deploy build"):
         load_release(tmp_path / "nothing")
+
+
+def test_the_zip_leaves_out_what_never_runs(tmp_path: Path) -> None:
+    deps = tmp_path / "deps"
+    for name in (
+        "googleapiclient/discovery_cache/documents/gmail.v1.json",
+        "googleapiclient/discovery_cache/documents/drive.v3.json",
+        "googleapiclient/discovery_cache/__init__.py",
+        "bin/uvicorn",
+        "botocore/bin/kept.py",
+        "jinja2/__pycache__/x.cpython-312.pyc",
+        "jinja2/__init__.py",
+    ):
+        (deps / name).parent.mkdir(parents=True, exist_ok=True)
+        (deps / name).write_text("x")
+    deploy._write_zip(tmp_path / "z.zip", [(deps, "")])
+    with zipfile.ZipFile(tmp_path / "z.zip") as archive:
+        assert sorted(archive.namelist()) == [
+            "botocore/bin/kept.py",
+            "googleapiclient/discovery_cache/__init__.py",
+            "googleapiclient/discovery_cache/documents/gmail.v1.json",
+            "jinja2/__init__.py",
+        ]
 
 
 def test_dependencies_are_wheels_for_lambdas_linux_and_python(
@@ -417,8 +492,8 @@ def test_staging_deploy_runs_the_steps_in_order(world: World, release: Release) 
     assert "GetFunction" in ops[config_at:code_at]
     assert "GetFunction" in ops[code_at : ops.index("PublishVersion")]
     # Every static upload happened before any alias moved.
-    last_static = max(i for i, c in enumerate(world.calls) if c[1] == "PutObject"
-                      and c[2].startswith("static/"))  # fmt: skip
+    uploads = [i for i, c in enumerate(world.calls) if c[1:2] == ("PutObject",)]
+    last_static = max(i for i in uploads if world.calls[i][2].startswith("static/"))
     assert last_static < world.index("UpdateAlias")
 
     # The result: staging runs the new version, frozen with the merged configuration.
@@ -480,8 +555,14 @@ def test_a_missing_required_variable_refuses_the_deploy(
     world.calls.clear()
     with pytest.raises(DeployError, match=f"step 2/9 .*{variable} would be missing"):
         deploy_staging(world, release)
-    changing = {"UpdateFunctionConfiguration", "UpdateFunctionCode", "PublishVersion",
-                "UpdateAlias", "PutObject", "CreateInvalidation"}  # fmt: skip
+    changing = {
+        "UpdateFunctionConfiguration",
+        "UpdateFunctionCode",
+        "PublishVersion",
+        "UpdateAlias",
+        "PutObject",
+        "CreateInvalidation",
+    }
     assert not changing & set(world.ops()), "nothing may change after a refusal"
     assert (world.alias(world.staging), world.alias(world.prod)) == before
     current = lam.get_function_configuration(FunctionName=world.staging.function_name)

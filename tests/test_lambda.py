@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import dataclasses
+import gzip
 import re
 import time
 import uuid
@@ -164,6 +165,15 @@ def test_get_page(deployed: LambdaApp) -> None:
     (csrf_cookie,) = response["cookies"]
     assert csrf_cookie.startswith("scc_csrf=") and "Secure" in csrf_cookie
     assert "HttpOnly" in csrf_cookie and "samesite=lax" in csrf_cookie.lower()
+
+
+def test_compressed_pages_travel_base64_encoded(deployed: LambdaApp) -> None:
+    response = deployed(url_event("GET", "/login", headers={"Accept-Encoding": "gzip, br"}), None)
+    assert response["statusCode"] == 200
+    assert response["headers"]["content-encoding"] == "gzip"
+    assert response["isBase64Encoded"] is True  # binary: Lambda must not mangle it
+    html = gzip.decompress(base64.b64decode(response["body"])).decode()
+    assert 'name="csrf_token"' in html
 
 
 def test_sign_in_sets_cookies_and_redirects(deployed: LambdaApp, store: Store) -> None:
@@ -350,3 +360,35 @@ def test_the_module_handler_starts_the_app_once_from_the_environment(
     finally:
         if lambda_handler._started is not None:
             lambda_handler._started.close()
+
+
+def test_the_schedule_event_sends_the_owed_emails(deployed: LambdaApp, store: Store) -> None:
+    from decimal import Decimal
+
+    from server.notifications import payment_notice
+    from server.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
+    from tests.conftest import add_event
+
+    event = add_event(store)
+    payment_id = str(uuid.uuid4())
+    store.events.append_payment(
+        event["event_id"],
+        {
+            "payment_id": payment_id,
+            "kind": "payment",
+            "amount": Decimal("5.00"),
+            "method": "cash",
+            "note": "",
+            "logged_by": "crew@example.com",
+            "logged_at": "2030-01-01T00:00:00Z",
+        },
+        MAX_ENTRIES,
+        MAX_LEDGER_BYTES,
+    )
+    # What infra/template.yaml's OutboxSchedule sends every 5 minutes. No Gmail settings
+    # here, so the email is queued and waits, visible to the captain.
+    answer = deployed({"scc_task": "outbox-send"}, None)
+    assert answer == {"outbox": {"unconfigured": 1}}
+    notice = store.outbox.get(payment_notice(payment_id))
+    assert notice is not None and notice["state"] == "pending"
+    assert "outbox" not in (store.events.get(event["event_id"]) or {})

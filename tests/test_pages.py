@@ -37,7 +37,7 @@ def test_dashboard_shows_a_card_per_upcoming_event(client: TestClient, store: St
     assert "$1,200.00" in html and "$650.00" in html
     assert "Balance due" in html and "0 of 6" in html
     assert "09:30" in html
-    assert response.headers["vary"] == "HX-Request"
+    assert "HX-Request" in response.headers["vary"]
 
 
 def test_card_link_opens_the_detail_as_a_fragment_for_htmx(
@@ -52,7 +52,7 @@ def test_card_link_opens_the_detail_as_a_fragment_for_htmx(
     assert page.text.startswith("<!doctype html>")
     assert "<html" not in fragment.text and "Payment history" in fragment.text
     assert "Payment history" in page.text
-    assert page.headers["vary"] == fragment.headers["vary"] == "HX-Request"
+    assert "HX-Request" in page.headers["vary"] and "HX-Request" in fragment.headers["vary"]
     # History restore needs the whole page even though htmx asks.
     restore = client.get(url, headers={**HX, "HX-History-Restore-Request": "true"})
     assert "<html" in restore.text

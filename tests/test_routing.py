@@ -5,6 +5,7 @@ least-privilege role; no error page rewriting."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -325,7 +326,8 @@ def test_tables_match_the_app_and_are_kept() -> None:
 
 
 def test_the_role_may_touch_only_its_own_tables() -> None:
-    (role,) = resources("AWS::IAM::Role").values()
+    roles = resources("AWS::IAM::Role")
+    role = roles["AppRole"]
     statements = [
         s for p in role["Properties"]["Policies"] for s in p["PolicyDocument"]["Statement"]
     ]
@@ -346,6 +348,16 @@ def test_the_role_may_touch_only_its_own_tables() -> None:
             assert all(re.fullmatch(r"\$\{(\w+)\.Arn\}/index/\*", a) for a in index_arns)
         else:
             assert all(a.startswith("logs:") for a in actions)
+
+
+def test_the_schedule_may_only_invoke_the_app_with_the_outbox_task() -> None:
+    role = resources("AWS::IAM::Role")["OutboxScheduleRole"]
+    [statement] = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "lambda:InvokeFunction"
+    assert statement["Resource"] == {"Ref": "AppAlias"}
+    schedule = resources("AWS::Scheduler::Schedule")["OutboxSchedule"]["Properties"]
+    assert schedule["ScheduleExpression"] == "rate(5 minutes)"
+    assert json.loads(schedule["Target"]["Input"]) == {"scc_task": "outbox-send"}
 
 
 def test_the_bucket_is_private_and_cloudfront_reads_static_only() -> None:
