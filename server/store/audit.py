@@ -10,6 +10,8 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
+from server.store.client import all_items
+
 
 class AuditRepo:
     def __init__(self, table: Any) -> None:
@@ -30,11 +32,4 @@ class AuditRepo:
         )
 
     def on_day(self, day: str) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"KeyConditionExpression": Key("day").eq(day)}
-        while True:
-            page = self.table.query(**kwargs)
-            items.extend(page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return items
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return all_items(self.table.query, KeyConditionExpression=Key("day").eq(day))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -57,6 +58,20 @@ def is_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, ClientError):
         return exc.response.get("Error", {}).get("Code") in TRANSIENT_CODES
     return isinstance(exc, BotoCoreError)
+
+
+def all_items(
+    operation: Callable[..., Any], *, limit: int | None = None, **kwargs: Any
+) -> list[dict[str, Any]]:
+    """Every item of a Query or Scan, following `LastEvaluatedKey` page by page (or the
+    first `limit` items). The one pagination loop of the store."""
+    items: list[dict[str, Any]] = []
+    while True:
+        page = operation(**kwargs)
+        items.extend(page.get("Items", []))
+        if "LastEvaluatedKey" not in page or (limit is not None and len(items) >= limit):
+            return items if limit is None else items[:limit]
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def error_code(exc: ClientError) -> str:

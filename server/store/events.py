@@ -9,7 +9,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from server.payments import entry_bytes
-from server.store.client import error_code
+from server.store.client import all_items, error_code
 from server.store.tables import BY_OUTBOX, EVENTS_BY_DATE
 
 log = logging.getLogger(__name__)
@@ -59,50 +59,32 @@ class EventsRepo:
     def upcoming(self, from_day: str) -> list[dict[str, Any]]:
         """Every listed event on or after `from_day` (YYYY-MM-DD), earliest first."""
         condition = Key("listing").eq(LISTING) & Key("starts_at").gte(from_day)
-        return self._query_all({"IndexName": EVENTS_BY_DATE, "KeyConditionExpression": condition})
+        return all_items(
+            self.table.query, IndexName=EVENTS_BY_DATE, KeyConditionExpression=condition
+        )
 
     def past(self, before_day: str, limit: int = 200) -> list[dict[str, Any]]:
         """Listed events before `before_day`, most recent first, at most `limit`."""
         condition = Key("listing").eq(LISTING) & Key("starts_at").lt(before_day)
-        kwargs: dict[str, Any] = {
-            "IndexName": EVENTS_BY_DATE,
-            "KeyConditionExpression": condition,
-            "ScanIndexForward": False,
-        }
-        items: list[dict[str, Any]] = []
-        while len(items) < limit:
-            page = self.table.query(**kwargs)
-            items.extend(page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        return items[:limit]
+        return all_items(
+            self.table.query,
+            limit=limit,
+            IndexName=EVENTS_BY_DATE,
+            KeyConditionExpression=condition,
+            ScanIndexForward=False,
+        )
 
     def on_day(self, day: str) -> list[dict[str, Any]]:
         """Listed events on one date, in start order."""
         condition = Key("listing").eq(LISTING) & Key("starts_at").begins_with(day)
-        return self._query_all({"IndexName": EVENTS_BY_DATE, "KeyConditionExpression": condition})
+        return all_items(
+            self.table.query, IndexName=EVENTS_BY_DATE, KeyConditionExpression=condition
+        )
 
     def scan_all(self) -> list[dict[str, Any]]:
         """Every item in the table, stubs and unlisted legacy items included (reports and
         the id lint: admin-only, so a paginated scan is fine)."""
-        items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {}
-        while True:
-            page = self.table.scan(**kwargs)
-            items.extend(page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return items
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-    def _query_all(self, kwargs: dict[str, Any]) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        while True:
-            page = self.table.query(**kwargs)
-            items.extend(page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return items
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return all_items(self.table.scan)
 
     def update_details(self, event_id: str, details: dict[str, Any]) -> bool:
         """Change the editable fields in one targeted UpdateItem: the payments list is
@@ -148,11 +130,10 @@ class EventsRepo:
 
     def owing_notices(self) -> list[str]:
         """Ids of events marked as owing a payment email (sparse index, keys only)."""
-        kwargs: dict[str, Any] = {
-            "IndexName": BY_OUTBOX,
-            "KeyConditionExpression": Key("outbox").eq("owed"),
-        }
-        return [str(item["event_id"]) for item in self._query_all(kwargs)]
+        owing = all_items(
+            self.table.query, IndexName=BY_OUTBOX, KeyConditionExpression=Key("outbox").eq("owed")
+        )
+        return [str(item["event_id"]) for item in owing]
 
     def clear_notices(self, event_id: str, payment_ids: set[str]) -> None:
         """Take payment ids off the owed set (their outbox items now exist), then drop

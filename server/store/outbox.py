@@ -11,7 +11,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from server.store.client import error_code
+from server.store.client import all_items, error_code
 from server.store.tables import OUTBOX_BY_STATE
 
 
@@ -50,19 +50,13 @@ class OutboxRepo:
     def in_state(
         self, state: str, limit: int | None = None, newest_first: bool = False
     ) -> list[dict[str, Any]]:
-        kwargs: dict[str, Any] = {
-            "IndexName": OUTBOX_BY_STATE,
-            "KeyConditionExpression": Key("state").eq(state),
-            "ScanIndexForward": not newest_first,
-        }
-        items: list[dict[str, Any]] = []
-        while limit is None or len(items) < limit:
-            page = self.table.query(**kwargs)
-            items.extend(page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        return items if limit is None else items[:limit]
+        return all_items(
+            self.table.query,
+            limit=limit,
+            IndexName=OUTBOX_BY_STATE,
+            KeyConditionExpression=Key("state").eq(state),
+            ScanIndexForward=not newest_first,
+        )
 
     def claim(
         self, notice_id: str, owner: str, now: float, lease_seconds: int, max_attempts: int

@@ -7,6 +7,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
+from server.store.client import all_items
 from server.store.tables import SESSIONS_BY_EMAIL
 
 
@@ -47,16 +48,11 @@ class SessionsRepo:
 
     def delete_for_user(self, email: str) -> int:
         """End every session of one user (disable, sign out everywhere)."""
-        kwargs: dict[str, Any] = {
-            "IndexName": SESSIONS_BY_EMAIL,
-            "KeyConditionExpression": Key("email").eq(email),
-        }
-        ended = 0
-        while True:
-            page = self.table.query(**kwargs)
-            for item in page.get("Items", []):
-                self.delete(item["session_key"])
-                ended += 1
-            if "LastEvaluatedKey" not in page:
-                return ended
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        sessions = all_items(
+            self.table.query,
+            IndexName=SESSIONS_BY_EMAIL,
+            KeyConditionExpression=Key("email").eq(email),
+        )
+        for item in sessions:
+            self.delete(item["session_key"])
+        return len(sessions)

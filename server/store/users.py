@@ -6,7 +6,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from server.store.client import error_code
+from server.store.client import all_items, error_code
 
 
 class UserExists(Exception):
@@ -60,14 +60,8 @@ class UsersRepo:
 
     def all(self) -> list[dict[str, Any]]:
         """Every account (a paginated scan: a crew list is small)."""
-        items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {}
-        while True:
-            page = self.table.scan(**kwargs)
-            items.extend(page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return sorted(items, key=lambda u: str(u.get("name", "")).casefold())
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        users = all_items(self.table.scan)
+        return sorted(users, key=lambda u: str(u.get("name", "")).casefold())
 
     def set_password(self, email: str, password_hash: str) -> bool:
         try:

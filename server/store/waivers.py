@@ -9,7 +9,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from server.store.client import error_code
+from server.store.client import all_items, error_code
 from server.store.tables import BY_OUTBOX, WAIVERS_BY_TRIP
 
 LISTING = "waiver"
@@ -45,47 +45,32 @@ class WaiversRepo:
 
     def for_event(self, event_id: str) -> list[dict[str, Any]]:
         """Every waiver of one event, oldest reference first (one paginated Query)."""
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("event_id").eq(event_id),
-            "ConsistentRead": True,
-        }
-        items: list[dict[str, Any]] = []
-        while True:
-            page = self.table.query(**kwargs)
-            items.extend(page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return sorted(items, key=lambda w: str(w.get("signed_at", "")))
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        waivers = all_items(
+            self.table.query,
+            KeyConditionExpression=Key("event_id").eq(event_id),
+            ConsistentRead=True,
+        )
+        return sorted(waivers, key=lambda w: str(w.get("signed_at", "")))
 
     def guests_from(self, from_day: str) -> Counter[str]:
         """Guests covered by a signed waiver (signer + minors), per event, for every
         trip on or after `from_day`: one paginated Query of the by_trip index."""
-        kwargs: dict[str, Any] = {
-            "IndexName": WAIVERS_BY_TRIP,
-            "KeyConditionExpression": Key("listing").eq(LISTING) & Key("trip_key").gte(from_day),
-        }
+        signed = all_items(
+            self.table.query,
+            IndexName=WAIVERS_BY_TRIP,
+            KeyConditionExpression=Key("listing").eq(LISTING) & Key("trip_key").gte(from_day),
+        )
         counts: Counter[str] = Counter()
-        while True:
-            page = self.table.query(**kwargs)
-            for item in page.get("Items", []):
-                counts[str(item["event_id"])] += int(item.get("guest_count", 1))
-            if "LastEvaluatedKey" not in page:
-                return counts
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for item in signed:
+            counts[str(item["event_id"])] += int(item.get("guest_count", 1))
+        return counts
 
     def owing_notices(self) -> list[tuple[str, str]]:
         """(event_id, waiver_id) of waivers whose confirmation email is owed."""
-        kwargs: dict[str, Any] = {
-            "IndexName": BY_OUTBOX,
-            "KeyConditionExpression": Key("outbox").eq("owed"),
-        }
-        keys: list[tuple[str, str]] = []
-        while True:
-            page = self.table.query(**kwargs)
-            keys.extend((str(i["event_id"]), str(i["waiver_id"])) for i in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return keys
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        owing = all_items(
+            self.table.query, IndexName=BY_OUTBOX, KeyConditionExpression=Key("outbox").eq("owed")
+        )
+        return [(str(i["event_id"]), str(i["waiver_id"])) for i in owing]
 
     def clear_notice(self, event_id: str, waiver_id: str) -> None:
         self.table.update_item(
