@@ -24,7 +24,7 @@ from server.auth import (
     utc_now_iso,
 )
 from server.event_form import EDITABLE, new_event_id, validate_event_details, validate_new_event
-from server.event_ids import InvalidEventId, is_valid_event_id
+from server.event_ids import InvalidEventId, is_valid_event_id, parse_date
 from server.event_view import EventView, find_event, today_in
 from server.forms import FormErrors, text_field
 from server.notifications import Notifier
@@ -390,9 +390,9 @@ def _day_param(request: Request, name: str, default: date) -> tuple[date, str | 
     if not raw:
         return default, None
     try:
-        return date.fromisoformat(raw), None
-    except ValueError:
-        return default, "Use a date written YYYY-MM-DD."
+        return parse_date(raw), None
+    except InvalidEventId as invalid:
+        return default, invalid.message
 
 
 @captain_only

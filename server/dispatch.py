@@ -298,10 +298,16 @@ async def _detail_with_errors(
     if response_kind(request) is Kind.JSON:
         return JSONResponse({"errors": errors}, status_code=status_code)
     item = await run_in_threadpool(find_event, _store(request), event_id)
+    view = _view(request, item)
+    book = view.ledger
+    voidable = {p["payment_id"] for p in book.payments} - book.voided_ids
+    if target not in voidable:
+        # No void form for that payment is on the page: say it above the history.
+        errors = {"form": " ".join(errors.values())}
     return render(
         request,
         "event.html",
-        {"event": _view(request, item), "void_errors": errors, "void_target": target},
+        {"event": view, "void_errors": errors, "void_target": target},
         fragment="_event_detail.html",
         status_code=status_code,
     )

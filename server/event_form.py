@@ -22,7 +22,7 @@ MAX_TOTAL = Decimal("1000000.00")
 def _whole(text: str, field: str, low: int, high: int, errors: dict[str, str]) -> int | None:
     if not text:
         return None
-    if not re.fullmatch(r"\d{1,6}", text):
+    if not re.fullmatch(r"[0-9]{1,6}", text):
         errors[field] = "Use a whole number."
         return None
     value = int(text)
@@ -55,7 +55,7 @@ def validate_event_details(values: Mapping[str, str]) -> dict[str, Any]:
 
 def _details(get: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
     start = get.get("start_time", "")
-    if start and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", start):
+    if start and not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", start):
         errors["start_time"] = "Use a 24-hour time like 09:30."
     total = None
     try:

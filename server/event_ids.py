@@ -9,7 +9,7 @@ import re
 import unicodedata
 from datetime import date
 
-EVENT_ID = re.compile(r"^(\d{4}-\d{2}-\d{2})-([a-z]{1,30})(?:-([a-z0-9]{1,20}))?$")
+EVENT_ID = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})-([a-z]{1,30})(?:-([a-z0-9]{1,20}))?$")
 MAX_FIRST_NAME = 30
 MAX_PERIOD = 20
 
@@ -49,14 +49,20 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed.lower() if c.isascii() and c.isalnum())
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
 def parse_date(text: str) -> date:
-    """A real calendar date written YYYY-MM-DD."""
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+    """A real calendar date written YYYY-MM-DD, between 2000 and 2100."""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text.strip()):
         raise InvalidEventId("date", "Use a date written YYYY-MM-DD.")
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise InvalidEventId("date", f"{text.strip()} is not a real calendar date.") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise InvalidEventId("date", f"Use a date between {FIRST_YEAR} and {LAST_YEAR}.")
+    return day
 
 
 def make_event_id(day: str | date, first_name: str, period: str | None = None) -> str:
@@ -84,8 +90,8 @@ def is_valid_event_id(event_id: str) -> bool:
     if match is None:
         return False
     try:
-        date.fromisoformat(match.group(1))
-    except ValueError:
+        parse_date(match.group(1))
+    except InvalidEventId:
         return False
     return True
 

@@ -124,16 +124,17 @@ async def check_in(request: Request) -> Response:
     require_valid_id(event_id)
     waiver_id = parse_waiver_id(text_field(form, "waiver_id"))
     guest = text_field(form, "guest")
-    if not (guest == "signer" or (guest.startswith("minor-") and guest[6:].isdigit())):
-        raise HTTPException(404)
     user: User = request.state.user
     state = text_field(form, "checked_in") == "yes"
     store = _store(request)
-    found = await run_in_threadpool(
+    waiver = await run_in_threadpool(store.waivers.get, event_id, waiver_id)
+    minors = len(waiver.get("minors", [])) if waiver else 0
+    slots = {"signer"} | {f"minor-{i}" for i in range(minors)}
+    if waiver is None or guest not in slots:
+        raise HTTPException(404)  # no such waiver, or no such guest on it
+    await run_in_threadpool(
         store.waivers.set_checkin, event_id, waiver_id, guest, state, user.email, utc_now_iso()
     )
-    if not found:
-        raise HTTPException(404)
     url = str(request.app.url_path_for("manifest", event_id=event_id))
     if response_kind(request) is not Kind.FRAGMENT:
         return redirect(request, url)

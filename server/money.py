@@ -30,7 +30,10 @@ def parse_amount(text: str, maximum: Decimal = MAX_PAYMENT) -> Decimal:
         if re.search(r"\.\d{3,}$", cleaned):
             raise ValueError("Use at most two decimal places (cents).")
         raise ValueError("Enter an amount in dollars and cents, like 40 or 1,200.50.")
-    amount = Decimal(cleaned.lstrip("$").strip().replace(",", "")).quantize(CENT)
+    digits = cleaned.lstrip("$").strip().replace(",", "")
+    if len(digits.split(".")[0]) > 12:  # far past any cap; Decimal's context would overflow
+        raise ValueError(f"The amount cannot be more than {format_money(maximum)}.")
+    amount = Decimal(digits).quantize(CENT)
     if amount <= ZERO:
         raise ValueError("The amount must be more than zero.")
     if amount > maximum:

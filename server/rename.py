@@ -85,6 +85,9 @@ def rename_event(
     day = str(item.get("date") or "")
     if day and day != new[:10]:
         raise RenameError(f"The new id must keep the trip date {day}.")
+    target = store.events.get(new)
+    if target is not None and target.get("renamed_from") != old:
+        raise RenameError(f"An event {new} already exists.")  # checked before freezing
 
     if "moved_to" not in item:
         frozen = _conditional(
@@ -117,6 +120,13 @@ def rename_event(
         if not copied:
             existing = store.events.get(new) or {}
             if existing.get("renamed_from") != old:
+                # Created meanwhile by someone else: give the old event back its writes.
+                table.update_item(
+                    Key={"event_id": old},
+                    UpdateExpression="REMOVE renaming_to",
+                    ConditionExpression="renaming_to = :new",
+                    ExpressionAttributeValues={":new": new},
+                )
                 raise RenameError(f"An event {new} already exists.")
         done("copy")
 

@@ -90,7 +90,7 @@ class WaiverSubmission:
 def minor_rows(form: Mapping[str, object]) -> int:
     """How many minor rows the form had (bounded)."""
     raw = text_field(form, "minor_rows")
-    count = int(raw) if raw.isdigit() else 0
+    count = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 4 else 0
     return max(0, min(count, MAX_MINORS))
 
 
@@ -109,7 +109,8 @@ def _date(value: str, field_name: str, errors: dict[str, str], today: date) -> d
         errors[field_name] = "Enter the date of birth."
         return None
     try:
-        parsed = date.fromisoformat(value) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else None
+        pattern = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+        parsed = date.fromisoformat(value) if re.fullmatch(pattern, value) else None
     except ValueError:
         parsed = None
     if parsed is None:

@@ -26,6 +26,7 @@ from server.waiver_rules import (
     CURRENT_WAIVER,
     MAX_MINORS,
     WaiverSubmission,
+    WaiverText,
     load_text,
     minor_rows,
     same_name,
@@ -64,6 +65,14 @@ async def trip_page(request: Request) -> Response:
     return render(request, "trip.html", {"event": event})
 
 
+def _published(version: str, current: str) -> WaiverText:
+    """The text version a form showed, or the current one if that is not published."""
+    try:
+        return load_text(version or current)
+    except KeyError:
+        return load_text(current)
+
+
 def _form(
     request: Request,
     event: EventView,
@@ -81,8 +90,8 @@ def _form(
         "errors": errors or {},
         "rows": minor_rows(values) if rows is None else rows,
         "max_minors": MAX_MINORS,
-        "waiver": load_text(text_field(values, "waiver_version") or CURRENT_WAIVER),
-        "esign": load_text(text_field(values, "esign_version") or CURRENT_ESIGN),
+        "waiver": _published(text_field(values, "waiver_version"), CURRENT_WAIVER),
+        "esign": _published(text_field(values, "esign_version"), CURRENT_ESIGN),
         "waiver_id": waiver_id,
     }
     return render(

@@ -598,3 +598,18 @@ def test_csv_export_round_trips_and_escapes_formulas(
     assert "'-5+3" in notes
     assert [r["voided"] for r in rows].count("yes") == 1
     assert {r["time"] for r in rows if r["logged_by"] == "cat@example.com"} == {"00:00", "23:59"}
+
+
+def test_renaming_onto_an_existing_event_refuses_and_leaves_the_old_one_open(
+    store: Store,
+) -> None:
+    from server.rename import RenameError
+
+    old, _, _ = _legacy_event_with_history(store)
+    taken = add_event(store, first_name="Alice", period="")["event_id"]
+    with pytest.raises(RenameError, match="already exists"):
+        rename_event(store, old, taken)
+    item = store.events.get(old)
+    assert item is not None and "renaming_to" not in item and "moved_to" not in item
+    store.events.append_payment(old, {"payment_id": str(uuid.uuid4()), "amount": Decimal("1")},
+                                MAX_ENTRIES, MAX_LEDGER_BYTES)  # still takes payments
