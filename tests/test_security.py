@@ -244,3 +244,66 @@ def test_audit_log_records_waiver_views_and_account_changes(
     )
     page = client.get("/admin/audit", params={"date": store.audit.table.scan()["Items"][0]["day"]})
     assert "waiver.opened" in page.text and "deck@example.com" in page.text
+
+
+def test_the_limit_holds_across_two_app_processes(store: Store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Two real uvicorn processes sharing one dynalite: failures on either count."""
+    import os
+    import subprocess
+    import sys
+
+    import httpx2
+
+    from server.local import ROOT, free_port, wait_for_port
+
+    add_user(store, "ana@example.com")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SCC_", "GMAIL_"))}
+    env.update(
+        SCC_SECRET_KEY=str(store.settings.secret_key),
+        SCC_DYNAMODB_ENDPOINT=store.settings.dynamodb_endpoint or "",
+        SCC_TABLE_PREFIX=store.settings.table_prefix,
+    )
+    ports = [free_port(), free_port()]
+    procs = []
+    try:
+        for port in ports:
+            procs.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "uvicorn",
+                        "server.app:app",
+                        "--port",
+                        str(port),
+                        "--log-level",
+                        "warning",
+                    ],
+                    env=env,
+                    cwd=ROOT,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        for port, proc in zip(ports, procs, strict=True):
+            wait_for_port(port, proc=proc)
+        statuses = []
+        for attempt in range(ACCOUNT_LIMIT + 1):
+            with httpx2.Client(base_url=f"http://127.0.0.1:{ports[attempt % 2]}") as browser:
+                token = csrf_from(browser.get("/login").text)
+                password = PASSWORD if attempt == ACCOUNT_LIMIT else "wrong password number"
+                statuses.append(
+                    browser.post(
+                        "/login",
+                        data={
+                            "email": "ana@example.com",
+                            "password": password,
+                            "csrf_token": token,
+                        },
+                    ).status_code
+                )
+        assert statuses == [401] * (ACCOUNT_LIMIT - 1) + [429, 429]
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=10)
