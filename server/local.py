@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import signal
 import socket
 import subprocess
 import time
@@ -34,6 +36,16 @@ def wait_for_port(
     raise TimeoutError(f"nothing listening on port {port} after {timeout} s")
 
 
+def _die_with_parent() -> None:
+    """In the child: end dynalite when the process that started it ends, however it
+    ends (Linux `PR_SET_PDEATHSIG`), so no orphan keeps the port or the data folder."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except OSError:
+        pass  # not Linux: the parent's finally still stops it
+
+
 def start_dynalite(
     port: int, path: Path | None = None, *, fast: bool = False
 ) -> subprocess.Popen[bytes]:
@@ -47,7 +59,9 @@ def start_dynalite(
         command += ["--path", str(path)]
     if fast:
         command += ["--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL)  # errors reach stderr
+    proc = subprocess.Popen(  # errors reach stderr
+        command, stdout=subprocess.DEVNULL, preexec_fn=_die_with_parent
+    )
     try:
         wait_for_port(port, proc=proc)
     except Exception:
