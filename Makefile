@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: setup run test lint e2e browser clean
+.PHONY: setup run test lint e2e browser bench lighthouse clean
 
 setup: $(VENV)/.installed node_modules/.installed static/vendor/htmx.min.js
 
@@ -48,5 +48,19 @@ test: setup browser lint
 e2e: setup browser
 	$(BIN)/pytest -q e2e $(if $(BASE_URL),--base-url $(BASE_URL))
 
+# Not part of `make test`: numbers depend on the machine (docs/performance.md).
+bench: setup
+	$(BIN)/python bench/run.py
+
+# Lighthouse is ~110 MB, so it has its own pinned package (tools/lighthouse), installed
+# only here and never by `npm ci` for the app.
+LIGHTHOUSE_DIR := tools/lighthouse
+$(LIGHTHOUSE_DIR)/node_modules/.installed: $(LIGHTHOUSE_DIR)/package.json $(LIGHTHOUSE_DIR)/package-lock.json
+	npm ci --prefix $(LIGHTHOUSE_DIR) --no-audit --no-fund --loglevel=error
+	touch $@
+
+lighthouse: setup browser $(LIGHTHOUSE_DIR)/node_modules/.installed
+	CHROME_PATH=$(CHROMIUM) $(BIN)/python bench/lighthouse.py
+
 clean:
-	rm -rf $(VENV) node_modules static/vendor var
+	rm -rf $(VENV) node_modules static/vendor var $(LIGHTHOUSE_DIR)/node_modules

@@ -19,16 +19,28 @@ def _settings() -> Settings:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import socket
+
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     settings = _settings()
-    uvicorn.run(
+    config = uvicorn.Config(
         "server.app:app",
         host=args.host,
         port=args.port or settings.port,
         workers=args.workers,
-        proxy_headers=False,
+        proxy_headers=False,  # X-Forwarded-For is never trusted (see server.web.client_ip)
     )
+    if config.workers <= 1:
+        uvicorn.Server(config).run()
+        return 0
+    # With workers uvicorn binds the socket with proto 0, so Nagle's algorithm stays on
+    # for accepted connections and each keep-alive request waits ~40 ms for a delayed
+    # ACK (uvicorn issue #3149). Re-wrapping the socket as TCP fixes it.
+    bound = config.bind_socket()
+    sock = socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
+    Multiprocess(config, sockets=[sock]).run()
     return 0
 
 

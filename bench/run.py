@@ -1,0 +1,457 @@
+"""`make bench`: the app against the raw DynamoDB calls it stands on, side by side.
+
+Starts its own in-memory dynalite and `uvicorn --workers 4` on 127.0.0.1 (nothing else
+is contacted), measures, prints one table and stops everything. Each app-vs-raw row is
+measured in alternating rounds in the same run, so machine noise hits both sides alike.
+Not part of `make test`: the numbers depend on the machine (see docs/performance.md).
+
+    .venv/bin/python bench/run.py [--clients 16] [--payments 2000] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import httpx2
+from stack import ROOT, Stack, local_stack, serving, uvicorn_command
+
+from server.auth import _session_key, utc_now_iso
+from server.local import free_port
+from server.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
+from server.store import Store
+
+HX = {"HX-Request": "true"}
+GZIP = {"Accept-Encoding": "gzip"}
+
+
+# --- measuring ---------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """Latencies (seconds) of every operation and the wall time they took together."""
+
+    latencies: list[float] = field(default_factory=list)
+    elapsed: float = 0.0
+
+    def add(self, other: Run) -> None:
+        self.latencies += other.latencies
+        self.elapsed += other.elapsed
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+    def pct(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+
+Op = Callable[[int], None]
+
+
+def concurrently(workers: list[Op], per_worker: int) -> Run:
+    """Run each worker's operation `per_worker` times, all workers at once, timing each
+    call and the whole (from a common start to the last finish)."""
+    barrier = threading.Barrier(len(workers) + 1)
+    results: list[list[float]] = [[] for _ in workers]
+    errors: list[BaseException] = []
+
+    def work(index: int, op: Op) -> None:
+        barrier.wait()
+        try:
+            for i in range(per_worker):
+                started = time.perf_counter()
+                op(i)
+                results[index].append(time.perf_counter() - started)
+        except BaseException as exc:  # reported after the join
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=work, args=(i, op), daemon=True) for i, op in enumerate(workers)
+    ]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise errors[0]
+    return Run([x for r in results for x in r], elapsed)
+
+
+def side_by_side(app: list[Op], raw: list[Op], total: int, rounds: int = 4) -> tuple[Run, Run]:
+    """`total` operations on each side, in `rounds` alternating batches (app, raw, app...)."""
+    app_run, raw_run = Run(), Run()
+    per_client = max(1, total // len(app))
+    for r in range(rounds):
+        count = per_client // rounds + (1 if r < per_client % rounds else 0)
+        if count:
+            app_run.add(concurrently(app, count))
+            raw_run.add(concurrently(raw, count))
+    return app_run, raw_run
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+# --- the operations ----------------------------------------------------------------
+
+
+def payment_entry(email: str) -> dict[str, Any]:
+    """What server.dispatch._record appends for a Log Payment."""
+    return {
+        "payment_id": str(uuid.uuid4()),
+        "kind": "payment",
+        "amount": Decimal("5.00"),
+        "method": "cash",
+        "note": "",
+        "logged_by": email,
+        "logged_by_name": "Bench Crew",
+        "logged_at": utc_now_iso(),
+    }
+
+
+def app_payment(stack: Stack, event_id: str) -> Op:
+    client, token = stack.signed_in(**GZIP)
+
+    def op(_: int) -> None:
+        data = {
+            "payment_id": str(uuid.uuid4()),
+            "amount": "5",
+            "method": "cash",
+            "note": "",
+            "csrf_token": token,
+        }
+        with client.stream(
+            "POST", f"/api/events/{event_id}/payment", data=data, headers=HX
+        ) as response:
+            response.read()
+            if response.status_code != 200:
+                raise RuntimeError(f"Log Payment answered {response.status_code}")
+
+    return op
+
+
+def raw_payment(stack: Stack, event_id: str) -> Op:
+    store = Store.connect(stack.settings)  # a boto3 resource per thread
+
+    def op(_: int) -> None:
+        store.events.append_payment(
+            event_id, payment_entry(stack.crew_email), MAX_ENTRIES, MAX_LEDGER_BYTES
+        )
+
+    return op
+
+
+def app_dashboard(stack: Stack) -> Op:
+    client, _ = stack.signed_in(**GZIP)
+
+    def op(_: int) -> None:
+        with client.stream("GET", "/dispatch") as response:
+            response.read()
+            if response.status_code != 200:
+                raise RuntimeError(f"/dispatch answered {response.status_code}")
+
+    return op
+
+
+def raw_dashboard_reads(stack: Stack) -> Op:
+    """The three reads /dispatch makes: the session (GetItem), the upcoming events
+    (Query, paginated) and the waiver counts (Query)."""
+    client, _ = stack.signed_in()
+    session_id = next(v for k, v in client.cookies.items() if k.endswith("scc_session"))
+    key = _session_key(session_id)
+    store = Store.connect(stack.settings)
+    client.close()
+
+    def op(_: int) -> None:
+        today = stack.today().isoformat()
+        store.sessions.get(key)
+        store.events.upcoming(today)
+        store.waivers.guests_from(today)
+
+    return op
+
+
+def timed_sequence(op: Op, count: int) -> list[float]:
+    out = []
+    for i in range(count):
+        started = time.perf_counter()
+        op(i)
+        out.append(time.perf_counter() - started)
+    return out
+
+
+# --- the rows ----------------------------------------------------------------------
+
+Row = tuple[str, str, str, str]
+
+
+def write_path(stack: Stack, clients: int, payments: int) -> list[Row]:
+    # Trips a month ago: they take payments but stay off the dashboard measured later.
+    app_events = stack.add_events(clients, days_ahead=-30, prefix="w")
+    raw_events = stack.add_events(clients, days_ahead=-30, prefix="r")
+    app_ops = [app_payment(stack, e) for e in app_events]
+    raw_ops = [raw_payment(stack, e) for e in raw_events]
+    # Warm up every worker process and connection (not counted).
+    concurrently(app_ops, 3)
+    concurrently(raw_ops, 3)
+    app, raw = side_by_side(app_ops, raw_ops, payments)
+    n = len(app.latencies)
+    return [
+        (
+            f"write: Log Payment, {clients} clients, {n} payments each side",
+            f"{app.throughput:.0f}/s; p50 {ms(app.pct(50))}, p99 {ms(app.pct(99))}",
+            f"{raw.throughput:.0f}/s; p50 {ms(raw.pct(50))}, p99 {ms(raw.pct(99))}",
+            f"{app.throughput / raw.throughput:.2f}x throughput; "
+            f"p50 {app.pct(50) / raw.pct(50):.1f}x",
+        )
+    ]
+
+
+def read_path(stack: Stack, clients: int, requests: int) -> list[Row]:
+    app_ops = [app_dashboard(stack) for _ in range(clients)]
+    raw_ops = [raw_dashboard_reads(stack) for _ in range(clients)]
+    concurrently(app_ops, 2)
+    concurrently(raw_ops, 2)
+    app, raw = side_by_side(app_ops, raw_ops, requests)
+    return [
+        (
+            f"read: /dispatch with 100 upcoming trips, {clients} clients, "
+            f"{len(app.latencies)} requests each side",
+            f"{app.throughput:.0f}/s; p50 {ms(app.pct(50))}, p99 {ms(app.pct(99))}",
+            f"{raw.throughput:.0f}/s; p50 {ms(raw.pct(50))}, p99 {ms(raw.pct(99))}",
+            f"{app.throughput / raw.throughput:.2f}x throughput; "
+            f"p50 {app.pct(50) / raw.pct(50):.1f}x",
+        )
+    ]
+
+
+def append_growth(stack: Stack, depth: int, events: int = 2) -> list[Row]:
+    """One client, one trip at a time: payments 1-10 against payments depth-9..depth."""
+    app_early: list[float] = []
+    app_late: list[float] = []
+    raw_early: list[float] = []
+    raw_late: list[float] = []
+    for _ in range(events):
+        app_event, raw_event = stack.add_events(2, days_ahead=-30, prefix="g")
+        app_lat = timed_sequence(app_payment(stack, app_event), depth)
+        raw_lat = timed_sequence(raw_payment(stack, raw_event), depth)
+        app_early += app_lat[:10]
+        app_late += app_lat[-10:]
+        raw_early += raw_lat[:10]
+        raw_late += raw_lat[-10:]
+    med = statistics.median
+    return [
+        (
+            f"growth: one append, payments 1-10 vs {depth - 9}-{depth} on one trip "
+            f"(median, {events} trips)",
+            f"{ms(med(app_early))} vs {ms(med(app_late))} ({med(app_late) / med(app_early):.1f}x)",
+            f"{ms(med(raw_early))} vs {ms(med(raw_late))} ({med(raw_late) / med(raw_early):.1f}x)",
+            "sequential, one client",
+        )
+    ]
+
+
+def dashboard_median(stack: Stack, count: int) -> tuple[float, float]:
+    app = app_dashboard(stack)
+    raw = raw_dashboard_reads(stack)
+    timed_sequence(app, 3)
+    app_lat: list[float] = []
+    raw_lat: list[float] = []
+    for _ in range(count):  # interleaved, one at a time
+        app_lat += timed_sequence(app, 1)
+        raw_lat += timed_sequence(raw, 1)
+    return statistics.median(app_lat), statistics.median(raw_lat)
+
+
+def cold_start(runs: int) -> list[Row]:
+    """Fresh interpreters, interleaved: the Lambda handler module (what the function
+    loads at init), the app it imports on the first request, and boto3 alone."""
+    python = sys.executable
+    commands = {
+        "handler": "import server.lambda_handler",
+        "handler+app": "import server.lambda_handler, server.app",
+        "boto3": "import boto3",
+    }
+    times: dict[str, list[float]] = {k: [] for k in commands}
+    for _ in range(runs):
+        for name, code in commands.items():
+            started = time.perf_counter()
+            subprocess.run([python, "-c", code], cwd=ROOT, check=True)
+            times[name].append(time.perf_counter() - started)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    return [
+        (
+            f"cold start: import in a fresh python (median of {runs})",
+            f"server.lambda_handler {ms(med['handler'])}; + server.app {ms(med['handler+app'])}",
+            f"boto3 alone {ms(med['boto3'])}",
+            f"{med['handler'] / med['boto3']:.2f}x; "
+            f"with the app {med['handler+app'] / med['boto3']:.2f}x",
+        )
+    ]
+
+
+def transferred_bytes(stack: Stack) -> list[Row]:
+    """Bytes on the wire with gzip, as a phone on a first visit would fetch them."""
+    crew, token = stack.signed_in(**GZIP)
+    anonymous = stack.client(**GZIP)
+
+    def size(client: httpx2.Client, method: str, url: str, **kwargs: Any) -> int:
+        with client.stream(method, url, **kwargs) as response:
+            if response.status_code >= 400:
+                raise RuntimeError(f"{url} answered {response.status_code}")
+            return sum(len(chunk) for chunk in response.iter_raw())
+
+    def with_assets(client: httpx2.Client, url: str) -> tuple[int, int]:
+        html = client.get(url).text
+        assets = sorted(set(re.findall(r'(?:href|src)="(/static/[^"]+)"', html)))
+        return size(client, "GET", url), sum(size(client, "GET", a) for a in assets)
+
+    upcoming = stack.store.events.upcoming(stack.today().isoformat())
+    event_id = upcoming[0]["event_id"]
+    page, assets = with_assets(crew, "/dispatch")
+    modal = size(crew, "GET", f"/dispatch/events/{event_id}/payment", headers=HX)
+    post = size(
+        crew,
+        "POST",
+        f"/api/events/{event_id}/payment",
+        headers=HX,
+        data={
+            "payment_id": str(uuid.uuid4()),
+            "amount": "5",
+            "method": "cash",
+            "csrf_token": token,
+        },
+    )
+    waiver, waiver_assets = with_assets(anonymous, f"/g/{event_id}/waiver")
+    kb = 1024
+    return [
+        (
+            f"bytes (gzip): dashboard first load, {len(upcoming)} trips, with every asset",
+            f"{(page + assets) / kb:.1f} KB (page {page / kb:.1f} KB"
+            f" + assets {assets / kb:.1f} KB)",
+            "",
+            "budget 30 KB (tests/test_budgets.py)",
+        ),
+        ("bytes (gzip): Log Payment modal fragment", f"{modal / kb:.2f} KB", "", "budget 4 KB"),
+        ("bytes (gzip): Log Payment POST answer (htmx)", f"{post / kb:.2f} KB", "", "budget 4 KB"),
+        (
+            "bytes (gzip): waiver page, first load with every asset",
+            f"{(waiver + waiver_assets) / kb:.1f} KB (page {waiver / kb:.1f} KB"
+            f" + assets {waiver_assets / kb:.1f} KB)",
+            "",
+            "",
+        ),
+    ]
+
+
+def keep_alive_latency(stack: Stack, workers: int) -> list[Row]:
+    """Sequential GETs of /healthz on one keep-alive connection: plain `uvicorn
+    --workers N` against `scc serve --workers N` (bench/serve.py), which sets TCP_NODELAY."""
+    port = free_port()
+    plain_url = f"http://127.0.0.1:{port}"
+    with serving(plain_url, stack.env, uvicorn_command(port, workers)):
+        plain = httpx2.Client(base_url=plain_url)
+        ours = stack.client()
+        plain_lat: list[float] = []
+        ours_lat: list[float] = []
+        for _ in range(3):
+            plain.get("/healthz"), ours.get("/healthz")  # noqa: B018 (warm-up)
+        for _ in range(30):
+            plain_lat += timed_sequence(lambda _: plain.get("/healthz").raise_for_status(), 1)
+            ours_lat += timed_sequence(lambda _: ours.get("/healthz").raise_for_status(), 1)
+    plain_ms, ours_ms = statistics.median(plain_lat), statistics.median(ours_lat)
+    return [
+        (
+            f"keep-alive GET /healthz, {workers} workers (median of 30, one client)",
+            f"`scc serve` (TCP_NODELAY) {ms(ours_ms)}",
+            f"plain `uvicorn --workers {workers}` {ms(plain_ms)}",
+            f"{plain_ms / ours_ms:.0f}x slower without: uvicorn issue #3149",
+        )
+    ]
+
+
+def print_table(rows: list[Row]) -> None:
+    header: Row = ("measurement", "through the app", "raw boto3 / baseline", "ratio / note")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    line = "| " + " | ".join("-" * w for w in widths) + " |"
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |")
+    print(line)
+    for row in rows:
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--payments", type=int, default=2000, help="per side, write path")
+    parser.add_argument("--reads", type=int, default=400, help="per side, read path")
+    parser.add_argument("--depth", type=int, default=400, help="payments on one trip")
+    parser.add_argument("--workers", type=int, default=4, help="uvicorn worker processes")
+    parser.add_argument("--quick", action="store_true", help="small counts, a smoke run")
+    args = parser.parse_args()
+    if args.quick:
+        args.payments, args.reads, args.depth = 160, 64, 40
+    started = time.perf_counter()
+    rows: list[Row] = []
+    say = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+    with local_stack(workers=args.workers) as stack:
+        say(f"app on {stack.base_url} with {args.workers} workers; dynalite in memory")
+        stack.add_events(10)
+        say("bytes...")
+        rows += transferred_bytes(stack)
+        say("dashboard at 10 trips...")
+        at10 = dashboard_median(stack, 30)
+        say(f"write path: {args.payments} payments per side, {args.clients} clients...")
+        rows += write_path(stack, args.clients, args.payments)
+        stack.add_events(90, days_ahead=1)
+        say("dashboard at 100 trips...")
+        at100 = dashboard_median(stack, 30)
+        say(f"read path: {args.reads} requests per side...")
+        rows += read_path(stack, args.clients, args.reads)
+        say(f"append growth: {args.depth} payments on one trip...")
+        rows += append_growth(stack, args.depth)
+        stack.add_events(400, days_ahead=2)
+        say("dashboard at 500 trips...")
+        at500 = dashboard_median(stack, 15)
+        rows.append(
+            (
+                "growth: /dispatch at 10 / 100 / 500 upcoming trips (median, one client)",
+                " / ".join(ms(a) for a, _ in (at10, at100, at500)),
+                " / ".join(ms(r) for _, r in (at10, at100, at500)),
+                f"app 500 vs 10: {at500[0] / at10[0]:.1f}x",
+            )
+        )
+        say("keep-alive latency, plain uvicorn...")
+        rows += keep_alive_latency(stack, args.workers)
+    say("cold start...")
+    rows += cold_start(7)
+    print()
+    print_table(rows)
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"\n(total {time.perf_counter() - started:.0f} s; Python {sys.version.split()[0]};"
+        f" {os.cpu_count()} cores; load average at the end {load})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
