@@ -94,8 +94,3 @@ def is_valid_event_id(event_id: str) -> bool:
     except InvalidEventId:
         return False
     return True
-
-
-def event_date(event_id: str) -> date:
-    """The trip date an id starts with (the id must be valid)."""
-    return date.fromisoformat(event_id[:10])

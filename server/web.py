@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from server import security
-from server.money import format_money, money_str
+from server.money import format_money
 from server.store.client import is_unavailable
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,6 @@ def make_environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["money"] = format_money
-    env.filters["money_plain"] = money_str
     env.globals["uuid4"] = lambda: str(uuid.uuid4())  # idempotency keys for forms
     return env
 

@@ -74,13 +74,6 @@ class EventsRepo:
             ScanIndexForward=False,
         )
 
-    def on_day(self, day: str) -> list[dict[str, Any]]:
-        """Listed events on one date, in start order."""
-        condition = Key("listing").eq(LISTING) & Key("starts_at").begins_with(day)
-        return all_items(
-            self.table.query, IndexName=EVENTS_BY_DATE, KeyConditionExpression=condition
-        )
-
     def scan_all(self) -> list[dict[str, Any]]:
         """Every item in the table, stubs and unlisted legacy items included (reports and
         the id lint: admin-only, so a paginated scan is fine)."""
