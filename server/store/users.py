@@ -45,12 +45,20 @@ class UsersRepo:
 
     def set_disabled(self, email: str, disabled: bool) -> bool:
         """Flag the user; False when there is no such user."""
+        return self._set(email, "disabled", disabled)
+
+    def set_password(self, email: str, password_hash: str) -> bool:
+        return self._set(email, "password_hash", password_hash)
+
+    def _set(self, email: str, attribute: str, value: Any) -> bool:
+        """One attribute of an existing user (never creates one)."""
         try:
             self.table.update_item(
                 Key={"email": email},
-                UpdateExpression="SET disabled = :d",
+                UpdateExpression="SET #a = :v",
                 ConditionExpression="attribute_exists(email)",
-                ExpressionAttributeValues={":d": disabled},
+                ExpressionAttributeNames={"#a": attribute},
+                ExpressionAttributeValues={":v": value},
             )
         except ClientError as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
@@ -62,20 +70,6 @@ class UsersRepo:
         """Every account (a paginated scan: a crew list is small)."""
         users = all_items(self.table.scan)
         return sorted(users, key=lambda u: str(u.get("name", "")).casefold())
-
-    def set_password(self, email: str, password_hash: str) -> bool:
-        try:
-            self.table.update_item(
-                Key={"email": email},
-                UpdateExpression="SET password_hash = :h",
-                ConditionExpression="attribute_exists(email)",
-                ExpressionAttributeValues={":h": password_hash},
-            )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
 
     def any_exist(self) -> bool:
         return bool(self.table.scan(Limit=1, ProjectionExpression="email").get("Items"))
