@@ -10,16 +10,12 @@ import secrets
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python bench/run.py`
@@ -30,7 +26,13 @@ import httpx2  # noqa: E402
 from server.auth import hash_password, utc_now_iso  # noqa: E402
 from server.event_form import validate_new_event  # noqa: E402
 from server.event_view import today_in  # noqa: E402
-from server.local import free_port, start_dynalite, wait_for_port  # noqa: E402
+from server.local import (  # noqa: E402
+    free_port,
+    start_dynalite,
+    stop,
+    wait_for_port,
+    wait_healthy,
+)
 from server.settings import Settings  # noqa: E402
 from server.store import Store  # noqa: E402
 from server.store.events import LISTING, starts_at  # noqa: E402
@@ -103,31 +105,6 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"uvicorn exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.1)
-    raise TimeoutError(f"{url}/healthz did not answer in {START_TIMEOUT} s")
-
-
-def _stop(proc: subprocess.Popen[Any]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
 def bench_command(port: int, workers: int) -> list[str]:
     """The app with `workers` processes, TCP_NODELAY on (see bench/serve.py)."""
     return [sys.executable, str(ROOT / "bench" / "serve.py"), "127.0.0.1", str(port), str(workers)]
@@ -154,10 +131,10 @@ def serving(base_url: str, env: dict[str, str], command: list[str]) -> Iterator[
             )
         try:
             wait_for_port(port, timeout=START_TIMEOUT, proc=server)
-            _wait_healthy(base_url, server, log)
+            wait_healthy(base_url, server, log, timeout=START_TIMEOUT)
             yield
         finally:
-            _stop(server)
+            stop(server)
 
 
 @contextmanager
@@ -186,4 +163,4 @@ def local_stack(workers: int = 4) -> Iterator[Stack]:
         with serving(base_url, env, bench_command(port, workers)):
             yield Stack(base_url, settings, store, crew_email, env)
     finally:
-        _stop(dynalite)
+        stop(dynalite)

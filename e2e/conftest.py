@@ -13,9 +13,6 @@ import secrets
 import string
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -30,7 +27,7 @@ from e2e.helpers import Account
 from server.auth import hash_password, utc_now_iso
 from server.event_form import validate_new_event
 from server.event_view import today_in
-from server.local import ROOT, free_port, start_dynalite, wait_for_port
+from server.local import ROOT, free_port, start_dynalite, stop, wait_for_port, wait_healthy
 from server.money import parse_amount
 from server.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
 from server.settings import Settings
@@ -69,39 +66,6 @@ def _remote_base_url(config: pytest.Config) -> str | None:
 class LocalStack:
     base_url: str
     store: Store
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    """Poll /healthz until it answers 200; fail early if the server process dies."""
-    deadline = time.monotonic() + START_TIMEOUT
-    last = ""
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(
-                f"uvicorn exited with code {proc.returncode}:\n{log.read_text()[-4000:]}"
-            )
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-                last = f"HTTP {response.status}"
-        except (urllib.error.URLError, OSError) as exc:
-            last = str(exc)
-        time.sleep(0.05)
-    raise TimeoutError(f"{url}/healthz did not answer 200 in {START_TIMEOUT} s ({last})")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-    for stream in (proc.stdout, proc.stderr):
-        if stream is not None:
-            stream.close()
 
 
 @pytest.fixture(scope="session")
@@ -148,12 +112,12 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
             )
         try:
             wait_for_port(port, timeout=START_TIMEOUT, proc=server)
-            _wait_healthy(base_url, server, log)
+            wait_healthy(base_url, server, log, timeout=START_TIMEOUT)
             yield LocalStack(base_url=base_url, store=store)
         finally:
-            _stop(server)
+            stop(server)
     finally:
-        _stop(dynalite)
+        stop(dynalite)
 
 
 @pytest.fixture(scope="session")
