@@ -198,6 +198,19 @@ def crew(store: Store) -> Account:
     return account
 
 
+@pytest.fixture(scope="session")
+def captain(store: Store) -> Account:
+    account = Account(
+        email=f"captain-{uuid.uuid4().hex[:8]}@example.com",
+        password=secrets.token_urlsafe(16),
+        name="Casey Skipper",
+    )
+    store.users.create(
+        account.email, account.name, "captain", hash_password(account.password), utc_now_iso()
+    )
+    return account
+
+
 def _unique_letters(n: int = 6) -> str:
     return "".join(secrets.choice(string.ascii_lowercase) for _ in range(n))
 

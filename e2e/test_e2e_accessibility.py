@@ -10,8 +10,6 @@ critical impact fails the test; the others are printed (run with `-s` to see the
 from __future__ import annotations
 
 import re
-import secrets
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -20,7 +18,6 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from e2e.helpers import Account, card, log_payment_link, sign_in, wait_for_htmx
 from e2e.test_e2e_waivers import ADULT
-from server.auth import hash_password, utc_now_iso
 from server.local import ROOT
 from server.store import Store
 
@@ -80,19 +77,6 @@ def axe_page(new_context: Callable[..., BrowserContext]) -> Page:
 def axe(axe_page: Page) -> Iterator[Axe]:
     checker = Axe(axe_page)
     yield checker
-
-
-@pytest.fixture(scope="session")
-def captain(store: Store) -> Account:
-    account = Account(
-        email=f"captain-{uuid.uuid4().hex[:8]}@example.com",
-        password=secrets.token_urlsafe(16),
-        name="Casey Skipper",
-    )
-    store.users.create(
-        account.email, account.name, "captain", hash_password(account.password), utc_now_iso()
-    )
-    return account
 
 
 def no_browser_checks(page: Page, form: str) -> None:

@@ -22,7 +22,6 @@ import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, Dialog, Page, Request, expect
 
 from e2e.helpers import Account, card, log_payment_link, sign_in, wait_for_htmx
-from server.auth import hash_password, utc_now_iso
 from server.event_view import today_in
 from server.store import Store
 
@@ -108,19 +107,6 @@ class Watch:
         assert not self.errors, f"{where}: uncaught errors {self.errors}"
 
 
-@pytest.fixture(scope="session")
-def captain_account(store: Store) -> Account:
-    account = Account(
-        email=f"captain-{uuid.uuid4().hex[:8]}@example.com",
-        password=secrets.token_urlsafe(16),
-        name="Casey Skipper",
-    )
-    store.users.create(
-        account.email, account.name, "captain", hash_password(account.password), utc_now_iso()
-    )
-    return account
-
-
 def csrf_token(page: Page) -> str:
     token = page.locator("input[name=csrf_token]").first.get_attribute("value")
     assert token
@@ -179,7 +165,7 @@ def sign_waiver(page: Page, event_id: str, people: dict[str, str], minor_dob: st
 
 @pytest.mark.parametrize("payload", PAYLOADS, ids=[f"payload{i}" for i in range(len(PAYLOADS))])
 def test_payload_is_inert_on_every_page(
-    payload: str, new_context: MakeContext, store: Store, captain_account: Account
+    payload: str, new_context: MakeContext, store: Store, captain: Account
 ) -> None:
     # No service worker here: every page comes straight from the server, as rendered now.
     page = new_context(service_workers="block").new_page()
@@ -199,7 +185,7 @@ def test_payload_is_inert_on_every_page(
     watch.check(page, "sign-in page with ?next=")
 
     # --- stored through the forms -----------------------------------------------------
-    sign_in(page, captain_account)
+    sign_in(page, captain)
     event_id = create_event(page, today.isoformat(), first, payload)
     for label in ("Boat", "Meeting point"):
         expect(page.get_by_label(label, exact=True)).to_have_value(payload)
@@ -290,7 +276,7 @@ def test_main_flows_break_no_content_security_policy(
     page: Page,
     new_context: MakeContext,
     crew: Account,
-    captain_account: Account,
+    captain: Account,
     make_event: Callable[..., dict[str, Any]],
     store: Store,
 ) -> None:
@@ -339,9 +325,9 @@ def test_main_flows_break_no_content_security_policy(
     expect(page.get_by_role("button", name="Undo check-in for Rae Pike")).to_be_visible()
     watch.check(page, "manifest check-in")
 
-    captain = new_context().new_page()
-    captain_watch = Watch.on(captain)
-    sign_in(captain, captain_account)
+    captain_page = new_context().new_page()
+    captain_watch = Watch.on(captain_page)
+    sign_in(captain_page, captain)
     for path in (
         "/admin/events",
         "/admin/events/new",
@@ -352,9 +338,9 @@ def test_main_flows_break_no_content_security_policy(
         "/admin/audit",
         f"/admin/events/{event_id}/edit",
     ):
-        captain.goto(path)
-        captain_watch.check(captain, path)
-    captain.goto("/admin/events/new")
-    captain.locator("#first_name").fill("Zoë")  # the live id preview (htmx)
-    expect(captain.locator("#id-preview")).to_contain_text("-zoe")
-    captain_watch.check(captain, "new event id preview")
+        captain_page.goto(path)
+        captain_watch.check(captain_page, path)
+    captain_page.goto("/admin/events/new")
+    captain_page.locator("#first_name").fill("Zoë")  # the live id preview (htmx)
+    expect(captain_page.locator("#id-preview")).to_contain_text("-zoe")
+    captain_watch.check(captain_page, "new event id preview")
