@@ -27,10 +27,11 @@ from typing import Any
 import httpx2
 from stack import ROOT, Stack, local_stack, serving, uvicorn_command
 
-from server.auth import _session_key, utc_now_iso
-from server.local import free_port
-from server.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
+from server.dev.local import free_port
+from server.domain.clock import utc_now_iso
+from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
 from server.store import Store
+from server.web.auth import _session_key
 
 HX = {"HX-Request": "true"}
 GZIP = {"Accept-Encoding": "gzip"}

@@ -23,20 +23,21 @@ if str(ROOT) not in sys.path:  # run as `python bench/run.py`
 
 import httpx2  # noqa: E402
 
-from server.auth import hash_password, utc_now_iso  # noqa: E402
-from server.event_form import validate_new_event  # noqa: E402
-from server.event_view import today_in  # noqa: E402
-from server.local import (  # noqa: E402
+from server.dev.local import (  # noqa: E402
     free_port,
     start_dynalite,
     stop,
     wait_for_port,
     wait_healthy,
 )
+from server.domain.event_form import validate_new_event  # noqa: E402
+from server.domain.users import hash_password  # noqa: E402
 from server.settings import Settings  # noqa: E402
 from server.store import Store  # noqa: E402
 from server.store.events import LISTING, starts_at  # noqa: E402
 from server.store.tables import init_tables  # noqa: E402
+from server.web.auth import utc_now_iso  # noqa: E402
+from server.web.event_view import today_in  # noqa: E402
 
 PASSWORD = "bench-password-" + secrets.token_urlsafe(12)
 START_TIMEOUT = 60.0
@@ -52,7 +53,7 @@ class Stack:
     env: dict[str, str]
 
     def today(self) -> date:
-        return today_in(self.store)
+        return today_in(self.store.settings.timezone)
 
     def add_events(self, count: int, days_ahead: int = 0, prefix: str = "p") -> list[str]:
         """Batch-write `count` events (as the app stores them); returns their ids."""

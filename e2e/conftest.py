@@ -24,12 +24,12 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright
 
 from e2e.helpers import Account
-from server.auth import hash_password, utc_now_iso
-from server.event_form import validate_new_event
-from server.event_view import today_in
-from server.local import ROOT, free_port, start_dynalite, stop, wait_for_port, wait_healthy
-from server.money import parse_amount
-from server.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
+from server.dev.local import ROOT, free_port, start_dynalite, stop, wait_for_port, wait_healthy
+from server.domain.clock import today_in, utc_now_iso
+from server.domain.event_form import validate_new_event
+from server.domain.money import parse_amount
+from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
+from server.domain.users import hash_password
 from server.settings import Settings
 from server.store import Store
 from server.store.tables import init_tables
@@ -221,7 +221,7 @@ def make_event(store: Store) -> Callable[..., dict[str, Any]]:
 
     def create(*, days_ahead: int = 0, paid: str | None = None, **fields: str) -> dict[str, Any]:
         values = {
-            "date": (today_in(store) + timedelta(days=days_ahead)).isoformat(),
+            "date": (today_in(store.settings.timezone) + timedelta(days=days_ahead)).isoformat(),
             "first_name": "Mira" + _unique_letters(),
             "period": "whale",
             "start_time": "09:30",

@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from e2e.helpers import Account, card, log_payment_link, sign_in, wait_for_htmx
 from e2e.test_e2e_waivers import ADULT
-from server.local import ROOT
+from server.dev.local import ROOT
 from server.store import Store
 
 MakeEvent = Callable[..., dict[str, Any]]

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from playwright.sync_api import BrowserContext, expect
 
 from e2e.helpers import Account, card, sign_in
-from server.auth import hash_password, utc_now_iso
-from server.event_view import today_in
+from server.domain.clock import today_in, utc_now_iso
+from server.domain.users import hash_password
 from server.store import Store
 
 
@@ -26,7 +26,7 @@ def test_captain_creates_an_event_and_it_is_on_the_board(
         captain.email, captain.name, "captain", hash_password(captain.password), utc_now_iso()
     )
     name = "Zoë" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(6))
-    day = today_in(store).isoformat()
+    day = today_in(store.settings.timezone).isoformat()
     expected_id = f"{day}-{name.replace('ë', 'e').lower()}-sunset"
 
     page = new_context().new_page()

@@ -19,8 +19,9 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from e2e.helpers import Account, card, sign_in
-from server.auth import hash_password, utc_now_iso
-from server.local import ROOT, free_port, wait_for_port
+from server.dev.local import ROOT, free_port, wait_for_port
+from server.domain.clock import utc_now_iso
+from server.domain.users import hash_password
 from server.store import Store
 
 QUEUED = "Saved on this phone — will send when back online."

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from e2e.helpers import Account, card, fact, sign_in, wait_for_htmx
-from server.event_view import today_in
+from server.domain.clock import today_in
 from server.store import Store
 
 MakeEvent = Callable[..., dict[str, Any]]
@@ -38,7 +38,7 @@ def signed_url(event_id: str) -> re.Pattern[str]:
 
 def child_birthday(store: Store) -> str:
     """A date of birth that makes a nine- or ten-year-old on a trip in the next weeks."""
-    return date(today_in(store).year - 10, 1, 15).isoformat()
+    return date(today_in(store.settings.timezone).year - 10, 1, 15).isoformat()
 
 
 def waiver_form(page: Page) -> Locator:
@@ -410,7 +410,7 @@ def test_waiver_pages_for_unknown_trips_are_404(
     """A date alone is not a trip, nor is a well-formed id nobody booked, nor a
     confirmation whose reference was never signed."""
     booked = make_event()["event_id"]
-    unbooked = f"{today_in(store).isoformat()}-nobodyatall-whale"
+    unbooked = f"{today_in(store.settings.timezone).isoformat()}-nobodyatall-whale"
     for path in (
         "/g/2026-05-23/waiver",
         f"/g/{unbooked}/waiver",

@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, Dialog, Page, Request, expect
 
 from e2e.helpers import Account, card, log_payment_link, sign_in, wait_for_htmx
-from server.event_view import today_in
+from server.domain.clock import today_in
 from server.store import Store
 
 PAYLOADS = [
@@ -169,7 +169,7 @@ def test_payload_is_inert_on_every_page(
 ) -> None:
     # No service worker here: every page comes straight from the server, as rendered now.
     page = new_context(service_workers="block").new_page()
-    today = today_in(store)
+    today = today_in(store.settings.timezone)
     first = as_first_name(payload)
     people = {
         "full_name": f"Ann {payload}",
@@ -316,7 +316,7 @@ def test_main_flows_break_no_content_security_policy(
     patron.goto(f"/g/{event_id}/waiver")
     patron_watch.check(patron, "waiver form")
     people = {"full_name": "Rae Pike", "emergency_name": "Lou Pike", "minor": "Kit Pike"}
-    minor_dob = date(today_in(store).year - 10, 1, 15).isoformat()
+    minor_dob = date(today_in(store.settings.timezone).year - 10, 1, 15).isoformat()
     sign_waiver(patron, event_id, people, minor_dob)
     patron_watch.check(patron, "waiver confirmation", "Rae Pike")
 

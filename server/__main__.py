@@ -48,9 +48,10 @@ def cmd_local(args: argparse.Namespace) -> int:
     """dynalite in var/dynamodb, tables, demo data, then the app: what `make run` does."""
     import uvicorn
 
+    from server import ROOT
     from server.app import create_app
-    from server.local import ROOT, start_dynalite
-    from server.seed import seed_demo
+    from server.dev.local import start_dynalite
+    from server.dev.seed import seed_demo
     from server.store import Store
     from server.store.tables import init_tables
 
@@ -87,10 +88,10 @@ def _store() -> Store:
 
 
 def cmd_users_add(args: argparse.Namespace) -> int:
-    from server.auth import hash_password, normalize_email, utc_now_iso
-    from server.forms import FormErrors
+    from server.domain.clock import utc_now_iso
+    from server.domain.forms import FormErrors
+    from server.domain.users import hash_password, normalize_email, validate_new_user
     from server.store.users import UserExists
-    from server.users import validate_new_user
 
     password = sys.stdin.readline().rstrip("\r\n")
     try:
@@ -113,7 +114,7 @@ def cmd_users_add(args: argparse.Namespace) -> int:
 
 
 def cmd_users_disable(args: argparse.Namespace) -> int:
-    from server.auth import normalize_email
+    from server.domain.users import normalize_email
 
     store = _store()
     email = normalize_email(args.email)
@@ -121,7 +122,7 @@ def cmd_users_disable(args: argparse.Namespace) -> int:
         print(f"error: no user with email {email}", file=sys.stderr)
         return 1
     ended = store.sessions.delete_for_user(email)
-    from server.auth import utc_now_iso
+    from server.domain.clock import utc_now_iso
 
     store.audit.record(utc_now_iso(), "scc-cli", "account.disabled", email)
     print(f"disabled {email}; ended {ended} session(s)")
@@ -129,8 +130,8 @@ def cmd_users_disable(args: argparse.Namespace) -> int:
 
 
 def cmd_events_create(args: argparse.Namespace) -> int:
-    from server.event_form import validate_new_event
-    from server.forms import FormErrors
+    from server.domain.event_form import validate_new_event
+    from server.domain.forms import FormErrors
     from server.store.events import EventExists
 
     values = {
@@ -162,7 +163,7 @@ def cmd_events_create(args: argparse.Namespace) -> int:
 
 
 def cmd_events_lint_ids(args: argparse.Namespace) -> int:
-    from server.rename import lint_ids
+    from server.store.rename import lint_ids
 
     found = lint_ids(_store())
     for event_id, suggestion in found:
@@ -172,7 +173,7 @@ def cmd_events_lint_ids(args: argparse.Namespace) -> int:
 
 
 def cmd_events_rename(args: argparse.Namespace) -> int:
-    from server.rename import RenameError, rename_event
+    from server.store.rename import RenameError, rename_event
 
     try:
         rename_event(_store(), args.old, args.new)
@@ -185,8 +186,8 @@ def cmd_events_rename(args: argparse.Namespace) -> int:
 
 def cmd_outbox_send(args: argparse.Namespace) -> int:
     """Send every notification that is owed and due (run it from a schedule)."""
-    from server.gmail import make_mailer
-    from server.notifications import Notifier
+    from server.notify.gmail import make_mailer
+    from server.notify.outbox import Notifier
 
     store = _store()
     notifier = Notifier(store, make_mailer(store.settings))
@@ -262,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     outbox.add_parser("send", help="send every owed notification that is due").set_defaults(
         func=cmd_outbox_send
     )
-    from server.deploy import add_commands as add_deploy_commands
+    from deploy.tool import add_commands as add_deploy_commands
 
     add_deploy_commands(sub)
     return parser

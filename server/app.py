@@ -16,16 +16,15 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 
-from server import admin, auth, dispatch, manifest, waivers
-from server.assets import Assets, HashedStaticFiles
-from server.gmail import make_mailer
-from server.notifications import Notifier
-from server.origin import OriginGuard
-from server.security import SecurityHeaders
+from server import ROOT
+from server.notify.gmail import make_mailer
+from server.notify.outbox import Notifier
 from server.settings import Settings
 from server.store import Store
-from server.web import (
-    ROOT,
+from server.web import audit, auth, crew, dispatch, events, manifest, reports, waivers
+from server.web.assets import Assets, HashedStaticFiles
+from server.web.origin import OriginGuard
+from server.web.render import (
     EventMoved,
     LoginRequired,
     handle_event_moved,
@@ -35,11 +34,13 @@ from server.web import (
     handle_store_error,
     make_environment,
 )
+from server.web.security import SecurityHeaders
+from server.web.state import store_of
 
 
 async def healthz(request: Request) -> Response:
     """200 `ok` when the tables can be reached, 503 otherwise."""
-    store: Store = request.app.state.store
+    store = store_of(request)
     try:
         await run_in_threadpool(store.ping)
     except (BotoCoreError, ClientError):
@@ -66,8 +67,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        app.state.store = store or Store.connect(settings or Settings.from_env())
-        app.state.notifier = Notifier(app.state.store, make_mailer(app.state.store.settings))
+        app.state.settings = settings or (store.settings if store else Settings.from_env())
+        app.state.store = store or Store.connect(app.state.settings)
+        app.state.notifier = Notifier(app.state.store, make_mailer(app.state.settings))
         yield
 
     assets = Assets(ROOT / "static")
@@ -79,7 +81,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         *dispatch.routes,
         *manifest.routes,
         *waivers.routes,
-        *admin.routes,
+        *events.routes,
+        *crew.routes,
+        *reports.routes,
+        *audit.routes,
         Mount("/static", HashedStaticFiles(assets), name="static"),
     ]
     app = Starlette(

@@ -21,7 +21,7 @@ from mangum import Mangum
 from mangum.protocols import LifespanCycle
 from starlette.applications import Starlette
 
-from server.notifications import Notifier
+from server.notify.outbox import Notifier
 
 
 class LambdaApp:

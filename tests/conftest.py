@@ -13,10 +13,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.auth import hash_password, utc_now_iso
-from server.event_form import validate_new_event
-from server.event_view import today_in
-from server.local import free_port, start_dynalite
+from server.dev.local import free_port, start_dynalite
+from server.domain.clock import today_in, utc_now_iso
+from server.domain.event_form import validate_new_event
+from server.domain.users import hash_password
 from server.settings import Settings
 from server.store import Store
 from server.store.tables import init_tables
@@ -98,7 +98,7 @@ def sign_in(client: TestClient, store: Store, role: str = "crew") -> str:
 
 def add_event(store: Store, days_ahead: int = 0, **fields: Any) -> dict[str, Any]:
     values = {
-        "date": (today_in(store) + timedelta(days=days_ahead)).isoformat(),
+        "date": (today_in(store.settings.timezone) + timedelta(days=days_ahead)).isoformat(),
         "first_name": "Alice",
         "period": "whale",
         "start_time": "09:30",

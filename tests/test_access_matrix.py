@@ -14,9 +14,9 @@ from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.auth import _session_key
-from server.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
+from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
 from server.store import Store
+from server.web.auth import _session_key
 from tests.conftest import PASSWORD, add_event, add_user, csrf_from
 from tests.test_waiver_flow import sign as sign_waiver
 

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from server.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
-from server.rename import STEPS, lint_ids, rename_event
+from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
 from server.store import Store
+from server.store.rename import STEPS, lint_ids, rename_event
 from tests.conftest import HX, JSON, add_event, add_user, sign_in
 
 
@@ -226,9 +226,9 @@ def test_cancel_and_reinstate(client: TestClient, store: Store, captain: str) ->
 
 
 def _today(store: Store) -> str:
-    from server.event_view import today_in
+    from server.domain.clock import today_in
 
-    return today_in(store).isoformat()
+    return today_in(store.settings.timezone).isoformat()
 
 
 def _legacy_event_with_history(store: Store) -> tuple[str, list[str], list[str]]:
@@ -506,7 +506,7 @@ def _fixture_day(store: Store) -> None:
 
 
 def test_reconciliation_adds_up_to_the_cent(client: TestClient, store: Store, captain: str) -> None:
-    from server.reconcile import day_report, logged_payments
+    from server.domain.reconcile import day_report, logged_payments
 
     _fixture_day(store)
     report = day_report(
@@ -603,7 +603,7 @@ def test_csv_export_round_trips_and_escapes_formulas(
 def test_renaming_onto_an_existing_event_refuses_and_leaves_the_old_one_open(
     store: Store,
 ) -> None:
-    from server.rename import RenameError
+    from server.store.rename import RenameError
 
     old, _, _ = _legacy_event_with_history(store)
     taken = add_event(store, first_name="Alice", period="")["event_id"]
@@ -611,5 +611,9 @@ def test_renaming_onto_an_existing_event_refuses_and_leaves_the_old_one_open(
         rename_event(store, old, taken)
     item = store.events.get(old)
     assert item is not None and "renaming_to" not in item and "moved_to" not in item
-    store.events.append_payment(old, {"payment_id": str(uuid.uuid4()), "amount": Decimal("1")},
-                                MAX_ENTRIES, MAX_LEDGER_BYTES)  # still takes payments
+    store.events.append_payment(
+        old,
+        {"payment_id": str(uuid.uuid4()), "amount": Decimal("1")},
+        MAX_ENTRIES,
+        MAX_LEDGER_BYTES,
+    )  # still takes payments

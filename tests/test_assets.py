@@ -2,7 +2,7 @@ import re
 
 from starlette.testclient import TestClient
 
-from server.assets import IMMUTABLE
+from server.web.assets import IMMUTABLE
 
 
 def test_pages_link_hashed_assets_served_with_an_immutable_cache(client: TestClient) -> None:

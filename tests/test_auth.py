@@ -8,8 +8,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.auth import _session_key
 from server.store import Store
+from server.web.auth import _session_key
 from tests.conftest import HX, JSON, PASSWORD, add_user, csrf_from, sign_in
 
 

@@ -15,11 +15,11 @@ from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.app import create_app
-from server.assets import IMMUTABLE
-from server.event_form import validate_new_event
-from server.event_view import today_in
+from server.domain.clock import today_in
+from server.domain.event_form import validate_new_event
 from server.store import Store
 from server.store.events import LISTING, starts_at
+from server.web.assets import IMMUTABLE
 from tests.conftest import HX, add_event, sign_in
 from tests.test_waiver_flow import signer, waiver_form
 
@@ -94,7 +94,7 @@ def test_dashboard_calls_do_not_grow_with_the_number_of_events(
         for i in range(events):
             item = validate_new_event(
                 {
-                    "date": today_in(store).isoformat(),
+                    "date": today_in(store.settings.timezone).isoformat(),
                     "first_name": "p" + "".join(chr(97 + int(d)) for d in f"{i:03d}"),
                     "total_price": "100",
                 }

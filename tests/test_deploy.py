@@ -26,10 +26,8 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from server import deploy
-from server.__main__ import main
-from server.assets import IMMUTABLE, Assets
-from server.deploy import (
+from deploy import tool as deploy
+from deploy.tool import (
     HANDLER,
     REQUIRED,
     Clients,
@@ -44,8 +42,10 @@ from server.deploy import (
     merge_environment,
     read_target,
 )
+from server.__main__ import main
 from server.store import Store
-from server.web import ROOT
+from server.web.assets import IMMUTABLE, Assets
+from server.web.render import ROOT
 from tests.conftest import SECRET
 from tests.test_lambda import ORIGIN_SECRET, url_event
 
@@ -87,7 +87,7 @@ def test_build_makes_the_lambda_zip(release: Release) -> None:
     for required in (
         "server/lambda_handler.py",
         "server/app.py",
-        "server/origin.py",
+        "server/web/origin.py",
         "server/store/tables.py",
         "templates/base.html",
         "partials/_error.html",

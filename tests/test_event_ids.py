@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from server.event_ids import InvalidEventId, fold, is_valid_event_id, make_event_id
+from server.domain.event_ids import InvalidEventId, fold, is_valid_event_id, make_event_id
 
 
 @pytest.mark.parametrize(

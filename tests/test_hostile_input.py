@@ -29,10 +29,11 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.auth import hash_password, utc_now_iso
-from server.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
+from server.domain.clock import utc_now_iso
+from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
+from server.domain.users import hash_password
+from server.domain.waiver_rules import CURRENT_ESIGN, CURRENT_WAIVER, PINNED
 from server.store import Store
-from server.waiver_rules import CURRENT_ESIGN, CURRENT_WAIVER, PINNED
 from tests.conftest import HX, JSON, PASSWORD, add_event, add_user, csrf_from, sign_in
 
 HYPOTHESIS = settings(

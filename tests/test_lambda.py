@@ -27,7 +27,7 @@ from server import lambda_handler
 from server.app import create_app
 from server.lambda_handler import LambdaApp
 from server.store import Store
-from server.web import client_ip
+from server.web.render import client_ip
 from tests.conftest import PASSWORD, SECRET, add_event, add_user
 
 ORIGIN_SECRET = "origin-secret-0123456789-abcdefghijklmnop"
@@ -365,8 +365,8 @@ def test_the_module_handler_starts_the_app_once_from_the_environment(
 def test_the_schedule_event_sends_the_owed_emails(deployed: LambdaApp, store: Store) -> None:
     from decimal import Decimal
 
-    from server.notifications import payment_notice
-    from server.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
+    from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
+    from server.notify.outbox import payment_notice
     from tests.conftest import add_event
 
     event = add_event(store)

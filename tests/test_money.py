@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from server.money import format_money, money_str, parse_amount
-from server.payments import ledger
+from server.domain.money import format_money, money_str, parse_amount
+from server.domain.payments import ledger
 
 
 @pytest.mark.parametrize(

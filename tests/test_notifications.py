@@ -13,9 +13,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.gmail import TIMEOUT_SECONDS, make_mailer
-from server.notifications import MAX_ATTEMPTS, Notifier, payment_notice
-from server.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
+from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
+from server.notify.gmail import TIMEOUT_SECONDS, make_mailer
+from server.notify.outbox import MAX_ATTEMPTS, Notifier, payment_notice
 from server.settings import Settings, SettingsError
 from server.store import Store
 from server.store.tables import init_tables

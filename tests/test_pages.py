@@ -113,7 +113,7 @@ def test_unreachable_database_answers_503_quickly(dynalite_endpoint: str) -> Non
     import time
 
     from server.app import create_app
-    from server.local import free_port
+    from server.dev.local import free_port
     from tests.conftest import make_settings
 
     settings = make_settings(f"http://127.0.0.1:{free_port()}")

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from starlette.testclient import TestClient
 
-from server.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
+from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
 from server.store import Store
 from tests.conftest import HX, JSON, add_event, sign_in
 
@@ -315,7 +315,7 @@ def test_unreachable_database_answers_503_saying_nothing_was_saved(
     import time
 
     from server.app import create_app
-    from server.local import free_port
+    from server.dev.local import free_port
 
     event = add_event(store)
     # Sign in against the real store, then point the same app's store at a dead port.

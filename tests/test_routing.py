@@ -18,12 +18,12 @@ import pytest
 import yaml
 from starlette.routing import BaseRoute, Match, Mount, Route
 
+from deploy.tool import OUTPUTS, RUNTIME
 from server.app import create_app
-from server.assets import Assets
-from server.deploy import OUTPUTS, RUNTIME
 from server.settings import Settings
 from server.store.tables import TABLES
-from server.web import ROOT
+from server.web.assets import Assets
+from server.web.render import ROOT
 
 TEMPLATE = ROOT / "infra" / "template.yaml"
 STATIC, APP = "S3", "Function URL"

@@ -8,10 +8,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.auth import ACCOUNT_LIMIT, IP_LIMIT
-from server.security import CONTENT_SECURITY_POLICY
+from server.domain.users import validate_password
 from server.store import Store
-from server.users import validate_password
+from server.web.auth import ACCOUNT_LIMIT, IP_LIMIT
+from server.web.security import CONTENT_SECURITY_POLICY
 from tests.conftest import HX, JSON, PASSWORD, add_event, add_user, csrf_from, sign_in
 
 
@@ -117,7 +117,7 @@ def test_an_account_is_locked_after_repeated_failures_across_app_instances(store
 def test_the_lock_releases_when_its_window_ends(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import server.auth
+    import server.web.auth
 
     add_user(store, "ana@example.com")
     now = [1_900_000_000.0]
@@ -173,7 +173,7 @@ def test_common_passwords_are_refused_when_adding_crew(client: TestClient, store
 
 
 def test_sign_in_gives_a_new_session_id(client: TestClient, store: Store) -> None:
-    from server.auth import _session_key
+    from server.web.auth import _session_key
 
     add_user(store, "ana@example.com")
     client.cookies.set("scc_session", "attacker-chosen-session-id")
@@ -254,7 +254,7 @@ def test_the_limit_holds_across_two_app_processes(store: Store, tmp_path) -> Non
 
     import httpx2
 
-    from server.local import ROOT, free_port, wait_for_port
+    from server.dev.local import ROOT, free_port, wait_for_port
 
     add_user(store, "ana@example.com")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SCC_", "GMAIL_"))}

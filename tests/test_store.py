@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from server.event_view import today_in
+from server.domain.clock import today_in
 from server.settings import Settings
 from server.store import Store
 from server.store.events import AppendRefused, EventExists
@@ -39,7 +39,7 @@ def test_upcoming_lists_today_first_in_start_order_and_skips_the_past(store: Sto
     add_event(store, days_ahead=2, first_name="Later", start_time="08:00")
     add_event(store, days_ahead=0, first_name="Evening", start_time="18:00")
     add_event(store, days_ahead=0, first_name="Morning", start_time="07:15")
-    upcoming = store.events.upcoming(today_in(store).isoformat())
+    upcoming = store.events.upcoming(today_in(store.settings.timezone).isoformat())
     assert [e["patron_first_name"] for e in upcoming] == ["Morning", "Evening", "Later"]
 
 
@@ -77,7 +77,7 @@ def test_append_refusals_say_why(store: Store) -> None:
 
 
 def test_ledger_bytes_cap_refuses_before_the_item_limit(store: Store) -> None:
-    from server.payments import entry_bytes
+    from server.domain.payments import entry_bytes
 
     item = add_event(store, first_name="Fay")
     entry = {

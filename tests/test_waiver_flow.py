@@ -13,10 +13,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.event_view import today_in
+from server.domain.clock import today_in
+from server.domain.waiver_rules import CURRENT_WAIVER, PINNED
 from server.store import Store
 from server.store.waivers import WaiverExists
-from server.waiver_rules import CURRENT_WAIVER, PINNED
 from tests.conftest import HX, add_event, csrf_from, sign_in
 
 PATRON_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Safari/604.1"
@@ -287,7 +287,7 @@ def test_cards_count_guests_covered_by_waivers(client: TestClient, store: Store)
 
 def test_crew_manifest_shows_names_ages_and_status_only(client: TestClient, store: Store) -> None:
     event = add_event(store, party_size=4)
-    trip_day = today_in(store)
+    trip_day = today_in(store.settings.timezone)
     minor_born = (trip_day - timedelta(days=365 * 9 + 10)).isoformat()
     sign(
         client, event["event_id"], minor_rows="1", minor_name_0="Tim Smith", minor_dob_0=minor_born

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from server.forms import FormErrors
-from server.waiver_rules import (
+from server.domain.forms import FormErrors
+from server.domain.waiver_rules import (
     CURRENT_ESIGN,
     CURRENT_WAIVER,
     PINNED,

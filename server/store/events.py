@@ -8,7 +8,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from server.payments import entry_bytes
+from server.domain.payments import entry_bytes
 from server.store.client import all_items, error_code
 from server.store.tables import BY_OUTBOX, EVENTS_BY_DATE
 

@@ -21,3 +21,8 @@ def text_field(form: Mapping[str, object], name: str) -> str:
     """The trimmed value of one form field; missing or non-text (an upload) is empty."""
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
+
+
+def form_values(form: Mapping[str, object], names: tuple[str, ...]) -> dict[str, str]:
+    """The trimmed values of the named fields, as the form's re-render needs them."""
+    return {name: text_field(form, name) for name in names}

@@ -7,17 +7,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from starlette.exceptions import HTTPException
 
-from server.event_ids import is_valid_event_id
-from server.money import money_str
-from server.payments import Ledger, ledger
+from server.domain.event_ids import is_valid_event_id
+from server.domain.money import money_str
+from server.domain.payments import Ledger, ledger
 from server.store import Store
-from server.web import EventMoved
+from server.web.render import EventMoved
 
 # Anything else in the id position is answered 404 without asking the database.
 _LOOKUP_SAFE = re.compile(r"^[A-Za-z0-9-]{1,80}$")
@@ -126,8 +126,3 @@ def entry_json(entry: dict[str, Any], voided: set[str] | None = None) -> dict[st
     if voided is not None and out["kind"] == "payment":
         out["voided"] = entry.get("payment_id") in voided
     return out
-
-
-def today_in(store: Store) -> date:
-    """Today in the operator's time zone."""
-    return datetime.now(store.settings.timezone).date()

@@ -1,74 +1,34 @@
-"""Sign-in, server-side sessions, role guards and CSRF protection."""
+"""Sign-in and sign-out, server-side sessions and the role guards."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import hmac
 import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.forms import text_field
+from server.domain.forms import text_field
+from server.domain.users import User, check_password, normalize_email
 from server.store import Store
-from server.web import LoginRequired, client_ip, redirect, render
+from server.web.csrf import checked_form
+from server.web.render import LoginRequired, client_ip, redirect, render
+from server.web.state import settings_of, store_of
 
-CSRF_COOKIE = "scc_csrf"
-CSRF_FIELD = "csrf_token"
-CSRF_HEADER = "x-csrf-token"
 # Refresh `last_seen_at` at most this often, so reading a page is not a write.
 TOUCH_EVERY_SECONDS = 3600
 DAY = 86400
 
-hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
-# Verified against when the email is unknown, so both failures take about as long.
-_DUMMY_HASH = hasher.hash(secrets.token_urlsafe(16))
-
 Endpoint = Callable[[Request], Awaitable[Response]]
-
-
-@dataclass(frozen=True)
-class User:
-    email: str
-    name: str
-    role: str
-
-    @property
-    def is_captain(self) -> bool:
-        return self.role == "captain"
-
-
-def normalize_email(email: str) -> str:
-    return email.strip().lower()
-
-
-def hash_password(password: str) -> str:
-    return hasher.hash(password)
-
-
-def check_password(user: dict[str, Any] | None, password: str) -> bool:
-    """Verify a password; unknown users cost the same Argon2 work as known ones."""
-    try:
-        hasher.verify(user["password_hash"] if user else _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
-        return False
-    return user is not None
-
-
-def utc_now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 # --- sessions ------------------------------------------------------------------------
@@ -76,21 +36,16 @@ def utc_now_iso() -> str:
 
 def session_cookie_name(request: Request) -> str:
     # Over https the __Host- prefix pins the cookie to this host and path /.
-    return "__Host-scc_session" if _store(request).settings.secure_cookies else "scc_session"
+    return "__Host-scc_session" if settings_of(request).secure_cookies else "scc_session"
 
 
 def _session_key(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
-
 def start_session(request: Request, response: Response, user: dict[str, Any]) -> None:
     """A fresh random id (256 bits) at every sign-in: no session fixation."""
-    store = _store(request)
+    store = store_of(request)
     settings = store.settings
     session_id = secrets.token_urlsafe(32)
     now = int(time.time())
@@ -114,7 +69,7 @@ def load_user(request: Request) -> User | None:
     session_id = request.cookies.get(session_cookie_name(request))
     if not session_id:
         return None
-    store = _store(request)
+    store = store_of(request)
     key = _session_key(session_id)
     item = store.sessions.get(key)
     if item is None:
@@ -152,49 +107,6 @@ def requires(*roles: str) -> Callable[[Endpoint], Endpoint]:
 
 crew_only = requires("crew", "captain")
 captain_only = requires("captain")
-
-
-# --- CSRF: a random cookie and an HMAC of it in every form or X-CSRF-Token header -----
-
-
-def _csrf_cookie_value(request: Request) -> str:
-    value = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
-    if not value:
-        value = secrets.token_urlsafe(32)
-        request.state.new_csrf = value
-    return value
-
-
-def csrf_token(request: Request) -> str:
-    secret = str(_store(request).settings.secret_key).encode()
-    return hmac.new(secret, _csrf_cookie_value(request).encode(), hashlib.sha256).hexdigest()
-
-
-def set_csrf_cookie(request: Request, response: Response) -> None:
-    new = getattr(request.state, "new_csrf", None)
-    if new:
-        response.set_cookie(
-            CSRF_COOKIE,
-            new,
-            path="/",
-            httponly=True,
-            secure=_store(request).settings.secure_cookies,
-            samesite="lax",
-        )
-
-
-async def checked_form(request: Request) -> FormData:
-    """The request's form, after checking its CSRF token (form field or header).
-    Every state-changing handler reads its form through here."""
-    form = await request.form()
-    sent = text_field(form, CSRF_FIELD) or request.headers.get(CSRF_HEADER, "")
-    cookie = request.cookies.get(CSRF_COOKIE)
-    if not cookie or not sent or not hmac.compare_digest(sent, csrf_token(request)):
-        raise HTTPException(
-            403,
-            "This form has expired or did not come from this site. Reload the page and try again.",
-        )
-    return form
 
 
 # --- routes --------------------------------------------------------------------------
@@ -270,7 +182,7 @@ async def login(request: Request) -> Response:
     password = form.get("password")
     password = password if isinstance(password, str) else ""
     target = _safe_next(text_field(form, "next") or "/dispatch")
-    store = _store(request)
+    store = store_of(request)
     now = time.time()
     result = await run_in_threadpool(
         attempt_sign_in, store, email[:254], password[:1024], client_ip(request), now
@@ -292,7 +204,7 @@ async def logout_everywhere(request: Request) -> Response:
     await checked_form(request)
     user = await run_in_threadpool(load_user, request)
     if user is not None:
-        await run_in_threadpool(_store(request).sessions.delete_for_user, user.email)
+        await run_in_threadpool(store_of(request).sessions.delete_for_user, user.email)
     response = redirect(request, request.app.url_path_for("login"))
     response.delete_cookie(session_cookie_name(request), path="/")
     return response
@@ -302,7 +214,7 @@ async def logout(request: Request) -> Response:
     await checked_form(request)
     session_id = request.cookies.get(session_cookie_name(request))
     if session_id:
-        await run_in_threadpool(_store(request).sessions.delete, _session_key(session_id))
+        await run_in_threadpool(store_of(request).sessions.delete, _session_key(session_id))
     response = redirect(request, request.app.url_path_for("login"))
     response.delete_cookie(session_cookie_name(request), path="/")
     return response

@@ -11,8 +11,8 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from server.money import ZERO, money_str, to_money
-from server.payments import METHODS, ledger
+from server.domain.money import ZERO, money_str, to_money
+from server.domain.payments import METHODS, ledger
 
 MAX_RANGE_DAYS = 92
 

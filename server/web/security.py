@@ -51,7 +51,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        https = scope["app"].state.store.settings.secure_cookies
+        https = scope["app"].state.settings.secure_cookies
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from server.forms import FormErrors, text_field
-from server.money import ZERO, parse_amount, to_money
+from server.domain.forms import FormErrors, text_field
+from server.domain.money import ZERO, parse_amount, to_money
 
 METHODS = ("cash", "card", "check")
 MAX_NOTE = 500

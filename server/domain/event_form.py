@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from server.event_ids import InvalidEventId, make_event_id
-from server.forms import FormErrors
-from server.money import parse_amount
+from server.domain.event_ids import InvalidEventId, make_event_id
+from server.domain.forms import FormErrors
+from server.domain.money import parse_amount
 
 MAX_TEXT = 200
 MAX_NOTES = 2000

@@ -12,7 +12,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from server import ROOT
+
 DYNALITE = ROOT / "node_modules" / ".bin" / "dynalite"
 
 

@@ -14,11 +14,11 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
-from server.forms import FormErrors, text_field
+from server import ROOT
+from server.domain.forms import FormErrors, text_field
 
-WAIVER_DIR = Path(__file__).resolve().parent.parent / "waivers"
+WAIVER_DIR = ROOT / "waivers"
 PINNED = {
     "standard-v1": "4c7717290c36848b0e24db6ee48c9c6fed9ba1f7440555ce5ec5c3cafab6edd9",
     "esign-v1": "604e3add10e07cc23da5d1e089e07629e2fea311e63136e66bf3b0c189782f76",

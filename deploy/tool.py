@@ -45,8 +45,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from server.assets import IMMUTABLE, hashed_name
 from server.settings import Settings, SettingsError
+from server.web.assets import IMMUTABLE, hashed_name
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BUILD = ROOT / "build" / "deploy"

@@ -14,14 +14,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.auth import checked_form, utc_now_iso
-from server.event_view import EventView, find_event, today_in
-from server.forms import FormErrors, text_field
-from server.manifest import parse_waiver_id
-from server.notifications import Notifier
-from server.store import Store
-from server.store.waivers import WaiverExists
-from server.waiver_rules import (
+from server.domain.clock import utc_now_iso
+from server.domain.forms import FormErrors, text_field
+from server.domain.waiver_rules import (
     CURRENT_ESIGN,
     CURRENT_WAIVER,
     MAX_MINORS,
@@ -32,21 +27,22 @@ from server.waiver_rules import (
     same_name,
     validate_waiver,
 )
-from server.web import client_ip, redirect, render
+from server.notify.outbox import Notifier
+from server.store.waivers import WaiverExists
+from server.web.csrf import checked_form
+from server.web.event_view import EventView, find_event
+from server.web.manifest import parse_waiver_id
+from server.web.render import client_ip, redirect, render
+from server.web.state import settings_of, store_of, today_of
 
 NO_STORE = {"Cache-Control": "no-store"}
 MAX_USER_AGENT = 512
 
 
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
-
 def _event(request: Request) -> EventView:
-    store = _store(request)
+    store = store_of(request)
     item = find_event(store, request.path_params["event_id"])
-    return EventView(item=item, today=today_in(store))
+    return EventView(item=item, today=today_of(request))
 
 
 def _refuse_if_closed(request: Request, event: EventView) -> None:
@@ -55,7 +51,7 @@ def _refuse_if_closed(request: Request, event: EventView) -> None:
         raise HTTPException(410, "This trip was cancelled, so its waiver cannot be signed.")
     if "renaming_to" in event.item:
         raise HTTPException(409, "This trip is being updated. Please try again in a minute.")
-    close_days = _store(request).settings.waiver_close_days
+    close_days = settings_of(request).waiver_close_days
     if event.day + timedelta(days=close_days) < event.today:
         raise HTTPException(410, "This trip is over and its waiver is closed.")
 
@@ -155,7 +151,7 @@ async def sign_waiver(request: Request) -> Response:
         signed = validate_waiver(form, event.day, event.today)
     except FormErrors as invalid:
         return _form(request, event, form, invalid.errors, status_code=422)
-    store = _store(request)
+    store = store_of(request)
     background = None
     try:
         await run_in_threadpool(store.waivers.create, _waiver_item(request, event, signed))
@@ -205,7 +201,7 @@ async def waiver_signed(request: Request) -> Response:
     only (no birth dates or contact details), since the link can be shared."""
     event = await run_in_threadpool(_event, request)
     waiver_id = parse_waiver_id(request.path_params["waiver_id"])
-    waiver = await run_in_threadpool(_store(request).waivers.get, event.event_id, waiver_id)
+    waiver = await run_in_threadpool(store_of(request).waivers.get, event.event_id, waiver_id)
     if waiver is None:
         raise HTTPException(404)
     return render(

@@ -13,12 +13,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.auth import User, captain_only, checked_form, crew_only, utc_now_iso
-from server.event_view import EventView, find_event, require_valid_id, today_in
-from server.forms import text_field
-from server.store import Store
-from server.waiver_rules import age_on, load_text
-from server.web import Kind, redirect, render, response_kind
+from server.domain.clock import utc_now_iso
+from server.domain.forms import text_field
+from server.domain.users import User
+from server.domain.waiver_rules import age_on, load_text
+from server.web.auth import captain_only, crew_only
+from server.web.csrf import checked_form
+from server.web.event_view import EventView, find_event, require_valid_id
+from server.web.render import Kind, redirect, render, response_kind
+from server.web.state import store_of, today_of
 
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -84,18 +87,13 @@ def parse_waiver_id(value: str) -> str:
         raise HTTPException(404) from None
 
 
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
-
 def _load(request: Request) -> tuple[EventView, list[dict[str, Any]]]:
-    store = _store(request)
+    store = store_of(request)
     item = find_event(store, request.path_params["event_id"])
     waivers = store.waivers.for_event(item["event_id"])
     event = EventView(
         item=item,
-        today=today_in(store),
+        today=today_of(request),
         waivers_signed=sum(int(w.get("guest_count", 1)) for w in waivers),
     )
     return event, waivers
@@ -126,7 +124,7 @@ async def check_in(request: Request) -> Response:
     guest = text_field(form, "guest")
     user: User = request.state.user
     state = text_field(form, "checked_in") == "yes"
-    store = _store(request)
+    store = store_of(request)
     waiver = await run_in_threadpool(store.waivers.get, event_id, waiver_id)
     minors = len(waiver.get("minors", [])) if waiver else 0
     slots = {"signer"} | {f"minor-{i}" for i in range(minors)}
@@ -148,14 +146,14 @@ async def check_in(request: Request) -> Response:
 @captain_only
 async def waiver_record(request: Request) -> Response:
     """A signed waiver in full with its audit trail, printable. Captain only."""
-    store = _store(request)
+    store = store_of(request)
     item = await run_in_threadpool(find_event, store, request.path_params["event_id"])
     waiver = await run_in_threadpool(
         store.waivers.get, item["event_id"], parse_waiver_id(request.path_params["waiver_id"])
     )
     if waiver is None:
         raise HTTPException(404)
-    event = EventView(item=item, today=today_in(store))
+    event = EventView(item=item, today=today_of(request))
     guests = guests_of([waiver], event.day)
     user: User = request.state.user
     await run_in_threadpool(

@@ -12,11 +12,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server.auth import User, captain_only, checked_form, crew_only, utc_now_iso
-from server.event_view import EventView, entry_json, find_event, require_valid_id, today_in
-from server.forms import FormErrors
-from server.notifications import Notifier
-from server.payments import (
+from server.domain.clock import utc_now_iso
+from server.domain.forms import FormErrors
+from server.domain.payments import (
     MAX_ENTRIES,
     MAX_LEDGER_BYTES,
     PaymentRequest,
@@ -24,26 +22,27 @@ from server.payments import (
     validate_payment,
     validate_void_reason,
 )
+from server.domain.users import User
+from server.notify.outbox import Notifier
 from server.store import Store
 from server.store.events import AppendRefused
-from server.web import Kind, redirect, render, response_kind
+from server.web.auth import captain_only, crew_only
+from server.web.csrf import checked_form
+from server.web.event_view import EventView, entry_json, find_event, require_valid_id
+from server.web.render import Kind, redirect, render, response_kind
+from server.web.state import store_of, today_of
 
 # Voids may go a little past the ledger's caps, so a full event can still be corrected.
 VOID_HEADROOM = 50
 
 
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
-
 def _view(request: Request, item: dict[str, Any], waivers_signed: int | None = 0) -> EventView:
-    return EventView(item=item, today=today_in(_store(request)), waivers_signed=waivers_signed)
+    return EventView(item=item, today=today_of(request), waivers_signed=waivers_signed)
 
 
 def _event_with_waivers(request: Request) -> EventView:
     """The event at the path's id, with the guests its waivers cover (two reads)."""
-    store = _store(request)
+    store = store_of(request)
     item = find_event(store, request.path_params["event_id"])
     waivers = store.waivers.for_event(item["event_id"])
     return _view(request, item, sum(int(w.get("guest_count", 1)) for w in waivers))
@@ -51,8 +50,8 @@ def _event_with_waivers(request: Request) -> EventView:
 
 @crew_only
 async def dashboard(request: Request) -> Response:
-    store = _store(request)
-    today = today_in(store)
+    store = store_of(request)
+    today = today_of(request)
     items = await run_in_threadpool(store.events.upcoming, today.isoformat())
     guests = await run_in_threadpool(store.waivers.guests_from, today.isoformat())
     events = [
@@ -101,7 +100,7 @@ def _payment_form(
 
 @crew_only
 async def payment_form(request: Request) -> Response:
-    item = await run_in_threadpool(find_event, _store(request), request.path_params["event_id"])
+    item = await run_in_threadpool(find_event, store_of(request), request.path_params["event_id"])
     return _payment_form(request, _view(request, item))
 
 
@@ -116,7 +115,7 @@ def _form_error(
 ) -> Response:
     if response_kind(request) is Kind.JSON:
         return JSONResponse({"errors": errors}, status_code=status_code)
-    item = find_event(_store(request), event_id)
+    item = find_event(store_of(request), event_id)
     values = {k: form.get(k, "") for k in ("amount", "method", "note")}
     return _payment_form(
         request,
@@ -180,7 +179,7 @@ async def log_payment(request: Request) -> Response:
     event_id = request.path_params["event_id"]
     require_valid_id(event_id)
     form = await checked_form(request)
-    store = _store(request)
+    store = store_of(request)
     user: User = request.state.user
     try:
         payment = validate_payment(form)
@@ -250,7 +249,7 @@ async def void_payment(request: Request) -> Response:
     event_id = request.path_params["event_id"]
     require_valid_id(event_id)
     form = await checked_form(request)
-    store = _store(request)
+    store = store_of(request)
     user: User = request.state.user
     target = str(request.path_params["payment_id"])
     try:
@@ -297,7 +296,7 @@ async def _detail_with_errors(
 ) -> Response:
     if response_kind(request) is Kind.JSON:
         return JSONResponse({"errors": errors}, status_code=status_code)
-    item = await run_in_threadpool(find_event, _store(request), event_id)
+    item = await run_in_threadpool(find_event, store_of(request), event_id)
     view = _view(request, item)
     book = view.ledger
     voidable = {p["payment_id"] for p in book.payments} - book.voided_ids

@@ -6,16 +6,16 @@ from __future__ import annotations
 import functools
 from email.message import EmailMessage
 from email.utils import make_msgid
-from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from server.money import format_money
-from server.payments import ledger
-from server.waiver_rules import load_text
+from server import ROOT
+from server.domain.money import format_money
+from server.domain.payments import ledger
+from server.domain.waiver_rules import load_text
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
+TEMPLATES = ROOT / "templates" / "email"
 
 
 @functools.cache

@@ -29,7 +29,7 @@ class OriginGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        secret = scope["app"].state.store.settings.origin_secret
+        secret = scope["app"].state.settings.origin_secret
         if secret is not None:
             sent = b""
             for name, value in scope["headers"]:

@@ -11,7 +11,6 @@ import logging
 import uuid
 from collections.abc import Mapping
 from enum import Enum
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -19,13 +18,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from server import security
-from server.money import format_money
+from server import ROOT
+from server.domain.money import format_money
 from server.store.client import is_unavailable
+from server.web import security
+from server.web.csrf import csrf_token, set_csrf_cookie
+from server.web.state import settings_of
 
 log = logging.getLogger(__name__)
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 class Kind(Enum):
@@ -61,8 +61,6 @@ def make_environment() -> jinja2.Environment:
 
 
 def _context(request: Request, context: Mapping[str, Any]) -> dict[str, Any]:
-    from server.auth import csrf_token  # auth imports web; keep the cycle one-way
-
     return {
         "request": request,
         "user": getattr(request.state, "user", None),
@@ -89,8 +87,6 @@ def render(
     body = env.get_template(name).render(_context(request, context or {}))
     response = HTMLResponse(body, status_code=status_code, headers=dict(headers or {}))
     response.headers["Vary"] = "HX-Request"
-    from server.auth import set_csrf_cookie
-
     set_csrf_cookie(request, response)
     return response
 
@@ -106,7 +102,7 @@ def client_ip(request: Request) -> str:
     """The visitor's IP: CloudFront's `CloudFront-Viewer-Address` when the request
     proved it came through our distribution (the origin secret), else the socket peer.
     X-Forwarded-For is never trusted."""
-    settings = request.app.state.store.settings
+    settings = settings_of(request)
     secret = settings.origin_secret
     viewer = request.headers.get("cloudfront-viewer-address", "")
     sent = request.headers.get("x-origin-verify", "")
@@ -205,5 +201,5 @@ async def handle_server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     response = error_response(request, 500)
     # This handler runs outside the middleware stack, so it adds the headers itself.
-    security.apply(response.headers, request.app.state.store.settings.secure_cookies)
+    security.apply(response.headers, settings_of(request).secure_cookies)
     return response

@@ -8,11 +8,11 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from server.auth import hash_password, utc_now_iso
-from server.event_form import validate_new_event
-from server.event_view import today_in
-from server.money import parse_amount
-from server.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
+from server.domain.clock import today_in, utc_now_iso
+from server.domain.event_form import validate_new_event
+from server.domain.money import parse_amount
+from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
+from server.domain.users import hash_password
 from server.store import Store
 
 DEMO_USERS = [
@@ -47,7 +47,7 @@ def seed_demo(store: Store, logins_file: Path) -> list[str]:
 
 
 def _seed_events(store: Store) -> None:
-    today = today_in(store)
+    today = today_in(store.settings.timezone)
     trips = [
         (0, "Alice", "whale", "09:30", "6", "1200.00", "Orca", "Dock B, slip 4"),
         (0, "Bo", "sunset", "18:00", "4", "650.00", "Sea Lark", "Dock A"),

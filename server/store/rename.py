@@ -22,7 +22,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from server.event_ids import InvalidEventId, is_valid_event_id, make_event_id
+from server.domain.event_ids import InvalidEventId, is_valid_event_id, make_event_id
 from server.store import Store
 from server.store.client import error_code
 from server.store.events import LISTING, starts_at

@@ -18,8 +18,8 @@ from collections.abc import Callable
 from email.message import EmailMessage
 from typing import Any
 
-from server.emails import payment_email, waiver_email
-from server.gmail import Mailer, MailError
+from server.notify.emails import payment_email, waiver_email
+from server.notify.gmail import Mailer, MailError
 from server.store import Store
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,1 @@
+"""The deploy tool (`scc deploy ...`): outside `server/`, never shipped in the Lambda zip."""

@@ -1,0 +1,1 @@
+"""Notifications: the outbox notifier, the email builders and the Gmail mailer."""

@@ -1,0 +1,1 @@
+"""The HTTP layer: one module per area, each with its `routes`; rendering and CSRF."""

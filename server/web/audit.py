@@ -1,0 +1,96 @@
+"""The captain's audit log and notifications (outbox) pages; the one way to record an
+audit entry."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from server.domain.clock import utc_now_iso
+from server.domain.forms import text_field
+from server.domain.users import User
+from server.notify.outbox import Notifier
+from server.store import Store
+from server.web.auth import captain_only
+from server.web.csrf import checked_form
+from server.web.render import redirect, render
+from server.web.reports import day_param
+from server.web.state import store_of, today_of
+
+
+async def audit(request: Request, action: str, target: str, detail: str = "") -> None:
+    """Append who did what to the audit log (the signed-in captain, now)."""
+    user: User = request.state.user
+    await run_in_threadpool(
+        store_of(request).audit.record, utc_now_iso(), user.email, action, target, detail
+    )
+
+
+@captain_only
+async def audit_log(request: Request) -> Response:
+    store = store_of(request)
+    day, error = day_param(request, "date", today_of(request))
+    entries = [] if error else await run_in_threadpool(store.audit.on_day, day.isoformat())
+    return render(
+        request,
+        "admin_audit.html",
+        {
+            "entries": entries,
+            "day": request.query_params.get("date", day.isoformat()),
+            "errors": {"date": error} if error else {},
+        },
+        status_code=422 if error else 200,
+    )
+
+
+# --- notifications -------------------------------------------------------------------
+
+
+def _notifications(store: Store) -> dict[str, Any]:
+    return {
+        "pending": store.outbox.in_state("pending"),
+        "failed": store.outbox.in_state("failed"),
+        "sent": store.outbox.in_state("sent", limit=50, newest_first=True),
+        "unqueued": len(store.events.owing_notices()) + len(store.waivers.owing_notices()),
+    }
+
+
+@captain_only
+async def notifications(request: Request) -> Response:
+    context = await run_in_threadpool(_notifications, store_of(request))
+    notifier: Notifier = request.app.state.notifier
+    context["configured"] = notifier.mailer is not None
+    context["resent"] = request.query_params.get("resent", "")
+    return render(request, "admin_notifications.html", context)
+
+
+@captain_only
+async def notification_resend(request: Request) -> Response:
+    form = await checked_form(request)
+    notice_id = text_field(form, "notice_id")
+    store = store_of(request)
+    if not notice_id or not await run_in_threadpool(store.outbox.reset, notice_id, time.time()):
+        raise HTTPException(404)
+    notifier: Notifier = request.app.state.notifier
+    response = redirect(request, f"{request.app.url_path_for('admin_notifications')}?resent=1")
+    response.background = BackgroundTask(notifier.after_resend, notice_id)
+    return response
+
+
+routes = [
+    Route("/admin/notifications", notifications, methods=["GET"], name="admin_notifications"),
+    Route("/admin/audit", audit_log, methods=["GET"], name="admin_audit"),
+    Route(
+        "/admin/notifications/resend",
+        notification_resend,
+        methods=["POST"],
+        name="admin_notification_resend",
+    ),
+]

@@ -1,0 +1,147 @@
+"""The captain's crew accounts: add, reset a password, disable and enable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from server.domain.clock import utc_now_iso
+from server.domain.forms import FormErrors, form_values, text_field
+from server.domain.users import ROLES, hash_password, normalize_email, validate_new_user
+from server.store import Store
+from server.store.users import UserExists
+from server.web.audit import audit
+from server.web.auth import captain_only
+from server.web.csrf import checked_form
+from server.web.render import redirect, render
+from server.web.state import store_of
+
+# --- crew ----------------------------------------------------------------------------
+
+
+def _crew_page(
+    request: Request,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    *,
+    status_code: int = 200,
+    notice: str = "",
+) -> Response:
+    users = store_of(request).users.all()
+    return render(
+        request,
+        "admin_crew.html",
+        {
+            "users": users,
+            "errors": errors or {},
+            "values": values or {"role": "crew"},
+            "roles": ROLES,
+            "notice": notice,
+        },
+        status_code=status_code,
+    )
+
+
+@captain_only
+async def crew_list(request: Request) -> Response:
+    notice = request.query_params.get("done", "")
+    return await run_in_threadpool(lambda: _crew_page(request, notice=notice))
+
+
+@captain_only
+async def crew_add(request: Request) -> Response:
+    form = await checked_form(request)
+    values = form_values(form, ("email", "name", "role"))
+    password = form.get("password")
+    password = password if isinstance(password, str) else ""
+    errors: dict[str, str] = {}
+    if values["role"] not in ROLES:
+        errors["role"] = "Choose crew or captain."
+    try:
+        email, name = validate_new_user(values["email"], values["name"], password)
+    except FormErrors as invalid:
+        errors.update(invalid.errors)
+    if errors:
+        return await run_in_threadpool(lambda: _crew_page(request, errors, values, status_code=422))
+    hashed = await run_in_threadpool(hash_password, password)
+    try:
+        await run_in_threadpool(
+            store_of(request).users.create, email, name, values["role"], hashed, utc_now_iso()
+        )
+    except UserExists:
+        errors = {"email": "An account with this email already exists."}
+        return await run_in_threadpool(lambda: _crew_page(request, errors, values, status_code=422))
+    await audit(request, "account.added", email, values["role"])
+    return redirect(request, f"{request.app.url_path_for('admin_crew')}?done=added")
+
+
+def _account(request: Request, email: str) -> dict[str, Any]:
+    user = store_of(request).users.get(normalize_email(email))
+    if user is None:
+        raise HTTPException(404)
+    return user
+
+
+@captain_only
+async def crew_password(request: Request) -> Response:
+    form = await checked_form(request)
+    store = store_of(request)
+    user = await run_in_threadpool(_account, request, text_field(form, "email"))
+    password = form.get("password")
+    password = password if isinstance(password, str) else ""
+    try:
+        validate_new_user(user["email"], user["name"], password)
+    except FormErrors as invalid:
+        errors = {f"password-{user['email']}": invalid.errors.get("password", "")}
+        return await run_in_threadpool(lambda: _crew_page(request, errors, status_code=422))
+    hashed = await run_in_threadpool(hash_password, password)
+    await run_in_threadpool(store.users.set_password, user["email"], hashed)
+    await run_in_threadpool(store.sessions.delete_for_user, user["email"])
+    await audit(request, "account.password_reset", user["email"])
+    return redirect(request, f"{request.app.url_path_for('admin_crew')}?done=password")
+
+
+def _active_captains(store: Store) -> list[str]:
+    return [
+        str(u["email"])
+        for u in store.users.all()
+        if u.get("role") == "captain" and not u.get("disabled")
+    ]
+
+
+@captain_only
+async def crew_disable(request: Request) -> Response:
+    form = await checked_form(request)
+    store = store_of(request)
+    user = await run_in_threadpool(_account, request, text_field(form, "email"))
+    captains = await run_in_threadpool(_active_captains, store)
+    if captains == [user["email"]]:
+        errors = {"form": "This is the last active captain: add or re-enable another first."}
+        return await run_in_threadpool(lambda: _crew_page(request, errors, status_code=409))
+    await run_in_threadpool(store.users.set_disabled, user["email"], True)
+    await run_in_threadpool(store.sessions.delete_for_user, user["email"])
+    await audit(request, "account.disabled", user["email"])
+    return redirect(request, f"{request.app.url_path_for('admin_crew')}?done=disabled")
+
+
+@captain_only
+async def crew_enable(request: Request) -> Response:
+    form = await checked_form(request)
+    user = await run_in_threadpool(_account, request, text_field(form, "email"))
+    await run_in_threadpool(store_of(request).users.set_disabled, user["email"], False)
+    await audit(request, "account.enabled", user["email"])
+    return redirect(request, f"{request.app.url_path_for('admin_crew')}?done=enabled")
+
+
+routes = [
+    Route("/admin/crew", crew_list, methods=["GET"], name="admin_crew"),
+    Route("/admin/crew", crew_add, methods=["POST"], name="admin_crew_add"),
+    Route("/admin/crew/password", crew_password, methods=["POST"], name="admin_crew_password"),
+    Route("/admin/crew/disable", crew_disable, methods=["POST"], name="admin_crew_disable"),
+    Route("/admin/crew/enable", crew_enable, methods=["POST"], name="admin_crew_enable"),
+]

@@ -1,0 +1,233 @@
+"""The captain's events: list, create (with the live id preview), edit, cancel, rename."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from server.domain.event_form import (
+    EDITABLE,
+    new_event_id,
+    validate_event_details,
+    validate_new_event,
+)
+from server.domain.event_ids import InvalidEventId, is_valid_event_id
+from server.domain.forms import FormErrors, form_values, text_field
+from server.store import Store
+from server.store.events import EventExists
+from server.store.rename import RenameError, lint_ids, rename_event, suggest_id
+from server.web.audit import audit
+from server.web.auth import captain_only
+from server.web.csrf import checked_form
+from server.web.event_view import EventView, find_event
+from server.web.render import redirect, render
+from server.web.state import store_of, today_of
+
+EVENT_FIELDS = ("date", "first_name", "period", *EDITABLE)
+
+
+@captain_only
+async def admin_home(request: Request) -> Response:
+    return RedirectResponse(request.app.url_path_for("admin_events"), status_code=303)
+
+
+# --- events ---------------------------------------------------------------------------
+
+
+@captain_only
+async def events_list(request: Request) -> Response:
+    store = store_of(request)
+    today = today_of(request)
+    past = request.query_params.get("tab") == "past"
+    load = store.events.past if past else store.events.upcoming
+    items = await run_in_threadpool(load, today.isoformat())
+    lint = await run_in_threadpool(lint_ids, store) if not past else []
+    return render(
+        request,
+        "admin_events.html",
+        {
+            "events": [EventView(item=i, today=today) for i in items],
+            "past": past,
+            "lint": lint,
+        },
+    )
+
+
+def _event_form(
+    request: Request,
+    values: dict[str, str],
+    errors: dict[str, str],
+    *,
+    event: EventView | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "admin_event_form.html",
+        {"values": values, "errors": errors, "event": event, "preview": _preview(request, values)},
+        status_code=status_code,
+    )
+
+
+def _preview(request: Request, values: dict[str, str]) -> dict[str, str]:
+    """What id the create form's fields make: {"id": ...} or {"error", "field"}."""
+    if not any(values.get(k) for k in ("date", "first_name")):
+        return {}
+    try:
+        event_id = new_event_id(values)
+    except InvalidEventId as exc:
+        return {"error": exc.message, "field": exc.field}
+    if store_of(request).events.get(event_id) is not None:
+        return {"error": f"An event {event_id} already exists.", "field": "first_name"}
+    return {"id": event_id}
+
+
+@captain_only
+async def event_new(request: Request) -> Response:
+    return _event_form(request, {"date": today_of(request).isoformat()}, {})
+
+
+@captain_only
+async def event_id_preview(request: Request) -> Response:
+    values = {k: request.query_params.get(k, "") for k in ("date", "first_name", "period")}
+    preview = await run_in_threadpool(_preview, request, values)
+    return render(request, "_event_id_preview.html", {"preview": preview})
+
+
+def _find(store: Store, event_id: str) -> dict[str, Any]:
+    """The captain may open legacy ids (to rename them), not just conforming ones."""
+    return find_event(store, event_id, legacy_ok=True)
+
+
+@captain_only
+async def event_create(request: Request) -> Response:
+    form = await checked_form(request)
+    values = form_values(form, EVENT_FIELDS)
+    try:
+        item = validate_new_event(values)
+        await run_in_threadpool(store_of(request).events.create, item)
+    except FormErrors as invalid:
+        errors = invalid.errors
+    except EventExists as exists:
+        errors = {"first_name": f"An event {exists} already exists."}
+    else:
+        await audit(request, "event.created", item["event_id"])
+        url = request.app.url_path_for("admin_event_edit", event_id=item["event_id"])
+        return redirect(request, f"{url}?created=1")
+    return await run_in_threadpool(_event_form, request, values, errors, status_code=422)
+
+
+def _edit_values(item: dict[str, Any]) -> dict[str, str]:
+    values = {k: ("" if item.get(k) is None else str(item.get(k))) for k in EDITABLE}
+    if item.get("total_price") is not None:
+        values["total_price"] = f"{item['total_price']:.2f}"
+    return values
+
+
+@captain_only
+async def event_edit(request: Request) -> Response:
+    store = store_of(request)
+    item = await run_in_threadpool(_find, store, request.path_params["event_id"])
+    event = EventView(item=item, today=today_of(request))
+    suggestion = "" if is_valid_event_id(event.event_id) else suggest_id(item) or ""
+    return render(
+        request,
+        "admin_event_form.html",
+        {
+            "values": _edit_values(item),
+            "errors": {},
+            "event": event,
+            "preview": {},
+            "created": request.query_params.get("created") == "1",
+            "rename_value": suggestion,
+        },
+    )
+
+
+@captain_only
+async def event_update(request: Request) -> Response:
+    form = await checked_form(request)
+    store = store_of(request)
+    item = await run_in_threadpool(_find, store, request.path_params["event_id"])
+    event = EventView(item=item, today=today_of(request))
+    values = form_values(form, EDITABLE)
+    try:
+        details = validate_event_details(values)
+    except FormErrors as invalid:
+        return render(
+            request,
+            "admin_event_form.html",
+            {"values": values, "errors": invalid.errors, "event": event, "preview": {}},
+            status_code=422,
+        )
+    if not await run_in_threadpool(store.events.update_details, event.event_id, details):
+        raise HTTPException(409, "The event is being renamed or was moved. Reload and try again.")
+    await audit(request, "event.edited", event.event_id)
+    return redirect(request, str(request.app.url_path_for("admin_events")))
+
+
+@captain_only
+async def event_status(request: Request) -> Response:
+    form = await checked_form(request)
+    store = store_of(request)
+    item = await run_in_threadpool(_find, store, request.path_params["event_id"])
+    status = text_field(form, "status")
+    if status not in ("cancelled", "scheduled"):
+        raise HTTPException(400)
+    if not await run_in_threadpool(store.events.set_status, item["event_id"], status):
+        raise HTTPException(409, "The event is being renamed or was moved. Reload and try again.")
+    await audit(request, f"event.{status}", item["event_id"])
+    return redirect(
+        request, str(request.app.url_path_for("admin_event_edit", event_id=item["event_id"]))
+    )
+
+
+@captain_only
+async def event_rename(request: Request) -> Response:
+    form = await checked_form(request)
+    store = store_of(request)
+    old = request.path_params["event_id"]
+    new = text_field(form, "new_id").lower()
+    try:
+        await run_in_threadpool(rename_event, store, old, new)
+    except RenameError as refused:
+        item = await run_in_threadpool(store.events.get, old)
+        if item is None:
+            raise HTTPException(404) from None
+        return render(
+            request,
+            "admin_event_form.html",
+            {
+                "values": _edit_values(item),
+                "errors": {},
+                "rename_errors": {"new_id": str(refused)},
+                "rename_value": new,
+                "event": EventView(item=item, today=today_of(request)),
+                "preview": {},
+            },
+            status_code=422,
+        )
+    await audit(request, "event.renamed", old, new)
+    return redirect(request, str(request.app.url_path_for("admin_event_edit", event_id=new)))
+
+
+routes = [
+    Route("/admin", admin_home, methods=["GET"], name="admin"),
+    Route("/admin/events", events_list, methods=["GET"], name="admin_events"),
+    Route("/admin/events", event_create, methods=["POST"], name="admin_event_create"),
+    Route("/admin/events/new", event_new, methods=["GET"], name="admin_event_new"),
+    Route("/admin/events/id-preview", event_id_preview, methods=["GET"], name="admin_id_preview"),
+    Route("/admin/events/{event_id}/edit", event_edit, methods=["GET"], name="admin_event_edit"),
+    Route("/admin/events/{event_id}", event_update, methods=["POST"], name="admin_event_update"),
+    Route(
+        "/admin/events/{event_id}/status", event_status, methods=["POST"], name="admin_event_status"
+    ),
+    Route(
+        "/admin/events/{event_id}/rename", event_rename, methods=["POST"], name="admin_event_rename"
+    ),
+]

@@ -1,0 +1,36 @@
+"""What the app holds for every request: its settings, its store and its notifier,
+created once in the lifespan."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from starlette.requests import Request
+
+from server.domain.clock import today_in
+from server.notify.outbox import Notifier
+from server.settings import Settings
+from server.store import Store
+
+
+def store_of(request: Request) -> Store:
+    """The app's one store."""
+    store: Store = request.app.state.store
+    return store
+
+
+def settings_of(request: Request) -> Settings:
+    """The app's settings, read once at start-up."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def notifier_of(request: Request) -> Notifier:
+    """The app's notifier (outbox + mailer)."""
+    notifier: Notifier = request.app.state.notifier
+    return notifier
+
+
+def today_of(request: Request) -> date:
+    """Today in the operator's time zone."""
+    return today_in(settings_of(request).timezone)
