@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from server.settings import Settings, SettingsError
+from server.settings import Settings, SettingsError, describe
 
 if TYPE_CHECKING:
     from server.store import Store
@@ -204,6 +204,14 @@ def cmd_outbox_send(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_settings(args: argparse.Namespace) -> int:
+    """Every setting with its default and help, and whether it is set (never its value)."""
+    for name, default, help_text, is_set in describe():
+        state = "set" if is_set else "unset"
+        print(f"{name}  [{state}; default: {default or '-'}]\n    {help_text}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scc", description="Ship Captain Crew commands")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -217,6 +225,10 @@ def build_parser() -> argparse.ArgumentParser:
     local = sub.add_parser("local", help="dynalite + tables + demo data + app (make run)")
     local.add_argument("--host", default="127.0.0.1")
     local.set_defaults(func=cmd_local)
+
+    sub.add_parser(
+        "settings", help="every setting, its default and whether it is set (no values)"
+    ).set_defaults(func=cmd_settings)
 
     db = sub.add_parser("db", help="tables").add_subparsers(dest="db_command", required=True)
     db.add_parser("init", help="create missing tables and wait until ACTIVE").set_defaults(

@@ -1,7 +1,9 @@
 """The one place that reads the environment.
 
-Every setting has its help text here; `Settings.from_env()` validates them all and
-raises `SettingsError` naming the variable, so a bad deployment stops at start-up.
+`SETTINGS` is the table of every variable: its name, how it is parsed, its default and
+its help. `Settings.from_env()` walks it, validates every value and raises
+`SettingsError` naming the variable, so a bad deployment stops at start-up;
+`scc settings` prints the same table (never a value).
 """
 
 from __future__ import annotations
@@ -9,39 +11,161 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from starlette.config import Config
 from starlette.datastructures import Secret
-
-HELP = {
-    "SCC_DYNAMODB_ENDPOINT": "DynamoDB endpoint URL (dynalite locally); unset means real AWS.",
-    "AWS_REGION": "AWS region of the tables.",
-    "SCC_TABLE_PREFIX": "Prefix of every table name, e.g. scc-prod- gives scc-prod-events.",
-    "SCC_SECRET_KEY": "Random string of 32+ characters that signs CSRF tokens. Required.",
-    "SCC_BASE_URL": "Public URL of the app; https makes cookies Secure.",
-    "SCC_TIMEZONE": "The operator's time zone (IANA name); decides what 'today' is.",
-    "SCC_SESSION_IDLE_DAYS": "A session unused this many days ends.",
-    "SCC_SESSION_MAX_DAYS": "A session ends this many days after sign-in, used or not.",
-    "GMAIL_TOKEN": "Gmail authorized-user JSON (refresh token, client id and secret).",
-    "GMAIL_SENDER": "Address notifications are sent from.",
-    "GMAIL_RECIPIENT": "Operator address(es) for payment notifications, comma-separated.",
-    "SCC_GMAIL_API_ENDPOINT": "Gmail API root override, for tests against a local server.",
-    "SCC_WAIVER_CLOSE_DAYS": "Waivers can be signed until this many days after the trip.",
-    "SCC_ORIGIN_SECRET": "Secret CloudFront adds as X-Origin-Verify; when set, requests "
-    "without it are refused and CloudFront-Viewer-Address is trusted for the client IP.",
-    "PORT": "Port `scc serve` and `make run` listen on.",
-    "SCC_DYNALITE_PORT": "Port of the local dynalite that `make run` starts.",
-}
-
-_PREFIX = re.compile(r"^[A-Za-z0-9_.-]{0,200}$")
 
 
 class SettingsError(Exception):
     """A setting is missing or invalid; the message names the variable."""
+
+
+Parser = Callable[[str, str], Any]  # (name, raw text) -> value; raises SettingsError
+
+
+def _text(name: str, raw: str) -> str:
+    return raw
+
+
+def _url(name: str, raw: str) -> str:
+    value = raw.rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(f"{name}: {raw!r} is not an http(s) URL")
+    return value
+
+
+def _secret(name: str, raw: str) -> Secret:
+    if len(raw) < 32:
+        raise SettingsError(f"{name}: must be at least 32 characters long")
+    return Secret(raw)
+
+
+def _whole_number(low: int, high: int) -> Parser:
+    def parse(name: str, raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise SettingsError(f"{name}: {raw!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise SettingsError(f"{name}: must be between {low} and {high}, got {value}")
+        return value
+
+    return parse
+
+
+_PREFIX = re.compile(r"^[A-Za-z0-9_.-]{0,200}$")
+
+
+def _prefix(name: str, raw: str) -> str:
+    if not _PREFIX.match(raw):
+        raise SettingsError(f"{name}: only letters, digits, '-', '_' and '.' are allowed")
+    return raw
+
+
+def _timezone(name: str, raw: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"{name}: unknown time zone {raw!r}") from None
+
+
+def _gmail_token(name: str, raw: str) -> Secret:
+    try:
+        token = json.loads(raw)
+    except ValueError:
+        raise SettingsError(f"{name}: is not JSON (authorized-user token expected)") from None
+    missing = [
+        k
+        for k in ("refresh_token", "client_id", "client_secret")
+        if not isinstance(token, dict) or not token.get(k)
+    ]
+    if missing:
+        raise SettingsError(f"{name}: missing {', '.join(missing)}")
+    return Secret(raw)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: `attr` on `Settings`, parsed by `parse` from the
+    variable's text or from `default` (None: unset unless given)."""
+
+    name: str
+    attr: str
+    parse: Parser
+    default: str | None
+    help: str
+
+
+# fmt: off
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "SCC_SECRET_KEY", "secret_key", _secret, None,
+        "Random string of 32+ characters that signs CSRF tokens. Required.",
+    ),
+    Setting(
+        "SCC_DYNAMODB_ENDPOINT", "dynamodb_endpoint", _url, None,
+        "DynamoDB endpoint URL (dynalite locally); unset means real AWS.",
+    ),
+    Setting("AWS_REGION", "aws_region", _text, "us-east-1", "AWS region of the tables."),
+    Setting(
+        "SCC_TABLE_PREFIX", "table_prefix", _prefix, "scc-dev-",
+        "Prefix of every table name, e.g. scc-prod- gives scc-prod-events.",
+    ),
+    Setting(
+        "SCC_BASE_URL", "base_url", _url, "http://localhost:8000",
+        "Public URL of the app; https makes cookies Secure.",
+    ),
+    Setting(
+        "SCC_TIMEZONE", "timezone", _timezone, "America/Los_Angeles",
+        "The operator's time zone (IANA name); decides what 'today' is.",
+    ),
+    Setting(
+        "SCC_SESSION_IDLE_DAYS", "session_idle_days", _whole_number(1, 365), "14",
+        "A session unused this many days ends.",
+    ),
+    Setting(
+        "SCC_SESSION_MAX_DAYS", "session_max_days", _whole_number(1, 365), "30",
+        "A session ends this many days after sign-in, used or not.",
+    ),
+    Setting(
+        "GMAIL_TOKEN", "gmail_token", _gmail_token, None,
+        "Gmail authorized-user JSON (refresh token, client id and secret).",
+    ),
+    Setting("GMAIL_SENDER", "gmail_sender", _text, None, "Address notifications are sent from."),
+    Setting(
+        "GMAIL_RECIPIENT", "gmail_recipient", _text, None,
+        "Operator address(es) for payment notifications, comma-separated.",
+    ),
+    Setting(
+        "SCC_GMAIL_API_ENDPOINT", "gmail_api_endpoint", _url, None,
+        "Gmail API root override, for tests against a local server.",
+    ),
+    Setting(
+        "SCC_WAIVER_CLOSE_DAYS", "waiver_close_days", _whole_number(0, 365), "2",
+        "Waivers can be signed until this many days after the trip.",
+    ),
+    Setting(
+        "SCC_ORIGIN_SECRET", "origin_secret", _secret, None,
+        "Secret CloudFront adds as X-Origin-Verify; when set, requests without it are "
+        "refused and CloudFront-Viewer-Address is trusted for the client IP.",
+    ),
+    Setting(
+        "PORT", "port", _whole_number(1, 65535), "8000",
+        "Port `scc serve` and `make run` listen on.",
+    ),
+    Setting(
+        "SCC_DYNALITE_PORT", "dynalite_port", _whole_number(1, 65535), "4567",
+        "Port of the local dynalite that `make run` starts.",
+    ),
+)
+# fmt: on
+
+GMAIL = ("GMAIL_TOKEN", "GMAIL_SENDER", "GMAIL_RECIPIENT")
 
 
 @dataclass(frozen=True)
@@ -80,104 +204,27 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        config = Config(environ=os.environ if environ is None else environ)
-
-        def text(name: str, default: str | None = None) -> str | None:
-            value: str | None = config(name, default=default)
-            return None if value in (None, "") else str(value).strip()
-
-        def number(name: str, default: int, low: int, high: int) -> int:
-            raw = text(name, str(default))
-            try:
-                value = int(raw or "")
-            except ValueError:
-                raise SettingsError(f"{name}: {raw!r} is not a whole number") from None
-            if not low <= value <= high:
-                raise SettingsError(f"{name}: must be between {low} and {high}, got {value}")
-            return value
-
-        secret = text("SCC_SECRET_KEY")
-        if secret is None:
-            raise SettingsError("SCC_SECRET_KEY: not set. " + HELP["SCC_SECRET_KEY"])
-        if len(secret) < 32:
-            raise SettingsError("SCC_SECRET_KEY: must be at least 32 characters long")
-
-        endpoint = text("SCC_DYNAMODB_ENDPOINT")
-        if endpoint is not None:
-            _require_url("SCC_DYNAMODB_ENDPOINT", endpoint)
-        gmail_endpoint = text("SCC_GMAIL_API_ENDPOINT")
-        if gmail_endpoint is not None:
-            _require_url("SCC_GMAIL_API_ENDPOINT", gmail_endpoint)
-
-        base_url = (text("SCC_BASE_URL", "http://localhost:8000") or "").rstrip("/")
-        _require_url("SCC_BASE_URL", base_url)
-
-        prefix = text("SCC_TABLE_PREFIX", "scc-dev-") or ""
-        if not _PREFIX.match(prefix):
-            raise SettingsError(
-                "SCC_TABLE_PREFIX: only letters, digits, '-', '_' and '.' are allowed"
-            )
-
-        tz_name = text("SCC_TIMEZONE", "America/Los_Angeles") or ""
-        try:
-            timezone = ZoneInfo(tz_name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise SettingsError(f"SCC_TIMEZONE: unknown time zone {tz_name!r}") from None
-
-        idle = number("SCC_SESSION_IDLE_DAYS", 14, 1, 365)
-        maximum = number("SCC_SESSION_MAX_DAYS", 30, 1, 365)
-        if idle > maximum:
-            raise SettingsError("SCC_SESSION_IDLE_DAYS: cannot exceed SCC_SESSION_MAX_DAYS")
-
-        token = text("GMAIL_TOKEN")
-        gmail = {
-            "GMAIL_TOKEN": token,
-            "GMAIL_SENDER": text("GMAIL_SENDER"),
-            "GMAIL_RECIPIENT": text("GMAIL_RECIPIENT"),
-        }
-        if any(gmail.values()):
-            for name, value in gmail.items():
-                if not value:
+        """Every setting from `environ` (the process environment by default)."""
+        env = os.environ if environ is None else environ
+        given = {s.name: raw for s in SETTINGS if (raw := env.get(s.name, "").strip())}
+        required = SETTINGS[0]
+        if required.name not in given:
+            raise SettingsError(f"{required.name}: not set. {required.help}")
+        if any(name in given for name in GMAIL):
+            for name in GMAIL:
+                if name not in given:
                     raise SettingsError(f"{name}: not set; the Gmail settings go together")
-            _require_token(token or "")
-        origin_secret = text("SCC_ORIGIN_SECRET")
-        if origin_secret is not None and len(origin_secret) < 32:
-            raise SettingsError("SCC_ORIGIN_SECRET: must be at least 32 characters long")
-        return cls(
-            secret_key=Secret(secret),
-            dynamodb_endpoint=endpoint,
-            aws_region=text("AWS_REGION", "us-east-1") or "us-east-1",
-            table_prefix=prefix,
-            base_url=base_url,
-            timezone=timezone,
-            session_idle_days=idle,
-            session_max_days=maximum,
-            gmail_token=Secret(token) if token else None,
-            gmail_sender=gmail["GMAIL_SENDER"],
-            gmail_recipient=gmail["GMAIL_RECIPIENT"],
-            gmail_api_endpoint=gmail_endpoint,
-            waiver_close_days=number("SCC_WAIVER_CLOSE_DAYS", 2, 0, 365),
-            origin_secret=Secret(origin_secret) if origin_secret else None,
-            port=number("PORT", 8000, 1, 65535),
-            dynalite_port=number("SCC_DYNALITE_PORT", 4567, 1, 65535),
-        )
+        values = {
+            s.attr: s.parse(s.name, text)
+            for s in SETTINGS
+            if (text := given.get(s.name, s.default)) is not None
+        }
+        if values["session_idle_days"] > values["session_max_days"]:
+            raise SettingsError("SCC_SESSION_IDLE_DAYS: cannot exceed SCC_SESSION_MAX_DAYS")
+        return cls(**values)
 
 
-def _require_token(value: str) -> None:
-    try:
-        token = json.loads(value)
-    except ValueError:
-        raise SettingsError("GMAIL_TOKEN: is not JSON (authorized-user token expected)") from None
-    missing = [
-        k
-        for k in ("refresh_token", "client_id", "client_secret")
-        if not isinstance(token, dict) or not token.get(k)
-    ]
-    if missing:
-        raise SettingsError(f"GMAIL_TOKEN: missing {', '.join(missing)}")
-
-
-def _require_url(name: str, value: str) -> None:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise SettingsError(f"{name}: {value!r} is not an http(s) URL")
+def describe(environ: Mapping[str, str] | None = None) -> list[tuple[str, str, str, bool]]:
+    """(name, default, help, whether it is set) for each setting: never a value."""
+    env = os.environ if environ is None else environ
+    return [(s.name, s.default or "", s.help, bool(env.get(s.name, "").strip())) for s in SETTINGS]

@@ -56,3 +56,40 @@ def test_only_the_settings_module_reads_the_environment() -> None:
         if "os.environ" in p.read_text() or "getenv" in p.read_text()
     ]
     assert readers == ["settings.py"]
+
+
+def test_scc_settings_lists_every_setting_and_never_a_value(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from server.__main__ import main
+    from server.settings import SETTINGS
+
+    secret = "a-secret-that-must-never-be-printed-0123456789"
+    monkeypatch.setenv("SCC_SECRET_KEY", secret)
+    monkeypatch.delenv("SCC_ORIGIN_SECRET", raising=False)
+    assert main(["settings"]) == 0
+    out = capsys.readouterr().out
+    for setting in SETTINGS:
+        assert setting.name in out and setting.help in out
+    assert "SCC_SECRET_KEY  [set;" in out
+    assert "SCC_ORIGIN_SECRET  [unset;" in out
+    assert secret not in out
+
+
+def test_readme_settings_table_matches_the_settings_module() -> None:
+    """The README documents exactly the variables `SETTINGS` reads, with its defaults."""
+    import re
+    from pathlib import Path
+
+    from server.settings import SETTINGS
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Settings (environment)", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    documented = {
+        name: row for row in rows for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split("|")[1])
+    }
+    assert set(documented) == {s.name for s in SETTINGS}
+    for setting in SETTINGS:
+        if setting.default is not None:
+            assert f"`{setting.default}`" in documented[setting.name], setting.name
