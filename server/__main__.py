@@ -95,7 +95,7 @@ def cmd_users_add(args: argparse.Namespace) -> int:
 
     password = sys.stdin.readline().rstrip("\r\n")
     try:
-        email, name = validate_new_user(args.email, args.name, password)
+        email, name = validate_new_user(args.email, args.name, password, args.role)
     except FormErrors as invalid:
         for field, message in invalid.errors.items():
             print(f"error: {field}: {message}", file=sys.stderr)

@@ -158,10 +158,9 @@
         return false;  // signed out, or the server cannot save now: try again later
       }
       return response.json().catch(function () { return {}; }).then(function (answer) {
-        var errors = answer.errors || {};
-        var text = Object.keys(errors).map(function (k) { return errors[k]; }).join(" ");
+        // Every JSON error has one shape: {"error": message, "fields": {name: message}}.
         item.status = "refused";
-        item.message = text || answer.error || "The server refused this payment (" + response.status + ").";
+        item.message = answer.error || "The server refused this payment (" + response.status + ").";
         return save(item).then(function () { return true; });
       });
     }, function () { return false; });

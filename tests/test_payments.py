@@ -130,7 +130,7 @@ def test_same_key_with_a_different_body_is_refused_409(
     pay(client, event["event_id"], crew, payment_id=payment_id, amount="40")
     as_json = pay(client, event["event_id"], crew, headers=JSON, payment_id=payment_id, amount="45")
     as_htmx = pay(client, event["event_id"], crew, headers=HX, payment_id=payment_id, method="card")
-    assert as_json.status_code == 409 and "already saved" in as_json.json()["errors"]["form"]
+    assert as_json.status_code == 409 and "already saved" in as_json.json()["error"]
     assert as_htmx.status_code == 409 and "already saved" in as_htmx.text
     # The re-rendered form carries a new key so a genuine second payment can be sent.
     assert f'value="{payment_id}"' not in as_htmx.text
@@ -165,7 +165,7 @@ def test_invalid_input_gets_422_with_the_message_and_stores_nothing(
     event = add_event(store)
     as_json = pay(client, event["event_id"], crew, headers=JSON, **fields)
     assert as_json.status_code == 422
-    assert message in as_json.json()["errors"][field]
+    assert message in as_json.json()["fields"][field]
     as_htmx = pay(client, event["event_id"], crew, headers=HX, **fields)
     assert as_htmx.status_code == 422 and "<html" not in as_htmx.text
     assert message in as_htmx.text
@@ -236,7 +236,7 @@ def test_cancelled_event_refuses_payments(client: TestClient, store: Store, crew
         ExpressionAttributeValues={":c": "cancelled"},
     )
     response = pay(client, event["event_id"], crew, headers=JSON)
-    assert response.status_code == 422 and "cancelled" in response.json()["errors"]["form"]
+    assert response.status_code == 422 and "cancelled" in response.json()["error"]
     assert stored(store, event["event_id"]) == []
 
 
@@ -268,7 +268,7 @@ def test_an_event_at_its_cap_refuses_more_with_a_clear_message(
     before = len(stored(store, event["event_id"]))
     response = pay(client, event["event_id"], crew, headers=JSON)
     assert response.status_code == 422
-    assert "payment history is full" in response.json()["errors"]["form"]
+    assert "payment history is full" in response.json()["error"]
     assert len(stored(store, event["event_id"])) == before
 
 

@@ -5,7 +5,17 @@ Pure domain code: imports neither Starlette nor boto3.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+
+MAX_EMAIL = 254
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
+EMAIL_MESSAGE = "Enter an email address, like name@example.com."
+
+
+def is_email(value: str) -> bool:
+    """The one email syntax check: local@domain.tld, at most 254 characters."""
+    return len(value) <= MAX_EMAIL and _EMAIL.match(value) is not None
 
 
 class FormErrors(Exception):

@@ -42,6 +42,27 @@ class PaymentRequest:
     method: str
     note: str
 
+    def entry(self, logged_by: str, logged_by_name: str, logged_at: str) -> dict[str, Any]:
+        """The ledger entry this payment appends."""
+        return {
+            "payment_id": self.payment_id,
+            "kind": "payment",
+            "amount": self.amount,
+            "method": self.method,
+            "note": self.note,
+            "logged_by": logged_by,
+            "logged_by_name": logged_by_name,
+            "logged_at": logged_at,
+        }
+
+    def replay_of(self, item: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The entry this request already stored on `item` (same key, same body), or
+        None: then the key was used for a different payment."""
+        stored = next(
+            (p for p in item.get("payments", []) if p.get("payment_id") == self.payment_id), None
+        )
+        return stored if stored is not None and self.same_body_as(stored) else None
+
     def same_body_as(self, entry: Mapping[str, Any]) -> bool:
         """Whether a stored entry carries this request's amount, method and note: a
         replay with the same key and body answers as the first; anything else is 409."""

@@ -6,7 +6,6 @@ Pure domain code: imports neither Starlette nor boto3. Passwords are Argon2id.
 from __future__ import annotations
 
 import functools
-import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,12 +14,11 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from server.domain.forms import FormErrors
+from server.domain.forms import EMAIL_MESSAGE, FormErrors, is_email
 
 ROLES = ("crew", "captain")
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
 
 @functools.cache
@@ -42,12 +40,14 @@ def validate_password(password: str) -> str | None:
     return None
 
 
-def validate_new_user(email: str, name: str, password: str) -> tuple[str, str]:
+def validate_new_user(email: str, name: str, password: str, role: str) -> tuple[str, str]:
     """The normalised email and name; FormErrors says what is wrong, per field."""
     errors: dict[str, str] = {}
+    if role not in ROLES:
+        errors["role"] = "Choose crew or captain."
     email = email.strip().lower()
-    if not _EMAIL.match(email) or len(email) > 254:
-        errors["email"] = "Enter an email address, like name@example.com."
+    if not is_email(email):
+        errors["email"] = EMAIL_MESSAGE
     name = " ".join(name.split())
     if not name or len(name) > 100:
         errors["name"] = "Give a name of 1 to 100 characters."
@@ -90,3 +90,13 @@ def check_password(user: dict[str, Any] | None, password: str) -> bool:
     except (VerificationError, InvalidHashError):
         return False
     return user is not None
+
+
+LAST_CAPTAIN = "This is the last active captain: add or re-enable another first."
+
+
+def disable_refusal(email: str, users: list[dict[str, Any]]) -> str | None:
+    """Why the account `email` cannot be disabled, or None: the business always keeps
+    one active captain, or nobody could manage crew again."""
+    captains = [u["email"] for u in users if u.get("role") == "captain" and not u.get("disabled")]
+    return LAST_CAPTAIN if captains == [email] else None

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from server import ROOT
-from server.domain.forms import FormErrors, text_field
+from server.domain.forms import EMAIL_MESSAGE, FormErrors, is_email, text_field
 
 WAIVER_DIR = ROOT / "waivers"
 PINNED = {
@@ -29,7 +29,6 @@ CURRENT_ESIGN = "esign-v1"
 ADULT_AGE = 18
 MAX_MINORS = 10
 MAX_NAME = 100
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
 _PHONE_CHARS = re.compile(r"^\+?[0-9 ().-]{7,25}$", re.ASCII)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -162,8 +161,8 @@ def validate_waiver(form: Mapping[str, object], trip_day: date, today: date) -> 
             "A parent or guardian signs for a minor below."
         )
     email = get("email").lower()
-    if not _EMAIL.match(email) or len(email) > 254:
-        errors["email"] = "Enter an email address, like name@example.com."
+    if not is_email(email):
+        errors["email"] = EMAIL_MESSAGE
     phone = _phone(get("phone"), "phone", errors)
     emergency_name = _name(get("emergency_name"), "emergency_name", errors, "a contact name")
     emergency_phone = _phone(get("emergency_phone"), "emergency_phone", errors)

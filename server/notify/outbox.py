@@ -18,6 +18,7 @@ from collections.abc import Callable
 from email.message import EmailMessage
 from typing import Any
 
+from server.domain.clock import utc_iso
 from server.notify.emails import payment_email, waiver_email
 from server.notify.gmail import Mailer, MailError
 from server.store import Store
@@ -35,10 +36,6 @@ def payment_notice(payment_id: str) -> str:
 
 def waiver_notice(waiver_id: str) -> str:
     return f"waiver:{waiver_id}"
-
-
-def _iso(now: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
 
 
 class Notifier:
@@ -67,7 +64,7 @@ class Notifier:
         now = self.clock()
         for payment_id in sorted(owed):
             self.store.outbox.ensure(
-                payment_notice(payment_id), "payment", event_id, payment_id, now, _iso(now)
+                payment_notice(payment_id), "payment", event_id, payment_id, now, utc_iso(now)
             )
         if owed:
             self.store.events.clear_notices(event_id, owed)
@@ -76,7 +73,7 @@ class Notifier:
     def collect_waiver(self, event_id: str, waiver_id: str) -> str:
         now = self.clock()
         notice = waiver_notice(waiver_id)
-        self.store.outbox.ensure(notice, "waiver", event_id, waiver_id, now, _iso(now))
+        self.store.outbox.ensure(notice, "waiver", event_id, waiver_id, now, utc_iso(now))
         self.store.waivers.clear_notice(event_id, waiver_id)
         return notice
 
@@ -111,7 +108,7 @@ class Notifier:
             self.store.outbox.mark_unsent(notice_id, str(exc), retry_at)
             log.warning("notice %s not sent (attempt %s): %s", notice_id, attempts, exc)
             return "retry" if retry_at is not None else "failed"
-        self.store.outbox.mark_sent(notice_id, message_id, _iso(self.clock()))
+        self.store.outbox.mark_sent(notice_id, message_id, utc_iso(self.clock()))
         return "sent"
 
     def send_due(self) -> Counter[str]:

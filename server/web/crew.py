@@ -12,8 +12,14 @@ from starlette.routing import Route
 
 from server.domain.clock import utc_now_iso
 from server.domain.forms import FormErrors, form_values, text_field
-from server.domain.users import ROLES, hash_password, normalize_email, validate_new_user
-from server.store import Store
+from server.domain.users import (
+    ROLES,
+    disable_refusal,
+    hash_password,
+    normalize_email,
+    validate_new_user,
+    validate_password,
+)
 from server.store.users import UserExists
 from server.web.audit import audit
 from server.web.auth import captain_only
@@ -59,14 +65,10 @@ async def crew_add(request: Request) -> Response:
     values = form_values(form, ("email", "name", "role"))
     password = form.get("password")
     password = password if isinstance(password, str) else ""
-    errors: dict[str, str] = {}
-    if values["role"] not in ROLES:
-        errors["role"] = "Choose crew or captain."
     try:
-        email, name = validate_new_user(values["email"], values["name"], password)
+        email, name = validate_new_user(values["email"], values["name"], password, values["role"])
     except FormErrors as invalid:
-        errors.update(invalid.errors)
-    if errors:
+        errors = invalid.errors
         return await run_in_threadpool(lambda: _crew_page(request, errors, values, status_code=422))
     hashed = await run_in_threadpool(hash_password, password)
     try:
@@ -94,10 +96,9 @@ async def crew_password(request: Request) -> Response:
     user = await run_in_threadpool(_account, request, text_field(form, "email"))
     password = form.get("password")
     password = password if isinstance(password, str) else ""
-    try:
-        validate_new_user(user["email"], user["name"], password)
-    except FormErrors as invalid:
-        errors = {f"password-{user['email']}": invalid.errors.get("password", "")}
+    problem = validate_password(password)
+    if problem:
+        errors = {f"password-{user['email']}": problem}
         return await run_in_threadpool(lambda: _crew_page(request, errors, status_code=422))
     hashed = await run_in_threadpool(hash_password, password)
     await run_in_threadpool(store.users.set_password, user["email"], hashed)
@@ -106,23 +107,16 @@ async def crew_password(request: Request) -> Response:
     return redirect(request, f"{request.app.url_path_for('admin_crew')}?done=password")
 
 
-def _active_captains(store: Store) -> list[str]:
-    return [
-        str(u["email"])
-        for u in store.users.all()
-        if u.get("role") == "captain" and not u.get("disabled")
-    ]
-
-
 @captain_only
 async def crew_disable(request: Request) -> Response:
     form = await checked_form(request)
     store = store_of(request)
     user = await run_in_threadpool(_account, request, text_field(form, "email"))
-    captains = await run_in_threadpool(_active_captains, store)
-    if captains == [user["email"]]:
-        errors = {"form": "This is the last active captain: add or re-enable another first."}
-        return await run_in_threadpool(lambda: _crew_page(request, errors, status_code=409))
+    refusal = disable_refusal(user["email"], await run_in_threadpool(store.users.all))
+    if refusal:
+        return await run_in_threadpool(
+            lambda: _crew_page(request, {"form": refusal}, status_code=409)
+        )
     await run_in_threadpool(store.users.set_disabled, user["email"], True)
     await run_in_threadpool(store.sessions.delete_for_user, user["email"])
     await audit(request, "account.disabled", user["email"])

@@ -29,7 +29,7 @@ from server.store.events import AppendRefused
 from server.web.auth import captain_only, crew_only
 from server.web.csrf import checked_form
 from server.web.event_view import EventView, entry_json, find_event, require_valid_id
-from server.web.render import Kind, redirect, render, response_kind
+from server.web.render import Kind, json_form_error, redirect, render, response_kind
 from server.web.state import store_of, today_of
 
 # Voids may go a little past the ledger's caps, so a full event can still be corrected.
@@ -114,7 +114,7 @@ def _form_error(
     fresh_key: bool = False,
 ) -> Response:
     if response_kind(request) is Kind.JSON:
-        return JSONResponse({"errors": errors}, status_code=status_code)
+        return json_form_error(errors, status_code)
     item = find_event(store_of(request), event_id)
     values = {k: form.get(k, "") for k in ("amount", "method", "note")}
     return _payment_form(
@@ -132,26 +132,16 @@ def _record(
 ) -> tuple[dict[str, Any], dict[str, Any], bool]:
     """Append the payment (one conditional UpdateItem). Returns the event as stored, the
     entry, and whether this request created it (False for a replay of the same key)."""
-    entry = {
-        "payment_id": payment.payment_id,
-        "kind": "payment",
-        "amount": payment.amount,
-        "method": payment.method,
-        "note": payment.note,
-        "logged_by": user.email,
-        "logged_by_name": user.name,
-        "logged_at": utc_now_iso(),
-    }
+    entry = payment.entry(user.email, user.name, utc_now_iso())
     try:
         item = store.events.append_payment(event_id, entry, MAX_ENTRIES, MAX_LEDGER_BYTES)
         return item, entry, True
     except AppendRefused as refused:
-        if refused.reason == "duplicate" and refused.item is not None:
-            payments = refused.item.get("payments", [])
-            stored = next((p for p in payments if p.get("payment_id") == payment.payment_id), None)
-            if stored is not None and payment.same_body_as(stored):
-                return refused.item, stored, False
-        raise
+        duplicate = refused.item if refused.reason == "duplicate" else None
+        stored = payment.replay_of(duplicate) if duplicate is not None else None
+        if duplicate is None or stored is None:
+            raise
+        return duplicate, stored, False
 
 
 REFUSALS = {
@@ -295,7 +285,7 @@ async def _detail_with_errors(
     request: Request, event_id: str, errors: dict[str, str], status_code: int, target: str
 ) -> Response:
     if response_kind(request) is Kind.JSON:
-        return JSONResponse({"errors": errors}, status_code=status_code)
+        return json_form_error(errors, status_code)
     item = await run_in_threadpool(find_event, store_of(request), event_id)
     view = _view(request, item)
     book = view.ledger

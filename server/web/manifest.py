@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -15,8 +13,9 @@ from starlette.routing import Route
 
 from server.domain.clock import utc_now_iso
 from server.domain.forms import text_field
+from server.domain.manifest import checkin_slots, guests_of
 from server.domain.users import User
-from server.domain.waiver_rules import age_on, load_text
+from server.domain.waiver_rules import load_text
 from server.web.auth import captain_only, crew_only
 from server.web.csrf import checked_form
 from server.web.event_view import EventView, find_event, require_valid_id
@@ -24,59 +23,6 @@ from server.web.render import Kind, redirect, render, response_kind
 from server.web.state import store_of, today_of
 
 NO_STORE = {"Cache-Control": "no-store"}
-
-
-@dataclass(frozen=True)
-class Guest:
-    """One person on the manifest: what crew may see (name, age, status), no more."""
-
-    waiver_id: str
-    key: str  # "signer" or "minor-N": the check-in slot on the waiver item
-    name: str
-    age: int
-    guardian: str | None
-    checked_in: bool
-
-    @property
-    def reference(self) -> str:
-        return self.waiver_id[:8].upper()
-
-    @property
-    def dom_id(self) -> str:
-        return f"guest-{self.waiver_id}-{self.key}"
-
-
-def guests_of(waivers: list[dict[str, Any]], trip_day: date) -> list[Guest]:
-    guests = []
-    for waiver in waivers:
-        checkins = waiver.get("checkins", {})
-
-        def checked(key: str, checkins: dict[str, Any] = checkins) -> bool:
-            return bool(checkins.get(key, {}).get("checked_in"))
-
-        adult = str(waiver["full_name"])
-        guests.append(
-            Guest(
-                waiver_id=str(waiver["waiver_id"]),
-                key="signer",
-                name=adult,
-                age=age_on(date.fromisoformat(str(waiver["date_of_birth"])), trip_day),
-                guardian=None,
-                checked_in=checked("signer"),
-            )
-        )
-        for i, minor in enumerate(waiver.get("minors", [])):
-            guests.append(
-                Guest(
-                    waiver_id=str(waiver["waiver_id"]),
-                    key=f"minor-{i}",
-                    name=str(minor["name"]),
-                    age=age_on(date.fromisoformat(str(minor["date_of_birth"])), trip_day),
-                    guardian=adult,
-                    checked_in=checked(f"minor-{i}"),
-                )
-            )
-    return guests
 
 
 def parse_waiver_id(value: str) -> str:
@@ -126,9 +72,7 @@ async def check_in(request: Request) -> Response:
     state = text_field(form, "checked_in") == "yes"
     store = store_of(request)
     waiver = await run_in_threadpool(store.waivers.get, event_id, waiver_id)
-    minors = len(waiver.get("minors", [])) if waiver else 0
-    slots = {"signer"} | {f"minor-{i}" for i in range(minors)}
-    if waiver is None or guest not in slots:
+    if waiver is None or guest not in checkin_slots(waiver):
         raise HTTPException(404)  # no such waiver, or no such guest on it
     await run_in_threadpool(
         store.waivers.set_checkin, event_id, waiver_id, guest, state, user.email, utc_now_iso()

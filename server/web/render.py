@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 
 from server import ROOT
 from server.domain.money import format_money
+from server.domain.payments import METHODS
 from server.store.client import is_unavailable
 from server.web import security
 from server.web.csrf import csrf_token, set_csrf_cookie
@@ -56,6 +57,7 @@ def make_environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["money"] = format_money
+    env.globals["payment_methods"] = METHODS
     env.globals["uuid4"] = lambda: str(uuid.uuid4())  # idempotency keys for forms
     return env
 
@@ -143,12 +145,26 @@ class EventMoved(Exception):
         self.new_id = new_id
 
 
+def json_error(
+    message: str, status_code: int, fields: Mapping[str, str] | None = None
+) -> JSONResponse:
+    """The one JSON error shape: `{"error": message, "fields": {field: message}}`."""
+    return JSONResponse({"error": message, "fields": dict(fields or {})}, status_code=status_code)
+
+
+def json_form_error(errors: Mapping[str, str], status_code: int) -> JSONResponse:
+    """A form's errors as JSON: the whole-form message (or a summary) and each field's."""
+    fields = {k: v for k, v in errors.items() if k != "form"}
+    message = errors.get("form") or "Check the highlighted fields: " + " ".join(fields.values())
+    return json_error(message, status_code, fields)
+
+
 def error_response(request: Request, status_code: int, detail: str | None = None) -> Response:
     title, default_message = MESSAGES.get(status_code, MESSAGES[500])
     message = detail if detail and detail not in _GENERIC_DETAILS else default_message
     kind = response_kind(request)
     if kind is Kind.JSON:
-        return JSONResponse({"error": message, "status": status_code}, status_code=status_code)
+        return json_error(message, status_code)
     return render(
         request,
         "error.html",
