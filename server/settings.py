@@ -91,77 +91,42 @@ def _gmail_token(name: str, raw: str) -> Secret:
 
 @dataclass(frozen=True)
 class Setting:
-    """One environment variable: `attr` on `Settings`, parsed by `parse` from the
-    variable's text or from `default` (None: unset unless given)."""
+    """One environment variable, parsed by `parse` from the variable's text or from
+    `default` (None: unset unless given) into the `Settings` field `attr`."""
 
     name: str
-    attr: str
     parse: Parser
     default: str | None
     help: str
 
+    @property
+    def attr(self) -> str:
+        """SCC_TABLE_PREFIX is `table_prefix`; AWS_REGION is `aws_region`."""
+        return self.name.lower().removeprefix("scc_")
 
+
+_days = _whole_number(1, 365)
+_port = _whole_number(1, 65535)
+
+# One row per line (E501 is off for this file): the table reads as a table.
 # fmt: off
 SETTINGS: tuple[Setting, ...] = (
-    Setting(
-        "SCC_SECRET_KEY", "secret_key", _secret, None,
-        "Random string of 32+ characters that signs CSRF tokens. Required.",
-    ),
-    Setting(
-        "SCC_DYNAMODB_ENDPOINT", "dynamodb_endpoint", _url, None,
-        "DynamoDB endpoint URL (dynalite locally); unset means real AWS.",
-    ),
-    Setting("AWS_REGION", "aws_region", _text, "us-east-1", "AWS region of the tables."),
-    Setting(
-        "SCC_TABLE_PREFIX", "table_prefix", _prefix, "scc-dev-",
-        "Prefix of every table name, e.g. scc-prod- gives scc-prod-events.",
-    ),
-    Setting(
-        "SCC_BASE_URL", "base_url", _url, "http://localhost:8000",
-        "Public URL of the app; https makes cookies Secure.",
-    ),
-    Setting(
-        "SCC_TIMEZONE", "timezone", _timezone, "America/Los_Angeles",
-        "The operator's time zone (IANA name); decides what 'today' is.",
-    ),
-    Setting(
-        "SCC_SESSION_IDLE_DAYS", "session_idle_days", _whole_number(1, 365), "14",
-        "A session unused this many days ends.",
-    ),
-    Setting(
-        "SCC_SESSION_MAX_DAYS", "session_max_days", _whole_number(1, 365), "30",
-        "A session ends this many days after sign-in, used or not.",
-    ),
-    Setting(
-        "GMAIL_TOKEN", "gmail_token", _gmail_token, None,
-        "Gmail authorized-user JSON (refresh token, client id and secret).",
-    ),
-    Setting("GMAIL_SENDER", "gmail_sender", _text, None, "Address notifications are sent from."),
-    Setting(
-        "GMAIL_RECIPIENT", "gmail_recipient", _text, None,
-        "Operator address(es) for payment notifications, comma-separated.",
-    ),
-    Setting(
-        "SCC_GMAIL_API_ENDPOINT", "gmail_api_endpoint", _url, None,
-        "Gmail API root override, for tests against a local server.",
-    ),
-    Setting(
-        "SCC_WAIVER_CLOSE_DAYS", "waiver_close_days", _whole_number(0, 365), "2",
-        "Waivers can be signed until this many days after the trip.",
-    ),
-    Setting(
-        "SCC_ORIGIN_SECRET", "origin_secret", _secret, None,
-        "Secret CloudFront adds as X-Origin-Verify; when set, requests without it are "
-        "refused and CloudFront-Viewer-Address is trusted for the client IP.",
-    ),
-    Setting(
-        "PORT", "port", _whole_number(1, 65535), "8000",
-        "Port `scc serve` and `make run` listen on.",
-    ),
-    Setting(
-        "SCC_DYNALITE_PORT", "dynalite_port", _whole_number(1, 65535), "4567",
-        "Port of the local dynalite that `make run` starts.",
-    ),
+    Setting("SCC_SECRET_KEY", _secret, None, "Random string of 32+ characters that signs CSRF tokens. Required."),
+    Setting("SCC_DYNAMODB_ENDPOINT", _url, None, "DynamoDB endpoint URL (dynalite locally); unset means real AWS."),
+    Setting("AWS_REGION", _text, "us-east-1", "AWS region of the tables."),
+    Setting("SCC_TABLE_PREFIX", _prefix, "scc-dev-", "Prefix of every table name, e.g. scc-prod- gives scc-prod-events."),
+    Setting("SCC_BASE_URL", _url, "http://localhost:8000", "Public URL of the app; https makes cookies Secure."),
+    Setting("SCC_TIMEZONE", _timezone, "America/Los_Angeles", "The operator's time zone (IANA name); decides what 'today' is."),
+    Setting("SCC_SESSION_IDLE_DAYS", _days, "14", "A session unused this many days ends."),
+    Setting("SCC_SESSION_MAX_DAYS", _days, "30", "A session ends this many days after sign-in, used or not."),
+    Setting("GMAIL_TOKEN", _gmail_token, None, "Gmail authorized-user JSON (refresh token, client id and secret)."),
+    Setting("GMAIL_SENDER", _text, None, "Address notifications are sent from."),
+    Setting("GMAIL_RECIPIENT", _text, None, "Operator address(es) for payment notifications, comma-separated."),
+    Setting("SCC_GMAIL_API_ENDPOINT", _url, None, "Gmail API root override, for tests against a local server."),
+    Setting("SCC_WAIVER_CLOSE_DAYS", _whole_number(0, 365), "2", "Waivers can be signed until this many days after the trip."),
+    Setting("SCC_ORIGIN_SECRET", _secret, None, "Secret CloudFront adds as X-Origin-Verify; when set, requests without it are refused and CloudFront-Viewer-Address is trusted for the client IP."),
+    Setting("PORT", _port, "8000", "Port `scc serve` and `make run` listen on."),
+    Setting("SCC_DYNALITE_PORT", _port, "4567", "Port of the local dynalite that `make run` starts."),
 )
 # fmt: on
 

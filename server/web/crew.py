@@ -89,6 +89,17 @@ def _account(request: Request, email: str) -> dict[str, Any]:
     return user
 
 
+async def _changed(
+    request: Request, email: str, action: str, done: str, *, sign_out: bool = True
+) -> Response:
+    """After a change to an account: end its sessions (a new password or a disabled
+    account takes effect at once), record it, and show the crew page with a notice."""
+    if sign_out:
+        await run_in_threadpool(store_of(request).sessions.delete_for_user, email)
+    await audit(request, action, email)
+    return redirect(request, f"{request.app.url_path_for('admin_crew')}?done={done}")
+
+
 @captain_only
 async def crew_password(request: Request) -> Response:
     form = await checked_form(request)
@@ -102,9 +113,7 @@ async def crew_password(request: Request) -> Response:
         return await run_in_threadpool(lambda: _crew_page(request, errors, status_code=422))
     hashed = await run_in_threadpool(hash_password, password)
     await run_in_threadpool(store.users.set_password, user["email"], hashed)
-    await run_in_threadpool(store.sessions.delete_for_user, user["email"])
-    await audit(request, "account.password_reset", user["email"])
-    return redirect(request, f"{request.app.url_path_for('admin_crew')}?done=password")
+    return await _changed(request, user["email"], "account.password_reset", "password")
 
 
 @captain_only
@@ -118,9 +127,7 @@ async def crew_disable(request: Request) -> Response:
             lambda: _crew_page(request, {"form": refusal}, status_code=409)
         )
     await run_in_threadpool(store.users.set_disabled, user["email"], True)
-    await run_in_threadpool(store.sessions.delete_for_user, user["email"])
-    await audit(request, "account.disabled", user["email"])
-    return redirect(request, f"{request.app.url_path_for('admin_crew')}?done=disabled")
+    return await _changed(request, user["email"], "account.disabled", "disabled")
 
 
 @captain_only
@@ -128,8 +135,7 @@ async def crew_enable(request: Request) -> Response:
     form = await checked_form(request)
     user = await run_in_threadpool(_account, request, text_field(form, "email"))
     await run_in_threadpool(store_of(request).users.set_disabled, user["email"], False)
-    await audit(request, "account.enabled", user["email"])
-    return redirect(request, f"{request.app.url_path_for('admin_crew')}?done=enabled")
+    return await _changed(request, user["email"], "account.enabled", "enabled", sign_out=False)
 
 
 routes = [

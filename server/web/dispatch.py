@@ -28,7 +28,7 @@ from server.store import Store
 from server.store.events import AppendRefused
 from server.web.auth import captain_only, crew_only
 from server.web.csrf import checked_form
-from server.web.event_view import EventView, entry_json, find_event, require_valid_id
+from server.web.event_view import EventView, entry_json, find_event, valid_event_id
 from server.web.render import Kind, json_form_error, redirect, render, response_kind
 from server.web.state import store_of, today_of
 
@@ -166,8 +166,7 @@ REFUSALS = {
 
 @crew_only
 async def log_payment(request: Request) -> Response:
-    event_id = request.path_params["event_id"]
-    require_valid_id(event_id)
+    event_id = valid_event_id(request)
     form = await checked_form(request)
     store = store_of(request)
     user: User = request.state.user
@@ -236,12 +235,11 @@ def _payment_saved(
 
 @captain_only
 async def void_payment(request: Request) -> Response:
-    event_id = request.path_params["event_id"]
-    require_valid_id(event_id)
+    event_id = valid_event_id(request)
+    target = str(request.path_params["payment_id"])
     form = await checked_form(request)
     store = store_of(request)
     user: User = request.state.user
-    target = str(request.path_params["payment_id"])
     try:
         void_id = parse_payment_id(str(form.get("void_id", "")))
         reason = validate_void_reason(form)

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 
 from server.domain.event_ids import is_valid_event_id
 from server.domain.money import money_str
@@ -39,10 +40,12 @@ def find_event(store: Store, event_id: str, *, legacy_ok: bool = False) -> dict[
     return item
 
 
-def require_valid_id(event_id: str) -> None:
-    """404 for a malformed id before any write is attempted."""
+def valid_event_id(request: Request) -> str:
+    """The path's event id; 404 for a malformed one before any write is attempted."""
+    event_id = str(request.path_params["event_id"])
     if not is_valid_event_id(event_id):
         raise HTTPException(404)
+    return event_id
 
 
 @dataclass

@@ -165,13 +165,8 @@ def error_response(request: Request, status_code: int, detail: str | None = None
     kind = response_kind(request)
     if kind is Kind.JSON:
         return json_error(message, status_code)
-    return render(
-        request,
-        "error.html",
-        {"title": title, "message": message, "status_code": status_code},
-        fragment="_error.html",
-        status_code=status_code,
-    )
+    context = {"title": title, "message": message, "status_code": status_code}
+    return render(request, "error.html", context, fragment="_error.html", status_code=status_code)
 
 
 # Starlette's stock phrases ("Not Found") are replaced by our friendlier ones.
