@@ -16,7 +16,7 @@ except promote's step that says so, and rollback.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,9 +26,45 @@ from deploy.stacks import Target
 from deploy.steps import Steps, alias_record, step
 
 
+@dataclass(frozen=True)
+class Code:
+    """The code a new version runs: a zip in `bucket`, its key from `upload` (which puts
+    it there first when it is not yet), its CodeSha256, and the version's description."""
+
+    bucket: str
+    upload: Callable[[], str]
+    sha256: str
+    description: str
+
+
 @dataclass
 class Deployer(Steps):
     """Deploys a release to staging, promotes staging to prod, rolls a stage back."""
+
+    def new_version(
+        self,
+        target: Target,
+        new: Mapping[str, str],
+        unset: Sequence[str],
+        code: Code,
+        numbers: tuple[int, int],
+        publish_title: str,
+    ) -> str:
+        """Four numbered steps from `numbers` = (first, total): merge the settings into
+        the function's environment, update its configuration, then its code (each waits
+        until the function has settled), then publish a version that freezes the two."""
+        say, (first, total), stage = self.say, numbers, target.stage
+        with step(say, first, total, f"merge the settings into {stage}'s environment"):
+            merge, config = self.merged_environment(target, new, unset)
+        with step(
+            say, first + 1, total, f"update {stage}'s configuration and wait until it settles"
+        ):
+            self.update_configuration(target, merge, config)
+        with step(say, first + 2, total, f"update {stage}'s code and wait until it settles"):
+            self.update_code(target, code.bucket, code.upload(), code.sha256)
+        with step(say, first + 3, total, publish_title):
+            version = self.publish(target, code.sha256, merge, code.description)
+        return version
 
     def deploy_staging(
         self,
@@ -48,17 +84,20 @@ class Deployer(Steps):
             else:
                 prod_version = str(self.alias(prod)["FunctionVersion"])
                 say(f"  prod: {prod.function_name} alias prod -> version {prod_version}")
-        with step(say, 2, total, "merge the settings into the function's environment"):
-            merge, config = self.merged_environment(staging, new, unset)
-        with step(say, 3, total, "update the configuration and wait until it settles"):
-            self.update_configuration(staging, merge, config)
-        with step(say, 4, total, "update the code and wait until it settles"):
-            key = self.put_release(staging, release)
-            self.update_code(staging, staging.bucket, key, release.code_sha256)
-        with step(say, 5, total, "publish a version (code and configuration frozen together)"):
-            version = self.publish(
-                staging, release.code_sha256, merge, f"build {release.commit} {release.built_at}"
-            )
+        code = Code(
+            staging.bucket,
+            lambda: self.put_release(staging, release),
+            release.code_sha256,
+            f"build {release.commit} {release.built_at}",
+        )
+        version = self.new_version(
+            staging,
+            new,
+            unset,
+            code,
+            (2, total),
+            "publish a version (code and configuration frozen together)",
+        )
         with step(say, 6, total, "upload the static assets"):
             changed = self.upload_assets(staging.bucket, release.assets, release.asset_bytes)
         with step(say, 7, total, f"point the {staging.alias} alias at version {version}"):
@@ -108,19 +147,15 @@ class Deployer(Steps):
             s3.head_object(Bucket=staging.bucket, Key=zip_key)
             release = parse_manifest(Path("."), manifest)
             say(f"  staging version {staging_version}: build {release.commit}, code {code_sha256}")
-        with step(say, 4, total, "merge the settings into prod's environment"):
-            merge, config = self.merged_environment(prod, new, unset)
-        with step(say, 5, total, "update prod's configuration and wait until it settles"):
-            self.update_configuration(prod, merge, config)
-        with step(say, 6, total, "update prod's code and wait until it settles"):
-            self.update_code(prod, staging.bucket, zip_key, code_sha256)
-        with step(say, 7, total, "publish a prod version (same code as staging)"):
-            version = self.publish(
-                prod,
-                code_sha256,
-                merge,
-                f"build {release.commit}, promoted from staging version {staging_version}",
-            )
+        code = Code(
+            staging.bucket,
+            lambda: zip_key,  # already there: staging's version was made from it
+            code_sha256,
+            f"build {release.commit}, promoted from staging version {staging_version}",
+        )
+        version = self.new_version(
+            prod, new, unset, code, (4, total), "publish a prod version (same code as staging)"
+        )
         with step(say, 8, total, "copy the static assets to prod's bucket"):
 
             def content(asset: Asset) -> bytes:
