@@ -30,6 +30,9 @@ PLATFORM = "manylinux2014_x86_64"  # Lambda's x86_64 Linux (the template's archi
 # it too because the app computes the hashed asset names from those files at start-up;
 # in production CloudFront serves them from S3, never from the function.
 APP_DIRS = ("server", "templates", "partials", "waivers", "static")
+# Inside APP_DIRS but never run on Lambda: the local dynalite runner and the demo seed
+# (`scc local` imports them lazily; nothing the handler imports needs them).
+LEFT_OUT = ("server/dev/",)
 SKIP_PARTS = frozenset({"__pycache__", ".mypy_cache", ".ruff_cache"})
 # google-api-python-client ships ~110 MB of discovery documents for every Google API;
 # the app only builds the Gmail client (static discovery), so the zip keeps that one.
@@ -91,7 +94,7 @@ def _write_zip(destination: Path, sources: Sequence[tuple[Path, str]]) -> None:
     for base, prefix in sources:
         for path in _files(base):
             name = prefix + path.relative_to(base).as_posix()
-            if UNUSED.match(name) or name.startswith("bin/"):  # pip's console scripts
+            if UNUSED.match(name) or name.startswith(("bin/", *LEFT_OUT)):  # bin/: pip's scripts
                 continue
             entries[name] = path
     with zipfile.ZipFile(destination, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:

@@ -92,6 +92,10 @@ def test_build_makes_the_lambda_zip(release: Release) -> None:
     assert tops == {"server", "templates", "partials", "waivers", "static"}
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     assert not [n for n in names if n.startswith(("tests/", "e2e/", "node_modules/", "var/"))]
+    # The tooling stays on the operator's machine: the deploy tool, the local dynalite
+    # runner and the demo seed (which are in the tree, under the folders the zip takes).
+    assert (ROOT / "server" / "dev" / "seed.py").exists() and (ROOT / "deploy").is_dir()
+    assert not [n for n in names if n.startswith(("deploy/", "server/dev/"))]
     # The app reads static/ to know the hashed names; it never serves them in production.
     assert "static/app.css" in names and "static/vendor/htmx.min.js" in names
 
