@@ -61,15 +61,21 @@ def project_dependencies(pyproject: Path = ROOT / "pyproject.toml") -> list[str]
     return list(data["project"]["dependencies"])
 
 
-def install_dependencies(target: Path, say: Say = print) -> None:
+def install_dependencies(
+    target: Path, say: Say = print, *, python_version: str = PYTHON_VERSION
+) -> None:
     """The project's dependencies as wheels for Lambda (Linux x86_64, CPython 3.12),
-    whatever machine builds: binary wheels only, never compiled here."""
+    whatever machine builds: binary wheels only, never compiled here.
+
+    `python_version` is for the test that runs the built zip on this machine: some
+    wheels (cffi's `_cffi_backend`, under argon2) are built per Python version, so
+    3.12's cannot import in another interpreter. A deploy always uses Lambda's."""
     requirements = project_dependencies()
-    say(f"  installing {len(requirements)} dependencies for {PLATFORM}, Python {PYTHON_VERSION}")
+    say(f"  installing {len(requirements)} dependencies for {PLATFORM}, Python {python_version}")
     command = [
         sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
         "--no-compile", "--platform", PLATFORM, "--implementation", "cp",
-        "--python-version", PYTHON_VERSION, "--only-binary=:all:",
+        "--python-version", python_version, "--only-binary=:all:",
         "--target", str(target), *requirements,
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True)
@@ -126,9 +132,11 @@ def build(
     *,
     root: Path = ROOT,
     install_deps: bool = True,
+    python_version: str = PYTHON_VERSION,
     say: Say = print,
 ) -> Release:
-    """Make `out/lambda.zip`, `out/static/<hashed names>` and `out/release.json`."""
+    """Make `out/lambda.zip`, `out/static/<hashed names>` and `out/release.json`.
+    `python_version` chooses the dependencies' wheels: Lambda's, except in a test."""
     if not (root / "static" / "vendor" / "htmx.min.js").exists():
         raise DeployError("static/vendor/htmx.min.js is missing: run `make setup` first")
     if out.exists():
@@ -137,7 +145,7 @@ def build(
     sources = [(root / name, f"{name}/") for name in APP_DIRS]
     with tempfile.TemporaryDirectory(prefix="scc-deps-") as tmp:
         if install_deps:
-            install_dependencies(Path(tmp), say)
+            install_dependencies(Path(tmp), say, python_version=python_version)
             sources.append((Path(tmp), ""))
         else:
             say("  --no-deps: dependencies left out (this zip cannot run on Lambda)")
