@@ -275,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     outbox.add_parser("send", help="send every owed notification that is due").set_defaults(
         func=cmd_outbox_send
     )
-    from deploy.tool import add_commands as add_deploy_commands
+    from deploy.cli import add_commands as add_deploy_commands
 
     add_deploy_commands(sub)
     return parser

@@ -26,22 +26,16 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from deploy import tool as deploy
-from deploy.tool import (
-    HANDLER,
-    REQUIRED,
-    Clients,
-    Deployer,
-    DeployError,
-    FetchResult,
-    Release,
-    Target,
-    build,
-    http_fetch,
-    load_release,
-    merge_environment,
-    read_target,
-)
+from deploy import build as building
+from deploy import cli, smoke
+from deploy.build import build
+from deploy.environment import REQUIRED, merge_environment
+from deploy.errors import DeployError
+from deploy.release import HANDLER, Release, load_release
+from deploy.smoke import FetchResult, http_fetch
+from deploy.stacks import Target, read_target
+from deploy.stages import Deployer
+from deploy.steps import Clients
 from server.__main__ import main
 from server.store import Store
 from server.web.assets import IMMUTABLE, Assets
@@ -98,6 +92,10 @@ def test_build_makes_the_lambda_zip(release: Release) -> None:
     assert tops == {"server", "templates", "partials", "waivers", "static"}
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     assert not [n for n in names if n.startswith(("tests/", "e2e/", "node_modules/", "var/"))]
+    # The tooling stays on the operator's machine: the deploy tool, the local dynalite
+    # runner and the demo seed (which are in the tree, under the folders the zip takes).
+    assert (ROOT / "server" / "dev" / "seed.py").exists() and (ROOT / "deploy").is_dir()
+    assert not [n for n in names if n.startswith(("deploy/", "server/dev/"))]
     # The app reads static/ to know the hashed names; it never serves them in production.
     assert "static/app.css" in names and "static/vendor/htmx.min.js" in names
 
@@ -189,7 +187,7 @@ def test_the_zip_leaves_out_what_never_runs(tmp_path: Path) -> None:
     ):
         (deps / name).parent.mkdir(parents=True, exist_ok=True)
         (deps / name).write_text("x")
-    deploy._write_zip(tmp_path / "z.zip", [(deps, "")])
+    building._write_zip(tmp_path / "z.zip", [(deps, "")])
     with zipfile.ZipFile(tmp_path / "z.zip") as archive:
         assert sorted(archive.namelist()) == [
             "botocore/bin/kept.py",
@@ -212,8 +210,8 @@ def test_dependencies_are_wheels_for_lambdas_linux_and_python(
         seen.append(command)
         return Done()
 
-    monkeypatch.setattr(deploy.subprocess, "run", run)
-    deploy.install_dependencies(tmp_path, say=lambda _: None)
+    monkeypatch.setattr(building.subprocess, "run", run)
+    building.install_dependencies(tmp_path, say=lambda _: None)
     (command,) = seen
     text = " ".join(command)
     assert "--platform manylinux2014_x86_64" in text and "--only-binary=:all:" in text
@@ -802,9 +800,9 @@ def test_the_cli_deploys_promotes_and_rolls_back(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     targets = {"scc-staging": world.staging, "scc-prod": world.prod}
-    monkeypatch.setattr(deploy, "read_target", lambda cfn, stack, stage: targets[stack])
-    monkeypatch.setattr(deploy, "stack_exists", lambda cfn, stack: stack in targets)
-    monkeypatch.setattr(deploy, "http_fetch", world.site.fetch)
+    monkeypatch.setattr(cli, "read_target", lambda cfn, stack, stage: targets[stack])
+    monkeypatch.setattr(cli, "stack_exists", lambda cfn, stack: stack in targets)
+    monkeypatch.setattr(smoke, "http_fetch", world.site.fetch)
     env_file = tmp_path / "staging.env"
     env_file.write_text("# new settings\nSCC_TIMEZONE=America/New_York\n\n")
     common = ["--region", REGION, "--waiver-event", ""]

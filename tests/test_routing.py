@@ -18,7 +18,8 @@ import pytest
 import yaml
 from starlette.routing import BaseRoute, Match, Mount, Route
 
-from deploy.tool import OUTPUTS, RUNTIME
+from deploy.release import RUNTIME
+from deploy.stacks import OUTPUTS
 from server.app import create_app
 from server.settings import Settings
 from server.store.tables import TABLES
