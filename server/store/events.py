@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from server.domain.payments import entry_bytes
-from server.store.client import all_items, error_code
+from server.store.client import (
+    all_items,
+    conditional,
+    error_code,
+    get_item,
+    put_new,
+    update_if,
+)
 from server.store.tables import BY_OUTBOX, EVENTS_BY_DATE
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 log = logging.getLogger(__name__)
 
@@ -38,23 +48,20 @@ class AppendRefused(Exception):
 
 
 class EventsRepo:
-    def __init__(self, table: Any) -> None:
+    """The events table: event items and their payments ledger."""
+
+    def __init__(self, table: Table) -> None:
         self.table = table
 
     def create(self, event: dict[str, Any]) -> None:
         """Store a new event; never overwrites one (conditional put)."""
         item = {**event, "listing": LISTING, "starts_at": starts_at(event)}
-        try:
-            self.table.put_item(Item=item, ConditionExpression="attribute_not_exists(event_id)")
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                raise EventExists(event["event_id"]) from None
-            raise
+        if not put_new(self.table, item, "event_id"):
+            raise EventExists(event["event_id"])
 
     def get(self, event_id: str) -> dict[str, Any] | None:
-        response = self.table.get_item(Key={"event_id": event_id}, ConsistentRead=True)
-        item: dict[str, Any] | None = response.get("Item")
-        return item
+        """The event as stored now (a consistent read), or None."""
+        return get_item(self.table, {"event_id": event_id})
 
     def upcoming(self, from_day: str) -> list[dict[str, Any]]:
         """Every listed event on or after `from_day` (YYYY-MM-DD), earliest first."""
@@ -97,29 +104,26 @@ class EventsRepo:
                 sets.append(f"#f{i} = :v{i}")
                 values[f":v{i}"] = value
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-        return self._conditional_update(event_id, expression, names, values)
+        return self._update_if(event_id, expression, OPEN_FOR_WRITES, values, names)
 
     def set_status(self, event_id: str, status: str) -> bool:
-        return self._conditional_update(
-            event_id, "SET #status = :status", {"#status": "status"}, {":status": status}
+        """Set `status` (scheduled, cancelled); False when the event cannot be edited."""
+        values = {":status": status}
+        return self._update_if(
+            event_id, "SET #status = :status", OPEN_FOR_WRITES, values, {"#status": "status"}
         )
 
-    def _conditional_update(
-        self, event_id: str, expression: str, names: dict[str, str], values: dict[str, Any]
+    def _update_if(
+        self,
+        event_id: str,
+        expression: str,
+        condition: str,
+        values: dict[str, Any] | None = None,
+        names: dict[str, str] | None = None,
     ) -> bool:
-        try:
-            self.table.update_item(
-                Key={"event_id": event_id},
-                UpdateExpression=expression,
-                ConditionExpression=OPEN_FOR_WRITES,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-            )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        """One UpdateItem of an event that happens only if `condition` holds."""
+        key = {"event_id": event_id}
+        return update_if(self.table, key, expression, condition, values=values, names=names)
 
     def owing_notices(self) -> list[str]:
         """Ids of events marked as owing a payment email (sparse index, keys only)."""
@@ -137,17 +141,10 @@ class EventsRepo:
             UpdateExpression="DELETE notices_owed :ids",
             ExpressionAttributeValues={":ids": payment_ids},
         )
-        try:
-            self.table.update_item(
-                Key={"event_id": event_id},
-                UpdateExpression="REMOVE outbox",
-                ConditionExpression="attribute_not_exists(notices_owed)",
-            )
-        except ClientError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
-                raise
+        self._update_if(event_id, "REMOVE outbox", "attribute_not_exists(notices_owed)")
 
     def any_exist(self) -> bool:
+        """True when the table holds at least one item (a one-item scan)."""
         return bool(self.table.scan(Limit=1, ProjectionExpression="event_id").get("Items"))
 
     def append_payment(
@@ -234,12 +231,13 @@ class EventsRepo:
         if names:
             kwargs["ExpressionAttributeNames"] = names
         try:
-            attributes: dict[str, Any] = self.table.update_item(**kwargs)["Attributes"]
-            return attributes
+            response = conditional(lambda: self.table.update_item(**kwargs))
         except ClientError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
-                log.error("append to %s failed: %s", event_id, error_code(exc))
-                raise
+            log.error("append to %s failed: %s", event_id, error_code(exc))
+            raise
+        if response is not None:
+            attributes: dict[str, Any] = response["Attributes"]
+            return attributes
         item = self.get(event_id)
         raise AppendRefused(_why_refused(item, payment_id, entry, cap, max_bytes - size), item)
 
