@@ -15,6 +15,7 @@ from server.store.client import (
     error_code,
     get_item,
     put_new,
+    update,
     update_if,
 )
 from server.store.tables import BY_OUTBOX, EVENTS_BY_DATE
@@ -30,6 +31,11 @@ LISTING = "event"
 OPEN_FOR_WRITES = (
     "attribute_exists(event_id) AND attribute_not_exists(moved_to)"
     " AND attribute_not_exists(renaming_to) AND attribute_not_exists(renaming_from)"
+)
+# The rename may freeze an event that has not moved and is not being renamed elsewhere.
+FREEZABLE = (
+    "attribute_exists(event_id) AND attribute_not_exists(moved_to)"
+    " AND (attribute_not_exists(renaming_to) OR renaming_to = :new)"
 )
 
 
@@ -48,7 +54,7 @@ class AppendRefused(Exception):
 
 
 class EventsRepo:
-    """The events table: event items and their payments ledger."""
+    """The events table: event items, their payments ledger, and the rename's steps."""
 
     def __init__(self, table: Table) -> None:
         self.table = table
@@ -240,6 +246,56 @@ class EventsRepo:
             return attributes
         item = self.get(event_id)
         raise AppendRefused(_why_refused(item, payment_id, entry, cap, max_bytes - size), item)
+
+    # --- the rename's steps (server/store/rename.py runs them in order) -------------
+
+    def freeze_for_rename(self, old: str, new: str) -> bool:
+        """Close `old` to writes while it moves to `new`; False when it has moved or
+        is being renamed to another id."""
+        return self._update_if(old, "SET renaming_to = :new", FREEZABLE, {":new": new})
+
+    def unfreeze(self, old: str, new: str) -> None:
+        """Give `old` back its writes after a rename to `new` that cannot go on."""
+        update(
+            self.table,
+            {"event_id": old},
+            "REMOVE renaming_to",
+            "renaming_to = :new",
+            values={":new": new},
+        )
+
+    def put_renamed_copy(self, copy: dict[str, Any]) -> bool:
+        """Put the unfinished copy (see `renamed_copy`); False when another item holds
+        its id, one that is not an unfinished copy of the same event."""
+        put = conditional(
+            lambda: self.table.put_item(
+                Item=copy,
+                ConditionExpression="attribute_not_exists(event_id) OR renaming_from = :old",
+                ExpressionAttributeValues={":old": copy["renaming_from"]},
+            )
+        )
+        return put is not None
+
+    def open_renamed_copy(self, copy: dict[str, Any]) -> bool:
+        """List the copy and open it for writes; False when that was done already."""
+        expression = "SET listing = :listing, starts_at = :starts REMOVE renaming_from"
+        values = {":listing": LISTING, ":starts": starts_at(copy), ":old": copy["renaming_from"]}
+        return self._update_if(copy["event_id"], expression, "renaming_from = :old", values)
+
+    def leave_redirect_stub(self, old: str, new: str) -> bool:
+        """Turn the frozen `old` into a stub pointing at `new`, out of the listings;
+        False when that was done already."""
+        expression = "SET moved_to = :new REMOVE renaming_to, listing"
+        return self._update_if(old, expression, "renaming_to = :new", {":new": new})
+
+
+def renamed_copy(item: dict[str, Any], new: str) -> dict[str, Any]:
+    """The frozen event `item` as it is first stored under `new`: payments and all,
+    marked `renaming_from` (closed to writes) and not yet listed."""
+    old = item["event_id"]
+    copy = {k: v for k, v in item.items() if k not in ("renaming_to", "listing", "starts_at")}
+    copy.update(event_id=new, date=new[:10], renamed_from=old, renaming_from=old)
+    return copy
 
 
 def _why_refused(

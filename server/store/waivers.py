@@ -84,6 +84,18 @@ class WaiversRepo:
         """Delete one waiver (only the rename's sweep does, once it has a copy)."""
         self.table.delete_item(Key={"event_id": event_id, "waiver_id": waiver_id})
 
+    def copy_all(self, old: str, new: str) -> None:
+        """Put every waiver of event `old` under event `new` too, skipping those copied
+        already (a renamed event's waivers; safe to repeat)."""
+        for waiver in self.for_event(old):
+            self._put_new({**waiver, "event_id": new, "event_date": new[:10]})
+
+    def delete_copied(self, old: str, new: str) -> None:
+        """Delete each waiver of `old` whose copy under `new` is confirmed stored."""
+        for waiver in self.for_event(old):
+            if self.get(new, str(waiver["waiver_id"])) is not None:
+                self.delete(old, str(waiver["waiver_id"]))
+
     def set_checkin(
         self, event_id: str, waiver_id: str, guest: str, checked_in: bool, by: str, at: str
     ) -> bool:
