@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
@@ -43,11 +44,24 @@ class EventExists(Exception):
     """An event with this id is already stored."""
 
 
+class Refusal(StrEnum):
+    """Why a payment or void was not appended."""
+
+    MISSING = "missing"  # no such event, or only its redirect stub
+    RENAMING = "renaming"
+    DUPLICATE = "duplicate"  # this payment_id is already stored
+    UNKNOWN_TARGET = "unknown_target"  # a void of a payment the event does not hold
+    ALREADY_VOIDED = "already_voided"
+    CANCELLED = "cancelled"
+    FULL = "full"  # the entry cap or the ledger's byte cap
+    CONFLICT = "conflict"  # changed between the write and the read that explains it
+
+
 class AppendRefused(Exception):
     """A conditional append did not happen; `reason` says why and `item` is the event
     as read right after (None when it does not exist)."""
 
-    def __init__(self, reason: str, item: dict[str, Any] | None) -> None:
+    def __init__(self, reason: Refusal, item: dict[str, Any] | None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.item = item
@@ -300,24 +314,24 @@ def renamed_copy(item: dict[str, Any], new: str) -> dict[str, Any]:
 
 def _why_refused(
     item: dict[str, Any] | None, payment_id: str, entry: dict[str, Any], cap: int, room: int
-) -> str:
+) -> Refusal:
     if item is None or "moved_to" in item:
-        return "missing"
+        return Refusal.MISSING
     if "renaming_to" in item or "renaming_from" in item:
-        return "renaming"
+        return Refusal.RENAMING
     if payment_id in item.get("payment_ids", set()):
-        return "duplicate"
+        return Refusal.DUPLICATE
     target = entry.get("voids")
     if target is not None:
         if target not in item.get("payment_ids", set()):
-            return "unknown_target"
+            return Refusal.UNKNOWN_TARGET
         if target in item.get("voided_ids", set()):
-            return "already_voided"
+            return Refusal.ALREADY_VOIDED
     elif item.get("status") == "cancelled":
-        return "cancelled"
+        return Refusal.CANCELLED
     if len(item.get("payments", [])) >= cap or item.get("ledger_bytes", 0) > room:
-        return "full"
-    return "conflict"
+        return Refusal.FULL
+    return Refusal.CONFLICT
 
 
 def starts_at(event: dict[str, Any]) -> str:
