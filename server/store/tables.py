@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from server.settings import Settings
 from server.store.client import error_code, make_resource
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 # Events are listed by date through a sparse index: every event carries
 # `listing = "event"` and `starts_at = "YYYY-MM-DDTHH:MM"`, so the dashboard is one
@@ -106,7 +109,7 @@ def init_tables(
     return created
 
 
-def _is_active(client: Any, name: str) -> bool:
+def _is_active(client: DynamoDBClient, name: str) -> bool:
     """The table and every index on it are ACTIVE (the stock waiter ignores indexes)."""
     try:
         table = client.describe_table(TableName=name)["Table"]
