@@ -223,6 +223,7 @@ class EventsRepo:
         cap: int,
         max_bytes: int,
     ) -> dict[str, Any]:
+        """The one conditional ledger append behind `append_payment` and `append_void`."""
         payment_id = entry["payment_id"]
         size = entry_bytes(entry)
         kwargs: dict[str, Any] = {
@@ -315,6 +316,7 @@ def renamed_copy(item: dict[str, Any], new: str) -> dict[str, Any]:
 def _why_refused(
     item: dict[str, Any] | None, payment_id: str, entry: dict[str, Any], cap: int, room: int
 ) -> Refusal:
+    """Which part of the append's condition failed, judged from the event read after it."""
     if item is None or "moved_to" in item:
         return Refusal.MISSING
     if "renaming_to" in item or "renaming_from" in item:
