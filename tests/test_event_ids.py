@@ -2,7 +2,14 @@ from datetime import date
 
 import pytest
 
-from server.domain.event_ids import InvalidEventId, fold, is_valid_event_id, make_event_id
+from server.domain.event_ids import (
+    InvalidEventId,
+    fold,
+    is_valid_event_id,
+    make_event_id,
+    nonconforming_ids,
+    suggest_id,
+)
 
 
 @pytest.mark.parametrize(
@@ -69,3 +76,17 @@ def test_malformed_ids_are_not_valid(event_id: str) -> None:
 
 def test_fold_drops_accents_and_punctuation() -> None:
     assert fold("Ærøskøbing O'Neil") == "aeroskobingoneil"
+
+
+def test_legacy_ids_are_listed_with_a_suggestion_built_from_the_item() -> None:
+    items = [
+        {"event_id": "2026-07-04-bo"},  # conforming: not listed
+        {"event_id": "whale-trip"},  # no date to build an id from
+        {"event_id": "2026-05-23", "patron_first_name": "Zoë", "period": "Sunset"},
+        {"event_id": "2026-05-24", "moved_to": "2026-05-24-guest"},  # a stub: done already
+    ]
+    assert nonconforming_ids(items) == [
+        ("2026-05-23", "2026-05-23-zoe-sunset"),
+        ("whale-trip", None),
+    ]
+    assert suggest_id({"event_id": "2026-05-23"}) == "2026-05-23-guest"

@@ -6,10 +6,12 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from botocore.exceptions import ClientError
 
 from server.domain.clock import today_in
 from server.settings import Settings
 from server.store import Store
+from server.store.client import conditional, error_code, update_if
 from server.store.events import AppendRefused, EventExists
 from server.store.tables import TABLES, init_tables
 from server.store.users import UserExists
@@ -53,6 +55,33 @@ def test_upcoming_reads_every_page(store: Store) -> None:
             ExpressionAttributeValues={":p": "y" * 100_000},
         )
     assert sorted(e["event_id"] for e in store.events.upcoming("2000-01-01")) == sorted(ids)
+
+
+def test_a_conditional_write_answers_false_only_when_its_condition_fails(store: Store) -> None:
+    event_id = add_event(store, first_name="Gale")["event_id"]
+    exists = "attribute_exists(event_id)"
+    note = {":note": "kept"}
+    assert update_if(
+        store.events.table, {"event_id": event_id}, "SET note = :note", exists, values=note
+    )
+    nobody = {"event_id": "2030-01-01-nobody"}
+    assert not update_if(store.events.table, nobody, "SET note = :note", exists, values=note)
+    assert store.events.get(event_id)["note"] == "kept"
+    assert store.events.get("2030-01-01-nobody") is None
+
+
+def test_a_conditional_write_raises_every_other_error(store: Store) -> None:
+    missing = store.resource.Table(store.settings.table_name("no-such-table"))
+    with pytest.raises(ClientError) as gone:
+        conditional(
+            lambda: missing.put_item(
+                Item={"event_id": "x"}, ConditionExpression="attribute_not_exists(event_id)"
+            )
+        )
+    assert error_code(gone.value) == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as invalid:
+        update_if(store.events.table, {"event_id": "x"}, "SET = broken", "attribute_exists(x)")
+    assert error_code(invalid.value) == "ValidationException"
 
 
 def test_append_refusals_say_why(store: Store) -> None:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 EVENT_ID = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})-([a-z]{1,30})(?:-([a-z0-9]{1,20}))?$")
 MAX_FIRST_NAME = 30
@@ -94,3 +96,24 @@ def is_valid_event_id(event_id: str) -> bool:
     except InvalidEventId:
         return False
     return True
+
+
+def suggest_id(item: dict[str, Any]) -> str | None:
+    """A conforming id for a legacy item, from what it holds (None if no date)."""
+    event_id = str(item["event_id"])
+    day = str(item.get("date") or event_id[:10])
+    name = str(item.get("patron_first_name") or item.get("first_name") or "guest")
+    try:
+        return make_event_id(day, name, str(item.get("period") or "") or None)
+    except InvalidEventId:
+        return None
+
+
+def nonconforming_ids(items: Iterable[dict[str, Any]]) -> list[tuple[str, str | None]]:
+    """Every event (not a renamed event's stub) whose id breaks the convention, with a
+    suggested id, sorted by id."""
+    return sorted(
+        (str(item["event_id"]), suggest_id(item))
+        for item in items
+        if "moved_to" not in item and not is_valid_event_id(str(item["event_id"]))
+    )

@@ -16,6 +16,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from email.message import EmailMessage
+from enum import StrEnum
 from typing import Any
 
 from server.domain.clock import utc_iso
@@ -28,6 +29,16 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 LEASE_SECONDS = 120
 BACKOFF_SECONDS = 60  # then 2, 4, 8 minutes
+
+
+class SendOutcome(StrEnum):
+    """What one attempt at one notice came to (`scc outbox send` prints the counts)."""
+
+    SENT = "sent"
+    RETRY = "retry"  # failed; pending again after a back-off
+    FAILED = "failed"  # failed at the attempt cap; the captain can resend
+    BUSY = "busy"  # leased by another sender, not due, or no longer pending
+    UNCONFIGURED = "unconfigured"  # no Gmail settings: it stays pending
 
 
 def payment_notice(payment_id: str) -> str:
@@ -89,15 +100,14 @@ class Notifier:
 
     # --- sending --------------------------------------------------------------------
 
-    def send(self, notice_id: str) -> str:
-        """One attempt at one notice: sent, retry, failed, busy (leased elsewhere or
-        not due) or unconfigured (no Gmail settings: it stays pending)."""
+    def send(self, notice_id: str) -> SendOutcome:
+        """One attempt at one notice; the outcome says what came of it."""
         if self.mailer is None:
-            return "unconfigured"
+            return SendOutcome.UNCONFIGURED
         now = self.clock()
         notice = self.store.outbox.claim(notice_id, self.owner, now, LEASE_SECONDS, MAX_ATTEMPTS)
         if notice is None:
-            return "busy"
+            return SendOutcome.BUSY
         try:
             message_id = self.mailer.send(self.compose(notice))
         except (MailError, LookupError) as exc:
@@ -107,14 +117,14 @@ class Notifier:
             )
             self.store.outbox.mark_unsent(notice_id, str(exc), retry_at)
             log.warning("notice %s not sent (attempt %s): %s", notice_id, attempts, exc)
-            return "retry" if retry_at is not None else "failed"
+            return SendOutcome.RETRY if retry_at is not None else SendOutcome.FAILED
         self.store.outbox.mark_sent(notice_id, message_id, utc_iso(self.clock()))
-        return "sent"
+        return SendOutcome.SENT
 
-    def send_due(self) -> Counter[str]:
+    def send_due(self) -> Counter[SendOutcome]:
         """Queue what is owed, then attempt every pending notice that is due."""
         self.collect()
-        outcomes: Counter[str] = Counter()
+        outcomes: Counter[SendOutcome] = Counter()
         now = self.clock()
         for notice in self.store.outbox.in_state("pending"):
             if int(notice.get("next_attempt_at", 0)) <= now:

@@ -17,6 +17,7 @@ from server.store.waivers import WaiversRepo
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBServiceResource
+    from mypy_boto3_dynamodb.service_resource import Table
 
 
 @dataclass
@@ -35,9 +36,10 @@ class Store:
 
     @classmethod
     def connect(cls, settings: Settings) -> Store:
+        """Create the resource and every repository (once per process)."""
         resource = make_resource(settings)
 
-        def table(name: str):  # type: ignore[no-untyped-def]
+        def table(name: str) -> Table:
             return resource.Table(settings.table_name(name))
 
         return cls(

@@ -6,18 +6,24 @@ who and when."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
 
 from server.store.client import all_items
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
 
 class AuditRepo:
-    def __init__(self, table: Any) -> None:
+    """The audit table: who did what, one item per action, grouped by day."""
+
+    def __init__(self, table: Table) -> None:
         self.table = table
 
     def record(self, at: str, user: str, action: str, target: str, detail: str = "") -> None:
+        """Append one record (a new item every time, never an update)."""
         self.table.put_item(
             Item={
                 "day": at[:10],
@@ -32,4 +38,5 @@ class AuditRepo:
         )
 
     def on_day(self, day: str) -> list[dict[str, Any]]:
+        """Every record of one day (YYYY-MM-DD), oldest first."""
         return all_items(self.table.query, KeyConditionExpression=Key("day").eq(day))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
 from botocore.config import Config
@@ -13,6 +13,8 @@ from server.settings import Settings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBServiceResource
+    from mypy_boto3_dynamodb.service_resource import Table
+    from mypy_boto3_dynamodb.type_defs import UpdateItemOutputTableTypeDef
 
 # Bounded so an unreachable DynamoDB answers 503 within a few seconds instead of
 # hanging a phone: at most 2 attempts of 1 s to connect and 3 s to read.
@@ -22,6 +24,11 @@ CLIENT_CONFIG = Config(
     retries={"total_max_attempts": 2, "mode": "standard"},
     max_pool_connections=50,  # Starlette runs up to 40 handler threads at once
 )
+
+T = TypeVar("T")
+
+# What DynamoDB answers when a write's ConditionExpression did not hold.
+CONDITION_FAILED = "ConditionalCheckFailedException"
 
 # Error codes DynamoDB answers when the request may succeed if simply retried.
 TRANSIENT_CODES = frozenset(
@@ -75,4 +82,68 @@ def all_items(
 
 
 def error_code(exc: ClientError) -> str:
+    """The error code DynamoDB answered with (e.g. `ConditionalCheckFailedException`)."""
     return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def conditional(write: Callable[[], T]) -> T | None:
+    """Run one conditional write and return its response, or None when its condition did
+    not hold. Every other error is raised: only a failed condition is an answer."""
+    try:
+        return write()
+    except ClientError as exc:
+        if error_code(exc) == CONDITION_FAILED:
+            return None
+        raise
+
+
+def get_item(table: Table, key: dict[str, Any]) -> dict[str, Any] | None:
+    """One item by its key, read consistently (it may have just been written), or None."""
+    item: dict[str, Any] | None = table.get_item(Key=key, ConsistentRead=True).get("Item")
+    return item
+
+
+def put_new(table: Table, item: dict[str, Any], key: str) -> bool:
+    """Put `item` unless an item with its key is stored (`key` names the key attribute
+    that must not exist yet); False then, and nothing is overwritten."""
+    put = conditional(
+        lambda: table.put_item(Item=item, ConditionExpression=f"attribute_not_exists({key})")
+    )
+    return put is not None
+
+
+def update(
+    table: Table,
+    key: dict[str, Any],
+    expression: str,
+    condition: str | None = None,
+    *,
+    values: dict[str, Any] | None = None,
+    names: dict[str, str] | None = None,
+) -> UpdateItemOutputTableTypeDef:
+    """One UpdateItem from its parts (DynamoDB refuses empty ones, so they are left out).
+    A `condition` that does not hold raises, as boto3 does: see `update_if`."""
+    request: dict[str, Any] = {"Key": key, "UpdateExpression": expression}
+    if condition:
+        request["ConditionExpression"] = condition
+    if values:
+        request["ExpressionAttributeValues"] = values
+    if names:
+        request["ExpressionAttributeNames"] = names
+    return table.update_item(**request)
+
+
+def update_if(
+    table: Table,
+    key: dict[str, Any],
+    expression: str,
+    condition: str,
+    *,
+    values: dict[str, Any] | None = None,
+    names: dict[str, str] | None = None,
+) -> bool:
+    """One UpdateItem that happens only if `condition` holds; False when it did not."""
+    written = conditional(
+        lambda: update(table, key, expression, condition, values=values, names=names)
+    )
+    return written is not None

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from server.domain.payments import entry_bytes
-from server.store.client import all_items, error_code
+from server.store.client import (
+    all_items,
+    conditional,
+    error_code,
+    get_item,
+    put_new,
+    update,
+    update_if,
+)
 from server.store.tables import BY_OUTBOX, EVENTS_BY_DATE
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 log = logging.getLogger(__name__)
 
@@ -21,40 +33,55 @@ OPEN_FOR_WRITES = (
     "attribute_exists(event_id) AND attribute_not_exists(moved_to)"
     " AND attribute_not_exists(renaming_to) AND attribute_not_exists(renaming_from)"
 )
+# The rename may freeze an event that has not moved and is not being renamed elsewhere.
+FREEZABLE = (
+    "attribute_exists(event_id) AND attribute_not_exists(moved_to)"
+    " AND (attribute_not_exists(renaming_to) OR renaming_to = :new)"
+)
 
 
 class EventExists(Exception):
     """An event with this id is already stored."""
 
 
+class Refusal(StrEnum):
+    """Why a payment or void was not appended."""
+
+    MISSING = "missing"  # no such event, or only its redirect stub
+    RENAMING = "renaming"
+    DUPLICATE = "duplicate"  # this payment_id is already stored
+    UNKNOWN_TARGET = "unknown_target"  # a void of a payment the event does not hold
+    ALREADY_VOIDED = "already_voided"
+    CANCELLED = "cancelled"
+    FULL = "full"  # the entry cap or the ledger's byte cap
+    CONFLICT = "conflict"  # changed between the write and the read that explains it
+
+
 class AppendRefused(Exception):
     """A conditional append did not happen; `reason` says why and `item` is the event
     as read right after (None when it does not exist)."""
 
-    def __init__(self, reason: str, item: dict[str, Any] | None) -> None:
+    def __init__(self, reason: Refusal, item: dict[str, Any] | None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.item = item
 
 
 class EventsRepo:
-    def __init__(self, table: Any) -> None:
+    """The events table: event items, their payments ledger, and the rename's steps."""
+
+    def __init__(self, table: Table) -> None:
         self.table = table
 
     def create(self, event: dict[str, Any]) -> None:
         """Store a new event; never overwrites one (conditional put)."""
         item = {**event, "listing": LISTING, "starts_at": starts_at(event)}
-        try:
-            self.table.put_item(Item=item, ConditionExpression="attribute_not_exists(event_id)")
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                raise EventExists(event["event_id"]) from None
-            raise
+        if not put_new(self.table, item, "event_id"):
+            raise EventExists(event["event_id"])
 
     def get(self, event_id: str) -> dict[str, Any] | None:
-        response = self.table.get_item(Key={"event_id": event_id}, ConsistentRead=True)
-        item: dict[str, Any] | None = response.get("Item")
-        return item
+        """The event as stored now (a consistent read), or None."""
+        return get_item(self.table, {"event_id": event_id})
 
     def upcoming(self, from_day: str) -> list[dict[str, Any]]:
         """Every listed event on or after `from_day` (YYYY-MM-DD), earliest first."""
@@ -97,29 +124,26 @@ class EventsRepo:
                 sets.append(f"#f{i} = :v{i}")
                 values[f":v{i}"] = value
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-        return self._conditional_update(event_id, expression, names, values)
+        return self._update_if(event_id, expression, OPEN_FOR_WRITES, values, names)
 
     def set_status(self, event_id: str, status: str) -> bool:
-        return self._conditional_update(
-            event_id, "SET #status = :status", {"#status": "status"}, {":status": status}
+        """Set `status` (scheduled, cancelled); False when the event cannot be edited."""
+        values = {":status": status}
+        return self._update_if(
+            event_id, "SET #status = :status", OPEN_FOR_WRITES, values, {"#status": "status"}
         )
 
-    def _conditional_update(
-        self, event_id: str, expression: str, names: dict[str, str], values: dict[str, Any]
+    def _update_if(
+        self,
+        event_id: str,
+        expression: str,
+        condition: str,
+        values: dict[str, Any] | None = None,
+        names: dict[str, str] | None = None,
     ) -> bool:
-        try:
-            self.table.update_item(
-                Key={"event_id": event_id},
-                UpdateExpression=expression,
-                ConditionExpression=OPEN_FOR_WRITES,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-            )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        """One UpdateItem of an event that happens only if `condition` holds."""
+        key = {"event_id": event_id}
+        return update_if(self.table, key, expression, condition, values=values, names=names)
 
     def owing_notices(self) -> list[str]:
         """Ids of events marked as owing a payment email (sparse index, keys only)."""
@@ -137,17 +161,10 @@ class EventsRepo:
             UpdateExpression="DELETE notices_owed :ids",
             ExpressionAttributeValues={":ids": payment_ids},
         )
-        try:
-            self.table.update_item(
-                Key={"event_id": event_id},
-                UpdateExpression="REMOVE outbox",
-                ConditionExpression="attribute_not_exists(notices_owed)",
-            )
-        except ClientError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
-                raise
+        self._update_if(event_id, "REMOVE outbox", "attribute_not_exists(notices_owed)")
 
     def any_exist(self) -> bool:
+        """True when the table holds at least one item (a one-item scan)."""
         return bool(self.table.scan(Limit=1, ProjectionExpression="event_id").get("Items"))
 
     def append_payment(
@@ -206,6 +223,7 @@ class EventsRepo:
         cap: int,
         max_bytes: int,
     ) -> dict[str, Any]:
+        """The one conditional ledger append behind `append_payment` and `append_void`."""
         payment_id = entry["payment_id"]
         size = entry_bytes(entry)
         kwargs: dict[str, Any] = {
@@ -234,36 +252,88 @@ class EventsRepo:
         if names:
             kwargs["ExpressionAttributeNames"] = names
         try:
-            attributes: dict[str, Any] = self.table.update_item(**kwargs)["Attributes"]
-            return attributes
+            response = conditional(lambda: self.table.update_item(**kwargs))
         except ClientError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
-                log.error("append to %s failed: %s", event_id, error_code(exc))
-                raise
+            log.error("append to %s failed: %s", event_id, error_code(exc))
+            raise
+        if response is not None:
+            attributes: dict[str, Any] = response["Attributes"]
+            return attributes
         item = self.get(event_id)
         raise AppendRefused(_why_refused(item, payment_id, entry, cap, max_bytes - size), item)
+
+    # --- the rename's steps (server/store/rename.py runs them in order) -------------
+
+    def freeze_for_rename(self, old: str, new: str) -> bool:
+        """Close `old` to writes while it moves to `new`; False when it has moved or
+        is being renamed to another id."""
+        return self._update_if(old, "SET renaming_to = :new", FREEZABLE, {":new": new})
+
+    def unfreeze(self, old: str, new: str) -> None:
+        """Give `old` back its writes after a rename to `new` that cannot go on."""
+        update(
+            self.table,
+            {"event_id": old},
+            "REMOVE renaming_to",
+            "renaming_to = :new",
+            values={":new": new},
+        )
+
+    def put_renamed_copy(self, copy: dict[str, Any]) -> bool:
+        """Put the unfinished copy (see `renamed_copy`); False when another item holds
+        its id, one that is not an unfinished copy of the same event."""
+        put = conditional(
+            lambda: self.table.put_item(
+                Item=copy,
+                ConditionExpression="attribute_not_exists(event_id) OR renaming_from = :old",
+                ExpressionAttributeValues={":old": copy["renaming_from"]},
+            )
+        )
+        return put is not None
+
+    def open_renamed_copy(self, copy: dict[str, Any]) -> bool:
+        """List the copy and open it for writes; False when that was done already."""
+        expression = "SET listing = :listing, starts_at = :starts REMOVE renaming_from"
+        values = {":listing": LISTING, ":starts": starts_at(copy), ":old": copy["renaming_from"]}
+        return self._update_if(copy["event_id"], expression, "renaming_from = :old", values)
+
+    def leave_redirect_stub(self, old: str, new: str) -> bool:
+        """Turn the frozen `old` into a stub pointing at `new`, out of the listings;
+        False when that was done already."""
+        expression = "SET moved_to = :new REMOVE renaming_to, listing"
+        return self._update_if(old, expression, "renaming_to = :new", {":new": new})
+
+
+def renamed_copy(item: dict[str, Any], new: str) -> dict[str, Any]:
+    """The frozen event `item` as it is first stored under `new`: payments and all,
+    marked `renaming_from` (closed to writes) and not yet listed."""
+    old = item["event_id"]
+    copy = {k: v for k, v in item.items() if k not in ("renaming_to", "listing", "starts_at")}
+    copy.update(event_id=new, date=new[:10], renamed_from=old, renaming_from=old)
+    return copy
 
 
 def _why_refused(
     item: dict[str, Any] | None, payment_id: str, entry: dict[str, Any], cap: int, room: int
-) -> str:
+) -> Refusal:
+    """Which part of the append's condition failed, judged from the event read after it."""
     if item is None or "moved_to" in item:
-        return "missing"
+        return Refusal.MISSING
     if "renaming_to" in item or "renaming_from" in item:
-        return "renaming"
+        return Refusal.RENAMING
     if payment_id in item.get("payment_ids", set()):
-        return "duplicate"
+        return Refusal.DUPLICATE
     target = entry.get("voids")
     if target is not None:
         if target not in item.get("payment_ids", set()):
-            return "unknown_target"
+            return Refusal.UNKNOWN_TARGET
         if target in item.get("voided_ids", set()):
-            return "already_voided"
+            return Refusal.ALREADY_VOIDED
     elif item.get("status") == "cancelled":
-        return "cancelled"
+        return Refusal.CANCELLED
     if len(item.get("payments", [])) >= cap or item.get("ledger_bytes", 0) > room:
-        return "full"
-    return "conflict"
+        return Refusal.FULL
+    return Refusal.CONFLICT
 
 
 def starts_at(event: dict[str, Any]) -> str:

@@ -6,50 +6,47 @@ conditional lease before sending, so two senders never send the same email."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
-from server.store.client import all_items, error_code
+from server.store.client import all_items, conditional, get_item, put_new, update_if
 from server.store.tables import OUTBOX_BY_STATE
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 
 class OutboxRepo:
-    def __init__(self, table: Any) -> None:
+    """The outbox table: notifications, their leases and their delivery state."""
+
+    def __init__(self, table: Table) -> None:
         self.table = table
 
     def ensure(
         self, notice_id: str, kind: str, event_id: str, ref_id: str, now: float, created_at: str
     ) -> None:
         """Create the item once; a second call (a re-run, a retry) changes nothing."""
-        try:
-            self.table.put_item(
-                Item={
-                    "notice_id": notice_id,
-                    "kind": kind,
-                    "event_id": event_id,
-                    "ref_id": ref_id,
-                    "state": "pending",
-                    "attempts": 0,
-                    "next_attempt_at": int(now),
-                    "created_at": created_at,
-                },
-                ConditionExpression="attribute_not_exists(notice_id)",
-            )
-        except ClientError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
-                raise
+        notice = {
+            "notice_id": notice_id,
+            "kind": kind,
+            "event_id": event_id,
+            "ref_id": ref_id,
+            "state": "pending",
+            "attempts": 0,
+            "next_attempt_at": int(now),
+            "created_at": created_at,
+        }
+        put_new(self.table, notice, "notice_id")
 
     def get(self, notice_id: str) -> dict[str, Any] | None:
-        item: dict[str, Any] | None = self.table.get_item(
-            Key={"notice_id": notice_id}, ConsistentRead=True
-        ).get("Item")
-        return item
+        """One notification as stored now, or None."""
+        return get_item(self.table, {"notice_id": notice_id})
 
     def in_state(
         self, state: str, limit: int | None = None, newest_first: bool = False
     ) -> list[dict[str, Any]]:
+        """Notifications in one state, oldest first (or newest), at most `limit`."""
         return all_items(
             self.table.query,
             limit=limit,
@@ -63,8 +60,8 @@ class OutboxRepo:
     ) -> dict[str, Any] | None:
         """Take a due, unleased pending item for `lease_seconds`; None if another sender
         holds it, it is not due, or it is no longer pending."""
-        try:
-            response = self.table.update_item(
+        response = conditional(
+            lambda: self.table.update_item(
                 Key={"notice_id": notice_id},
                 UpdateExpression="SET lease_owner = :me, lease_until = :until ADD attempts :one",
                 ConditionExpression="#state = :pending AND next_attempt_at <= :now"
@@ -81,14 +78,14 @@ class OutboxRepo:
                 },
                 ReturnValues="ALL_NEW",
             )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return None
-            raise
+        )
+        if response is None:
+            return None
         item: dict[str, Any] = response["Attributes"]
         return item
 
     def mark_sent(self, notice_id: str, message_id: str, sent_at: str) -> None:
+        """Record the delivery and release the lease."""
         self.table.update_item(
             Key={"notice_id": notice_id},
             UpdateExpression="SET #state = :sent, sent_at = :at, message_id = :mid"
@@ -114,17 +111,12 @@ class OutboxRepo:
 
     def reset(self, notice_id: str, now: float) -> bool:
         """The captain's resend: pending, due now, attempts from zero."""
-        try:
-            self.table.update_item(
-                Key={"notice_id": notice_id},
-                UpdateExpression="SET #state = :pending, attempts = :zero, next_attempt_at = :now"
-                " REMOVE lease_owner, lease_until",
-                ConditionExpression="attribute_exists(notice_id)",
-                ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={":pending": "pending", ":zero": 0, ":now": int(now)},
-            )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return update_if(
+            self.table,
+            {"notice_id": notice_id},
+            "SET #state = :pending, attempts = :zero, next_attempt_at = :now"
+            " REMOVE lease_owner, lease_until",
+            "attribute_exists(notice_id)",
+            values={":pending": "pending", ":zero": 0, ":now": int(now)},
+            names={"#state": "state"},
+        )

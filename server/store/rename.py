@@ -18,15 +18,10 @@ waiver:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from botocore.exceptions import ClientError
-
-from server.domain.event_ids import InvalidEventId, is_valid_event_id, make_event_id
+from server.domain.event_ids import is_valid_event_id, nonconforming_ids
 from server.store import Store
-from server.store.client import error_code
-from server.store.events import LISTING, starts_at
-from server.store.waivers import WaiverExists
+from server.store.events import renamed_copy
 
 STEPS = ("freeze", "copy", "waivers", "finalize", "stub", "sweep")
 
@@ -35,35 +30,9 @@ class RenameError(Exception):
     """The rename cannot be done; the message says why, for the captain."""
 
 
-def suggest_id(item: dict[str, Any]) -> str | None:
-    """A conforming id for a legacy item, from what it holds (None if no date)."""
-    event_id = str(item["event_id"])
-    day = str(item.get("date") or event_id[:10])
-    name = str(item.get("patron_first_name") or item.get("first_name") or "guest")
-    try:
-        return make_event_id(day, name, str(item.get("period") or "") or None)
-    except InvalidEventId:
-        return None
-
-
 def lint_ids(store: Store) -> list[tuple[str, str | None]]:
     """Every event (not stub) whose id breaks the convention, with a suggested id."""
-    return sorted(
-        (str(item["event_id"]), suggest_id(item))
-        for item in store.events.scan_all()
-        if "moved_to" not in item and not is_valid_event_id(str(item["event_id"]))
-    )
-
-
-def _conditional(call: Callable[[], Any]) -> bool:
-    """Run one conditional write; False when its condition did not hold."""
-    try:
-        call()
-    except ClientError as exc:
-        if error_code(exc) == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return nonconforming_ids(store.events.scan_all())
 
 
 def rename_event(
@@ -71,13 +40,13 @@ def rename_event(
 ) -> None:
     """Move event `old` to id `new` (see the module docstring). `after_step` is called
     with each step's name once it is done (tests use it to simulate a crash)."""
-    table = store.events.table
+    events = store.events
     done = after_step or (lambda step: None)
     if not is_valid_event_id(new):
         raise RenameError(f"{new} breaks the id convention (YYYY-MM-DD-firstname[-period]).")
     if new == old:
         raise RenameError("The new id is the same as the old one.")
-    item = store.events.get(old)
+    item = events.get(old)
     if item is None:
         raise RenameError(f"There is no event {old}.")
     if item.get("moved_to") not in (None, new):
@@ -85,88 +54,38 @@ def rename_event(
     day = str(item.get("date") or "")
     if day and day != new[:10]:
         raise RenameError(f"The new id must keep the trip date {day}.")
-    target = store.events.get(new)
+    target = events.get(new)
     if target is not None and target.get("renamed_from") != old:
         raise RenameError(f"An event {new} already exists.")  # checked before freezing
 
     if "moved_to" not in item:
-        frozen = _conditional(
-            lambda: table.update_item(
-                Key={"event_id": old},
-                UpdateExpression="SET renaming_to = :new",
-                ConditionExpression="attribute_exists(event_id) AND attribute_not_exists(moved_to)"
-                " AND (attribute_not_exists(renaming_to) OR renaming_to = :new)",
-                ExpressionAttributeValues={":new": new},
-            )
-        )
-        if not frozen:
-            current = store.events.get(old) or {}
+        if not events.freeze_for_rename(old, new):
+            current = events.get(old) or {}
             if current.get("moved_to") != new:
                 raise RenameError(
                     f"{old} is being renamed to {current.get('renaming_to')}; finish that first."
                 )
         done("freeze")
 
-        item = store.events.get(old) or item  # frozen now: its payments cannot change
-        copy = {k: v for k, v in item.items() if k not in ("renaming_to", "listing", "starts_at")}
-        copy.update(event_id=new, date=new[:10], renamed_from=old, renaming_from=old)
-        copied = _conditional(
-            lambda: table.put_item(
-                Item=copy,
-                ConditionExpression="attribute_not_exists(event_id) OR renaming_from = :old",
-                ExpressionAttributeValues={":old": old},
-            )
-        )
-        if not copied:
-            existing = store.events.get(new) or {}
+        item = events.get(old) or item  # frozen now: its payments cannot change
+        copy = renamed_copy(item, new)
+        if not events.put_renamed_copy(copy):
+            existing = events.get(new) or {}
             if existing.get("renamed_from") != old:
                 # Created meanwhile by someone else: give the old event back its writes.
-                table.update_item(
-                    Key={"event_id": old},
-                    UpdateExpression="REMOVE renaming_to",
-                    ConditionExpression="renaming_to = :new",
-                    ExpressionAttributeValues={":new": new},
-                )
+                events.unfreeze(old, new)
                 raise RenameError(f"An event {new} already exists.")
         done("copy")
 
-        _copy_waivers(store, old, new)
+        store.waivers.copy_all(old, new)
         done("waivers")
 
-        _conditional(
-            lambda: table.update_item(
-                Key={"event_id": new},
-                UpdateExpression="SET listing = :listing, starts_at = :starts REMOVE renaming_from",
-                ConditionExpression="renaming_from = :old",
-                ExpressionAttributeValues={
-                    ":listing": LISTING,
-                    ":starts": starts_at(copy),
-                    ":old": old,
-                },
-            )
-        )
+        events.open_renamed_copy(copy)
         done("finalize")
 
-        _conditional(
-            lambda: table.update_item(
-                Key={"event_id": old},
-                UpdateExpression="SET moved_to = :new REMOVE renaming_to, listing",
-                ConditionExpression="renaming_to = :new",
-                ExpressionAttributeValues={":new": new},
-            )
-        )
+        events.leave_redirect_stub(old, new)
         done("stub")
 
-    _copy_waivers(store, old, new)
-    for waiver in store.waivers.for_event(old):
-        if store.waivers.get(new, str(waiver["waiver_id"])) is not None:
-            store.waivers.delete(old, str(waiver["waiver_id"]))
+    store.waivers.copy_all(old, new)
+    store.waivers.delete_copied(old, new)
     done("sweep")
-
-
-def _copy_waivers(store: Store, old: str, new: str) -> None:
-    for waiver in store.waivers.for_event(old):
-        try:
-            store.waivers.create({**waiver, "event_id": new, "event_date": new[:10]})
-        except WaiverExists:
-            pass  # copied by an earlier run

@@ -3,19 +3,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
 
-from server.store.client import all_items
+from server.store.client import all_items, get_item, update
 from server.store.tables import SESSIONS_BY_EMAIL
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 
 class SessionsRepo:
-    def __init__(self, table: Any) -> None:
+    """The sessions table: one item per signed-in browser."""
+
+    def __init__(self, table: Table) -> None:
         self.table = table
 
     def create(self, session_key: str, user: dict[str, Any], now: int, expires_at: int) -> None:
+        """Store a new session for `user` (never overwrites one)."""
         self.table.put_item(
             Item={
                 "session_key": session_key,
@@ -30,20 +36,21 @@ class SessionsRepo:
         )
 
     def get(self, session_key: str) -> dict[str, Any] | None:
-        item: dict[str, Any] | None = self.table.get_item(
-            Key={"session_key": session_key}, ConsistentRead=True
-        ).get("Item")
-        return item
+        """The session with this key, or None (expiry is the caller's to check)."""
+        return get_item(self.table, {"session_key": session_key})
 
     def touch(self, session_key: str, now: int) -> None:
-        self.table.update_item(
-            Key={"session_key": session_key},
-            UpdateExpression="SET last_seen_at = :now",
-            ConditionExpression="attribute_exists(session_key)",
-            ExpressionAttributeValues={":now": now},
+        """Record activity now (for the idle expiry); raises if the session is gone."""
+        update(
+            self.table,
+            {"session_key": session_key},
+            "SET last_seen_at = :now",
+            "attribute_exists(session_key)",
+            values={":now": now},
         )
 
     def delete(self, session_key: str) -> None:
+        """End one session (sign out)."""
         self.table.delete_item(Key={"session_key": session_key})
 
     def delete_for_user(self, email: str) -> int:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from server.settings import Settings
 from server.store.client import error_code, make_resource
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 # Events are listed by date through a sparse index: every event carries
 # `listing = "event"` and `starts_at = "YYYY-MM-DDTHH:MM"`, so the dashboard is one
@@ -26,107 +29,62 @@ BY_OUTBOX = "by_outbox"
 # Outbox items by delivery state (pending, sent, failed), oldest first.
 OUTBOX_BY_STATE = "by_state"
 
-_OWED_INDEX = {
-    "IndexName": BY_OUTBOX,
-    "KeySchema": [{"AttributeName": "outbox", "KeyType": "HASH"}],
-    "Projection": {"ProjectionType": "KEYS_ONLY"},
-}
+
+def _key_schema(hash_key: str, range_key: str | None = None) -> list[dict[str, str]]:
+    """A KeySchema: the partition key, then the sort key if there is one."""
+    schema = [{"AttributeName": hash_key, "KeyType": "HASH"}]
+    if range_key is not None:
+        schema.append({"AttributeName": range_key, "KeyType": "RANGE"})
+    return schema
+
+
+def _index(
+    name: str, keys: list[dict[str, str]], projected: str | list[str] = "ALL"
+) -> dict[str, Any]:
+    """A global secondary index projecting ALL, KEYS_ONLY, or the attributes listed."""
+    if isinstance(projected, list):
+        projection = {"ProjectionType": "INCLUDE", "NonKeyAttributes": projected}
+    else:
+        projection = {"ProjectionType": projected}
+    return {"IndexName": name, "KeySchema": keys, "Projection": projection}
+
+
+def _table(keys: list[dict[str, str]], *indexes: dict[str, Any]) -> dict[str, Any]:
+    """A table's spec: every key attribute (all strings) is defined from the key schemas
+    of the table and its indexes, so the two cannot disagree."""
+    schemas = [keys, *(index["KeySchema"] for index in indexes)]
+    names = dict.fromkeys(key["AttributeName"] for schema in schemas for key in schema)
+    spec: dict[str, Any] = {
+        "KeySchema": keys,
+        "AttributeDefinitions": [{"AttributeName": n, "AttributeType": "S"} for n in names],
+    }
+    if indexes:
+        spec["GlobalSecondaryIndexes"] = list(indexes)
+    return spec
+
+
+_OWED_INDEX = _index(BY_OUTBOX, _key_schema("outbox"), "KEYS_ONLY")
 
 TABLES: dict[str, dict[str, Any]] = {
-    "events": {
-        "KeySchema": [{"AttributeName": "event_id", "KeyType": "HASH"}],
-        "AttributeDefinitions": [
-            {"AttributeName": "event_id", "AttributeType": "S"},
-            {"AttributeName": "listing", "AttributeType": "S"},
-            {"AttributeName": "starts_at", "AttributeType": "S"},
-            {"AttributeName": "outbox", "AttributeType": "S"},
-        ],
-        "GlobalSecondaryIndexes": [
-            {
-                "IndexName": EVENTS_BY_DATE,
-                "KeySchema": [
-                    {"AttributeName": "listing", "KeyType": "HASH"},
-                    {"AttributeName": "starts_at", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            },
-            _OWED_INDEX,
-        ],
-    },
-    "waivers": {
-        "KeySchema": [
-            {"AttributeName": "event_id", "KeyType": "HASH"},
-            {"AttributeName": "waiver_id", "KeyType": "RANGE"},
-        ],
-        "AttributeDefinitions": [
-            {"AttributeName": "event_id", "AttributeType": "S"},
-            {"AttributeName": "waiver_id", "AttributeType": "S"},
-            {"AttributeName": "listing", "AttributeType": "S"},
-            {"AttributeName": "trip_key", "AttributeType": "S"},
-            {"AttributeName": "outbox", "AttributeType": "S"},
-        ],
-        "GlobalSecondaryIndexes": [
-            {
-                "IndexName": WAIVERS_BY_TRIP,
-                "KeySchema": [
-                    {"AttributeName": "listing", "KeyType": "HASH"},
-                    {"AttributeName": "trip_key", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["guest_count"]},
-            },
-            _OWED_INDEX,
-        ],
-    },
-    "users": {
-        "KeySchema": [{"AttributeName": "email", "KeyType": "HASH"}],
-        "AttributeDefinitions": [{"AttributeName": "email", "AttributeType": "S"}],
-    },
-    "sessions": {
-        "KeySchema": [{"AttributeName": "session_key", "KeyType": "HASH"}],
-        "AttributeDefinitions": [
-            {"AttributeName": "session_key", "AttributeType": "S"},
-            {"AttributeName": "email", "AttributeType": "S"},
-        ],
-        "GlobalSecondaryIndexes": [
-            {
-                "IndexName": SESSIONS_BY_EMAIL,
-                "KeySchema": [{"AttributeName": "email", "KeyType": "HASH"}],
-                "Projection": {"ProjectionType": "KEYS_ONLY"},
-            }
-        ],
-    },
-    "limits": {
-        "KeySchema": [{"AttributeName": "limit_key", "KeyType": "HASH"}],
-        "AttributeDefinitions": [{"AttributeName": "limit_key", "AttributeType": "S"}],
-    },
-    "audit": {
-        "KeySchema": [
-            {"AttributeName": "day", "KeyType": "HASH"},
-            {"AttributeName": "entry_key", "KeyType": "RANGE"},
-        ],
-        "AttributeDefinitions": [
-            {"AttributeName": "day", "AttributeType": "S"},
-            {"AttributeName": "entry_key", "AttributeType": "S"},
-        ],
-    },
-    "outbox": {
-        "KeySchema": [{"AttributeName": "notice_id", "KeyType": "HASH"}],
-        "AttributeDefinitions": [
-            {"AttributeName": "notice_id", "AttributeType": "S"},
-            {"AttributeName": "state", "AttributeType": "S"},
-            {"AttributeName": "created_at", "AttributeType": "S"},
-        ],
-        "GlobalSecondaryIndexes": [
-            {
-                "IndexName": OUTBOX_BY_STATE,
-                "KeySchema": [
-                    {"AttributeName": "state", "KeyType": "HASH"},
-                    {"AttributeName": "created_at", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-    },
+    "events": _table(
+        _key_schema("event_id"),
+        _index(EVENTS_BY_DATE, _key_schema("listing", "starts_at")),
+        _OWED_INDEX,
+    ),
+    "waivers": _table(
+        _key_schema("event_id", "waiver_id"),
+        _index(WAIVERS_BY_TRIP, _key_schema("listing", "trip_key"), ["guest_count"]),
+        _OWED_INDEX,
+    ),
+    "users": _table(_key_schema("email")),
+    "sessions": _table(
+        _key_schema("session_key"), _index(SESSIONS_BY_EMAIL, _key_schema("email"), "KEYS_ONLY")
+    ),
+    "limits": _table(_key_schema("limit_key")),
+    "audit": _table(_key_schema("day", "entry_key")),
+    "outbox": _table(
+        _key_schema("notice_id"), _index(OUTBOX_BY_STATE, _key_schema("state", "created_at"))
+    ),
 }
 
 
@@ -151,7 +109,7 @@ def init_tables(
     return created
 
 
-def _is_active(client: Any, name: str) -> bool:
+def _is_active(client: DynamoDBClient, name: str) -> bool:
     """The table and every index on it are ACTIVE (the stock waiter ignores indexes)."""
     try:
         table = client.describe_table(TableName=name)["Table"]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
+from server.store.client import all_items, get_item, put_new, update_if
 
-from server.store.client import all_items, error_code
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 
 class UserExists(Exception):
@@ -14,57 +15,41 @@ class UserExists(Exception):
 
 
 class UsersRepo:
-    def __init__(self, table: Any) -> None:
+    """The users table: crew and captain accounts."""
+
+    def __init__(self, table: Table) -> None:
         self.table = table
 
     def create(self, email: str, name: str, role: str, password_hash: str, now: str) -> None:
-        try:
-            self.table.put_item(
-                Item={
-                    "email": email,
-                    "name": name,
-                    "role": role,
-                    "password_hash": password_hash,
-                    "disabled": False,
-                    "created_at": now,
-                },
-                ConditionExpression="attribute_not_exists(email)",
-            )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                raise UserExists(email) from None
-            raise
+        """Store a new, enabled account; raises UserExists rather than overwrite one."""
+        account = {"email": email, "name": name, "role": role, "password_hash": password_hash}
+        if not put_new(self.table, {**account, "disabled": False, "created_at": now}, "email"):
+            raise UserExists(email)
 
     def get(self, email: str) -> dict[str, Any] | None:
+        """The account with this (lower-case) email, or None."""
         if not email or len(email.encode()) > 1024:
             return None  # not a key DynamoDB accepts, so certainly not a user
-        item: dict[str, Any] | None = self.table.get_item(
-            Key={"email": email}, ConsistentRead=True
-        ).get("Item")
-        return item
+        return get_item(self.table, {"email": email})
 
     def set_disabled(self, email: str, disabled: bool) -> bool:
         """Flag the user; False when there is no such user."""
         return self._set(email, "disabled", disabled)
 
     def set_password(self, email: str, password_hash: str) -> bool:
+        """Replace the password hash; False when there is no such user."""
         return self._set(email, "password_hash", password_hash)
 
     def _set(self, email: str, attribute: str, value: Any) -> bool:
         """One attribute of an existing user (never creates one)."""
-        try:
-            self.table.update_item(
-                Key={"email": email},
-                UpdateExpression="SET #a = :v",
-                ConditionExpression="attribute_exists(email)",
-                ExpressionAttributeNames={"#a": attribute},
-                ExpressionAttributeValues={":v": value},
-            )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return update_if(
+            self.table,
+            {"email": email},
+            "SET #a = :v",
+            "attribute_exists(email)",
+            values={":v": value},
+            names={"#a": attribute},
+        )
 
     def all(self) -> list[dict[str, Any]]:
         """Every account (a paginated scan: a crew list is small)."""
@@ -72,4 +57,5 @@ class UsersRepo:
         return sorted(users, key=lambda u: str(u.get("name", "")).casefold())
 
     def any_exist(self) -> bool:
+        """True when at least one account is stored (a one-item scan)."""
         return bool(self.table.scan(Limit=1, ProjectionExpression="email").get("Items"))

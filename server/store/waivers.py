@@ -4,13 +4,15 @@ nothing here logs item contents."""
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
-from server.store.client import all_items, error_code
+from server.store.client import all_items, get_item, put_new, update_if
 from server.store.tables import BY_OUTBOX, WAIVERS_BY_TRIP
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 LISTING = "waiver"
 
@@ -20,28 +22,28 @@ class WaiverExists(Exception):
 
 
 class WaiversRepo:
-    def __init__(self, table: Any) -> None:
+    """The waivers table: signed waivers, their check-ins and their owed emails."""
+
+    def __init__(self, table: Table) -> None:
         self.table = table
 
     def create(self, item: dict[str, Any]) -> None:
         """Store a signed waiver; refuses to overwrite (attribute_not_exists)."""
+        if not self._put_new(item):
+            raise WaiverExists(item["waiver_id"])
+
+    def _put_new(self, item: dict[str, Any]) -> bool:
+        """Put a waiver unless one with its key is stored (then False)."""
         item = {
             **item,
             "listing": LISTING,
             "trip_key": f"{item['event_date']}#{item['event_id']}#{item['waiver_id']}",
         }
-        try:
-            self.table.put_item(Item=item, ConditionExpression="attribute_not_exists(waiver_id)")
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                raise WaiverExists(item["waiver_id"]) from None
-            raise
+        return put_new(self.table, item, "waiver_id")
 
     def get(self, event_id: str, waiver_id: str) -> dict[str, Any] | None:
-        item: dict[str, Any] | None = self.table.get_item(
-            Key={"event_id": event_id, "waiver_id": waiver_id}, ConsistentRead=True
-        ).get("Item")
-        return item
+        """One waiver as stored now (a consistent read), or None."""
+        return get_item(self.table, {"event_id": event_id, "waiver_id": waiver_id})
 
     def for_event(self, event_id: str) -> list[dict[str, Any]]:
         """Every waiver of one event, oldest reference first (one paginated Query)."""
@@ -73,29 +75,36 @@ class WaiversRepo:
         return [(str(i["event_id"]), str(i["waiver_id"])) for i in owing]
 
     def clear_notice(self, event_id: str, waiver_id: str) -> None:
+        """Drop the owed-email mark (its outbox item now exists)."""
         self.table.update_item(
             Key={"event_id": event_id, "waiver_id": waiver_id}, UpdateExpression="REMOVE outbox"
         )
 
     def delete(self, event_id: str, waiver_id: str) -> None:
+        """Delete one waiver (only the rename's sweep does, once it has a copy)."""
         self.table.delete_item(Key={"event_id": event_id, "waiver_id": waiver_id})
+
+    def copy_all(self, old: str, new: str) -> None:
+        """Put every waiver of event `old` under event `new` too, skipping those copied
+        already (a renamed event's waivers; safe to repeat)."""
+        for waiver in self.for_event(old):
+            self._put_new({**waiver, "event_id": new, "event_date": new[:10]})
+
+    def delete_copied(self, old: str, new: str) -> None:
+        """Delete each waiver of `old` whose copy under `new` is confirmed stored."""
+        for waiver in self.for_event(old):
+            if self.get(new, str(waiver["waiver_id"])) is not None:
+                self.delete(old, str(waiver["waiver_id"]))
 
     def set_checkin(
         self, event_id: str, waiver_id: str, guest: str, checked_in: bool, by: str, at: str
     ) -> bool:
         """Record one guest's check-in; False when there is no such waiver."""
-        try:
-            self.table.update_item(
-                Key={"event_id": event_id, "waiver_id": waiver_id},
-                UpdateExpression="SET checkins.#guest = :state",
-                ConditionExpression="attribute_exists(waiver_id)",
-                ExpressionAttributeNames={"#guest": guest},
-                ExpressionAttributeValues={
-                    ":state": {"checked_in": checked_in, "by": by, "at": at}
-                },
-            )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return update_if(
+            self.table,
+            {"event_id": event_id, "waiver_id": waiver_id},
+            "SET checkins.#guest = :state",
+            "attribute_exists(waiver_id)",
+            values={":state": {"checked_in": checked_in, "by": by, "at": at}},
+            names={"#guest": guest},
+        )

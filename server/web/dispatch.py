@@ -25,7 +25,7 @@ from server.domain.payments import (
 from server.domain.users import User
 from server.notify.outbox import Notifier
 from server.store import Store
-from server.store.events import AppendRefused
+from server.store.events import AppendRefused, Refusal
 from server.web.auth import captain_only, crew_only
 from server.web.csrf import checked_form
 from server.web.event_view import EventView, entry_json, find_event, valid_event_id
@@ -137,7 +137,7 @@ def _record(
         item = store.events.append_payment(event_id, entry, MAX_ENTRIES, MAX_LEDGER_BYTES)
         return item, entry, True
     except AppendRefused as refused:
-        duplicate = refused.item if refused.reason == "duplicate" else None
+        duplicate = refused.item if refused.reason is Refusal.DUPLICATE else None
         stored = payment.replay_of(duplicate) if duplicate is not None else None
         if duplicate is None or stored is None:
             raise
@@ -145,22 +145,22 @@ def _record(
 
 
 REFUSALS = {
-    "cancelled": (422, "This trip is cancelled, so no payment can be logged against it."),
-    "full": (
+    Refusal.CANCELLED: (422, "This trip is cancelled, so no payment can be logged against it."),
+    Refusal.FULL: (
         422,
         "This trip's payment history is full (the most one trip can hold). "
         "Nothing was saved; ask the captain.",
     ),
-    "duplicate": (
+    Refusal.DUPLICATE: (
         409,
         "A different payment was already saved with this form. Nothing new was saved: "
         "check the payment history, and submit again to log another payment.",
     ),
-    "renaming": (
+    Refusal.RENAMING: (
         409,
         "This trip is being renamed right now. Nothing was saved; try again in a minute.",
     ),
-    "conflict": (409, "The trip changed while saving. Nothing was saved; try again."),
+    Refusal.CONFLICT: (409, "The trip changed while saving. Nothing was saved; try again."),
 }
 
 
@@ -177,11 +177,11 @@ async def log_payment(request: Request) -> Response:
     try:
         item, entry, created = await run_in_threadpool(_record, store, event_id, payment, user)
     except AppendRefused as refused:
-        if refused.reason == "missing":
+        if refused.reason is Refusal.MISSING:
             # A renamed event's stub: find_event answers its redirect; else 404.
             await run_in_threadpool(find_event, store, event_id)
             raise HTTPException(404) from None
-        status, message = REFUSALS.get(refused.reason, REFUSALS["conflict"])
+        status, message = REFUSALS.get(refused.reason, REFUSALS[Refusal.CONFLICT])
         return await run_in_threadpool(
             _form_error,
             request,
@@ -189,7 +189,7 @@ async def log_payment(request: Request) -> Response:
             form,
             {"form": message},
             status,
-            fresh_key=refused.reason == "duplicate",
+            fresh_key=refused.reason is Refusal.DUPLICATE,
         )
     # One UpdateItem and no reads: the card's waiver count is not re-read here.
     view = _view(request, item, waivers_signed=None)
@@ -263,14 +263,14 @@ async def void_payment(request: Request) -> Response:
             MAX_LEDGER_BYTES + VOID_HEADROOM * 1000,
         )
     except AppendRefused as refused:
-        if refused.reason == "missing":
+        if refused.reason is Refusal.MISSING:
             raise HTTPException(404) from None
-        if refused.reason == "unknown_target":
+        if refused.reason is Refusal.UNKNOWN_TARGET:
             raise HTTPException(404, "There is no such payment on this trip.") from None
-        if refused.reason != "duplicate":  # a replayed void is already done
+        if refused.reason is not Refusal.DUPLICATE:  # a replayed void is already done
             message = {
-                "already_voided": "That payment was already voided.",
-                "full": "This trip holds the most entries one trip can.",
+                Refusal.ALREADY_VOIDED: "That payment was already voided.",
+                Refusal.FULL: "This trip holds the most entries one trip can.",
             }.get(refused.reason, "The trip changed while saving. Try again.")
             return await _detail_with_errors(request, event_id, {"form": message}, 409, target)
     url = request.app.url_path_for("event_detail", event_id=event_id)

@@ -16,11 +16,11 @@ from server.domain.event_form import (
     validate_event_details,
     validate_new_event,
 )
-from server.domain.event_ids import InvalidEventId, is_valid_event_id
+from server.domain.event_ids import InvalidEventId, is_valid_event_id, suggest_id
 from server.domain.forms import FormErrors, form_values, text_field
 from server.store import Store
 from server.store.events import EventExists
-from server.store.rename import RenameError, lint_ids, rename_event, suggest_id
+from server.store.rename import RenameError, lint_ids, rename_event
 from server.web.audit import audit
 from server.web.auth import captain_only
 from server.web.csrf import checked_form
