@@ -121,12 +121,12 @@ def test_the_lock_releases_when_its_window_ends(
 
     add_user(store, "ana@example.com")
     now = [1_900_000_000.0]
-    monkeypatch.setattr(server.auth.time, "time", lambda: now[0])
+    monkeypatch.setattr(server.web.auth.time, "time", lambda: now[0])
     with TestClient(create_app(store.settings, store)) as client:
         for _ in range(ACCOUNT_LIMIT):
             _try(client, "ana@example.com", "wrong password number")
         assert _try(client, "ana@example.com", PASSWORD).status_code == 429
-        now[0] += server.auth.WINDOW_SECONDS
+        now[0] += server.web.auth.WINDOW_SECONDS
         assert _try(client, "ana@example.com", PASSWORD).status_code == 303
 
 
