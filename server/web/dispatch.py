@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from server.domain.clock import utc_now_iso
-from server.domain.forms import FormErrors
+from server.domain.forms import FormErrors, form_values, text_field
 from server.domain.payments import (
     MAX_ENTRIES,
     MAX_LEDGER_BYTES,
@@ -116,11 +116,11 @@ def _form_error(
     if response_kind(request) is Kind.JSON:
         return JSONResponse({"errors": errors}, status_code=status_code)
     item = find_event(store_of(request), event_id)
-    values = {k: form.get(k, "") for k in ("amount", "method", "note")}
+    values = form_values(form, ("amount", "method", "note"), multiline=("note",))
     return _payment_form(
         request,
         _view(request, item),
-        payment_id=None if fresh_key else str(form.get("payment_id", "")),
+        payment_id=None if fresh_key else text_field(form, "payment_id"),
         values=values,
         errors=errors,
         status_code=status_code,
@@ -253,7 +253,7 @@ async def void_payment(request: Request) -> Response:
     user: User = request.state.user
     target = str(request.path_params["payment_id"])
     try:
-        void_id = parse_payment_id(str(form.get("void_id", "")))
+        void_id = parse_payment_id(text_field(form, "void_id"))
         reason = validate_void_reason(form)
     except FormErrors as invalid:
         return await _detail_with_errors(request, event_id, invalid.errors, 422, target)

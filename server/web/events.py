@@ -155,7 +155,7 @@ async def event_update(request: Request) -> Response:
     store = store_of(request)
     item = await run_in_threadpool(_find, store, request.path_params["event_id"])
     event = EventView(item=item, today=today_of(request))
-    values = form_values(form, EDITABLE)
+    values = form_values(form, EDITABLE, multiline=("notes",))
     try:
         details = validate_event_details(values)
     except FormErrors as invalid:

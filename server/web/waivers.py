@@ -78,7 +78,8 @@ def _form(
     rows: int | None = None,
     status_code: int = 200,
 ) -> Response:
-    values = {k: v for k, v in (form or {}).items() if isinstance(v, str) and k != "csrf_token"}
+    form = form or {}
+    values = {k: text_field(form, k) for k in form if k != "csrf_token"}
     waiver_id = text_field(values, "waiver_id") or str(uuid.uuid4())
     context = {
         "event": event,
