@@ -8,11 +8,14 @@ import pytest
 from starlette.testclient import TestClient
 
 from server.app import create_app
+from server.domain.rate_limits import SIGN_IN_ACCOUNT_AND_IP, SIGN_IN_IP
 from server.domain.users import validate_password
 from server.store import Store
-from server.web.auth import ACCOUNT_LIMIT, IP_LIMIT
 from server.web.security import CONTENT_SECURITY_POLICY
 from tests.conftest import HX, JSON, PASSWORD, add_event, add_user, csrf_from, sign_in
+
+ACCOUNT_LIMIT = SIGN_IN_ACCOUNT_AND_IP.most
+IP_LIMIT = SIGN_IN_IP.most
 
 
 def _assert_security_headers(response, https: bool = False) -> None:  # type: ignore[no-untyped-def]
@@ -121,12 +124,12 @@ def test_the_lock_releases_when_its_window_ends(
 
     add_user(store, "ana@example.com")
     now = [1_900_000_000.0]
-    monkeypatch.setattr(server.auth.time, "time", lambda: now[0])
+    monkeypatch.setattr(server.web.auth.time, "time", lambda: now[0])
     with TestClient(create_app(store.settings, store)) as client:
         for _ in range(ACCOUNT_LIMIT):
             _try(client, "ana@example.com", "wrong password number")
         assert _try(client, "ana@example.com", PASSWORD).status_code == 429
-        now[0] += server.auth.WINDOW_SECONDS
+        now[0] += SIGN_IN_ACCOUNT_AND_IP.window_seconds
         assert _try(client, "ana@example.com", PASSWORD).status_code == 303
 
 

@@ -3,13 +3,30 @@ One test (or a few) per finding; each fails without its fix."""
 
 from __future__ import annotations
 
+import time
+import uuid
+from typing import Any
+
+import pytest
 from starlette.testclient import TestClient
 
+from server.app import create_app
 from server.domain.forms import MAX_LINE, text_field
+from server.domain.rate_limits import (
+    SIGN_IN_ACCOUNT,
+    SIGN_IN_ACCOUNT_AND_IP,
+)
 from server.store import Store
+from server.store.tables import init_tables
+from server.web.auth import attempt_sign_in
+from server.web.render import safe_next
 from tests.conftest import (
+    HX,
+    PASSWORD,
     add_event,
+    add_user,
     csrf_from,
+    make_settings,
     sign_in,
 )
 from tests.test_waiver_flow import sign
@@ -87,3 +104,175 @@ def test_an_overlong_waiver_name_is_refused_and_echoed_capped(
     assert response.status_code == 422
     assert "B" * MAX_LINE in response.text and "B" * (MAX_LINE + 1) not in response.text
     assert store.waivers.for_event(event["event_id"]) == []
+
+
+# --- 3. a non-ASCII CSRF token is a 403, not a 500 --------------------------------------
+
+
+@pytest.mark.parametrize("where", ["form", "header"])
+def test_a_non_ascii_csrf_token_is_refused_with_403(client: TestClient, where: str) -> None:
+    client.get("/login")  # the visitor's CSRF cookie
+    data = {"email": "a@example.com", "password": "x"}
+    if where == "form":
+        response = client.post("/login", data={**data, "csrf_token": "é"})
+    else:
+        response = client.post("/login", data=data, headers={"X-CSRF-Token": "é".encode()})  # type: ignore[dict-item]
+    assert response.status_code == 403
+
+
+# --- 4. CSRF tokens are bound to the session --------------------------------------------
+
+
+def test_an_anonymous_visitors_token_does_not_work_with_a_crew_session(
+    client: TestClient, store: Store
+) -> None:
+    event = add_event(store)
+    sign_in(client, store)
+    with TestClient(client.app) as attacker:
+        token = csrf_from(attacker.get("/login").text)
+        cookie = attacker.cookies.get("scc_csrf")
+    assert cookie
+    client.cookies.set("scc_csrf", cookie)
+    response = client.post(
+        f"/api/events/{event['event_id']}/payment",
+        data={
+            "csrf_token": token,
+            "payment_id": str(uuid.uuid4()),
+            "amount": "5",
+            "method": "cash",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 403
+    stored = store.events.get(event["event_id"])
+    assert stored is not None and stored["payments"] == []
+
+
+def test_the_csrf_token_changes_at_sign_in_and_dies_with_the_session(
+    client: TestClient, store: Store
+) -> None:
+    before = csrf_from(client.get("/login").text)
+    after = sign_in(client, store)
+    assert after != before
+    client.post("/logout", data={"csrf_token": after}, follow_redirects=False)
+    # Neither the signed-in token nor the one from before sign-in works any more.
+    for token in (before, after):
+        response = client.post(
+            "/login", data={"email": "a@example.com", "password": "x", "csrf_token": token}
+        )
+        assert response.status_code == 403
+
+
+def test_the_csrf_cookie_has_the_host_prefix_over_https(dynalite_endpoint: str) -> None:
+    settings = make_settings(dynalite_endpoint, SCC_BASE_URL="https://crew.example.com")
+    init_tables(settings, poll_seconds=0.05, say=lambda _: None)
+    app = create_app(settings, Store.connect(settings))
+    with TestClient(app, base_url="https://crew.example.com") as client:
+        response = client.get("/login")
+    (cookie,) = [c for c in response.headers.get_list("set-cookie") if "scc_csrf=" in c]
+    assert cookie.startswith("__Host-scc_csrf=") and "Secure" in cookie and "Path=/" in cookie
+
+
+# --- 5. no lockout of the owner from elsewhere; sliding limits ---------------------------
+
+
+def _sign_in_from(app: Any, ip: str, email: str, password: str) -> int:
+    with TestClient(app, client=(ip, 5000)) as browser:
+        token = csrf_from(browser.get("/login").text)
+        return browser.post(
+            "/login",
+            data={"email": email, "password": password, "csrf_token": token},
+            follow_redirects=False,
+        ).status_code
+
+
+def test_failures_from_one_ip_do_not_lock_the_owner_out_elsewhere(
+    client: TestClient, store: Store
+) -> None:
+    add_user(store, "captain@example.com", role="captain")
+    app = client.app
+    statuses = [
+        _sign_in_from(app, "192.0.2.66", "captain@example.com", "wrong password")
+        for _ in range(SIGN_IN_ACCOUNT_AND_IP.most)
+    ]
+    assert statuses[-1] == 429
+    assert _sign_in_from(app, "192.0.2.66", "captain@example.com", PASSWORD) == 429
+    assert _sign_in_from(app, "198.51.100.20", "captain@example.com", PASSWORD) == 303
+
+
+def test_an_account_wide_limit_stops_guessing_spread_over_many_ips(store: Store) -> None:
+    add_user(store, "captain@example.com", role="captain")
+    now = time.time()
+    for i in range(SIGN_IN_ACCOUNT.most):
+        attempt_sign_in(store, "captain@example.com", "wrong", f"10.0.{i // 4}.{i % 4}", now)
+    result = attempt_sign_in(store, "captain@example.com", PASSWORD, "10.9.9.9", now + 1)
+    assert result.user is None and result.locked_until is not None
+
+
+def test_a_burst_straddling_a_window_boundary_gets_no_extra_guesses(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import server.web.auth
+
+    add_user(store, "ana@example.com")
+    checked = []
+    real_check = server.web.auth.check_password
+
+    def counting(user: Any, password: str) -> bool:
+        checked.append(password)
+        return real_check(user, password)
+
+    monkeypatch.setattr(server.web.auth, "check_password", counting)
+    window = SIGN_IN_ACCOUNT_AND_IP.window_seconds
+    boundary = float((1_900_000_000 // window + 1) * window)
+    for i in range(2 * SIGN_IN_ACCOUNT_AND_IP.most):  # half before the boundary, half after
+        attempt_sign_in(store, "ana@example.com", "wrong", "192.0.2.1", boundary - 5 + i)
+    assert len(checked) == SIGN_IN_ACCOUNT_AND_IP.most
+
+
+# --- 8. `next` is normalised once --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("/dispatch/events/2030-01-01-ann", "/dispatch/events/2030-01-01-ann"),
+        (
+            "/admin/payments?from=2030-01-01&to=2030-01-31",
+            "/admin/payments?from=2030-01-01&to=2030-01-31",
+        ),
+        ("/\t/evil.example", "/dispatch"),
+        ("/dispatch\r\nSet-Cookie: x=1", "/dispatch"),
+        ("//evil.example", "/dispatch"),
+        ("/\\evil.example", "/dispatch"),
+        ("https://evil.example/", "/dispatch"),
+        ("/\u202eevil", "/dispatch"),
+        ("/g/café", "/g/caf%C3%A9"),
+        ("", "/dispatch"),
+    ],
+)
+def test_next_is_a_same_site_path(sent: str, kept: str) -> None:
+    assert safe_next(sent) == kept
+
+
+@pytest.mark.parametrize("target", ["/\t/evil.example", "/x\r\nX: y", "/\x00"])
+def test_htmx_sign_in_never_redirects_off_site(
+    client: TestClient, store: Store, target: str
+) -> None:
+    email = add_user(store, "deck@example.com")
+    token = csrf_from(client.get("/login").text)
+    response = client.post(
+        "/login",
+        data={"email": email, "password": PASSWORD, "csrf_token": token, "next": target},
+        headers=HX,
+        follow_redirects=False,
+    )
+    assert response.status_code == 204
+    assert response.headers["hx-redirect"] == "/dispatch"
+
+
+def test_the_login_redirect_carries_next_encoded(client: TestClient) -> None:
+    response = client.get("/admin/payments?from=2030-01-01&to=2030-01-31", follow_redirects=False)
+    assert response.headers["location"] == (
+        "/login?next=/admin/payments%3Ffrom%3D2030-01-01%26to%3D2030-01-31"
+    )

@@ -17,7 +17,6 @@ from server.store import Store
 from server.store.users import UserExists
 from server.web.audit import audit
 from server.web.auth import captain_only
-from server.web.csrf import checked_form
 from server.web.render import redirect, render
 from server.web.state import store_of
 
@@ -55,7 +54,7 @@ async def crew_list(request: Request) -> Response:
 
 @captain_only
 async def crew_add(request: Request) -> Response:
-    form = await checked_form(request)
+    form = await request.form()
     values = form_values(form, ("email", "name", "role"))
     password = form.get("password")
     password = password if isinstance(password, str) else ""
@@ -89,7 +88,7 @@ def _account(request: Request, email: str) -> dict[str, Any]:
 
 @captain_only
 async def crew_password(request: Request) -> Response:
-    form = await checked_form(request)
+    form = await request.form()
     store = store_of(request)
     user = await run_in_threadpool(_account, request, text_field(form, "email"))
     password = form.get("password")
@@ -116,7 +115,7 @@ def _active_captains(store: Store) -> list[str]:
 
 @captain_only
 async def crew_disable(request: Request) -> Response:
-    form = await checked_form(request)
+    form = await request.form()
     store = store_of(request)
     user = await run_in_threadpool(_account, request, text_field(form, "email"))
     captains = await run_in_threadpool(_active_captains, store)
@@ -131,7 +130,7 @@ async def crew_disable(request: Request) -> Response:
 
 @captain_only
 async def crew_enable(request: Request) -> Response:
-    form = await checked_form(request)
+    form = await request.form()
     user = await run_in_threadpool(_account, request, text_field(form, "email"))
     await run_in_threadpool(store_of(request).users.set_disabled, user["email"], False)
     await audit(request, "account.enabled", user["email"])

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hmac
 import logging
+import unicodedata
 import uuid
 from collections.abc import Mapping
 from enum import Enum
 from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
 
 import jinja2
 from starlette.exceptions import HTTPException
@@ -98,6 +100,27 @@ def redirect(request: Request, url: str, status_code: int = 303) -> Response:
     return RedirectResponse(url, status_code=status_code, headers={"Vary": "HX-Request"})
 
 
+DEFAULT_NEXT = "/dispatch"
+MAX_NEXT = 2000
+# Characters left as they are when a target is percent-encoded (RFC 3986 reserved and
+# unreserved ones); everything else, spaces and non-ASCII included, is encoded.
+_URL_SAFE = "/?#[]@!$&'()*+,;=:-._~%"
+
+
+def safe_next(target: str | None) -> str:
+    """The one normalisation of a `next` target (query, form, HX-Redirect): a path on
+    this site, as ASCII. Control or formatting characters, a backslash, a scheme, a host
+    or a leading `//` make it the dashboard instead."""
+    if not target or len(target) > MAX_NEXT or "\\" in target:
+        return DEFAULT_NEXT
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in target):
+        return DEFAULT_NEXT
+    parts = urlsplit(target)
+    if not target.startswith("/") or target.startswith("//") or parts.scheme or parts.netloc:
+        return DEFAULT_NEXT
+    return quote(target, safe=_URL_SAFE)
+
+
 def client_ip(request: Request) -> str:
     """The visitor's IP: CloudFront's `CloudFront-Viewer-Address` when the request
     proved it came through our distribution (the origin secret), else the socket peer.
@@ -173,10 +196,10 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
 async def handle_login_required(request: Request, exc: Exception) -> Response:
     if response_kind(request) is Kind.JSON:
         return error_response(request, 401)
-    login = request.app.url_path_for("login")
+    login = str(request.app.url_path_for("login"))
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if request.method == "GET" and target != "/":
-        login = f"{login}?next={target}"
+        login = f"{login}?{urlencode({'next': safe_next(target)}, safe='/')}"
     return redirect(request, login)
 
 

@@ -29,7 +29,6 @@ from server.domain.waiver_rules import (
 )
 from server.notify.outbox import Notifier
 from server.store.waivers import WaiverExists
-from server.web.csrf import checked_form
 from server.web.event_view import EventView, find_event
 from server.web.manifest import parse_waiver_id
 from server.web.render import client_ip, redirect, render
@@ -138,7 +137,7 @@ def _waiver_item(request: Request, event: EventView, signed: WaiverSubmission) -
 
 
 async def sign_waiver(request: Request) -> Response:
-    form = await checked_form(request)
+    form = await request.form()
     event = await run_in_threadpool(_event, request)
     _refuse_if_closed(request, event)
     action = text_field(form, "action")
