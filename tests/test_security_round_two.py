@@ -15,7 +15,10 @@ from server.domain.forms import MAX_LINE, text_field
 from server.domain.rate_limits import (
     SIGN_IN_ACCOUNT,
     SIGN_IN_ACCOUNT_AND_IP,
+    TRIP_MISSES_PER_IP,
+    WAIVERS_PER_IP,
 )
+from server.domain.waiver_rules import signer_cap
 from server.store import Store
 from server.store.tables import init_tables
 from server.web.auth import attempt_sign_in
@@ -104,6 +107,99 @@ def test_an_overlong_waiver_name_is_refused_and_echoed_capped(
     assert response.status_code == 422
     assert "B" * MAX_LINE in response.text and "B" * (MAX_LINE + 1) not in response.text
     assert store.waivers.for_event(event["event_id"]) == []
+
+
+# --- 1. waiver flooding and email relay -------------------------------------------------
+
+
+def _pending_copies(store: Store) -> int:
+    return len(store.outbox.in_state("pending", limit=1000))
+
+
+def test_one_client_ip_stores_at_most_30_waivers_in_15_minutes(
+    client: TestClient, store: Store
+) -> None:
+    event = add_event(store, capacity=200)
+    for i in range(WAIVERS_PER_IP.most):
+        answer = sign(client, event["event_id"], email=f"guest{i}@example.com")
+        assert answer.status_code == 303, (i, answer.text)
+    copies = _pending_copies(store)
+    refused = sign(client, event["event_id"], email="one-more@example.com")
+    assert refused.status_code == 429
+    assert "Nothing was saved" in refused.text and int(refused.headers["retry-after"]) > 0
+    assert len(store.waivers.for_event(event["event_id"])) == WAIVERS_PER_IP.most
+    assert _pending_copies(store) == copies  # no email queued for the refusal
+    # Another connection (another tablet) still signs.
+    with TestClient(client.app, client=("203.0.113.9", 4000)) as other:
+        assert sign(other, event["event_id"], email="x@example.com").status_code == 303
+
+
+def test_a_trip_takes_its_capacity_plus_ten_signers_then_says_to_ask_the_crew(
+    client: TestClient, store: Store
+) -> None:
+    event = add_event(store, capacity=2)
+    for i in range(2 + 10):
+        assert sign(client, event["event_id"], email=f"g{i}@example.com").status_code == 303
+    copies = _pending_copies(store)
+    refused = sign(client, event["event_id"], email="late@example.com")
+    assert refused.status_code == 429 and "ask the crew" in refused.text
+    assert len(store.waivers.for_event(event["event_id"])) == 12
+    assert _pending_copies(store) == copies
+    # The form itself now says so too, instead of taking a signature it cannot keep.
+    form = client.get(f"/g/{event['event_id']}/waiver")
+    assert form.status_code == 429 and "ask the crew" in form.text
+
+
+def test_the_signer_cap_uses_party_size_when_there_is_no_capacity() -> None:
+    assert signer_cap(capacity=8, party_size=4) == 18
+    assert signer_cap(capacity=0, party_size=4) == 14
+    assert signer_cap(capacity=0, party_size=0) == 50
+
+
+def test_one_signer_copy_per_email_address_per_trip(client: TestClient, store: Store) -> None:
+    event = add_event(store)
+    first = sign(client, event["event_id"], email="family@example.com")
+    second = sign(
+        client,
+        event["event_id"],
+        name="Bob Smith",
+        signature="Bob Smith",
+        email="family@example.com",
+    )
+    assert first.status_code == second.status_code == 303
+    assert len(store.waivers.for_event(event["event_id"])) == 2  # both signed
+    assert _pending_copies(store) == 1  # one copy sent to that address
+    assert store.waivers.owing_notices() == []
+
+
+# --- 2. guessing patron links -----------------------------------------------------------
+
+
+def test_unknown_trip_guesses_from_one_ip_are_throttled(client: TestClient, store: Store) -> None:
+    event = add_event(store)
+    for i in range(TRIP_MISSES_PER_IP.most):
+        assert client.get(f"/g/2030-01-{1 + i % 28:02d}-guess").status_code == 404
+    blocked = client.get(f"/g/{event['event_id']}")
+    assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
+    assert client.get(f"/g/{event['event_id']}/waiver").status_code == 429
+    with TestClient(client.app, client=("198.51.100.7", 4000)) as other:
+        assert other.get(f"/g/{event['event_id']}").status_code == 200
+
+
+def test_the_guess_throttle_ends_with_its_window(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import server.web.waivers
+
+    event = add_event(store)
+    now = [1_900_000_000.0]
+    monkeypatch.setattr(server.web.waivers.time, "time", lambda: now[0])
+    with TestClient(create_app(store.settings, store)) as client:
+        for _ in range(TRIP_MISSES_PER_IP.most):
+            client.get("/g/2030-01-01-guess")
+        assert client.get(f"/g/{event['event_id']}").status_code == 429
+        now[0] += TRIP_MISSES_PER_IP.window_seconds
+        assert client.get(f"/g/{event['event_id']}").status_code == 200
 
 
 # --- 3. a non-ASCII CSRF token is a 403, not a 500 --------------------------------------

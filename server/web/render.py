@@ -145,6 +145,7 @@ MESSAGES = {
     405: ("Not allowed", "That action is not available here."),
     410: ("No longer open", "This is no longer available."),
     409: ("Conflict", "That could not be saved because it conflicts with what is stored."),
+    429: ("Please wait", "Too many requests came from this connection. Try again later."),
     503: (
         "Temporarily unavailable",
         "The service could not reach its database. Nothing was saved; it is safe to try again.",
