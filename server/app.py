@@ -23,6 +23,7 @@ from server.settings import Settings
 from server.store import Store
 from server.web import audit, auth, crew, csrf, dispatch, events, manifest, reports, waivers
 from server.web.assets import Assets, HashedStaticFiles
+from server.web.hosts import RelativeRedirects, TrustedHosts
 from server.web.origin import OriginGuard
 from server.web.render import (
     EventMoved,
@@ -94,7 +95,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         lifespan=lifespan,
         middleware=[
             Middleware(SecurityHeaders),  # outermost: even a refusal carries the headers
+            Middleware(TrustedHosts),  # the Host header must be one of ours
             Middleware(OriginGuard),  # refuses requests that bypass CloudFront
+            Middleware(RelativeRedirects),  # no redirect is built from the Host header
             Middleware(GZipMiddleware, minimum_size=500),  # every byte counts on a boat
         ],
         exception_handlers={

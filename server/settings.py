@@ -33,10 +33,14 @@ HELP = {
     "SCC_WAIVER_CLOSE_DAYS": "Waivers can be signed until this many days after the trip.",
     "SCC_ORIGIN_SECRET": "Secret CloudFront adds as X-Origin-Verify; when set, requests "
     "without it are refused and CloudFront-Viewer-Address is trusted for the client IP.",
+    "SCC_ALLOWED_HOSTS": "Extra Host header values the app answers, comma-separated "
+    "(`*.example.com` allowed), besides SCC_BASE_URL's host; behind CloudFront "
+    "(SCC_ORIGIN_SECRET set) the region's Lambda Function URL hosts are added.",
     "PORT": "Port `scc serve` and `make run` listen on.",
     "SCC_DYNALITE_PORT": "Port of the local dynalite that `make run` starts.",
 }
 
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
 _PREFIX = re.compile(r"^[A-Za-z0-9_.-]{0,200}$")
 
 
@@ -60,12 +64,28 @@ class Settings:
     gmail_api_endpoint: str | None = None
     waiver_close_days: int = 2
     origin_secret: Secret | None = None
+    extra_hosts: tuple[str, ...] = ()
     port: int = 8000
     dynalite_port: int = 4567
 
     @property
     def secure_cookies(self) -> bool:
         return self.base_url.startswith("https://")
+
+    @property
+    def allowed_hosts(self) -> list[str]:
+        """The Host header values the app answers (TrustedHostMiddleware): SCC_BASE_URL's
+        host, the loopback names when that is a local address, the Lambda Function URL
+        hosts of the region when CloudFront fronts the app (it forwards every header
+        but Host, and the origin secret already refuses anyone else calling those), and
+        SCC_ALLOWED_HOSTS."""
+        host = urlsplit(self.base_url).hostname or ""
+        hosts = [host]
+        if host in _LOOPBACK:
+            hosts += [h for h in _LOOPBACK if h != host]
+        if self.origin_secret is not None:
+            hosts.append(f"*.lambda-url.{self.aws_region}.on.aws")
+        return [*hosts, *self.extra_hosts]
 
     @property
     def gmail_recipients(self) -> list[str]:
@@ -158,6 +178,7 @@ class Settings:
             gmail_api_endpoint=gmail_endpoint,
             waiver_close_days=number("SCC_WAIVER_CLOSE_DAYS", 2, 0, 365),
             origin_secret=Secret(origin_secret) if origin_secret else None,
+            extra_hosts=_hosts(text("SCC_ALLOWED_HOSTS") or ""),
             port=number("PORT", 8000, 1, 65535),
             dynalite_port=number("SCC_DYNALITE_PORT", 4567, 1, 65535),
         )
@@ -175,6 +196,17 @@ def _require_token(value: str) -> None:
     ]
     if missing:
         raise SettingsError(f"GMAIL_TOKEN: missing {', '.join(missing)}")
+
+
+_HOST = re.compile(r"^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
+
+
+def _hosts(value: str) -> tuple[str, ...]:
+    hosts = tuple(h.strip().lower() for h in value.split(",") if h.strip())
+    for host in hosts:
+        if not _HOST.match(host):
+            raise SettingsError(f"SCC_ALLOWED_HOSTS: {host!r} is not a host name")
+    return hosts
 
 
 def _require_url(name: str, value: str) -> None:

@@ -42,6 +42,7 @@ def make_settings(endpoint: str, **extra: str) -> Settings:
         "SCC_DYNAMODB_ENDPOINT": endpoint,
         "SCC_TABLE_PREFIX": f"t{uuid.uuid4().hex[:12]}-",
         "SCC_TIMEZONE": "America/Los_Angeles",
+        "SCC_BASE_URL": "http://testserver",  # the host TestClient sends
         **extra,
     }
     return Settings.from_env(env)

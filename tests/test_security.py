@@ -67,7 +67,7 @@ def test_hsts_over_https(dynalite_endpoint: str) -> None:
     settings = make_settings(dynalite_endpoint, SCC_BASE_URL="https://crew.example.com")
     init_tables(settings, poll_seconds=0.05, say=lambda _: None)
     with TestClient(
-        create_app(settings, Store.connect(settings)), base_url="https://testserver"
+        create_app(settings, Store.connect(settings)), base_url="https://crew.example.com"
     ) as client:
         _assert_security_headers(client.get("/login"), https=True)
 

@@ -19,12 +19,14 @@ from server.domain.rate_limits import (
     WAIVERS_PER_IP,
 )
 from server.domain.waiver_rules import signer_cap
+from server.settings import Settings
 from server.store import Store
 from server.store.tables import init_tables
 from server.web.auth import attempt_sign_in
 from server.web.render import safe_next
 from tests.conftest import (
     HX,
+    JSON,
     PASSWORD,
     add_event,
     add_user,
@@ -324,6 +326,74 @@ def test_a_burst_straddling_a_window_boundary_gets_no_extra_guesses(
     for i in range(2 * SIGN_IN_ACCOUNT_AND_IP.most):  # half before the boundary, half after
         attempt_sign_in(store, "ana@example.com", "wrong", "192.0.2.1", boundary - 5 + i)
     assert len(checked) == SIGN_IN_ACCOUNT_AND_IP.most
+
+
+# --- 6. no-store for signed-in visitors and JSON ----------------------------------------
+
+
+def test_signed_in_pages_and_json_are_never_stored(client: TestClient, store: Store) -> None:
+    event = add_event(store)
+    anonymous_json = client.get(f"/api/events/{event['event_id']}", headers=JSON)
+    assert anonymous_json.status_code == 401
+    assert anonymous_json.headers["cache-control"] == "no-store"
+    sign_in(client, store, role="captain")
+    for path, headers in (
+        ("/dispatch", {}),
+        (f"/dispatch/events/{event['event_id']}", {}),
+        (f"/dispatch/events/{event['event_id']}", HX),
+        (f"/api/events/{event['event_id']}", JSON),
+        ("/admin/events", {}),
+        ("/admin/crew", {}),
+        ("/admin/payments", {}),
+        ("/no-such-page", {}),
+    ):
+        response = client.get(path, headers=headers)
+        assert response.headers.get("cache-control") == "no-store", path
+
+
+def test_static_files_stay_cacheable_for_signed_in_visitors(
+    client: TestClient, store: Store
+) -> None:
+    import re
+
+    sign_in(client, store)
+    static = re.search(r'href="(/static/app\.[0-9a-f]+\.css)"', client.get("/dispatch").text)
+    assert static
+    assert "immutable" in client.get(static.group(1)).headers["cache-control"]
+
+
+# --- 7. the Host header never reaches a redirect ----------------------------------------
+
+
+def test_an_unknown_host_is_refused(client: TestClient) -> None:
+    response = client.get("/dispatch/", headers={"Host": "evil.example"}, follow_redirects=False)
+    assert response.status_code == 400
+    assert "evil.example" not in response.headers.get("location", "")
+
+
+def test_the_trailing_slash_redirect_is_relative(client: TestClient) -> None:
+    response = client.get("/dispatch/", follow_redirects=False)
+    assert response.status_code in (307, 308)
+    assert response.headers["location"] == "/dispatch"
+
+
+def test_allowed_hosts_come_from_the_base_url_and_the_function_url() -> None:
+    base = {"SCC_SECRET_KEY": "k" * 40, "AWS_REGION": "eu-west-1"}
+    local = Settings.from_env(base)
+    assert local.allowed_hosts == ["localhost", "127.0.0.1", "::1"]
+    deployed = Settings.from_env(
+        {
+            **base,
+            "SCC_BASE_URL": "https://book.example",
+            "SCC_ORIGIN_SECRET": "s" * 40,
+            "SCC_ALLOWED_HOSTS": "www.book.example",
+        }
+    )
+    assert deployed.allowed_hosts == [
+        "book.example",
+        "*.lambda-url.eu-west-1.on.aws",
+        "www.book.example",
+    ]
 
 
 # --- 8. `next` is normalised once --------------------------------------------------------

@@ -24,6 +24,7 @@ from server import ROOT
 from server.domain.money import format_money
 from server.store.client import is_unavailable
 from server.web import security
+from server.web.cookies import session_cookie_name
 from server.web.csrf import csrf_token, set_csrf_cookie
 from server.web.state import settings_of
 
@@ -225,5 +226,6 @@ async def handle_server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     response = error_response(request, 500)
     # This handler runs outside the middleware stack, so it adds the headers itself.
-    security.apply(response.headers, settings_of(request).secure_cookies)
+    private = session_cookie_name(settings_of(request)) in request.cookies
+    security.apply(response.headers, settings_of(request).secure_cookies, private=private)
     return response
