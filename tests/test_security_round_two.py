@@ -34,7 +34,7 @@ from tests.conftest import (
     make_settings,
     sign_in,
 )
-from tests.test_waiver_flow import sign
+from tests.test_waiver_flow import sign, signer, waiver_form
 
 # --- 10. free text is NFC, without control or bidi formatting characters ----------------
 
@@ -140,10 +140,16 @@ def test_a_trip_takes_its_capacity_plus_ten_signers_then_says_to_ask_the_crew(
     client: TestClient, store: Store
 ) -> None:
     event = add_event(store, capacity=2)
-    for i in range(2 + 10):
+    for i in range(2 + 10 - 1):
         assert sign(client, event["event_id"], email=f"g{i}@example.com").status_code == 303
+    opened = waiver_form(client, event["event_id"])  # a form opened before the last place
+    assert sign(client, event["event_id"], email="last@example.com").status_code == 303
     copies = _pending_copies(store)
-    refused = sign(client, event["event_id"], email="late@example.com")
+    refused = client.post(
+        f"/g/{event['event_id']}/waiver",
+        data=signer(opened, email="late@example.com"),
+        follow_redirects=False,
+    )
     assert refused.status_code == 429 and "ask the crew" in refused.text
     assert len(store.waivers.for_event(event["event_id"])) == 12
     assert _pending_copies(store) == copies
