@@ -246,6 +246,8 @@ def test_every_post_route_refuses_a_missing_or_foreign_csrf_token(
     assert isinstance(app, Starlette)
     anon_cookie, anon_token = _anonymous_token(app)
     other_captain = clients["captain"].token  # another live session's token
+    session = captain.cookies.get("scc_session")
+    assert session
     before = store.events.get(params["event_id"])
     failures = []
     for path in _post_paths(params):
@@ -259,6 +261,9 @@ def test_every_post_route_refuses_a_missing_or_foreign_csrf_token(
             "non-ASCII token": ({"csrf_token": "é"}, {}),
         }
         for name, (data, cookies) in attempts.items():
+            # Exactly the captain's session cookie, plus the attacker's CSRF cookie.
+            captain.cookies.clear()
+            captain.cookies.set("scc_session", session)
             for key, value in cookies.items():
                 captain.cookies.set(key, value)
             response = captain.post(path, data=data, follow_redirects=False)

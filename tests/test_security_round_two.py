@@ -236,6 +236,10 @@ def test_an_anonymous_visitors_token_does_not_work_with_a_crew_session(
         token = csrf_from(attacker.get("/login").text)
         cookie = attacker.cookies.get("scc_csrf")
     assert cookie
+    session = client.cookies.get("scc_session")
+    assert session
+    client.cookies.clear()  # exactly the crew's session and the attacker's CSRF cookie
+    client.cookies.set("scc_session", session)
     client.cookies.set("scc_csrf", cookie)
     response = client.post(
         f"/api/events/{event['event_id']}/payment",
