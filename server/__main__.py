@@ -14,6 +14,12 @@ if TYPE_CHECKING:
     from server.store import Store
 
 
+# X-Forwarded-For and friends are never trusted, by `serve` or `local` (uvicorn trusts
+# them from 127.0.0.1 by default, which let a local client choose its own IP and so
+# escape the sign-in limit); see server.web.render.client_ip.
+PROXY_HEADERS = False
+
+
 def _settings() -> Settings:
     return Settings.from_env()
 
@@ -30,7 +36,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port or settings.port,
         workers=args.workers,
-        proxy_headers=False,  # X-Forwarded-For is never trusted (see server.web.client_ip)
+        proxy_headers=PROXY_HEADERS,
     )
     if config.workers <= 1:
         uvicorn.Server(config).run()
@@ -66,7 +72,12 @@ def cmd_local(args: argparse.Namespace) -> int:
         logins = seed_demo(store, ROOT / "var" / "demo-logins.txt")
         print("\nDemo logins:\n  " + "\n  ".join(logins))
         print(f"\nServing on http://localhost:{settings.port}/dispatch\n")
-        uvicorn.run(create_app(settings, store), host=args.host, port=settings.port)
+        uvicorn.run(
+            create_app(settings, store),
+            host=args.host,
+            port=settings.port,
+            proxy_headers=PROXY_HEADERS,
+        )
     finally:
         dynalite.terminate()
         dynalite.wait(timeout=10)

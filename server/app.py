@@ -21,8 +21,9 @@ from server.notify.gmail import make_mailer
 from server.notify.outbox import Notifier
 from server.settings import Settings
 from server.store import Store
-from server.web import audit, auth, crew, dispatch, events, manifest, reports, waivers
+from server.web import audit, auth, crew, csrf, dispatch, events, manifest, reports, waivers
 from server.web.assets import Assets, HashedStaticFiles
+from server.web.hosts import RelativeRedirects, TrustedHosts
 from server.web.origin import OriginGuard
 from server.web.render import (
     EventMoved,
@@ -73,26 +74,30 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         yield
 
     assets = Assets(ROOT / "static")
-    routes = [
-        Route("/", home, methods=["GET"], name="home"),
-        Route("/healthz", healthz, methods=["GET"], name="healthz"),
-        Route("/sw.js", service_worker, methods=["GET"], name="service_worker"),
-        *auth.routes,
-        *dispatch.routes,
-        *manifest.routes,
-        *waivers.routes,
-        *events.routes,
-        *crew.routes,
-        *reports.routes,
-        *audit.routes,
-        Mount("/static", HashedStaticFiles(assets), name="static"),
-    ]
+    routes = csrf.protect(
+        [
+            Route("/", home, methods=["GET"], name="home"),
+            Route("/healthz", healthz, methods=["GET"], name="healthz"),
+            Route("/sw.js", service_worker, methods=["GET"], name="service_worker"),
+            *auth.routes,
+            *dispatch.routes,
+            *manifest.routes,
+            *waivers.routes,
+            *events.routes,
+            *crew.routes,
+            *reports.routes,
+            *audit.routes,
+            Mount("/static", HashedStaticFiles(assets), name="static"),
+        ]
+    )
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
         middleware=[
             Middleware(SecurityHeaders),  # outermost: even a refusal carries the headers
+            Middleware(TrustedHosts),  # the Host header must be one of ours
             Middleware(OriginGuard),  # refuses requests that bypass CloudFront
+            Middleware(RelativeRedirects),  # no redirect is built from the Host header
             Middleware(GZipMiddleware, minimum_size=500),  # every byte counts on a boat
         ],
         exception_handlers={

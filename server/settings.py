@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from starlette.datastructures import Secret
 
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
 
 class SettingsError(Exception):
     """A setting is missing or invalid; the message names the variable."""
@@ -89,6 +91,17 @@ def _gmail_token(name: str, raw: str) -> Secret:
     return Secret(raw)
 
 
+_HOST = re.compile(r"^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
+
+
+def _hosts(name: str, raw: str) -> tuple[str, ...]:
+    hosts = tuple(h.strip().lower() for h in raw.split(",") if h.strip())
+    for host in hosts:
+        if not _HOST.match(host):
+            raise SettingsError(f"{name}: {host!r} is not a host name")
+    return hosts
+
+
 @dataclass(frozen=True)
 class Setting:
     """One environment variable, parsed by `parse` from the variable's text or from
@@ -125,6 +138,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SCC_GMAIL_API_ENDPOINT", _url, None, "Gmail API root override, for tests against a local server."),
     Setting("SCC_WAIVER_CLOSE_DAYS", _whole_number(0, 365), "2", "Waivers can be signed until this many days after the trip."),
     Setting("SCC_ORIGIN_SECRET", _secret, None, "Secret CloudFront adds as X-Origin-Verify; when set, requests without it are refused and CloudFront-Viewer-Address is trusted for the client IP."),
+    Setting("SCC_ALLOWED_HOSTS", _hosts, None, "Extra Host header values the app answers, comma-separated (`*.example.com` allowed), besides SCC_BASE_URL's host; behind CloudFront (SCC_ORIGIN_SECRET set) the region's Lambda Function URL hosts are added."),
     Setting("PORT", _port, "8000", "Port `scc serve` and `make run` listen on."),
     Setting("SCC_DYNALITE_PORT", _port, "4567", "Port of the local dynalite that `make run` starts."),
 )
@@ -149,6 +163,7 @@ class Settings:
     gmail_api_endpoint: str | None = None
     waiver_close_days: int = 2
     origin_secret: Secret | None = None
+    allowed_hosts: tuple[str, ...] = ()
     port: int = 8000
     dynalite_port: int = 4567
 
@@ -159,6 +174,21 @@ class Settings:
     @property
     def gmail_recipients(self) -> list[str]:
         return [r.strip() for r in (self.gmail_recipient or "").split(",") if r.strip()]
+
+    @property
+    def trusted_hosts(self) -> list[str]:
+        """The Host header values the app answers (TrustedHostMiddleware): SCC_BASE_URL's
+        host, the loopback names when that is a local address, the Lambda Function URL
+        hosts of the region when CloudFront fronts the app (it forwards every header
+        but Host, and the origin secret already refuses anyone else calling those), and
+        SCC_ALLOWED_HOSTS."""
+        host = urlsplit(self.base_url).hostname or ""
+        hosts = [host]
+        if host in _LOOPBACK:
+            hosts += [h for h in _LOOPBACK if h != host]
+        if self.origin_secret is not None:
+            hosts.append(f"*.lambda-url.{self.aws_region}.on.aws")
+        return [*hosts, *self.allowed_hosts]
 
     @property
     def is_local_dynamodb(self) -> bool:

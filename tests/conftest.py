@@ -42,6 +42,7 @@ def make_settings(endpoint: str, **extra: str) -> Settings:
         "SCC_DYNAMODB_ENDPOINT": endpoint,
         "SCC_TABLE_PREFIX": f"t{uuid.uuid4().hex[:12]}-",
         "SCC_TIMEZONE": "America/Los_Angeles",
+        "SCC_BASE_URL": "http://testserver",  # the host TestClient sends
         **extra,
     }
     return Settings.from_env(env)
@@ -84,7 +85,8 @@ def csrf_from(html: str) -> str:
 
 
 def sign_in(client: TestClient, store: Store, role: str = "crew") -> str:
-    """Sign in a new user of `role` through the real form; returns the CSRF token."""
+    """Sign in a new user of `role` through the real form; returns the CSRF token of
+    the new session (tokens are bound to the session)."""
     email = add_user(store, f"{role}-{uuid.uuid4().hex[:6]}@example.com", role)
     token = csrf_from(client.get("/login").text)
     response = client.post(
@@ -93,7 +95,7 @@ def sign_in(client: TestClient, store: Store, role: str = "crew") -> str:
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
-    return token
+    return csrf_from(client.get("/dispatch").text)
 
 
 def add_event(store: Store, days_ahead: int = 0, **fields: Any) -> dict[str, Any]:

@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
 from server.app import create_app
 from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
 from server.store import Store
+from server.web import csrf
 from server.web.auth import _session_key
 from tests.conftest import PASSWORD, add_event, add_user, csrf_from
 from tests.test_waiver_flow import sign as sign_waiver
@@ -92,9 +94,15 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/admin/notifications"): captain_page(),
     ("POST", "/admin/notifications/resend"): captain_post(404),
     ("GET", "/admin/audit"): captain_page(),
-    # Last: signing out ends the subject's session.
+    # Last: signing out ends the subject's session, and with it the session's CSRF
+    # token, so only the anonymous visitor's token still works for the next POST.
     ("POST", "/logout"): public_post(303),
-    ("POST", "/logout/everywhere"): public_post(303),
+    # (signed_out's replayed cookie was set by hand, so the jar keeps it past /logout.)
+    ("POST", "/logout/everywhere"): {
+        **dict.fromkeys(SUBJECTS, 403),
+        "anonymous": 303,
+        "signed_out": 303,
+    },
 }
 
 
@@ -156,6 +164,7 @@ def world(store: Store) -> Iterator[tuple[dict[str, Visitor], dict[str, str]]]:
             )
             session_id = client.cookies.get("scc_session")
             assert session_id
+            token = csrf_from(client.get("/dispatch").text)  # bound to this session
             if subject == "disabled":
                 store.users.set_disabled(email, True)
                 store.sessions.delete_for_user(email)
@@ -210,3 +219,59 @@ def test_access_matrix(
     assert after is not None and before is not None
     assert after["payments"] == before["payments"]  # nobody's POST stored a payment
     assert after.get("status") == before.get("status")
+
+
+# --- CSRF is on for every POST route, not left to each handler ------------------------
+
+
+def _post_paths(params: dict[str, str]) -> list[str]:
+    return [template.format(**params) for method, template in MATRIX if method == "POST"]
+
+
+def _anonymous_token(app: Starlette) -> tuple[str, str]:
+    """What an attacker gets by opening /login: its own CSRF cookie and token."""
+    with TestClient(app) as attacker:
+        token = csrf_from(attacker.get("/login").text)
+        cookie = attacker.cookies.get("scc_csrf")
+    assert cookie
+    return cookie, token
+
+
+def test_every_post_route_refuses_a_missing_or_foreign_csrf_token(
+    world: tuple[dict[str, Visitor], dict[str, str]], store: Store
+) -> None:
+    clients, params = world
+    captain = clients["no_csrf"].client  # a live captain session
+    app = captain.app
+    assert isinstance(app, Starlette)
+    anon_cookie, anon_token = _anonymous_token(app)
+    other_captain = clients["captain"].token  # another live session's token
+    session = captain.cookies.get("scc_session")
+    assert session
+    before = store.events.get(params["event_id"])
+    failures = []
+    for path in _post_paths(params):
+        attempts = {
+            "missing": ({}, {}),
+            "anonymous visitor's token and cookie": (
+                {"csrf_token": anon_token},
+                {"scc_csrf": anon_cookie},
+            ),
+            "another session's token": ({"csrf_token": other_captain}, {}),
+            "non-ASCII token": ({"csrf_token": "é"}, {}),
+        }
+        for name, (data, cookies) in attempts.items():
+            # Exactly the captain's session cookie, plus the attacker's CSRF cookie.
+            captain.cookies.clear()
+            captain.cookies.set("scc_session", session)
+            for key, value in cookies.items():
+                captain.cookies.set(key, value)
+            response = captain.post(path, data=data, follow_redirects=False)
+            if response.status_code != 403:
+                failures.append(f"POST {path} with {name}: {response.status_code}")
+    assert failures == []
+    assert store.events.get(params["event_id"]) == before
+
+
+def test_no_route_is_exempt_from_csrf() -> None:
+    assert csrf.EXEMPT == {}

@@ -46,7 +46,7 @@ def test_https_base_url_gives_a_secure_host_cookie(dynalite_endpoint: str) -> No
     init_tables(settings, poll_seconds=0.05, say=lambda _: None)
     store = Store.connect(settings)
     add_user(store, "ana@example.com")
-    with TestClient(create_app(settings, store), base_url="https://testserver") as client:
+    with TestClient(create_app(settings, store), base_url="https://crew.example.com") as client:
         response = _login(client, "ana@example.com", PASSWORD)
     cookie = next(c for c in response.headers.get_list("set-cookie") if "scc_session=" in c)
     assert cookie.startswith("__Host-scc_session=") and "Secure" in cookie

@@ -152,7 +152,7 @@ class Browser:
         form = {"email": email, "password": PASSWORD, "csrf_token": token}
         response = self("POST", "/login", form=form)
         assert response["statusCode"] == 303, body_of(response)
-        return token
+        return self.csrf("/dispatch")  # tokens are bound to the new session
 
 
 def test_get_page(deployed: LambdaApp) -> None:
@@ -163,7 +163,7 @@ def test_get_page(deployed: LambdaApp) -> None:
     assert 'name="csrf_token"' in html and "<html" in html
     assert re.search(r'href="/static/app\.[0-9a-f]{12}\.css"', html)
     (csrf_cookie,) = response["cookies"]
-    assert csrf_cookie.startswith("scc_csrf=") and "Secure" in csrf_cookie
+    assert csrf_cookie.startswith("__Host-scc_csrf=") and "Secure" in csrf_cookie
     assert "HttpOnly" in csrf_cookie and "samesite=lax" in csrf_cookie.lower()
 
 
@@ -192,7 +192,7 @@ def test_sign_in_sets_cookies_and_redirects(deployed: LambdaApp, store: Store) -
     assert dashboard["statusCode"] == 200
     assert "Log Payment" in body_of(dashboard) or "dispatch" in body_of(dashboard).lower()
 
-    out = browser("POST", "/logout", form={"csrf_token": token})
+    out = browser("POST", "/logout", form={"csrf_token": browser.csrf("/dispatch")})
     assert out["statusCode"] == 303
     assert "__Host-scc_session" in set_cookies(out)
     assert browser("GET", "/dispatch")["statusCode"] == 303  # signed out: to /login

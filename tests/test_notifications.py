@@ -55,7 +55,7 @@ def mail_store(dynalite_endpoint: str, gmail: FakeGmail) -> Store:
 @pytest.fixture
 def mail_client(mail_store: Store) -> Iterator[TestClient]:
     with TestClient(
-        create_app(mail_store.settings, mail_store), base_url="https://testserver"
+        create_app(mail_store.settings, mail_store), base_url="https://crew.charter.example"
     ) as client:
         yield client
 

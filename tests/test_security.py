@@ -8,11 +8,14 @@ import pytest
 from starlette.testclient import TestClient
 
 from server.app import create_app
+from server.domain.rate_limits import SIGN_IN_ACCOUNT_AND_IP, SIGN_IN_IP
 from server.domain.users import validate_password
 from server.store import Store
-from server.web.auth import ACCOUNT_LIMIT, IP_LIMIT
 from server.web.security import CONTENT_SECURITY_POLICY
 from tests.conftest import HX, JSON, PASSWORD, add_event, add_user, csrf_from, sign_in
+
+ACCOUNT_LIMIT = SIGN_IN_ACCOUNT_AND_IP.most
+IP_LIMIT = SIGN_IN_IP.most
 
 
 def _assert_security_headers(response, https: bool = False) -> None:  # type: ignore[no-untyped-def]
@@ -64,7 +67,7 @@ def test_hsts_over_https(dynalite_endpoint: str) -> None:
     settings = make_settings(dynalite_endpoint, SCC_BASE_URL="https://crew.example.com")
     init_tables(settings, poll_seconds=0.05, say=lambda _: None)
     with TestClient(
-        create_app(settings, Store.connect(settings)), base_url="https://testserver"
+        create_app(settings, Store.connect(settings)), base_url="https://crew.example.com"
     ) as client:
         _assert_security_headers(client.get("/login"), https=True)
 
@@ -126,7 +129,7 @@ def test_the_lock_releases_when_its_window_ends(
         for _ in range(ACCOUNT_LIMIT):
             _try(client, "ana@example.com", "wrong password number")
         assert _try(client, "ana@example.com", PASSWORD).status_code == 429
-        now[0] += server.web.auth.WINDOW_SECONDS
+        now[0] += SIGN_IN_ACCOUNT_AND_IP.window_seconds
         assert _try(client, "ana@example.com", PASSWORD).status_code == 303
 
 

@@ -1,4 +1,10 @@
-"""Form validation results shared by every form: one way to report a field's error.
+"""Form input: the one place free text is read from a form, and the one way to report a
+field's error.
+
+Every text value is normalised here, once: Unicode NFC, control and formatting
+characters (categories Cc and Cf: NUL, BEL, bidirectional overrides...) removed, tab and
+newline kept only in multi-line fields, and the length capped at parse time so nothing
+longer is ever stored or echoed back.
 
 Pure domain code: imports neither Starlette nor boto3.
 """
@@ -6,9 +12,17 @@ Pure domain code: imports neither Starlette nor boto3.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Iterable, Mapping
 
-MAX_EMAIL = 254
+# Caps applied when a field is read (validators may allow less and say so). Generous
+# enough that a validator still sees, and reports, input that is only a little too long.
+MAX_LINE = 500
+MAX_MULTILINE = 4000
+MAX_EMAIL = 254  # RFC 5321 path limit
+MAX_BY_FIELD = {"email": MAX_EMAIL}
+_KEPT_IN_MULTILINE = {"\t", "\n"}
+
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
 EMAIL_MESSAGE = "Enter an email address, like name@example.com."
 
@@ -27,12 +41,32 @@ class FormErrors(Exception):
         self.errors = dict(errors)
 
 
-def text_field(form: Mapping[str, object], name: str) -> str:
-    """The trimmed value of one form field; missing or non-text (an upload) is empty."""
+def clean_text(value: str, *, multiline: bool = False, max_length: int = MAX_LINE) -> str:
+    """NFC, without Cc/Cf characters (tab and newline kept when `multiline`), trimmed,
+    at most `max_length` characters."""
+    value = unicodedata.normalize("NFC", value.replace("\r\n", "\n"))
+    kept = "".join(
+        c
+        for c in value
+        if unicodedata.category(c) not in ("Cc", "Cf") or (multiline and c in _KEPT_IN_MULTILINE)
+    )
+    return kept.strip()[:max_length]
+
+
+def text_field(form: Mapping[str, object], name: str, *, multiline: bool = False) -> str:
+    """One form field, cleaned (see `clean_text`); missing or non-text (an upload) is
+    empty. Multi-line fields (notes) keep their tabs and newlines and a higher cap."""
     value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
+    if not isinstance(value, str):
+        return ""
+    cap = MAX_BY_FIELD.get(name, MAX_MULTILINE if multiline else MAX_LINE)
+    # Cut before normalising too, so a megabyte of input costs nothing to clean.
+    return clean_text(value[: cap * 4], multiline=multiline, max_length=cap)
 
 
-def form_values(form: Mapping[str, object], names: tuple[str, ...]) -> dict[str, str]:
-    """The trimmed values of the named fields, as the form's re-render needs them."""
-    return {name: text_field(form, name) for name in names}
+def form_values(
+    form: Mapping[str, object], names: Iterable[str], *, multiline: Iterable[str] = ()
+) -> dict[str, str]:
+    """The cleaned values of the named fields, as the form's re-render needs them."""
+    lines = set(multiline)
+    return {name: text_field(form, name, multiline=name in lines) for name in names}

@@ -100,7 +100,7 @@ def validate_payment(form: Mapping[str, object]) -> PaymentRequest:
     method = text_field(form, "method")
     if method not in METHODS:
         errors["method"] = "Choose cash, card or check."
-    note = text_field(form, "note")
+    note = text_field(form, "note", multiline=True)
     if len(note) > MAX_NOTE:
         errors["note"] = f"Keep the note to {MAX_NOTE} characters (it has {len(note)})."
     if errors:

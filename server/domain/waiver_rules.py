@@ -33,6 +33,19 @@ _PHONE_CHARS = re.compile(r"^\+?[0-9 ().-]{7,25}$", re.ASCII)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+# Signers one trip takes online: its capacity (or party size) and this many more, for
+# late changes to the party; past that the crew signs guests at the dock.
+EXTRA_SIGNERS = 10
+# A trip with neither a capacity nor a party size takes this many signers.
+SIGNERS_WITHOUT_SIZE = 50
+
+
+def signer_cap(capacity: int, party_size: int) -> int:
+    """The most waivers one trip takes online."""
+    size = capacity or party_size
+    return size + EXTRA_SIGNERS if size else SIGNERS_WITHOUT_SIZE
+
+
 @dataclass(frozen=True)
 class WaiverText:
     version: str

@@ -54,6 +54,16 @@ class WaiversRepo:
         )
         return sorted(waivers, key=lambda w: str(w.get("signed_at", "")))
 
+    def count_for_event(self, event_id: str) -> int:
+        """How many waivers (signers) one event has: keys only, one paginated Query."""
+        keys = all_items(
+            self.table.query,
+            KeyConditionExpression=Key("event_id").eq(event_id),
+            ProjectionExpression="waiver_id",
+            ConsistentRead=True,
+        )
+        return len(keys)
+
     def guests_from(self, from_day: str) -> Counter[str]:
         """Guests covered by a signed waiver (signer + minors), per event, for every
         trip on or after `from_day`: one paginated Query of the by_trip index."""

@@ -19,7 +19,6 @@ from server.domain.users import User
 from server.notify.outbox import Notifier
 from server.store import Store
 from server.web.auth import captain_only
-from server.web.csrf import checked_form
 from server.web.render import redirect, render
 from server.web.reports import day_param
 from server.web.state import store_of, today_of
@@ -73,7 +72,7 @@ async def notifications(request: Request) -> Response:
 
 @captain_only
 async def notification_resend(request: Request) -> Response:
-    form = await checked_form(request)
+    form = await request.form()
     notice_id = text_field(form, "notice_id")
     store = store_of(request)
     if not notice_id or not await run_in_threadpool(store.outbox.reset, notice_id, time.time()):

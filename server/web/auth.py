@@ -18,10 +18,17 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from server.domain.forms import text_field
-from server.domain.users import User, check_password, normalize_email
+from server.domain.rate_limits import (
+    SIGN_IN_ACCOUNT,
+    SIGN_IN_ACCOUNT_AND_IP,
+    SIGN_IN_IP,
+    Limit,
+)
+from server.domain.users import MAX_PASSWORD, User, check_password, normalize_email
 from server.store import Store
-from server.web.csrf import checked_form
-from server.web.render import LoginRequired, client_ip, redirect, render
+from server.web import cookies
+from server.web.csrf import rotate_csrf_cookie
+from server.web.render import LoginRequired, client_ip, redirect, render, safe_next
 from server.web.state import settings_of, store_of
 
 # Refresh `last_seen_at` at most this often, so reading a page is not a write.
@@ -35,8 +42,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def session_cookie_name(request: Request) -> str:
-    # Over https the __Host- prefix pins the cookie to this host and path /.
-    return "__Host-scc_session" if settings_of(request).secure_cookies else "scc_session"
+    return cookies.session_cookie_name(settings_of(request))
 
 
 def _session_key(session_id: str) -> str:
@@ -44,7 +50,9 @@ def _session_key(session_id: str) -> str:
 
 
 def start_session(request: Request, response: Response, user: dict[str, Any]) -> None:
-    """A fresh random id (256 bits) at every sign-in: no session fixation."""
+    """A fresh random id (256 bits) at every sign-in: no session fixation. CSRF tokens
+    are bound to the session id, so they change too, and the visitor cookie that bound
+    the anonymous tokens is replaced."""
     store = store_of(request)
     settings = store.settings
     session_id = secrets.token_urlsafe(32)
@@ -61,6 +69,7 @@ def start_session(request: Request, response: Response, user: dict[str, Any]) ->
         secure=settings.secure_cookies,
         samesite="lax",
     )
+    rotate_csrf_cookie(request, response)
 
 
 def load_user(request: Request) -> User | None:
@@ -112,32 +121,13 @@ captain_only = requires("captain")
 # --- routes --------------------------------------------------------------------------
 
 
-def _safe_next(target: str) -> str:
-    """Only same-site paths, so the login page cannot redirect elsewhere."""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/dispatch"
-
-
 async def login_form(request: Request) -> Response:
+    target = safe_next(request.query_params.get("next"))
     if await run_in_threadpool(load_user, request):
-        return redirect(request, _safe_next(request.query_params.get("next", "/dispatch")))
-    return render(
-        request,
-        "login.html",
-        {
-            "email": "",
-            "next": _safe_next(request.query_params.get("next", "/dispatch")),
-            "error": None,
-        },
-    )
+        return redirect(request, target)
+    return render(request, "login.html", {"email": "", "next": target, "error": None})
 
 
-# Failed sign-ins allowed per window before that account, or that client IP, must
-# wait for the window to end. The IP limit is higher: a crew shares the dock's wifi.
-ACCOUNT_LIMIT = 5
-IP_LIMIT = 20
-WINDOW_SECONDS = 15 * 60
 NO_MATCH = "That email and password do not match an active account."
 
 
@@ -147,24 +137,30 @@ class SignInResult:
     locked_until: float | None = None
 
 
+def _sign_in_limits(email: str, ip: str) -> list[tuple[Limit, str]]:
+    # Keys hold a hash of the email, not the address itself.
+    account = hashlib.sha256(email.encode()).hexdigest()[:32]
+    return [
+        (SIGN_IN_ACCOUNT_AND_IP, f"{account}:{ip}"),
+        (SIGN_IN_ACCOUNT, account),
+        (SIGN_IN_IP, ip),
+    ]
+
+
 def attempt_sign_in(store: Store, email: str, password: str, ip: str, now: float) -> SignInResult:
-    """Check a sign-in against the per-account and per-IP failure limits. Unknown
-    emails and wrong passwords cost the same (Argon2 either way) and count the same."""
-    window = int(now // WINDOW_SECONDS)
-    window_end = float((window + 1) * WINDOW_SECONDS)
-    account_key, ip_key = f"account:{email}:{window}", f"ip:{ip}:{window}"
-    counts = store.limits.failures([account_key, ip_key])
-    if counts[account_key] >= ACCOUNT_LIMIT or counts[ip_key] >= IP_LIMIT:
-        return SignInResult(None, window_end)
+    """Check a sign-in against the failure limits (this account from this IP, this
+    account from anywhere, this IP for any account). Unknown emails and wrong passwords
+    cost the same (Argon2 either way) and count the same."""
+    limits = _sign_in_limits(email, ip)
+    blocked = store.limits.blocked_until(limits, now)
+    if blocked is not None:
+        return SignInResult(None, float(blocked))
     user = store.users.get(email) if email else None
     if check_password(user, password) and user is not None and not user.get("disabled"):
-        store.limits.clear(account_key)
+        store.limits.clear(*limits[0], now)
         return SignInResult(user)
-    expires = int(window_end) + WINDOW_SECONDS
-    account_failures = store.limits.add_failure(account_key, expires)
-    ip_failures = store.limits.add_failure(ip_key, expires)
-    locked = account_failures >= ACCOUNT_LIMIT or ip_failures >= IP_LIMIT
-    return SignInResult(None, window_end if locked else None)
+    ends = [end for limit, key in limits if (end := store.limits.hit(limit, key, now))]
+    return SignInResult(None, float(max(ends)) if ends else None)
 
 
 def _locked_message(store: Store, until: float, now: float) -> str:
@@ -177,15 +173,16 @@ def _locked_message(store: Store, until: float, now: float) -> str:
 
 
 async def login(request: Request) -> Response:
-    form = await checked_form(request)
+    form = await request.form()
     email = normalize_email(text_field(form, "email"))
     password = form.get("password")
     password = password if isinstance(password, str) else ""
-    target = _safe_next(text_field(form, "next") or "/dispatch")
+    sent_next = form.get("next")
+    target = safe_next(sent_next if isinstance(sent_next, str) else None)
     store = store_of(request)
     now = time.time()
     result = await run_in_threadpool(
-        attempt_sign_in, store, email[:254], password[:1024], client_ip(request), now
+        attempt_sign_in, store, email, password[:MAX_PASSWORD], client_ip(request), now
     )
     if result.user is None:
         context = {"email": email, "next": target, "error": NO_MATCH}
@@ -201,22 +198,24 @@ async def login(request: Request) -> Response:
 
 async def logout_everywhere(request: Request) -> Response:
     """End every session of the signed-in user, on every device."""
-    await checked_form(request)
     user = await run_in_threadpool(load_user, request)
     if user is not None:
         await run_in_threadpool(store_of(request).sessions.delete_for_user, user.email)
     response = redirect(request, request.app.url_path_for("login"))
-    response.delete_cookie(session_cookie_name(request), path="/")
+    response.delete_cookie(
+        session_cookie_name(request), path="/", secure=settings_of(request).secure_cookies
+    )
     return response
 
 
 async def logout(request: Request) -> Response:
-    await checked_form(request)
     session_id = request.cookies.get(session_cookie_name(request))
     if session_id:
         await run_in_threadpool(store_of(request).sessions.delete, _session_key(session_id))
     response = redirect(request, request.app.url_path_for("login"))
-    response.delete_cookie(session_cookie_name(request), path="/")
+    response.delete_cookie(
+        session_cookie_name(request), path="/", secure=settings_of(request).secure_cookies
+    )
     return response
 
 

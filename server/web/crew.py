@@ -23,7 +23,6 @@ from server.domain.users import (
 from server.store.users import UserExists
 from server.web.audit import audit
 from server.web.auth import captain_only
-from server.web.csrf import checked_form
 from server.web.render import redirect, render
 from server.web.state import store_of
 
@@ -61,7 +60,7 @@ async def crew_list(request: Request) -> Response:
 
 @captain_only
 async def crew_add(request: Request) -> Response:
-    form = await checked_form(request)
+    form = await request.form()
     values = form_values(form, ("email", "name", "role"))
     password = form.get("password")
     password = password if isinstance(password, str) else ""
@@ -102,7 +101,7 @@ async def _changed(
 
 @captain_only
 async def crew_password(request: Request) -> Response:
-    form = await checked_form(request)
+    form = await request.form()
     store = store_of(request)
     user = await run_in_threadpool(_account, request, text_field(form, "email"))
     password = form.get("password")
@@ -118,7 +117,7 @@ async def crew_password(request: Request) -> Response:
 
 @captain_only
 async def crew_disable(request: Request) -> Response:
-    form = await checked_form(request)
+    form = await request.form()
     store = store_of(request)
     user = await run_in_threadpool(_account, request, text_field(form, "email"))
     refusal = disable_refusal(user["email"], await run_in_threadpool(store.users.all))
@@ -132,7 +131,7 @@ async def crew_disable(request: Request) -> Response:
 
 @captain_only
 async def crew_enable(request: Request) -> Response:
-    form = await checked_form(request)
+    form = await request.form()
     user = await run_in_threadpool(_account, request, text_field(form, "email"))
     await run_in_threadpool(store_of(request).users.set_disabled, user["email"], False)
     return await _changed(request, user["email"], "account.enabled", "enabled", sign_out=False)

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from server.domain.clock import utc_now_iso
-from server.domain.forms import FormErrors
+from server.domain.forms import FormErrors, form_values, text_field
 from server.domain.payments import (
     MAX_ENTRIES,
     MAX_LEDGER_BYTES,
@@ -27,7 +27,6 @@ from server.notify.outbox import Notifier
 from server.store import Store
 from server.store.events import AppendRefused, Refusal
 from server.web.auth import captain_only, crew_only
-from server.web.csrf import checked_form
 from server.web.event_view import EventView, entry_json, find_event, valid_event_id
 from server.web.render import Kind, json_form_error, redirect, render, response_kind
 from server.web.state import store_of, today_of
@@ -116,11 +115,11 @@ def _form_error(
     if response_kind(request) is Kind.JSON:
         return json_form_error(errors, status_code)
     item = find_event(store_of(request), event_id)
-    values = {k: form.get(k, "") for k in ("amount", "method", "note")}
+    values = form_values(form, ("amount", "method", "note"), multiline=("note",))
     return _payment_form(
         request,
         _view(request, item),
-        payment_id=None if fresh_key else str(form.get("payment_id", "")),
+        payment_id=None if fresh_key else text_field(form, "payment_id"),
         values=values,
         errors=errors,
         status_code=status_code,
@@ -167,7 +166,7 @@ REFUSALS = {
 @crew_only
 async def log_payment(request: Request) -> Response:
     event_id = valid_event_id(request)
-    form = await checked_form(request)
+    form = await request.form()
     store = store_of(request)
     user: User = request.state.user
     try:
@@ -237,11 +236,11 @@ def _payment_saved(
 async def void_payment(request: Request) -> Response:
     event_id = valid_event_id(request)
     target = str(request.path_params["payment_id"])
-    form = await checked_form(request)
+    form = await request.form()
     store = store_of(request)
     user: User = request.state.user
     try:
-        void_id = parse_payment_id(str(form.get("void_id", "")))
+        void_id = parse_payment_id(text_field(form, "void_id"))
         reason = validate_void_reason(form)
     except FormErrors as invalid:
         return await _detail_with_errors(request, event_id, invalid.errors, 422, target)

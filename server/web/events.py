@@ -23,7 +23,6 @@ from server.store.events import EventExists
 from server.store.rename import RenameError, lint_ids, rename_event
 from server.web.audit import audit
 from server.web.auth import captain_only
-from server.web.csrf import checked_form
 from server.web.event_view import EventView, find_event
 from server.web.render import redirect, render
 from server.web.state import store_of, today_of
@@ -106,8 +105,8 @@ def _find(store: Store, event_id: str) -> dict[str, Any]:
 
 @captain_only
 async def event_create(request: Request) -> Response:
-    form = await checked_form(request)
-    values = form_values(form, EVENT_FIELDS)
+    form = await request.form()
+    values = form_values(form, EVENT_FIELDS, multiline=("notes",))
     try:
         item = validate_new_event(values)
         await run_in_threadpool(store_of(request).events.create, item)
@@ -151,11 +150,11 @@ async def event_edit(request: Request) -> Response:
 
 @captain_only
 async def event_update(request: Request) -> Response:
-    form = await checked_form(request)
+    form = await request.form()
     store = store_of(request)
     item = await run_in_threadpool(_find, store, request.path_params["event_id"])
     event = EventView(item=item, today=today_of(request))
-    values = form_values(form, EDITABLE)
+    values = form_values(form, EDITABLE, multiline=("notes",))
     try:
         details = validate_event_details(values)
     except FormErrors as invalid:
@@ -173,7 +172,7 @@ async def event_update(request: Request) -> Response:
 
 @captain_only
 async def event_status(request: Request) -> Response:
-    form = await checked_form(request)
+    form = await request.form()
     store = store_of(request)
     item = await run_in_threadpool(_find, store, request.path_params["event_id"])
     status = text_field(form, "status")
@@ -189,7 +188,7 @@ async def event_status(request: Request) -> Response:
 
 @captain_only
 async def event_rename(request: Request) -> Response:
-    form = await checked_form(request)
+    form = await request.form()
     store = store_of(request)
     old = request.path_params["event_id"]
     new = text_field(form, "new_id").lower()

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hmac
 import logging
+import unicodedata
 import uuid
 from collections.abc import Mapping
 from enum import Enum
 from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
 
 import jinja2
 from starlette.exceptions import HTTPException
@@ -23,6 +25,7 @@ from server.domain.money import format_money
 from server.domain.payments import METHODS
 from server.store.client import is_unavailable
 from server.web import security
+from server.web.cookies import session_cookie_name
 from server.web.csrf import csrf_token, set_csrf_cookie
 from server.web.state import settings_of
 
@@ -100,6 +103,27 @@ def redirect(request: Request, url: str, status_code: int = 303) -> Response:
     return RedirectResponse(url, status_code=status_code, headers={"Vary": "HX-Request"})
 
 
+DEFAULT_NEXT = "/dispatch"
+MAX_NEXT = 2000
+# Characters left as they are when a target is percent-encoded (RFC 3986 reserved and
+# unreserved ones); everything else, spaces and non-ASCII included, is encoded.
+_URL_SAFE = "/?#[]@!$&'()*+,;=:-._~%"
+
+
+def safe_next(target: str | None) -> str:
+    """The one normalisation of a `next` target (query, form, HX-Redirect): a path on
+    this site, as ASCII. Control or formatting characters, a backslash, a scheme, a host
+    or a leading `//` make it the dashboard instead."""
+    if not target or len(target) > MAX_NEXT or "\\" in target:
+        return DEFAULT_NEXT
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in target):
+        return DEFAULT_NEXT
+    parts = urlsplit(target)
+    if not target.startswith("/") or target.startswith("//") or parts.scheme or parts.netloc:
+        return DEFAULT_NEXT
+    return quote(target, safe=_URL_SAFE)
+
+
 def client_ip(request: Request) -> str:
     """The visitor's IP: CloudFront's `CloudFront-Viewer-Address` when the request
     proved it came through our distribution (the origin secret), else the socket peer.
@@ -124,6 +148,7 @@ MESSAGES = {
     405: ("Not allowed", "That action is not available here."),
     410: ("No longer open", "This is no longer available."),
     409: ("Conflict", "That could not be saved because it conflicts with what is stored."),
+    429: ("Please wait", "Too many requests came from this connection. Try again later."),
     503: (
         "Temporarily unavailable",
         "The service could not reach its database. Nothing was saved; it is safe to try again.",
@@ -184,10 +209,10 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
 async def handle_login_required(request: Request, exc: Exception) -> Response:
     if response_kind(request) is Kind.JSON:
         return error_response(request, 401)
-    login = request.app.url_path_for("login")
+    login = str(request.app.url_path_for("login"))
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if request.method == "GET" and target != "/":
-        login = f"{login}?next={target}"
+        login = f"{login}?{urlencode({'next': safe_next(target)}, safe='/')}"
     return redirect(request, login)
 
 
@@ -212,5 +237,6 @@ async def handle_server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     response = error_response(request, 500)
     # This handler runs outside the middleware stack, so it adds the headers itself.
-    security.apply(response.headers, settings_of(request).secure_cookies)
+    private = session_cookie_name(settings_of(request)) in request.cookies
+    security.apply(response.headers, settings_of(request).secure_cookies, private=private)
     return response

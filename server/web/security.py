@@ -1,5 +1,9 @@
 """Security headers on every response, from one place.
 
+`Cache-Control: no-store` goes on every response to a signed-in visitor (money and
+names must not stay in a shared phone's cache or back button) and on every JSON answer,
+unless the response says itself how it may be cached (the fingerprinted static files).
+
 The Content-Security-Policy allows only this site's own scripts and styles: no inline
 script, no eval, no inline style (htmx is configured with `allowEval: false` and
 `includeIndicatorStyles: false`, see base.html), no plugins, no framing."""
@@ -7,7 +11,10 @@ script, no eval, no inline style (htmx is configured with `allowEval: false` and
 from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.web.cookies import session_cookie_name
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -34,11 +41,26 @@ HEADERS = {
 HSTS = "max-age=31536000; includeSubDomains"
 
 
-def apply(headers: MutableHeaders, https: bool) -> None:
+NO_STORE = "no-store"
+
+
+def apply(headers: MutableHeaders, https: bool, *, private: bool = False) -> None:
+    """Add the security headers; `private` (a signed-in visitor) adds no-store."""
     for name, value in HEADERS.items():
         headers.setdefault(name, value)
     if https:
         headers.setdefault("Strict-Transport-Security", HSTS)
+    json = headers.get("content-type", "").startswith("application/json")
+    if private or json:
+        headers.setdefault("Cache-Control", NO_STORE)
+
+
+def is_private(scope: Scope, headers: MutableHeaders) -> bool:
+    """The request carries a session cookie, or the response sets one (sign-in)."""
+    name = session_cookie_name(scope["app"].state.settings)
+    if name in Request(scope).cookies:
+        return True
+    return any(c.startswith(f"{name}=") for c in headers.getlist("set-cookie"))
 
 
 class SecurityHeaders:
@@ -55,7 +77,8 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                apply(MutableHeaders(scope=message), https)
+                headers = MutableHeaders(scope=message)
+                apply(headers, https, private=is_private(scope, headers))
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -3,6 +3,8 @@ event's). Waiver pages hold personal data: never cached, nothing from them in UR
 
 from __future__ import annotations
 
+import hashlib
+import time
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -16,6 +18,7 @@ from starlette.routing import Route
 
 from server.domain.clock import utc_now_iso
 from server.domain.forms import FormErrors, text_field
+from server.domain.rate_limits import TRIP_MISSES_PER_IP, WAIVERS_PER_IP
 from server.domain.waiver_rules import (
     CURRENT_ESIGN,
     CURRENT_WAIVER,
@@ -25,11 +28,11 @@ from server.domain.waiver_rules import (
     load_text,
     minor_rows,
     same_name,
+    signer_cap,
     validate_waiver,
 )
 from server.notify.outbox import Notifier
 from server.store.waivers import WaiverExists
-from server.web.csrf import checked_form
 from server.web.event_view import EventView, find_event
 from server.web.manifest import parse_waiver_id
 from server.web.render import client_ip, redirect, render
@@ -39,9 +42,40 @@ NO_STORE = {"Cache-Control": "no-store"}
 MAX_USER_AGENT = 512
 
 
+TOO_MANY_MISSES = (
+    "Too many trip links from this connection did not match a trip. Check the link the "
+    "captain sent you, and try again in a few minutes."
+)
+TRIP_FULL = (
+    "This trip already has all the waivers it can take online. Please ask the crew: "
+    "they will sign you in at the dock."
+)
+TOO_MANY_WAIVERS = (
+    "Many waivers were just signed from this connection. Nothing was saved. If you are "
+    "signing for a whole group, ask the crew to help, or try again in a few minutes."
+)
+# How long the one-copy-per-email marker is kept (the TTL), well past any trip.
+COPY_MARKER_DAYS = 400
+
+
+def _too_many(message: str, until: float, now: float) -> HTTPException:
+    return HTTPException(429, message, headers={"Retry-After": str(max(1, int(until - now)))})
+
+
 def _event(request: Request) -> EventView:
+    """The trip at the path's id. Unknown ids count against the client IP: after too
+    many, every /g/ page answers 429 to it until its window ends (links are guessable)."""
     store = store_of(request)
-    item = find_event(store, request.path_params["event_id"])
+    ip, now = client_ip(request), time.time()
+    blocked = store.limits.blocked_until([(TRIP_MISSES_PER_IP, ip)], now)
+    if blocked is not None:
+        raise _too_many(TOO_MANY_MISSES, blocked, now)
+    try:
+        item = find_event(store, request.path_params["event_id"])
+    except HTTPException as missing:
+        if missing.status_code == 404:
+            store.limits.hit(TRIP_MISSES_PER_IP, ip, now)
+        raise
     return EventView(item=item, today=today_of(request))
 
 
@@ -78,7 +112,8 @@ def _form(
     rows: int | None = None,
     status_code: int = 200,
 ) -> Response:
-    values = {k: v for k, v in (form or {}).items() if isinstance(v, str) and k != "csrf_token"}
+    form = form or {}
+    values = {k: text_field(form, k) for k in form if k != "csrf_token"}
     waiver_id = text_field(values, "waiver_id") or str(uuid.uuid4())
     context = {
         "event": event,
@@ -103,11 +138,14 @@ def _form(
 async def waiver_form(request: Request) -> Response:
     event = await run_in_threadpool(_event, request)
     _refuse_if_closed(request, event)
+    await run_in_threadpool(_refuse_if_full, request, event)
     return _form(request, event)
 
 
-def _waiver_item(request: Request, event: EventView, signed: WaiverSubmission) -> dict[str, Any]:
-    return {
+def _waiver_item(
+    request: Request, event: EventView, signed: WaiverSubmission, send_copy: bool
+) -> dict[str, Any]:
+    item = {
         "event_id": event.event_id,
         "waiver_id": signed.waiver_id,
         "event_date": event.day.isoformat(),
@@ -132,12 +170,55 @@ def _waiver_item(request: Request, event: EventView, signed: WaiverSubmission) -
         "ip": client_ip(request),
         "user_agent": request.headers.get("user-agent", "")[:MAX_USER_AGENT],
         "checkins": {},
-        "outbox": "owed",  # the confirmation email is owed from this same write
     }
+    if send_copy:
+        item["outbox"] = "owed"  # the confirmation email is owed from this same write
+    return item
+
+
+def _refuse_if_full(request: Request, event: EventView) -> None:
+    """429 once the trip has every signer it takes online: the crew signs the rest."""
+    cap = signer_cap(int(event.item.get("capacity") or 0), event.party_size)
+    if store_of(request).waivers.count_for_event(event.event_id) >= cap:
+        raise HTTPException(429, TRIP_FULL)
+
+
+def _admit(request: Request, event: EventView, signed: WaiverSubmission) -> bool:
+    """Apply the flood limits before a new waiver is stored: 429 when the trip has all
+    the signers it takes online or this IP has stored too many waivers lately. Returns
+    whether the signer's copy may be sent (one per email address per trip)."""
+    store = store_of(request)
+    now = time.time()
+    _refuse_if_full(request, event)
+    if not store.limits.take(WAIVERS_PER_IP, client_ip(request), now):
+        until = store.limits.blocked_until([(WAIVERS_PER_IP, client_ip(request))], now)
+        raise _too_many(TOO_MANY_WAIVERS, until or now + WAIVERS_PER_IP.window_seconds, now)
+    expires = int(now) + COPY_MARKER_DAYS * 86400
+    return store.limits.mark_once(_copy_marker(event.event_id, signed.email), expires)
+
+
+def _copy_marker(event_id: str, email: str) -> str:
+    return f"waiver-copy:{event_id}:{hashlib.sha256(email.encode()).hexdigest()[:32]}"
+
+
+def _store_waiver(request: Request, event: EventView, signed: WaiverSubmission) -> bool:
+    """Admit and store a new waiver; True when its signer's copy is owed. A form sent
+    again (a double tap, a retry) raises WaiverExists before any limit is spent."""
+    store = store_of(request)
+    if store.waivers.get(event.event_id, signed.waiver_id) is not None:
+        raise WaiverExists(signed.waiver_id)
+    send_copy = _admit(request, event, signed)
+    try:
+        store.waivers.create(_waiver_item(request, event, signed, send_copy))
+    except Exception:
+        if send_copy:  # the copy was not sent: the next waiver for this email may send it
+            store.limits.unmark(_copy_marker(event.event_id, signed.email))
+        raise
+    return send_copy
 
 
 async def sign_waiver(request: Request) -> Response:
-    form = await checked_form(request)
+    form = await request.form()
     event = await run_in_threadpool(_event, request)
     _refuse_if_closed(request, event)
     action = text_field(form, "action")
@@ -154,7 +235,7 @@ async def sign_waiver(request: Request) -> Response:
     store = store_of(request)
     background = None
     try:
-        await run_in_threadpool(store.waivers.create, _waiver_item(request, event, signed))
+        send_copy = await run_in_threadpool(_store_waiver, request, event, signed)
     except WaiverExists:
         # The same form sent twice (a double tap, a retry): show what was stored. A
         # different signer reusing a reference gets a fresh form instead.
@@ -164,8 +245,9 @@ async def sign_waiver(request: Request) -> Response:
             message = {"form": "Please sign again: this form had already been used."}
             return _form(request, event, fresh, message, status_code=409)
     else:
-        notifier: Notifier = request.app.state.notifier
-        background = BackgroundTask(notifier.after_waiver, event.event_id, signed.waiver_id)
+        if send_copy:
+            notifier: Notifier = request.app.state.notifier
+            background = BackgroundTask(notifier.after_waiver, event.event_id, signed.waiver_id)
     url = request.app.url_path_for(
         "waiver_signed", event_id=event.event_id, waiver_id=signed.waiver_id
     )
