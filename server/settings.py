@@ -37,6 +37,20 @@ HELP = {
     "SCC_DYNALITE_PORT": "Port of the local dynalite that `make run` starts.",
 }
 
+
+def on_lambda(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether this process is an AWS Lambda execution environment (the runtime sets
+    AWS_LAMBDA_FUNCTION_NAME): `server.lambda_handler` then starts the app at init."""
+    return bool((os.environ if environ is None else environ).get("AWS_LAMBDA_FUNCTION_NAME"))
+
+
+def snapshotting(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether this Lambda init is being snapshotted (SnapStart on a published version):
+    work done now is then free for every restored environment."""
+    env = os.environ if environ is None else environ
+    return env.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start"
+
+
 _PREFIX = re.compile(r"^[A-Za-z0-9_.-]{0,200}$")
 
 

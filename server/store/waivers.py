@@ -73,9 +73,17 @@ class WaiversRepo:
         return [(str(i["event_id"]), str(i["waiver_id"])) for i in owing]
 
     def clear_notice(self, event_id: str, waiver_id: str) -> None:
-        self.table.update_item(
-            Key={"event_id": event_id, "waiver_id": waiver_id}, UpdateExpression="REMOVE outbox"
-        )
+        """Drop the owed mark. Conditional: a late stream record for a waiver a rename
+        has since moved must not create a keys-only item in its place."""
+        try:
+            self.table.update_item(
+                Key={"event_id": event_id, "waiver_id": waiver_id},
+                UpdateExpression="REMOVE outbox",
+                ConditionExpression="attribute_exists(waiver_id)",
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
 
     def delete(self, event_id: str, waiver_id: str) -> None:
         self.table.delete_item(Key={"event_id": event_id, "waiver_id": waiver_id})

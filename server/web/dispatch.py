@@ -30,7 +30,7 @@ from server.web.auth import captain_only, crew_only
 from server.web.csrf import checked_form
 from server.web.event_view import EventView, entry_json, find_event, require_valid_id
 from server.web.render import Kind, redirect, render, response_kind
-from server.web.state import store_of, today_of
+from server.web.state import sends_after_response, store_of, today_of
 
 # Voids may go a little past the ledger's caps, so a full event can still be corrected.
 VOID_HEADROOM = 50
@@ -205,8 +205,9 @@ async def log_payment(request: Request) -> Response:
     # One UpdateItem and no reads: the card's waiver count is not re-read here.
     view = _view(request, item, waivers_signed=None)
     response = _payment_saved(request, view, entry, created)
-    if created:
-        # After the response is sent: queue and try the operator's email at once.
+    if created and sends_after_response(request):
+        # After the response is sent: queue and try the operator's email at once. (On
+        # Lambda the owed mark written with the payment starts the stream's send.)
         notifier: Notifier = request.app.state.notifier
         response.background = BackgroundTask(notifier.after_payment, event_id, entry["payment_id"])
     return response
