@@ -315,6 +315,8 @@ FIRST_REQUEST = {
 }
 COLD_START = {
     "boto3": "import boto3",
+    # Lambda without a snapshot: the init (the app starts while the handler module is
+    # imported), then the first request.
     "init": "import server.lambda_handler",
     "init+first": (
         "import time, server.lambda_handler as h\n"
@@ -323,18 +325,41 @@ COLD_START = {
         "assert r['statusCode'] == 200, r\n"
         "print(time.perf_counter() - t)"
     ),
+    # SnapStart: the init runs once when a version is published (snapshotting: every
+    # template compiled too); each cold start restores it. The stand-in for a restore is
+    # a fork of the initialised interpreter: timed from the fork to the first answer,
+    # with the after-restore hook.
+    "snapshot-init": "import server.lambda_handler",
+    "restored": (
+        "import os, time, server.lambda_handler as h\n"
+        "r, w = os.pipe()\n"
+        "t = time.perf_counter()\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    getattr(h, 'after_restore', lambda: None)()\n"
+        f"    resp = h.handler({FIRST_REQUEST!r}, None)\n"
+        "    assert resp['statusCode'] == 200, resp\n"
+        "    os.write(w, str(time.perf_counter() - t).encode())\n"
+        "    os._exit(0)\n"
+        "os.waitpid(pid, 0)\n"
+        "print(os.read(r, 100).decode())"
+    ),
 }
+SNAPSHOT = {"snapshot-init", "restored"}
 
 
 def cold_start_times(runs: int, root: Path = ROOT) -> dict[str, float]:
     """Fresh interpreters in `root`, interleaved, with the Lambda environment: boto3
-    alone, the handler module's import (the init phase: with SnapStart, what the
-    snapshot holds) and that plus the first request; median seconds of each, and of
-    the first request alone as timed inside the process ("first")."""
-    env = {**os.environ, **LAMBDA_ENV}
+    alone; the handler module's import (the init) and that plus the first request; the
+    same init as a snapshot and the first request of a "restored" copy. Median seconds;
+    "first" is the first request alone and "restored" the fork-to-answer time, both
+    timed inside the process."""
     times: dict[str, list[float]] = {k: [] for k in [*COLD_START, "first"]}
     for _ in range(runs):
         for name, code in COLD_START.items():
+            env = {**os.environ, **LAMBDA_ENV}
+            if name in SNAPSHOT:
+                env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "snap-start"
             started = time.perf_counter()
             out = subprocess.run(
                 [sys.executable, "-c", code],
@@ -344,23 +369,33 @@ def cold_start_times(runs: int, root: Path = ROOT) -> dict[str, float]:
                 capture_output=True,
                 text=True,
             ).stdout
-            times[name].append(time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
             if name == "init+first":
                 times["first"].append(float(out.strip().splitlines()[-1]))
+            if name == "restored":
+                elapsed = float(out.strip().splitlines()[-1])
+            times[name].append(elapsed)
     return {k: statistics.median(v) for k, v in times.items()}
 
 
-def cold_start(runs: int) -> list[Row]:
-    med = cold_start_times(runs)
+def cold_start(runs: int, root: Path = ROOT) -> list[Row]:
+    med = cold_start_times(runs, root)
+    boto3 = med["boto3"]
     return [
         (
-            f"cold start: fresh python as Lambda starts it (median of {runs})",
-            f"init (import server.lambda_handler) {ms(med['init'])}; "
-            f"+ first request {ms(med['init+first'])} (the request itself {ms(med['first'])})",
-            f"boto3 alone {ms(med['boto3'])}",
-            f"{med['init'] / med['boto3']:.2f}x; "
-            f"with the first request {med['init+first'] / med['boto3']:.2f}x",
-        )
+            f"cold start without a snapshot: fresh python (median of {runs})",
+            f"init {ms(med['init'])}; + first request {ms(med['init+first'])}"
+            f" (the request itself {ms(med['first'])})",
+            f"import boto3 {ms(boto3)}",
+            f"{med['init'] / boto3:.2f}x; with the first request {med['init+first'] / boto3:.2f}x",
+        ),
+        (
+            f"cold start with SnapStart (median of {runs})",
+            f"restored copy's first answer {ms(med['restored'])}"
+            f" (init at publish time {ms(med['snapshot-init'])})",
+            f"import boto3 {ms(boto3)}",
+            f"{med['restored'] / boto3:.2f}x",
+        ),
     ]
 
 
@@ -466,12 +501,7 @@ def main() -> int:
     parser.add_argument("--root", type=Path, default=ROOT, help="code to time (cold start)")
     args = parser.parse_args()
     if args.cold_start:
-        med = cold_start_times(11, args.root)
-        print({k: round(v * 1000, 1) for k, v in med.items()})
-        print(
-            f"init {med['init'] / med['boto3']:.2f}x boto3; "
-            f"init + first request {med['init+first'] / med['boto3']:.2f}x"
-        )
+        print_table(cold_start(9, args.root))
         return 0
     if args.quick:
         args.payments, args.reads, args.depth = 160, 64, 40
