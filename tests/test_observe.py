@@ -100,8 +100,10 @@ def test_every_response_has_server_timing(app_client: TestClient, lines: Lines) 
         assert line["status"] == status and path not in json.dumps(line)
         if route != "trip":
             assert line["route"] == route
-    static = app_client.get(app_client.get("/login").text.split('href="/static/')[1].split('"')[0])
-    assert static.status_code in (200, 404)
+    asset = "/static/" + app_client.get("/login").text.split('href="/static/')[1].split('"')[0]
+    static = app_client.get(asset)
+    assert static.status_code == 200 and "total;dur=" in static.headers["server-timing"]
+    assert lines.last()["route"] == "static"
 
 
 def test_an_error_logs_its_traceback_once_with_the_request_id(
