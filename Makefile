@@ -36,10 +36,20 @@ browser:
 run: setup var/secret-key
 	SCC_SECRET_KEY="$${SCC_SECRET_KEY:-$$(cat var/secret-key)}" PORT=$(PORT) $(BIN)/scc local
 
-lint: setup
+# checkov has its own virtualenv: it pins a boto3 older than the app's (tools/checkov).
+CHECKOV_VENV := .venv-checkov
+$(CHECKOV_VENV)/.installed: tools/checkov/requirements.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/checkov/requirements.txt
+	touch $@
+
+# checkov: every finding is fixed or skipped in the template with its reason.
+lint: setup $(CHECKOV_VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/cfn-lint infra/template.yaml
+	$(CHECKOV_VENV)/bin/checkov --file infra/template.yaml --framework cloudformation \
+	  --compact --quiet --skip-download
 
 test: setup browser lint
 	$(BIN)/pytest -q
@@ -63,4 +73,4 @@ lighthouse: setup browser $(LIGHTHOUSE_DIR)/node_modules/.installed
 	CHROME_PATH=$(CHROMIUM) $(BIN)/python bench/lighthouse.py
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor var $(LIGHTHOUSE_DIR)/node_modules
+	rm -rf $(VENV) $(CHECKOV_VENV) node_modules static/vendor var $(LIGHTHOUSE_DIR)/node_modules

@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -282,30 +283,119 @@ def dashboard_median(stack: Stack, count: int) -> tuple[float, float]:
     return statistics.median(app_lat), statistics.median(raw_lat)
 
 
-def cold_start(runs: int) -> list[Row]:
-    """Fresh interpreters, interleaved: the Lambda handler module (what the function
-    loads at init), the app it imports on the first request, and boto3 alone."""
-    python = sys.executable
-    commands = {
-        "handler": "import server.lambda_handler",
-        "handler+app": "import server.lambda_handler, server.app",
-        "boto3": "import boto3",
-    }
-    times: dict[str, list[float]] = {k: [] for k in commands}
+# A Lambda execution environment, as far as start-up can tell: the runtime's variable and
+# the function's settings (no table is contacted: the first request is the sign-in page).
+LAMBDA_ENV = {
+    "AWS_LAMBDA_FUNCTION_NAME": "scc-bench-app",
+    "AWS_REGION": "us-east-1",
+    "SCC_SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789",
+    "SCC_DYNAMODB_ENDPOINT": "http://127.0.0.1:9",
+    "SCC_TABLE_PREFIX": "scc-bench-",
+    "SCC_BASE_URL": "https://scc.example",
+}
+FIRST_REQUEST = {
+    "version": "2.0",
+    "routeKey": "$default",
+    "rawPath": "/login",
+    "rawQueryString": "",
+    "headers": {"host": "abc.lambda-url.us-east-1.on.aws", "x-forwarded-proto": "https"},
+    "requestContext": {
+        "http": {
+            "method": "GET",
+            "path": "/login",
+            "protocol": "HTTP/1.1",
+            "sourceIp": "203.0.113.9",
+            "userAgent": "bench",
+        },
+        "requestId": "bench",
+        "routeKey": "$default",
+        "stage": "$default",
+    },
+    "isBase64Encoded": False,
+}
+COLD_START = {
+    "boto3": "import boto3",
+    # Lambda without a snapshot: the init (the app starts while the handler module is
+    # imported), then the first request.
+    "init": "import server.lambda_handler",
+    "init+first": (
+        "import time, server.lambda_handler as h\n"
+        "t = time.perf_counter()\n"
+        f"r = h.handler({FIRST_REQUEST!r}, None)\n"
+        "assert r['statusCode'] == 200, r\n"
+        "print(time.perf_counter() - t)"
+    ),
+    # SnapStart: the init runs once when a version is published (snapshotting: every
+    # template compiled too); each cold start restores it. The stand-in for a restore is
+    # a fork of the initialised interpreter: timed from the fork to the first answer,
+    # with the after-restore hook.
+    "snapshot-init": "import server.lambda_handler",
+    "restored": (
+        "import os, time, server.lambda_handler as h\n"
+        "r, w = os.pipe()\n"
+        "t = time.perf_counter()\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    getattr(h, 'after_restore', lambda: None)()\n"
+        f"    resp = h.handler({FIRST_REQUEST!r}, None)\n"
+        "    assert resp['statusCode'] == 200, resp\n"
+        "    os.write(w, str(time.perf_counter() - t).encode())\n"
+        "    os._exit(0)\n"
+        "os.waitpid(pid, 0)\n"
+        "print(os.read(r, 100).decode())"
+    ),
+}
+SNAPSHOT = {"snapshot-init", "restored"}
+
+
+def cold_start_times(runs: int, root: Path = ROOT) -> dict[str, float]:
+    """Fresh interpreters in `root`, interleaved, with the Lambda environment: boto3
+    alone; the handler module's import (the init) and that plus the first request; the
+    same init as a snapshot and the first request of a "restored" copy. Median seconds;
+    "first" is the first request alone and "restored" the fork-to-answer time, both
+    timed inside the process."""
+    times: dict[str, list[float]] = {k: [] for k in [*COLD_START, "first"]}
     for _ in range(runs):
-        for name, code in commands.items():
+        for name, code in COLD_START.items():
+            env = {**os.environ, **LAMBDA_ENV}
+            if name in SNAPSHOT:
+                env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "snap-start"
             started = time.perf_counter()
-            subprocess.run([python, "-c", code], cwd=ROOT, check=True)
-            times[name].append(time.perf_counter() - started)
-    med = {k: statistics.median(v) for k, v in times.items()}
+            out = subprocess.run(
+                [sys.executable, "-c", code],
+                cwd=root,
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            elapsed = time.perf_counter() - started
+            if name == "init+first":
+                times["first"].append(float(out.strip().splitlines()[-1]))
+            if name == "restored":
+                elapsed = float(out.strip().splitlines()[-1])
+            times[name].append(elapsed)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def cold_start(runs: int, root: Path = ROOT) -> list[Row]:
+    med = cold_start_times(runs, root)
+    boto3 = med["boto3"]
     return [
         (
-            f"cold start: import in a fresh python (median of {runs})",
-            f"server.lambda_handler {ms(med['handler'])}; + server.app {ms(med['handler+app'])}",
-            f"boto3 alone {ms(med['boto3'])}",
-            f"{med['handler'] / med['boto3']:.2f}x; "
-            f"with the app {med['handler+app'] / med['boto3']:.2f}x",
-        )
+            f"cold start without a snapshot: fresh python (median of {runs})",
+            f"init {ms(med['init'])}; + first request {ms(med['init+first'])}"
+            f" (the request itself {ms(med['first'])})",
+            f"import boto3 {ms(boto3)}",
+            f"{med['init'] / boto3:.2f}x; with the first request {med['init+first'] / boto3:.2f}x",
+        ),
+        (
+            f"cold start with SnapStart (median of {runs})",
+            f"restored copy's first answer {ms(med['restored'])}"
+            f" (init at publish time {ms(med['snapshot-init'])})",
+            f"import boto3 {ms(boto3)}",
+            f"{med['restored'] / boto3:.2f}x",
+        ),
     ]
 
 
@@ -407,7 +497,12 @@ def main() -> int:
     parser.add_argument("--depth", type=int, default=400, help="payments on one trip")
     parser.add_argument("--workers", type=int, default=4, help="uvicorn worker processes")
     parser.add_argument("--quick", action="store_true", help="small counts, a smoke run")
+    parser.add_argument("--cold-start", action="store_true", help="only the cold-start rows")
+    parser.add_argument("--root", type=Path, default=ROOT, help="code to time (cold start)")
     args = parser.parse_args()
+    if args.cold_start:
+        print_table(cold_start(9, args.root))
+        return 0
     if args.quick:
         args.payments, args.reads, args.depth = 160, 64, 40
     started = time.perf_counter()

@@ -19,6 +19,7 @@ from starlette.routing import Mount, Route
 from server import ROOT
 from server.notify.gmail import make_mailer
 from server.notify.outbox import Notifier
+from server.observe import RequestLog
 from server.settings import Settings
 from server.store import Store
 from server.web import audit, auth, crew, csrf, dispatch, events, manifest, reports, waivers
@@ -62,9 +63,19 @@ async def home(request: Request) -> Response:
     return RedirectResponse(request.app.url_path_for("dispatch"), status_code=303)
 
 
-def create_app(settings: Settings | None = None, store: Store | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None,
+    store: Store | None = None,
+    *,
+    send_after_response: bool = True,
+) -> Starlette:
     """Build the app. Without arguments the settings come from the environment and the
-    DynamoDB client is created once, when the app starts."""
+    DynamoDB client is created once, when the app starts.
+
+    `send_after_response`: a payment or waiver tries its email in a background task
+    after the response (uvicorn). `server.lambda_handler` passes False: under Mangum
+    that task would run before the invocation returns, so on Lambda the DynamoDB
+    stream (and the scheduled sweep) send instead."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -94,7 +105,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         routes=routes,
         lifespan=lifespan,
         middleware=[
-            Middleware(SecurityHeaders),  # outermost: even a refusal carries the headers
+            # Outermost: times and logs every request, adds Server-Timing, answers errors.
+            Middleware(RequestLog, on_error=handle_server_error),
+            Middleware(SecurityHeaders),  # even a refusal carries the headers
             Middleware(TrustedHosts),  # the Host header must be one of ours
             Middleware(OriginGuard),  # refuses requests that bypass CloudFront
             Middleware(RelativeRedirects),  # no redirect is built from the Host header
@@ -109,6 +122,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             Exception: handle_server_error,
         },
     )
+    app.state.send_after_response = send_after_response
     app.state.templates = make_environment()
     app.state.templates.globals["static"] = assets.url
     return app

@@ -1,27 +1,44 @@
-"""AWS Lambda entry point: `server.lambda_handler.handler`, for Function URL events
-(payload format 2.0) forwarded by CloudFront.
+"""AWS Lambda entry point: `server.lambda_handler.handler`. Three kinds of event:
 
-Mangum translates the event into an ASGI request and the response back: base64 form
-bodies are decoded, every `Set-Cookie` goes out in the response's `cookies` list,
-redirects keep their `Location`. The client IP comes from `CloudFront-Viewer-Address`
-(see `server.web.client_ip`), which CloudFront forwards with the origin secret.
+- Function URL requests (payload format 2.0) forwarded by CloudFront, through Mangum:
+  base64 form bodies are decoded, every `Set-Cookie` goes out in the response's
+  `cookies` list, redirects keep their `Location`. The client IP comes from
+  `CloudFront-Viewer-Address` (see `server.web.render.client_ip`).
+- DynamoDB stream records from the events and waivers tables (`Records` with
+  `eventSource` "aws:dynamodb"): the notification emails those writes made owed are
+  collected and sent by the app's notifier (`server.notify.stream`).
+- The 5-minute schedule `{"scc_task": "outbox-send"}`: the sweep, `scc outbox send`.
 
-The app's lifespan (settings from the Lambda environment, the DynamoDB client, the
-notifier) runs once per execution environment, on its first request, and stays up for
-the ones after: Mangum's own lifespan support would run it again for every request.
+On Lambda the app is started while the module is imported (the init phase): settings
+from the environment, the DynamoDB client, the notifier, every template compiled. With
+SnapStart that work is in the snapshot, and `after_restore` renews what must differ
+between execution environments. The app runs with `send_after_response=False`: under
+Mangum a background task would run before the invocation returns, so a payment or a
+waiver answers at once and the stream sends its email.
+
 Tables are never created here: the CloudFormation template owns them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import random
+from collections.abc import Callable
 from typing import Any
 
 from mangum import Mangum
 from mangum.protocols import LifespanCycle
 from starlette.applications import Starlette
 
+from server import observe
+from server.domain.users import dummy_hash
 from server.notify.outbox import Notifier
+from server.notify.stream import is_stream_event, owed_by
+from server.settings import Settings, on_lambda, snapshotting
+from server.store import Store
+
+log = logging.getLogger(__name__)
 
 
 class LambdaApp:
@@ -38,9 +55,59 @@ class LambdaApp:
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         if event.get("scc_task") == "outbox-send":
             # The EventBridge schedule in infra/template.yaml: `scc outbox send`.
-            notifier: Notifier = self.app.state.notifier
-            return {"outbox": dict(notifier.send_due())}
+            return {"outbox": dict(self.notifier.send_due(_time_left(context)))}
+        if is_stream_event(event):
+            return self.stream(event["Records"], context)
         return self.adapter(event, context)
+
+    @property
+    def notifier(self) -> Notifier:
+        notifier: Notifier = self.app.state.notifier
+        return notifier
+
+    def stream(self, records: list[dict[str, Any]], context: Any) -> dict[str, Any]:
+        """Collect what each record made owed, then send it. A record whose collecting
+        fails (DynamoDB unreachable) is reported back, so Lambda retries from it and,
+        after the mapping's retries, sends it to the on-failure queue; the owed mark
+        stays, so the sweep still finds it. A send that fails is the outbox's business
+        (backoff, then the sweep), never a stream retry."""
+        notifier = self.notifier
+        settings: Settings = self.app.state.settings
+        notices: list[str] = []
+        failures = []
+        for record in records:
+            try:
+                owed = owed_by(record, settings)
+                if owed is not None:
+                    notices += notifier.collect_owed(owed)
+            except Exception:
+                sequence = record.get("dynamodb", {}).get("SequenceNumber", "")
+                log.exception("stream record %s not collected; retried", sequence)
+                failures.append({"itemIdentifier": sequence})
+        outcomes = notifier.send_each(notices, _time_left(context))
+        log.info(
+            "stream batch",
+            extra={"records": len(records), "outbox": dict(outcomes), "failed": len(failures)},
+        )
+        return {"batchItemFailures": failures}
+
+    def warm(self) -> None:
+        """Work first requests would otherwise do, done before a SnapStart snapshot so
+        no restored environment repeats it: every template compiled, the dummy password
+        hash made. (Without a snapshot it would only lengthen the cold start.)"""
+        templates = self.app.state.templates
+        for name in templates.list_templates():
+            templates.get_template(name)
+        dummy_hash()
+
+    def after_restore(self) -> None:
+        """What must not be shared by environments restored from one snapshot: the
+        notifier's lease owner, the DynamoDB client's credentials, and `random`'s state
+        (botocore's retry jitter)."""
+        random.seed()
+        self.notifier.renew_owner()
+        store: Store = self.app.state.store
+        store.refresh_credentials()
 
     def close(self) -> None:
         """Run the lifespan shutdown and close the loop (tests; Lambda never does)."""
@@ -49,13 +116,51 @@ class LambdaApp:
         asyncio.set_event_loop(None)
 
 
+def _time_left(context: Any) -> Callable[[], float] | None:
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return None
+    return lambda: float(remaining()) / 1000
+
+
+def start(
+    settings: Settings | None = None, store: Store | None = None, *, warm: bool = True
+) -> LambdaApp:
+    """The app as the function runs it (settings from the environment by default)."""
+    from server.app import create_app
+
+    started = LambdaApp(create_app(settings, store, send_after_response=False))
+    if warm:
+        started.warm()
+    return started
+
+
 _started: LambdaApp | None = None
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     global _started
     if _started is None:
-        from server.app import create_app
-
-        _started = LambdaApp(create_app())  # settings from the Lambda environment
+        _started = start()
     return _started(event, context)
+
+
+def after_restore() -> None:
+    """SnapStart's after-restore hook (registered below when the runtime has it)."""
+    if _started is not None:
+        _started.after_restore()
+
+
+def _register_after_restore(hook: Callable[[], None]) -> None:
+    try:  # only Lambda's Python runtime (3.12+) ships this module
+        from snapshot_restore_py import register_after_restore  # type: ignore[import-not-found]
+    except ImportError:
+        return
+    register_after_restore(hook)
+
+
+if on_lambda():
+    # The init phase: start everything now, so SnapStart snapshots it started.
+    observe.configure_logging()
+    _started = start(warm=snapshotting())
+    _register_after_restore(after_restore)

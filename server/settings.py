@@ -22,6 +22,19 @@ from starlette.datastructures import Secret
 _LOOPBACK = ("localhost", "127.0.0.1", "::1")
 
 
+def on_lambda(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether this process is an AWS Lambda execution environment (the runtime sets
+    AWS_LAMBDA_FUNCTION_NAME): `server.lambda_handler` then starts the app at init."""
+    return bool((os.environ if environ is None else environ).get("AWS_LAMBDA_FUNCTION_NAME"))
+
+
+def snapshotting(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether this Lambda init is being snapshotted (SnapStart on a published version):
+    work done now is then free for every restored environment."""
+    env = os.environ if environ is None else environ
+    return env.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start"
+
+
 class SettingsError(Exception):
     """A setting is missing or invalid; the message names the variable."""
 

@@ -7,6 +7,7 @@ import base64
 import email
 import json
 import threading
+import time
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -16,10 +17,12 @@ SEND_PATH = "/gmail/v1/users/me/messages/send"
 
 class FakeGmail:
     """`mode` decides how the next sends are answered: "ok", "500", "hang" (until
-    `release()`), or "401-once" (one 401, then ok after the client refreshes)."""
+    `release()`), or "401-once" (one 401, then ok after the client refreshes).
+    `delay` (seconds) holds every send's answer that long first: a slow Google."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
         self.mode = "ok"
+        self.delay = delay
         self.messages: list[Message] = []
         self.token_requests = 0
         self.send_requests = 0
@@ -96,6 +99,8 @@ class FakeGmail:
                     mode = fake.mode
                     if mode == "401-once":
                         fake.mode = "ok"
+                if fake.delay:
+                    time.sleep(fake.delay)
                 if mode == "hang":
                     fake._released.wait(30)
                     self._reply(500, {"error": {"message": "too late"}})

@@ -24,7 +24,6 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from server import lambda_handler
-from server.app import create_app
 from server.lambda_handler import LambdaApp
 from server.store import Store
 from server.web.render import client_ip
@@ -122,7 +121,7 @@ def deployed(store: Store) -> Iterator[LambdaApp]:
     settings = dataclasses.replace(
         store.settings, base_url="https://scc.example", origin_secret=Secret(ORIGIN_SECRET)
     )
-    started = LambdaApp(create_app(settings, Store.connect(settings)))
+    started = lambda_handler.start(settings, Store.connect(settings))
     try:
         yield started
     finally:
@@ -392,3 +391,59 @@ def test_the_schedule_event_sends_the_owed_emails(deployed: LambdaApp, store: St
     notice = store.outbox.get(payment_notice(payment_id))
     assert notice is not None and notice["state"] == "pending"
     assert "outbox" not in (store.events.get(event["event_id"]) or {})
+
+
+def test_on_lambda_the_app_starts_during_init_and_a_restore_renews_its_identity(
+    store: Store,
+) -> None:
+    """Imported as Lambda's init imports it (SnapStart snapshotting): the app is started
+    and warm before any request; the after-restore hook renews what must be unique."""
+    import os
+    import subprocess
+    import sys
+
+    code = "\n".join(
+        [
+            "import random",
+            "import server.lambda_handler as h",
+            "started = h._started",
+            "assert started is not None",
+            "assert len(started.app.state.templates.cache) >= 10  # compiled before the snapshot",
+            "owner, state = started.notifier.owner, random.getstate()",
+            "refreshed = []",
+            "started.app.state.store.refresh_credentials = lambda: refreshed.append(1)",
+            "h.after_restore()",
+            "assert started.notifier.owner != owner",
+            "assert random.getstate() != state",
+            "assert refreshed == [1]",
+            "print('restored')",
+        ]
+    )
+    env = {
+        **os.environ,
+        "AWS_LAMBDA_FUNCTION_NAME": "scc-test-app",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "snap-start",
+        "SCC_SECRET_KEY": SECRET,
+        "SCC_DYNAMODB_ENDPOINT": store.settings.dynamodb_endpoint or "",
+        "SCC_TABLE_PREFIX": store.settings.table_prefix,
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0 and "restored" in result.stdout, result.stderr
+
+
+def test_refreshed_credentials_replace_the_ones_resolved_at_init(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from server.settings import Settings
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAINITINITINIT")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "init-secret")
+    store = Store.connect(Settings.from_env({"SCC_SECRET_KEY": SECRET}))  # real AWS: no call
+    signer = store.resource.meta.client._request_signer  # type: ignore[attr-defined]
+    assert signer._credentials.access_key == "AKIAINITINITINIT"
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIARESTORERESTORE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "restored-secret")
+    store.refresh_credentials()
+    assert signer._credentials.access_key == "AKIARESTORERESTORE"

@@ -60,8 +60,14 @@ def validate_new_user(email: str, name: str, password: str, role: str) -> tuple[
 
 
 hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
-# Verified against when the email is unknown, so both failures take about as long.
-_DUMMY_HASH = hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def dummy_hash() -> str:
+    """Verified against when the email is unknown, so both failures take about as long.
+    Made on first use, not at import (an Argon2 hash was half the app's import time);
+    on Lambda it is made during init (server.lambda_handler)."""
+    return hasher.hash(secrets.token_urlsafe(16))
 
 
 @dataclass(frozen=True)
@@ -86,7 +92,7 @@ def hash_password(password: str) -> str:
 def check_password(user: dict[str, Any] | None, password: str) -> bool:
     """Verify a password; unknown users cost the same Argon2 work as known ones."""
     try:
-        hasher.verify(user["password_hash"] if user else _DUMMY_HASH, password)
+        hasher.verify(user["password_hash"] if user else dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return False
     return user is not None

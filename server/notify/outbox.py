@@ -19,9 +19,11 @@ from email.message import EmailMessage
 from enum import StrEnum
 from typing import Any
 
+from server import observe
 from server.domain.clock import utc_iso
 from server.notify.emails import payment_email, waiver_email
-from server.notify.gmail import Mailer, MailError
+from server.notify.gmail import TIMEOUT_SECONDS, Mailer, MailError
+from server.notify.stream import Owed
 from server.store import Store
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,8 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 LEASE_SECONDS = 120
 BACKOFF_SECONDS = 60  # then 2, 4, 8 minutes
+# A send is started only with this much time left (Gmail's timeout and its writes).
+SEND_RESERVE_SECONDS = TIMEOUT_SECONDS + 3
 
 
 class SendOutcome(StrEnum):
@@ -39,6 +43,7 @@ class SendOutcome(StrEnum):
     FAILED = "failed"  # failed at the attempt cap; the captain can resend
     BUSY = "busy"  # leased by another sender, not due, or no longer pending
     UNCONFIGURED = "unconfigured"  # no Gmail settings: it stays pending
+    DEFERRED = "deferred"  # not attempted: too little time left in this invocation
 
 
 def payment_notice(payment_id: str) -> str:
@@ -61,6 +66,10 @@ class Notifier:
         self.mailer = mailer
         self.clock = clock
         self.owner = uuid.uuid4().hex  # this sender's name on its leases
+
+    def renew_owner(self) -> None:
+        """A new lease name (after a SnapStart restore: one per environment)."""
+        self.owner = uuid.uuid4().hex
 
     # --- owed marks -> outbox items ---------------------------------------------
 
@@ -87,6 +96,12 @@ class Notifier:
         self.store.outbox.ensure(notice, "waiver", event_id, waiver_id, now, utc_iso(now))
         self.store.waivers.clear_notice(event_id, waiver_id)
         return notice
+
+    def collect_owed(self, owed: Owed) -> list[str]:
+        """Queue what one write made owed (a stream record, see server.notify.stream)."""
+        if owed.kind == "payment":
+            return self.collect_payments(owed.event_id, set(owed.refs))
+        return [self.collect_waiver(owed.event_id, ref) for ref in sorted(owed.refs)]
 
     def collect(self) -> int:
         """Queue everything marked as owed (e.g. after a crash before the send)."""
@@ -117,18 +132,39 @@ class Notifier:
             )
             self.store.outbox.mark_unsent(notice_id, str(exc), retry_at)
             log.warning("notice %s not sent (attempt %s): %s", notice_id, attempts, exc)
-            return SendOutcome.RETRY if retry_at is not None else SendOutcome.FAILED
+            if retry_at is None:
+                # The alarm "notices failed" counts these (infra/template.yaml).
+                observe.emit_metric(
+                    "NoticesFailed", 1, {"TablePrefix": self.store.settings.table_prefix}
+                )
+                return SendOutcome.FAILED
+            return SendOutcome.RETRY
         self.store.outbox.mark_sent(notice_id, message_id, utc_iso(self.clock()))
         return SendOutcome.SENT
 
-    def send_due(self) -> Counter[SendOutcome]:
+    def send_due(self, time_left: Callable[[], float] | None = None) -> Counter[SendOutcome]:
         """Queue what is owed, then attempt every pending notice that is due."""
         self.collect()
-        outcomes: Counter[SendOutcome] = Counter()
         now = self.clock()
-        for notice in self.store.outbox.in_state("pending"):
-            if int(notice.get("next_attempt_at", 0)) <= now:
-                outcomes[self.send(str(notice["notice_id"]))] += 1
+        due = [
+            str(notice["notice_id"])
+            for notice in self.store.outbox.in_state("pending")
+            if int(notice.get("next_attempt_at", 0)) <= now
+        ]
+        return self.send_each(due, time_left)
+
+    def send_each(
+        self, notice_ids: list[str], time_left: Callable[[], float] | None = None
+    ) -> Counter[SendOutcome]:
+        """Attempt each notice in turn. With `time_left` (seconds, e.g. from the Lambda
+        context) it stops while one more Gmail call could still finish: the rest stay
+        pending, due now, for the next sweep ("deferred")."""
+        outcomes: Counter[SendOutcome] = Counter()
+        for notice_id in notice_ids:
+            if time_left is not None and time_left() < SEND_RESERVE_SECONDS:
+                outcomes[SendOutcome.DEFERRED] += 1
+                continue
+            outcomes[self.send(notice_id)] += 1
         return outcomes
 
     def compose(self, notice: dict[str, Any]) -> EmailMessage:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from server.settings import Settings
 from server.store.audit import AuditRepo
-from server.store.client import make_resource
+from server.store.client import make_resource, refresh_credentials
 from server.store.events import EventsRepo
 from server.store.limits import LimitsRepo
 from server.store.outbox import OutboxRepo
@@ -53,6 +53,10 @@ class Store:
             limits=LimitsRepo(table("limits")),
             audit=AuditRepo(table("audit")),
         )
+
+    def refresh_credentials(self) -> None:
+        """After a SnapStart restore: credentials resolved at init are not reused."""
+        refresh_credentials(self.resource)
 
     def ping(self) -> None:
         """Raise if the events table cannot be reached (for /healthz)."""

@@ -9,6 +9,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from server import observe
 from server.settings import Settings
 
 if TYPE_CHECKING:
@@ -45,7 +46,14 @@ TRANSIENT_CODES = frozenset(
 
 
 def make_resource(settings: Settings) -> DynamoDBServiceResource:
-    """A DynamoDB resource for the configured endpoint (dynalite locally, AWS otherwise)."""
+    """A DynamoDB resource for the configured endpoint (dynalite locally, AWS otherwise),
+    its calls counted and timed per request (server.observe)."""
+    resource = _resource(settings)
+    observe.instrument(resource.meta.client)
+    return resource
+
+
+def _resource(settings: Settings) -> DynamoDBServiceResource:
     session = boto3.session.Session()
     if settings.dynamodb_endpoint:
         # dynalite accepts any credentials; real AWS takes them from the usual chain.
@@ -58,6 +66,19 @@ def make_resource(settings: Settings) -> DynamoDBServiceResource:
             config=CLIENT_CONFIG,
         )
     return session.resource("dynamodb", region_name=settings.aws_region, config=CLIENT_CONFIG)
+
+
+def refresh_credentials(resource: DynamoDBServiceResource) -> None:
+    """Give the client credentials resolved now (real AWS only). After a SnapStart
+    restore the ones resolved during init belong to the snapshot, shared by every
+    environment restored from it; botocore's public API has no way to swap them, so the
+    request signer's are replaced (the one private attribute the store touches)."""
+    client = resource.meta.client
+    if client.meta.endpoint_url and "amazonaws" not in client.meta.endpoint_url:
+        return  # dynalite: fixed local credentials
+    fresh = boto3.session.Session().get_credentials()
+    if fresh is not None:
+        client._request_signer._credentials = fresh  # type: ignore[attr-defined]
 
 
 def is_unavailable(exc: BaseException) -> bool:

@@ -85,9 +85,13 @@ class WaiversRepo:
         return [(str(i["event_id"]), str(i["waiver_id"])) for i in owing]
 
     def clear_notice(self, event_id: str, waiver_id: str) -> None:
-        """Drop the owed-email mark (its outbox item now exists)."""
-        self.table.update_item(
-            Key={"event_id": event_id, "waiver_id": waiver_id}, UpdateExpression="REMOVE outbox"
+        """Drop the owed mark. Conditional: a late stream record for a waiver a rename
+        has since moved must not create a keys-only item in its place."""
+        update_if(
+            self.table,
+            {"event_id": event_id, "waiver_id": waiver_id},
+            "REMOVE outbox",
+            "attribute_exists(waiver_id)",
         )
 
     def delete(self, event_id: str, waiver_id: str) -> None:

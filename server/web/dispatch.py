@@ -29,7 +29,7 @@ from server.store.events import AppendRefused, Refusal
 from server.web.auth import captain_only, crew_only
 from server.web.event_view import EventView, entry_json, find_event, valid_event_id
 from server.web.render import Kind, json_form_error, redirect, render, response_kind
-from server.web.state import store_of, today_of
+from server.web.state import sends_after_response, store_of, today_of
 
 # Voids may go a little past the ledger's caps, so a full event can still be corrected.
 VOID_HEADROOM = 50
@@ -193,8 +193,9 @@ async def log_payment(request: Request) -> Response:
     # One UpdateItem and no reads: the card's waiver count is not re-read here.
     view = _view(request, item, waivers_signed=None)
     response = _payment_saved(request, view, entry, created)
-    if created:
-        # After the response is sent: queue and try the operator's email at once.
+    if created and sends_after_response(request):
+        # After the response is sent: queue and try the operator's email at once. (On
+        # Lambda the owed mark written with the payment starts the stream's send.)
         notifier: Notifier = request.app.state.notifier
         response.background = BackgroundTask(notifier.after_payment, event_id, entry["payment_id"])
     return response

@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from server import ROOT
+from server import ROOT, observe
 from server.domain.money import format_money
 from server.domain.payments import METHODS
 from server.store.client import is_unavailable
@@ -89,7 +89,8 @@ def render(
     env: jinja2.Environment = request.app.state.templates
     use_fragment = fragment is not None and response_kind(request) is Kind.FRAGMENT
     name = fragment if use_fragment and fragment else page
-    body = env.get_template(name).render(_context(request, context or {}))
+    with observe.rendering():
+        body = env.get_template(name).render(_context(request, context or {}))
     response = HTMLResponse(body, status_code=status_code, headers=dict(headers or {}))
     response.headers["Vary"] = "HX-Request"
     set_csrf_cookie(request, response)
@@ -234,7 +235,11 @@ async def handle_store_error(request: Request, exc: Exception) -> Response:
 
 
 async def handle_server_error(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    # The route's name, not the path: event ids hold patrons' names.
+    log.exception(
+        "unhandled error",
+        extra={"request_id": observe.request_id(), "route": observe.route_name(request.scope)},
+    )
     response = error_response(request, 500)
     # This handler runs outside the middleware stack, so it adds the headers itself.
     private = session_cookie_name(settings_of(request)) in request.cookies

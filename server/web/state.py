@@ -31,6 +31,12 @@ def notifier_of(request: Request) -> Notifier:
     return notifier
 
 
+def sends_after_response(request: Request) -> bool:
+    """Whether a payment or waiver tries its email right after the response (uvicorn),
+    or leaves it to the DynamoDB stream and the sweep (Lambda: see create_app)."""
+    return bool(request.app.state.send_after_response)
+
+
 def today_of(request: Request) -> date:
     """Today in the operator's time zone."""
     return today_in(settings_of(request).timezone)

@@ -36,7 +36,7 @@ from server.store.waivers import WaiverExists
 from server.web.event_view import EventView, find_event
 from server.web.manifest import parse_waiver_id
 from server.web.render import client_ip, redirect, render
-from server.web.state import settings_of, store_of, today_of
+from server.web.state import sends_after_response, settings_of, store_of, today_of
 
 NO_STORE = {"Cache-Control": "no-store"}
 MAX_USER_AGENT = 512
@@ -245,7 +245,7 @@ async def sign_waiver(request: Request) -> Response:
             message = {"form": "Please sign again: this form had already been used."}
             return _form(request, event, fresh, message, status_code=409)
     else:
-        if send_copy:
+        if send_copy and sends_after_response(request):  # on Lambda the stream sends it
             notifier: Notifier = request.app.state.notifier
             background = BackgroundTask(notifier.after_waiver, event.event_id, signed.waiver_id)
     url = request.app.url_path_for(
