@@ -11,7 +11,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from server.domain.clock import utc_now_iso
 from server.domain.forms import text_field
@@ -21,7 +20,10 @@ from server.store import Store
 from server.web.auth import captain_only
 from server.web.render import redirect, render
 from server.web.reports import day_param
+from server.web.routing import Routes
 from server.web.state import store_of, today_of
+
+routes = Routes()
 
 
 async def audit(request: Request, action: str, target: str, detail: str = "") -> None:
@@ -32,6 +34,7 @@ async def audit(request: Request, action: str, target: str, detail: str = "") ->
     )
 
 
+@routes.get("/admin/audit", "admin_audit")
 @captain_only
 async def audit_log(request: Request) -> Response:
     store = store_of(request)
@@ -61,6 +64,7 @@ def _notifications(store: Store) -> dict[str, Any]:
     }
 
 
+@routes.get("/admin/notifications", "admin_notifications")
 @captain_only
 async def notifications(request: Request) -> Response:
     context = await run_in_threadpool(_notifications, store_of(request))
@@ -70,6 +74,7 @@ async def notifications(request: Request) -> Response:
     return render(request, "admin_notifications.html", context)
 
 
+@routes.post("/admin/notifications/resend", "admin_notification_resend")
 @captain_only
 async def notification_resend(request: Request) -> Response:
     form = await request.form()
@@ -81,15 +86,3 @@ async def notification_resend(request: Request) -> Response:
     response = redirect(request, f"{request.app.url_path_for('admin_notifications')}?resent=1")
     response.background = BackgroundTask(notifier.after_resend, notice_id)
     return response
-
-
-routes = [
-    Route("/admin/notifications", notifications, methods=["GET"], name="admin_notifications"),
-    Route("/admin/audit", audit_log, methods=["GET"], name="admin_audit"),
-    Route(
-        "/admin/notifications/resend",
-        notification_resend,
-        methods=["POST"],
-        name="admin_notification_resend",
-    ),
-]

@@ -15,7 +15,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from server.domain.forms import text_field
 from server.domain.rate_limits import (
@@ -29,7 +28,10 @@ from server.store import Store
 from server.web import cookies
 from server.web.csrf import rotate_csrf_cookie
 from server.web.render import LoginRequired, client_ip, redirect, render, safe_next
+from server.web.routing import Routes
 from server.web.state import settings_of, store_of
+
+routes = Routes()
 
 # Refresh `last_seen_at` at most this often, so reading a page is not a write.
 TOUCH_EVERY_SECONDS = 3600
@@ -121,6 +123,7 @@ captain_only = requires("captain")
 # --- routes --------------------------------------------------------------------------
 
 
+@routes.get("/login", "login")
 async def login_form(request: Request) -> Response:
     target = safe_next(request.query_params.get("next"))
     if await run_in_threadpool(load_user, request):
@@ -172,6 +175,7 @@ def _locked_message(store: Store, until: float, now: float) -> str:
     )
 
 
+@routes.post("/login", "login_submit")
 async def login(request: Request) -> Response:
     form = await request.form()
     email = normalize_email(text_field(form, "email"))
@@ -196,6 +200,7 @@ async def login(request: Request) -> Response:
     return response
 
 
+@routes.post("/logout/everywhere", "logout_everywhere")
 async def logout_everywhere(request: Request) -> Response:
     """End every session of the signed-in user, on every device."""
     user = await run_in_threadpool(load_user, request)
@@ -208,6 +213,7 @@ async def logout_everywhere(request: Request) -> Response:
     return response
 
 
+@routes.post("/logout", "logout")
 async def logout(request: Request) -> Response:
     session_id = request.cookies.get(session_cookie_name(request))
     if session_id:
@@ -217,11 +223,3 @@ async def logout(request: Request) -> Response:
         session_cookie_name(request), path="/", secure=settings_of(request).secure_cookies
     )
     return response
-
-
-routes = [
-    Route("/login", login_form, methods=["GET"], name="login"),
-    Route("/login", login, methods=["POST"], name="login_submit"),
-    Route("/logout", logout, methods=["POST"], name="logout"),
-    Route("/logout/everywhere", logout_everywhere, methods=["POST"], name="logout_everywhere"),
-]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from server.domain.clock import utc_now_iso
 from server.domain.forms import FormErrors, form_values, text_field
@@ -24,7 +24,10 @@ from server.store.users import UserExists
 from server.web.audit import audit
 from server.web.auth import captain_only
 from server.web.render import redirect, render
+from server.web.routing import Routes
 from server.web.state import store_of
+
+routes = Routes()
 
 # --- crew ----------------------------------------------------------------------------
 
@@ -52,12 +55,14 @@ def _crew_page(
     )
 
 
+@routes.get("/admin/crew", "admin_crew")
 @captain_only
 async def crew_list(request: Request) -> Response:
     notice = request.query_params.get("done", "")
     return await run_in_threadpool(lambda: _crew_page(request, notice=notice))
 
 
+@routes.post("/admin/crew", "admin_crew_add")
 @captain_only
 async def crew_add(request: Request) -> Response:
     form = await request.form()
@@ -81,11 +86,14 @@ async def crew_add(request: Request) -> Response:
     return redirect(request, f"{request.app.url_path_for('admin_crew')}?done=added")
 
 
-def _account(request: Request, email: str) -> dict[str, Any]:
-    user = store_of(request).users.get(normalize_email(email))
+async def _posted_account(request: Request) -> tuple[FormData, dict[str, Any]]:
+    """The posted form and the account its `email` field names (404 if none)."""
+    form = await request.form()
+    email = normalize_email(text_field(form, "email"))
+    user = await run_in_threadpool(store_of(request).users.get, email)
     if user is None:
         raise HTTPException(404)
-    return user
+    return form, user
 
 
 async def _changed(
@@ -99,11 +107,11 @@ async def _changed(
     return redirect(request, f"{request.app.url_path_for('admin_crew')}?done={done}")
 
 
+@routes.post("/admin/crew/password", "admin_crew_password")
 @captain_only
 async def crew_password(request: Request) -> Response:
-    form = await request.form()
+    form, user = await _posted_account(request)
     store = store_of(request)
-    user = await run_in_threadpool(_account, request, text_field(form, "email"))
     password = form.get("password")
     password = password if isinstance(password, str) else ""
     problem = validate_password(password)
@@ -115,32 +123,28 @@ async def crew_password(request: Request) -> Response:
     return await _changed(request, user["email"], "account.password_reset", "password")
 
 
+@routes.post("/admin/crew/disable", "admin_crew_disable")
 @captain_only
 async def crew_disable(request: Request) -> Response:
-    form = await request.form()
-    store = store_of(request)
-    user = await run_in_threadpool(_account, request, text_field(form, "email"))
-    refusal = disable_refusal(user["email"], await run_in_threadpool(store.users.all))
+    _, user = await _posted_account(request)
+    users = await run_in_threadpool(store_of(request).users.all)
+    refusal = disable_refusal(user["email"], users)
     if refusal:
         return await run_in_threadpool(
             lambda: _crew_page(request, {"form": refusal}, status_code=409)
         )
-    await run_in_threadpool(store.users.set_disabled, user["email"], True)
-    return await _changed(request, user["email"], "account.disabled", "disabled")
+    return await _set_disabled(request, user["email"], True)
 
 
+@routes.post("/admin/crew/enable", "admin_crew_enable")
 @captain_only
 async def crew_enable(request: Request) -> Response:
-    form = await request.form()
-    user = await run_in_threadpool(_account, request, text_field(form, "email"))
-    await run_in_threadpool(store_of(request).users.set_disabled, user["email"], False)
-    return await _changed(request, user["email"], "account.enabled", "enabled", sign_out=False)
+    _, user = await _posted_account(request)
+    return await _set_disabled(request, user["email"], False)
 
 
-routes = [
-    Route("/admin/crew", crew_list, methods=["GET"], name="admin_crew"),
-    Route("/admin/crew", crew_add, methods=["POST"], name="admin_crew_add"),
-    Route("/admin/crew/password", crew_password, methods=["POST"], name="admin_crew_password"),
-    Route("/admin/crew/disable", crew_disable, methods=["POST"], name="admin_crew_disable"),
-    Route("/admin/crew/enable", crew_enable, methods=["POST"], name="admin_crew_enable"),
-]
+async def _set_disabled(request: Request, email: str, disabled: bool) -> Response:
+    """Disable (ending its sessions at once) or enable an account."""
+    await run_in_threadpool(store_of(request).users.set_disabled, email, disabled)
+    done = "disabled" if disabled else "enabled"
+    return await _changed(request, email, f"account.{done}", done, sign_out=disabled)

@@ -10,7 +10,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from server.domain.clock import utc_now_iso
 from server.domain.forms import FormErrors, form_values, text_field
@@ -29,7 +28,10 @@ from server.store.events import AppendRefused, Refusal
 from server.web.auth import captain_only, crew_only
 from server.web.event_view import EventView, entry_json, find_event, valid_event_id
 from server.web.render import Kind, json_form_error, redirect, render, response_kind
+from server.web.routing import Routes
 from server.web.state import sends_after_response, store_of, today_of
+
+routes = Routes()
 
 # Voids may go a little past the ledger's caps, so a full event can still be corrected.
 VOID_HEADROOM = 50
@@ -47,6 +49,7 @@ def _event_with_waivers(request: Request) -> EventView:
     return _view(request, item, sum(int(w.get("guest_count", 1)) for w in waivers))
 
 
+@routes.get("/dispatch", "dispatch")
 @crew_only
 async def dashboard(request: Request) -> Response:
     store = store_of(request)
@@ -60,6 +63,7 @@ async def dashboard(request: Request) -> Response:
     return render(request, "dispatch.html", {"events": events, "saved": saved})
 
 
+@routes.get("/dispatch/events/{event_id}", "event_detail")
 @crew_only
 async def event_detail(request: Request) -> Response:
     view = await run_in_threadpool(_event_with_waivers, request)
@@ -68,6 +72,7 @@ async def event_detail(request: Request) -> Response:
     return render(request, "event.html", {"event": view}, fragment="_event_detail.html")
 
 
+@routes.get("/api/events/{event_id}", "event_json")
 @crew_only
 async def event_json(request: Request) -> Response:
     view = await run_in_threadpool(_event_with_waivers, request)
@@ -97,6 +102,7 @@ def _payment_form(
     )
 
 
+@routes.get("/dispatch/events/{event_id}/payment", "payment_form")
 @crew_only
 async def payment_form(request: Request) -> Response:
     item = await run_in_threadpool(find_event, store_of(request), request.path_params["event_id"])
@@ -163,6 +169,7 @@ REFUSALS = {
 }
 
 
+@routes.post("/api/events/{event_id}/payment", "log_payment")
 @crew_only
 async def log_payment(request: Request) -> Response:
     event_id = valid_event_id(request)
@@ -233,6 +240,7 @@ def _payment_saved(
     return redirect(request, f"{request.app.url_path_for('dispatch')}?saved={view.event_id}")
 
 
+@routes.post("/api/events/{event_id}/payments/{payment_id}/void", "void_payment")
 @captain_only
 async def void_payment(request: Request) -> Response:
     event_id = valid_event_id(request)
@@ -298,20 +306,3 @@ async def _detail_with_errors(
         fragment="_event_detail.html",
         status_code=status_code,
     )
-
-
-routes = [
-    Route("/dispatch", dashboard, methods=["GET"], name="dispatch"),
-    Route("/dispatch/events/{event_id}", event_detail, methods=["GET"], name="event_detail"),
-    Route(
-        "/dispatch/events/{event_id}/payment", payment_form, methods=["GET"], name="payment_form"
-    ),
-    Route("/api/events/{event_id}", event_json, methods=["GET"], name="event_json"),
-    Route("/api/events/{event_id}/payment", log_payment, methods=["POST"], name="log_payment"),
-    Route(
-        "/api/events/{event_id}/payments/{payment_id}/void",
-        void_payment,
-        methods=["POST"],
-        name="void_payment",
-    ),
-]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
 
 from server.domain.event_form import (
     EDITABLE,
@@ -25,11 +25,15 @@ from server.web.audit import audit
 from server.web.auth import captain_only
 from server.web.event_view import EventView, find_event
 from server.web.render import redirect, render
+from server.web.routing import Routes
 from server.web.state import store_of, today_of
+
+routes = Routes()
 
 EVENT_FIELDS = ("date", "first_name", "period", *EDITABLE)
 
 
+@routes.get("/admin", "admin")
 @captain_only
 async def admin_home(request: Request) -> Response:
     return RedirectResponse(request.app.url_path_for("admin_events"), status_code=303)
@@ -38,6 +42,7 @@ async def admin_home(request: Request) -> Response:
 # --- events ---------------------------------------------------------------------------
 
 
+@routes.get("/admin/events", "admin_events")
 @captain_only
 async def events_list(request: Request) -> Response:
     store = store_of(request)
@@ -86,11 +91,13 @@ def _preview(request: Request, values: dict[str, str]) -> dict[str, str]:
     return {"id": event_id}
 
 
+@routes.get("/admin/events/new", "admin_event_new")
 @captain_only
 async def event_new(request: Request) -> Response:
     return _event_form(request, {"date": today_of(request).isoformat()}, {})
 
 
+@routes.get("/admin/events/id-preview", "admin_id_preview")
 @captain_only
 async def event_id_preview(request: Request) -> Response:
     values = {k: request.query_params.get(k, "") for k in ("date", "first_name", "period")}
@@ -103,6 +110,14 @@ def _find(store: Store, event_id: str) -> dict[str, Any]:
     return find_event(store, event_id, legacy_ok=True)
 
 
+async def _posted_event(request: Request) -> tuple[FormData, dict[str, Any]]:
+    """The posted form and the event the path names (404 if none)."""
+    form = await request.form()
+    item = await run_in_threadpool(_find, store_of(request), request.path_params["event_id"])
+    return form, item
+
+
+@routes.post("/admin/events", "admin_event_create")
 @captain_only
 async def event_create(request: Request) -> Response:
     form = await request.form()
@@ -128,6 +143,7 @@ def _edit_values(item: dict[str, Any]) -> dict[str, str]:
     return values
 
 
+@routes.get("/admin/events/{event_id}/edit", "admin_event_edit")
 @captain_only
 async def event_edit(request: Request) -> Response:
     store = store_of(request)
@@ -148,11 +164,11 @@ async def event_edit(request: Request) -> Response:
     )
 
 
+@routes.post("/admin/events/{event_id}", "admin_event_update")
 @captain_only
 async def event_update(request: Request) -> Response:
-    form = await request.form()
+    form, item = await _posted_event(request)
     store = store_of(request)
-    item = await run_in_threadpool(_find, store, request.path_params["event_id"])
     event = EventView(item=item, today=today_of(request))
     values = form_values(form, EDITABLE, multiline=("notes",))
     try:
@@ -170,11 +186,11 @@ async def event_update(request: Request) -> Response:
     return redirect(request, str(request.app.url_path_for("admin_events")))
 
 
+@routes.post("/admin/events/{event_id}/status", "admin_event_status")
 @captain_only
 async def event_status(request: Request) -> Response:
-    form = await request.form()
+    form, item = await _posted_event(request)
     store = store_of(request)
-    item = await run_in_threadpool(_find, store, request.path_params["event_id"])
     status = text_field(form, "status")
     if status not in ("cancelled", "scheduled"):
         raise HTTPException(400)
@@ -186,6 +202,7 @@ async def event_status(request: Request) -> Response:
     )
 
 
+@routes.post("/admin/events/{event_id}/rename", "admin_event_rename")
 @captain_only
 async def event_rename(request: Request) -> Response:
     form = await request.form()
@@ -213,20 +230,3 @@ async def event_rename(request: Request) -> Response:
         )
     await audit(request, "event.renamed", old, new)
     return redirect(request, str(request.app.url_path_for("admin_event_edit", event_id=new)))
-
-
-routes = [
-    Route("/admin", admin_home, methods=["GET"], name="admin"),
-    Route("/admin/events", events_list, methods=["GET"], name="admin_events"),
-    Route("/admin/events", event_create, methods=["POST"], name="admin_event_create"),
-    Route("/admin/events/new", event_new, methods=["GET"], name="admin_event_new"),
-    Route("/admin/events/id-preview", event_id_preview, methods=["GET"], name="admin_id_preview"),
-    Route("/admin/events/{event_id}/edit", event_edit, methods=["GET"], name="admin_event_edit"),
-    Route("/admin/events/{event_id}", event_update, methods=["POST"], name="admin_event_update"),
-    Route(
-        "/admin/events/{event_id}/status", event_status, methods=["POST"], name="admin_event_status"
-    ),
-    Route(
-        "/admin/events/{event_id}/rename", event_rename, methods=["POST"], name="admin_event_rename"
-    ),
-]

@@ -16,34 +16,27 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.web.middleware import HttpMiddleware
 
-class TrustedHosts:
+
+class TrustedHosts(HttpMiddleware):
     """Pure ASGI middleware: refuse requests for a Host the settings do not allow."""
 
     def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+        super().__init__(app)
         self.guard: TrustedHostMiddleware | None = None
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.guard is None:
             hosts = scope["app"].state.settings.trusted_hosts
             self.guard = TrustedHostMiddleware(self.app, allowed_hosts=hosts, www_redirect=False)
         await self.guard(scope, receive, send)
 
 
-class RelativeRedirects:
+class RelativeRedirects(HttpMiddleware):
     """Pure ASGI middleware: `Location: http://<this host>/path` becomes `/path`."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         host = Headers(scope=scope).get("host", "")
 
         async def send_relative(message: Message) -> None:

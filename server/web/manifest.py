@@ -9,7 +9,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from server.domain.clock import utc_now_iso
 from server.domain.forms import text_field
@@ -19,7 +18,10 @@ from server.domain.waiver_rules import load_text
 from server.web.auth import captain_only, crew_only
 from server.web.event_view import EventView, find_event, valid_event_id
 from server.web.render import Kind, redirect, render, response_kind
+from server.web.routing import Routes
 from server.web.state import store_of, today_of
+
+routes = Routes()
 
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -44,6 +46,7 @@ def _load(request: Request) -> tuple[EventView, list[dict[str, Any]]]:
     return event, waivers
 
 
+@routes.get("/dispatch/events/{event_id}/manifest", "manifest")
 @crew_only
 async def manifest(request: Request) -> Response:
     event, waivers = await run_in_threadpool(_load, request)
@@ -60,6 +63,7 @@ async def manifest(request: Request) -> Response:
     return render(request, "manifest.html", context, fragment="_manifest.html", headers=NO_STORE)
 
 
+@routes.post("/dispatch/events/{event_id}/manifest/checkin", "check_in")
 @crew_only
 async def check_in(request: Request) -> Response:
     form = await request.form()
@@ -85,6 +89,7 @@ async def check_in(request: Request) -> Response:
     return render(request, "_guest_checked_in.html", context, headers=NO_STORE)
 
 
+@routes.get("/admin/events/{event_id}/waivers/{waiver_id}", "waiver_record")
 @captain_only
 async def waiver_record(request: Request) -> Response:
     """A signed waiver in full with its audit trail, printable. Captain only."""
@@ -117,20 +122,3 @@ async def waiver_record(request: Request) -> Response:
         },
         headers=NO_STORE,
     )
-
-
-routes = [
-    Route("/dispatch/events/{event_id}/manifest", manifest, methods=["GET"], name="manifest"),
-    Route(
-        "/dispatch/events/{event_id}/manifest/checkin",
-        check_in,
-        methods=["POST"],
-        name="check_in",
-    ),
-    Route(
-        "/admin/events/{event_id}/waivers/{waiver_id}",
-        waiver_record,
-        methods=["GET"],
-        name="waiver_record",
-    ),
-]

@@ -12,23 +12,19 @@ from __future__ import annotations
 import hmac
 
 from starlette.responses import PlainTextResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
+
+from server.web.middleware import HttpMiddleware
 
 HEADER = b"x-origin-verify"
 REFUSAL = "Forbidden: this address only answers through the site's own URL.\n"
 
 
-class OriginGuard:
+class OriginGuard(HttpMiddleware):
     """Pure ASGI middleware; reads the setting at request time from the app's store
     (set by the lifespan), so one app object serves any settings."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         secret = scope["app"].state.settings.origin_secret
         if secret is not None:
             sent = b""

@@ -10,7 +10,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from server.domain.event_ids import InvalidEventId, parse_date
 from server.domain.reconcile import (
@@ -24,7 +23,10 @@ from server.domain.reconcile import (
 from server.web.auth import captain_only
 from server.web.event_view import EventView
 from server.web.render import render
+from server.web.routing import Routes
 from server.web.state import settings_of, store_of, today_of
+
+routes = Routes()
 
 # --- reconciliation --------------------------------------------------------------------
 
@@ -39,6 +41,7 @@ def day_param(request: Request, name: str, default: date) -> tuple[date, str | N
         return default, invalid.message
 
 
+@routes.get("/admin/payments", "admin_payments")
 @captain_only
 async def payments_day(request: Request) -> Response:
     store = store_of(request)
@@ -89,6 +92,7 @@ def _range(request: Request) -> tuple[date, date, dict[str, str]]:
     return start, end, errors
 
 
+@routes.get("/admin/payments/range", "admin_payments_range")
 @captain_only
 async def payments_range(request: Request) -> Response:
     store = store_of(request)
@@ -122,6 +126,7 @@ async def payments_range(request: Request) -> Response:
     )
 
 
+@routes.get("/admin/payments.csv", "admin_payments_csv")
 @captain_only
 async def payments_csv(request: Request) -> Response:
     store = store_of(request)
@@ -142,10 +147,3 @@ async def payments_csv(request: Request) -> Response:
             "Cache-Control": "no-store",
         },
     )
-
-
-routes = [
-    Route("/admin/payments", payments_day, methods=["GET"], name="admin_payments"),
-    Route("/admin/payments/range", payments_range, methods=["GET"], name="admin_payments_range"),
-    Route("/admin/payments.csv", payments_csv, methods=["GET"], name="admin_payments_csv"),
-]

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from server.web.cookies import session_cookie_name
+from server.web.middleware import HttpMiddleware
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -63,16 +64,10 @@ def is_private(scope: Scope, headers: MutableHeaders) -> bool:
     return any(c.startswith(f"{name}=") for c in headers.getlist("set-cookie"))
 
 
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     """Pure ASGI middleware adding the headers to every HTTP response."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         https = scope["app"].state.settings.secure_cookies
 
         async def send_with_headers(message: Message) -> None:

@@ -14,7 +14,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from server.domain.clock import utc_now_iso
 from server.domain.forms import FormErrors, text_field
@@ -36,7 +35,10 @@ from server.store.waivers import WaiverExists
 from server.web.event_view import EventView, find_event
 from server.web.manifest import parse_waiver_id
 from server.web.render import client_ip, redirect, render
+from server.web.routing import Routes
 from server.web.state import sends_after_response, settings_of, store_of, today_of
+
+routes = Routes()
 
 NO_STORE = {"Cache-Control": "no-store"}
 MAX_USER_AGENT = 512
@@ -90,6 +92,7 @@ def _refuse_if_closed(request: Request, event: EventView) -> None:
         raise HTTPException(410, "This trip is over and its waiver is closed.")
 
 
+@routes.get("/g/{event_id}", "trip")
 async def trip_page(request: Request) -> Response:
     event = await run_in_threadpool(_event, request)
     return render(request, "trip.html", {"event": event})
@@ -135,6 +138,7 @@ def _form(
     )
 
 
+@routes.get("/g/{event_id}/waiver", "waiver_form")
 async def waiver_form(request: Request) -> Response:
     event = await run_in_threadpool(_event, request)
     _refuse_if_closed(request, event)
@@ -217,6 +221,7 @@ def _store_waiver(request: Request, event: EventView, signed: WaiverSubmission) 
     return send_copy
 
 
+@routes.post("/g/{event_id}/waiver", "sign_waiver")
 async def sign_waiver(request: Request) -> Response:
     form = await request.form()
     event = await run_in_threadpool(_event, request)
@@ -278,6 +283,7 @@ def _without_minor(form: Any, action: str, rows: int) -> dict[str, str]:
     return values
 
 
+@routes.get("/g/{event_id}/waiver/signed/{waiver_id}", "waiver_signed")
 async def waiver_signed(request: Request) -> Response:
     """The confirmation: what was signed, when, and the reference number. Shows names
     only (no birth dates or contact details), since the link can be shared."""
@@ -292,16 +298,3 @@ async def waiver_signed(request: Request) -> Response:
         {"event": event, "waiver": waiver, "text": load_text(str(waiver["waiver_version"]))},
         headers=NO_STORE,
     )
-
-
-routes = [
-    Route("/g/{event_id}", trip_page, methods=["GET"], name="trip"),
-    Route("/g/{event_id}/waiver", waiver_form, methods=["GET"], name="waiver_form"),
-    Route("/g/{event_id}/waiver", sign_waiver, methods=["POST"], name="sign_waiver"),
-    Route(
-        "/g/{event_id}/waiver/signed/{waiver_id}",
-        waiver_signed,
-        methods=["GET"],
-        name="waiver_signed",
-    ),
-]
