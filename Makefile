@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 CHROMIUM := /usr/bin/chromium
+# A failing browser test leaves its Playwright trace and a screenshot here (README).
+E2E_ARTIFACTS := var/e2e-artifacts
+E2E_OPTS := --tracing retain-on-failure --screenshot only-on-failure --output $(E2E_ARTIFACTS)
 
 .PHONY: setup run test lint e2e browser bench lighthouse clean
 
@@ -42,11 +45,12 @@ lint: setup
 	$(BIN)/cfn-lint infra/template.yaml
 
 test: setup browser lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(E2E_OPTS)
 
-# The browser suite alone; BASE_URL points it at a deployed stage.
+# The browser suite alone; BASE_URL points it at a deployed stage, with a captain's
+# sign-in there in SCC_E2E_CAPTAIN_EMAIL / SCC_E2E_CAPTAIN_PASSWORD.
 e2e: setup browser
-	$(BIN)/pytest -q e2e $(if $(BASE_URL),--base-url $(BASE_URL))
+	$(BIN)/pytest -q e2e $(E2E_OPTS) $(if $(BASE_URL),--base-url $(BASE_URL))
 
 # Not part of `make test`: numbers depend on the machine (docs/performance.md).
 bench: setup
