@@ -2,6 +2,13 @@
 
 Every setting has its help text here; `Settings.from_env()` validates them all and
 raises `SettingsError` naming the variable, so a bad deployment stops at start-up.
+
+In a source checkout (a clone with its `pyproject.toml`, where `make run` keeps its
+`var/`), an unset `SCC_DYNAMODB_ENDPOINT` means `make run`'s dynalite and an unset
+`SCC_SECRET_KEY` the one in `var/secret-key`, so `scc` commands work on the local data
+and never reach AWS by accident; real AWS from a checkout takes
+`SCC_DYNAMODB_ENDPOINT=aws`. Elsewhere (the Lambda zip, an installed package) unset
+means real AWS, as before.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,7 +26,8 @@ from starlette.config import Config
 from starlette.datastructures import Secret
 
 HELP = {
-    "SCC_DYNAMODB_ENDPOINT": "DynamoDB endpoint URL (dynalite locally); unset means real AWS.",
+    "SCC_DYNAMODB_ENDPOINT": "DynamoDB endpoint URL (dynalite locally); `aws` means real AWS. "
+    "Unset: make run's dynalite in a source checkout, real AWS elsewhere.",
     "AWS_REGION": "AWS region of the tables.",
     "SCC_TABLE_PREFIX": "Prefix of every table name, e.g. scc-prod- gives scc-prod-events.",
     "SCC_SECRET_KEY": "Random string of 32+ characters that signs CSRF tokens. Required.",
@@ -35,9 +44,22 @@ HELP = {
     "without it are refused and CloudFront-Viewer-Address is trusted for the client IP.",
     "PORT": "Port `scc serve` and `make run` listen on.",
     "SCC_DYNALITE_PORT": "Port of the local dynalite that `make run` starts.",
+    "SCC_LOCAL_DATA": "Folder where `make run` keeps dynalite's data and the demo logins "
+    "(default: var/ in the checkout).",
 }
 
 _PREFIX = re.compile(r"^[A-Za-z0-9_.-]{0,200}$")
+REAL_AWS = "aws"
+# The folder holding server/: a source checkout when the project files are beside it.
+SOURCE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def source_checkout(root: Path = SOURCE_ROOT) -> Path | None:
+    """`root` when it is a clone of the project (where `make run` keeps `var/`), else
+    None (the Lambda zip and installed packages carry no pyproject.toml or Makefile)."""
+    if (root / "pyproject.toml").is_file() and (root / "Makefile").is_file():
+        return root
+    return None
 
 
 class SettingsError(Exception):
@@ -62,6 +84,7 @@ class Settings:
     origin_secret: Secret | None = None
     port: int = 8000
     dynalite_port: int = 4567
+    local_data: Path = SOURCE_ROOT / "var"
 
     @property
     def secure_cookies(self) -> bool:
@@ -79,7 +102,14 @@ class Settings:
         return f"{self.table_prefix}{table}"
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, checkout: Path | None = None
+    ) -> Settings:
+        """Read and validate every setting. Reading the process environment (no
+        `environ`) inside a source checkout applies the checkout's local defaults (see
+        the module's docstring); `checkout` applies them to a given mapping (tests)."""
+        if environ is None:
+            checkout = checkout or source_checkout()
         config = Config(environ=os.environ if environ is None else environ)
 
         def text(name: str, default: str | None = None) -> str | None:
@@ -97,13 +127,21 @@ class Settings:
             return value
 
         secret = text("SCC_SECRET_KEY")
+        local_key = checkout / "var" / "secret-key" if checkout else None
+        if secret is None and local_key is not None and local_key.is_file():
+            secret = local_key.read_text().strip() or None
         if secret is None:
             raise SettingsError("SCC_SECRET_KEY: not set. " + HELP["SCC_SECRET_KEY"])
         if len(secret) < 32:
             raise SettingsError("SCC_SECRET_KEY: must be at least 32 characters long")
 
+        dynalite_port = number("SCC_DYNALITE_PORT", 4567, 1, 65535)
         endpoint = text("SCC_DYNAMODB_ENDPOINT")
-        if endpoint is not None:
+        if endpoint is None and checkout is not None:
+            endpoint = f"http://127.0.0.1:{dynalite_port}"
+        elif endpoint is not None and endpoint.lower() == REAL_AWS:
+            endpoint = None
+        elif endpoint is not None:
             _require_url("SCC_DYNAMODB_ENDPOINT", endpoint)
         gmail_endpoint = text("SCC_GMAIL_API_ENDPOINT")
         if gmail_endpoint is not None:
@@ -159,7 +197,8 @@ class Settings:
             waiver_close_days=number("SCC_WAIVER_CLOSE_DAYS", 2, 0, 365),
             origin_secret=Secret(origin_secret) if origin_secret else None,
             port=number("PORT", 8000, 1, 65535),
-            dynalite_port=number("SCC_DYNALITE_PORT", 4567, 1, 65535),
+            dynalite_port=dynalite_port,
+            local_data=Path(text("SCC_LOCAL_DATA", str(SOURCE_ROOT / "var")) or "var"),
         )
 
 
