@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright
 
-from e2e.desk import CaptainDesk, qa_first_name
+from e2e.desk import CaptainDesk, DeskError, qa_first_name
 from e2e.helpers import Account
 from e2e.stack import CAPTAIN_EMAIL_VAR, CAPTAIN_PASSWORD_VAR, Stage, local_stage
 
@@ -105,7 +105,10 @@ def desk(playwright: Playwright, stage: Stage) -> Iterator[CaptainDesk]:
     request = playwright.request.new_context(base_url=stage.base_url)
     desk = CaptainDesk(request, stage.captain)
     try:
-        desk.sign_in()
+        try:
+            desk.sign_in()
+        except DeskError as refused:  # one message, not the same error in every test
+            pytest.exit(str(refused), returncode=pytest.ExitCode.USAGE_ERROR)
         yield desk
         problems = desk.clean_up()
         assert not problems, "could not clean up after the suite:\n" + "\n".join(problems)

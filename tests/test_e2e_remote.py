@@ -123,6 +123,15 @@ def test_without_the_captain_variables_a_remote_run_stops_at_once_naming_them(
     assert time.monotonic() - started < 60
 
 
+def test_a_wrong_captain_sign_in_stops_the_run_with_one_message(remote_stage: Stage) -> None:
+    env = {**captain_env(remote_stage), CAPTAIN_PASSWORD_VAR: "not-the-password-at-all"}
+    result = run_suite("e2e/test_e2e_admin.py", "--base-url", remote_stage.base_url, env=env)
+    output = result.stdout + result.stderr
+    assert result.returncode == pytest.ExitCode.USAGE_ERROR, output
+    assert output.count(f"the captain {remote_stage.captain.email} could not sign in") == 1
+    assert "passed" not in output and "error" not in output.lower().replace("usage_error", "")
+
+
 def _e2e_modules() -> list[Path]:
     return sorted(E2E.glob("test_*.py"))
 
