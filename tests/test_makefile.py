@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 
 import pytest
@@ -10,9 +11,16 @@ from server import ROOT
 
 
 def recipe(*args: str) -> str:
-    """The last line `make -n` prints: the target's own command."""
+    """The last line `make -n` prints: the target's own command. (Run from `make test`,
+    the parent make's variables would add "Entering directory" lines: they are left out.)"""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     done = subprocess.run(
-        ["make", "-n", *args], cwd=ROOT, capture_output=True, text=True, check=True
+        ["make", "--no-print-directory", "-n", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return done.stdout.strip().splitlines()[-1]
 
