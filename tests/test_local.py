@@ -5,12 +5,16 @@ commands in a checkout use the local dynalite, never AWS by accident."""
 
 from __future__ import annotations
 
+import http.cookiejar
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -87,6 +91,35 @@ def finish(proc: subprocess.Popen[str], timeout: float = 30) -> tuple[str, str]:
     return out, err
 
 
+def failed_sign_ins(base_url: str, count: int) -> list[int]:
+    """`count` wrong sign-ins, each claiming another client IP in X-Forwarded-For; the
+    status of each answer."""
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    with opener.open(f"{base_url}/login", timeout=10) as page:
+        found = re.search(r'name="csrf_token" value="([^"]+)"', page.read().decode())
+    assert found
+    statuses = []
+    for n in range(count):
+        form = urllib.parse.urlencode(
+            {
+                "csrf_token": found.group(1),
+                "email": f"nobody{n}@example.com",
+                "password": "not the password at all",
+            }
+        ).encode()
+        request = urllib.request.Request(
+            f"{base_url}/login", data=form, headers={"X-Forwarded-For": f"203.0.113.{n + 1}"}
+        )
+        try:
+            with opener.open(request, timeout=30) as answer:
+                statuses.append(answer.status)
+        except urllib.error.HTTPError as refused:
+            statuses.append(refused.code)
+    return statuses
+
+
 def children(pid: int) -> list[int]:
     path = Path(f"/proc/{pid}/task/{pid}/children")
     return [int(p) for p in path.read_text().split()] if path.exists() else []
@@ -108,6 +141,11 @@ def test_make_run_on_the_lan_says_serving_once_listening_and_refuses_a_second_dy
         for address in lan_addresses():
             assert any(f"http://{address}:{port}/dispatch" in line for line in phone), phone
         assert (tmp_path / "var" / "demo-logins.txt").exists()
+
+        # X-Forwarded-For is not trusted (issue 15): the 20th failure from this machine
+        # locks it out, whatever address each request claims to come from.
+        statuses = failed_sign_ins(f"http://127.0.0.1:{port}", 20)
+        assert statuses == [401] * 19 + [429], statuses
 
         # A second `make run` on another PORT does not borrow the first one's dynalite.
         second = scc_local(local_env(tmp_path / "var", free_port(), dynalite_port))
