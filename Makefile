@@ -3,7 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# 0.0.0.0 serves the LAN too, so the app can be tried on a phone (make run HOST=0.0.0.0).
+HOST ?= 127.0.0.1
 CHROMIUM := /usr/bin/chromium
+# A failing browser test leaves its Playwright trace and a screenshot here (README).
+E2E_ARTIFACTS := var/e2e-artifacts
+E2E_OPTS := --tracing retain-on-failure --screenshot only-on-failure --output $(E2E_ARTIFACTS)
 
 .PHONY: setup run test lint e2e browser bench lighthouse clean
 
@@ -34,7 +39,7 @@ browser:
 	  else echo "Install Debian's chromium (sudo apt-get install chromium) for the browser tests" >&2; exit 1; fi; }
 
 run: setup var/secret-key
-	SCC_SECRET_KEY="$${SCC_SECRET_KEY:-$$(cat var/secret-key)}" PORT=$(PORT) $(BIN)/scc local
+	SCC_SECRET_KEY="$${SCC_SECRET_KEY:-$$(cat var/secret-key)}" PORT=$(PORT) $(BIN)/scc local --host $(HOST)
 
 # checkov has its own virtualenv: it pins a boto3 older than the app's (tools/checkov).
 CHECKOV_VENV := .venv-checkov
@@ -52,15 +57,17 @@ lint: setup $(CHECKOV_VENV)/.installed
 	  --compact --quiet --skip-download
 
 test: setup browser lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(E2E_OPTS)
 
-# The browser suite alone; BASE_URL points it at a deployed stage.
+# The browser suite alone; BASE_URL points it at a deployed stage, with a captain's
+# sign-in there in SCC_E2E_CAPTAIN_EMAIL / SCC_E2E_CAPTAIN_PASSWORD.
 e2e: setup browser
-	$(BIN)/pytest -q e2e $(if $(BASE_URL),--base-url $(BASE_URL))
+	$(BIN)/pytest -q e2e $(E2E_OPTS) $(if $(BASE_URL),--base-url $(BASE_URL))
 
 # Not part of `make test`: numbers depend on the machine (docs/performance.md).
+# QUICK=1: small counts, a smoke run of well under a minute.
 bench: setup
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(if $(QUICK),--quick)
 
 # Lighthouse is ~110 MB, so it has its own pinned package (tools/lighthouse), installed
 # only here and never by `npm ci` for the app.

@@ -1,38 +1,31 @@
 """Browser (e2e) fixtures: Playwright in Debian's Chromium, an iPhone-sized profile.
 
-By default (and in CI) the session starts its own dynalite, creates tables under a
-fresh prefix and serves the app with a real uvicorn subprocess. Given pytest-playwright's
-`--base-url` (`make e2e BASE_URL=https://staging.example`) it starts nothing and runs
-against that URL; tests that must seed data through the Store skip there, and only there.
+The suite is given a stage, a URL and a captain's sign-in, and nothing else:
+
+- `make e2e BASE_URL=https://staging.example` (pytest-playwright's `--base-url`) with the
+  captain in SCC_E2E_CAPTAIN_EMAIL / SCC_E2E_CAPTAIN_PASSWORD runs against that stage;
+- without `--base-url` the session starts its own stage (`e2e/stack.py`: dynalite, fresh
+  tables, a real uvicorn and one bootstrapped captain) and then uses it exactly the same way.
+
+Either way the captain's desk (`e2e/desk.py`) makes the crew accounts and trips the tests
+need through the app's own forms, and cancels and disables them afterwards, so the same
+tests run everywhere and none skips against a stage.
 """
 
 from __future__ import annotations
 
 import os
-import secrets
-import string
-import subprocess
-import sys
-import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright
 
+from e2e.desk import CaptainDesk, DeskError, qa_first_name
 from e2e.helpers import Account
-from server.dev.local import ROOT, free_port, start_dynalite, stop, wait_for_port, wait_healthy
-from server.domain.clock import today_in, utc_now_iso
-from server.domain.event_form import validate_new_event
-from server.domain.money import parse_amount
-from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
-from server.domain.users import hash_password
-from server.settings import Settings
-from server.store import Store
-from server.store.tables import init_tables
+from e2e.stack import CAPTAIN_EMAIL_VAR, CAPTAIN_PASSWORD_VAR, Stage, local_stage
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -44,12 +37,14 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 DEVICE = "iPhone 13"
-SECRET = "e2e-secret-key-" + secrets.token_urlsafe(32)
-NEEDS_DB = "needs direct database access; not available against a remote --base-url"
-START_TIMEOUT = 30.0
+MISSING_CAPTAIN = (
+    "the browser suite against {url} needs a captain's sign-in on that stage: set "
+    f"{CAPTAIN_EMAIL_VAR} and {CAPTAIN_PASSWORD_VAR} (it makes its own crew accounts "
+    "and trips through the app with it)."
+)
 
 
-# --- where the app is: a remote --base-url, or a local stack started here ------------
+# --- where the app is: a remote --base-url, or a local stage started here ------------
 
 
 def _remote_base_url(config: pytest.Config) -> str | None:
@@ -62,86 +57,69 @@ def _remote_base_url(config: pytest.Config) -> str | None:
     return str(url).rstrip("/") if url else None
 
 
-@dataclass(frozen=True)
-class LocalStack:
-    base_url: str
-    store: Store
+def _remote_captain() -> Account | None:
+    email = os.environ.get(CAPTAIN_EMAIL_VAR, "").strip()
+    password = os.environ.get(CAPTAIN_PASSWORD_VAR, "")
+    if not email or not password:
+        return None
+    return Account(email=email, password=password, name="the stage's captain")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Against a remote stage without the captain's sign-in, stop before anything runs,
+    with one message (not a skip per test)."""
+    url = _remote_base_url(config)
+    if url and _remote_captain() is None and not config.option.collectonly:
+        raise pytest.UsageError(MISSING_CAPTAIN.format(url=url))
 
 
 @pytest.fixture(scope="session")
-def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    """dynalite + fresh tables + `uvicorn server.app:app`, for the whole session."""
-    dynalite_port = free_port()
-    dynalite = start_dynalite(dynalite_port, fast=True)
+def stage(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
+    """The stage under test: the remote one named by --base-url, or one started here."""
+    url = _remote_base_url(pytestconfig)
+    if url:
+        captain = _remote_captain()
+        if captain is None:  # only reachable with --collect-only, which runs no fixture
+            raise pytest.UsageError(MISSING_CAPTAIN.format(url=url))
+        yield Stage(base_url=url, captain=captain)
+        return
+    with local_stage(tmp_path_factory.mktemp("e2e-server")) as local:
+        yield local
+
+
+@pytest.fixture(scope="session")
+def base_url(stage: Stage) -> str:
+    """pytest-playwright's base URL: the stage's."""
+    return stage.base_url
+
+
+@pytest.fixture(scope="session")
+def captain(stage: Stage) -> Account:
+    return stage.captain
+
+
+@pytest.fixture(scope="session")
+def desk(playwright: Playwright, stage: Stage) -> Iterator[CaptainDesk]:
+    """The captain's session that makes (and afterwards cancels and disables) the
+    suite's trips and accounts."""
+    request = playwright.request.new_context(base_url=stage.base_url)
+    desk = CaptainDesk(request, stage.captain)
     try:
-        port = free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        app_env = {
-            "SCC_SECRET_KEY": SECRET,
-            "SCC_DYNAMODB_ENDPOINT": f"http://127.0.0.1:{dynalite_port}",
-            "SCC_TABLE_PREFIX": f"e2e{uuid.uuid4().hex[:10]}-",
-            "SCC_BASE_URL": base_url,
-            "SCC_TIMEZONE": "America/Los_Angeles",
-        }
-        settings = Settings.from_env(app_env)
-        init_tables(settings, poll_seconds=0.05, say=lambda _: None)
-        store = Store.connect(settings)
-        # The developer's own SCC_* / GMAIL_* settings must not leak into the test server
-        # (a real GMAIL_TOKEN would send mail).
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SCC_", "GMAIL_"))}
-        env.update(app_env)
-        log = tmp_path_factory.mktemp("e2e-server") / "uvicorn.log"
-        with log.open("wb") as log_file:
-            server = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "server.app:app",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--log-level",
-                    "warning",
-                ],
-                env=env,
-                cwd=ROOT,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-            )
         try:
-            wait_for_port(port, timeout=START_TIMEOUT, proc=server)
-            wait_healthy(base_url, server, log, timeout=START_TIMEOUT)
-            yield LocalStack(base_url=base_url, store=store)
-        finally:
-            stop(server)
+            desk.sign_in()
+        except DeskError as refused:  # one message, not the same error in every test
+            pytest.exit(str(refused), returncode=pytest.ExitCode.USAGE_ERROR)
+        yield desk
+        problems = desk.clean_up()
+        assert not problems, "could not clean up after the suite:\n" + "\n".join(problems)
     finally:
-        stop(dynalite)
+        request.dispose()
 
 
 @pytest.fixture(scope="session")
-def remote_base_url(pytestconfig: pytest.Config) -> str | None:
-    return _remote_base_url(pytestconfig)
-
-
-@pytest.fixture(scope="session")
-def base_url(remote_base_url: str | None, request: pytest.FixtureRequest) -> str:
-    """pytest-playwright's base URL: `--base-url` when given (nothing is started),
-    otherwise the local server this session starts."""
-    if remote_base_url:
-        return remote_base_url
-    stack: LocalStack = request.getfixturevalue("local_stack")
-    return stack.base_url
-
-
-@pytest.fixture(scope="session")
-def store(remote_base_url: str | None, request: pytest.FixtureRequest) -> Store:
-    """Direct access to the local server's tables; skips against a remote --base-url."""
-    if remote_base_url:
-        pytest.skip(NEEDS_DB)
-    stack: LocalStack = request.getfixturevalue("local_stack")
-    return stack.store
+def app_today(desk: CaptainDesk) -> date:
+    """The operator's today on the stage (its own time zone decides it)."""
+    return desk.today()
 
 
 # --- browser: Debian's Chromium, iPhone 13 profile -----------------------------------
@@ -182,74 +160,33 @@ def nojs_page(new_context: Callable[..., BrowserContext]) -> Page:
     return new_context(java_script_enabled=False).new_page()
 
 
-# --- data: one crew account per session, fresh events per test ----------------------
+# --- data: one crew account per session, fresh trips per test, all made by the desk ---
 
 
 @pytest.fixture(scope="session")
-def crew(store: Store) -> Account:
-    account = Account(
-        email=f"crew-{uuid.uuid4().hex[:8]}@example.com",
-        password=secrets.token_urlsafe(16),
-        name="Robin Deckhand",
-    )
-    store.users.create(
-        account.email, account.name, "crew", hash_password(account.password), utc_now_iso()
-    )
-    return account
-
-
-@pytest.fixture(scope="session")
-def captain(store: Store) -> Account:
-    account = Account(
-        email=f"captain-{uuid.uuid4().hex[:8]}@example.com",
-        password=secrets.token_urlsafe(16),
-        name="Casey Skipper",
-    )
-    store.users.create(
-        account.email, account.name, "captain", hash_password(account.password), utc_now_iso()
-    )
-    return account
-
-
-def _unique_letters(n: int = 6) -> str:
-    return "".join(secrets.choice(string.ascii_lowercase) for _ in range(n))
+def crew(desk: CaptainDesk) -> Account:
+    return desk.add_crew("Qa Robin Deckhand")
 
 
 @pytest.fixture
-def make_event(store: Store) -> Callable[..., dict[str, Any]]:
-    """Create an event with a unique patron name; `paid` adds a stored payment."""
+def make_event(desk: CaptainDesk, app_today: date) -> Iterator[Callable[..., dict[str, Any]]]:
+    """Create a trip through the captain's form (patron "Qa" + random letters, today
+    unless `days_ahead` or `day`); `paid` logs a card deposit through the app. The test's
+    trips are cancelled when it ends."""
+    made: list[str] = []
 
-    def create(*, days_ahead: int = 0, paid: str | None = None, **fields: str) -> dict[str, Any]:
-        values = {
-            "date": (today_in(store.settings.timezone) + timedelta(days=days_ahead)).isoformat(),
-            "first_name": "Mira" + _unique_letters(),
-            "period": "whale",
-            "start_time": "09:30",
-            "party_size": "5",
-            "capacity": "12",
-            "duration_minutes": "180",
-            "total_price": "500.00",
-            "boat": "Orca",
-            "meeting_point": "Dock B",
-            **fields,
-        }
-        item = validate_new_event(values)
-        store.events.create(item)
+    def create(
+        *, days_ahead: int = 0, day: date | None = None, paid: str | None = None, **fields: str
+    ) -> dict[str, Any]:
+        when = day or app_today + timedelta(days=days_ahead)
+        first_name = fields.pop("first_name", None) or qa_first_name()
+        event = desk.create_event(when, first_name, **fields)
+        made.append(event["event_id"])
         if paid is not None:
-            entry = {
-                "payment_id": str(uuid.uuid4()),
-                "kind": "payment",
-                "amount": parse_amount(paid),
-                "method": "card",
-                "note": "Deposit at booking",
-                "logged_by": "captain@example.com",
-                "logged_by_name": "Casey Captain",
-                "logged_at": utc_now_iso(),
-            }
-            # The same call the app makes (see server.dispatch._record).
-            item = store.events.append_payment(
-                item["event_id"], entry, MAX_ENTRIES, MAX_LEDGER_BYTES
-            )
-        return item
+            desk.log_payment(event["event_id"], paid, "card", "Deposit at booking")
+            event = desk.event(event["event_id"])
+        return event
 
-    return create
+    yield create
+    for event_id in made:
+        desk.cancel_event(event_id)

@@ -3,30 +3,24 @@
 from __future__ import annotations
 
 import re
-import secrets
-import string
-import uuid
 from collections.abc import Callable
+from datetime import date
 
 from playwright.sync_api import BrowserContext, expect
 
+from e2e.desk import CaptainDesk, letters
 from e2e.helpers import Account, card, sign_in
-from server.domain.clock import today_in, utc_now_iso
-from server.domain.users import hash_password
-from server.store import Store
 
 
 def test_captain_creates_an_event_and_it_is_on_the_board(
-    store: Store, crew: Account, new_context: Callable[..., BrowserContext]
+    captain: Account,
+    crew: Account,
+    desk: CaptainDesk,
+    app_today: date,
+    new_context: Callable[..., BrowserContext],
 ) -> None:
-    captain = Account(
-        f"captain-{uuid.uuid4().hex[:8]}@example.com", secrets.token_urlsafe(16), "Casey Captain"
-    )
-    store.users.create(
-        captain.email, captain.name, "captain", hash_password(captain.password), utc_now_iso()
-    )
-    name = "Zoë" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(6))
-    day = today_in(store.settings.timezone).isoformat()
+    name = "QaZoë" + letters(6)
+    day = app_today.isoformat()
     expected_id = f"{day}-{name.replace('ë', 'e').lower()}-sunset"
 
     page = new_context().new_page()
@@ -46,6 +40,7 @@ def test_captain_creates_an_event_and_it_is_on_the_board(
     page.get_by_role("button", name="Create event").click()
     expect(page.get_by_text("Event created.")).to_be_visible()
     expect(page.locator("code.event-id")).to_have_text(expected_id)
+    desk.track_event(expected_id)
 
     # The same id again is refused, with the reason next to the field.
     page.goto("/admin/events/new")

@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
+from e2e.desk import CaptainDesk, letters
 from e2e.helpers import Account, card, fact, sign_in, wait_for_htmx
-from server.domain.clock import today_in
-from server.store import Store
 
 MakeEvent = Callable[..., dict[str, Any]]
 
@@ -36,9 +35,9 @@ def signed_url(event_id: str) -> re.Pattern[str]:
     return re.compile(rf"/g/{re.escape(event_id)}/waiver/signed/({UUID})$")
 
 
-def child_birthday(store: Store) -> str:
+def child_birthday(today: date) -> str:
     """A date of birth that makes a nine- or ten-year-old on a trip in the next weeks."""
-    return date(today_in(store.settings.timezone).year - 10, 1, 15).isoformat()
+    return date(today.year - 10, 1, 15).isoformat()
 
 
 def waiver_form(page: Page) -> Locator:
@@ -121,18 +120,28 @@ def assert_same_page(page: Page) -> None:
     assert page.evaluate("window.__e2eSamePage === true"), "the page was reloaded"
 
 
+def open_waiver_record(page: Page, event_id: str, waiver_id: str) -> None:
+    """The captain's full record of one signed waiver: everything that was stored."""
+    page.goto(f"/admin/events/{event_id}/waivers/{waiver_id}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Signed waiver · reference {waiver_id[:8].upper()}"
+    )
+
+
 def test_sign_for_self_and_a_minor_then_crew_checks_in(
     js: bool,
     js_page: Page,
     new_context: Callable[..., BrowserContext],
     crew: Account,
+    captain: Account,
+    desk: CaptainDesk,
+    app_today: date,
     make_event: MakeEvent,
-    store: Store,
 ) -> None:
     page = js_page
     event = make_event(party_size="5")
     event_id = event["event_id"]
-    minor_dob = child_birthday(store)
+    minor_dob = child_birthday(app_today)
 
     # --- the patron, no sign-in ---------------------------------------------------------
     open_waiver_from_trip_page(page, event)
@@ -181,14 +190,24 @@ def test_sign_for_self_and_a_minor_then_crew_checks_in(
     for private in (ADULT["date_of_birth"], minor_dob, ADULT["email"], ADULT["phone"]):
         expect(body).not_to_contain_text(private)
 
-    stored = store.waivers.get(event_id, waiver_id)
-    assert stored is not None
-    assert stored["guest_count"] == 2
-    assert stored["full_name"] == ADULT["full_name"]
-    assert stored["date_of_birth"] == ADULT["date_of_birth"]
-    assert stored["minors"] == [{"name": MINOR_NAME, "date_of_birth": minor_dob}]
-    assert stored["signature_typed"] == ADULT["full_name"]
-    assert stored["waiver_version"] == "standard-v1"
+    # What was stored, as the captain's record of the waiver shows it.
+    assert desk.event(event_id)["waivers_signed"] == 2
+    assert desk.waiver_ids(event_id) == [waiver_id, waiver_id]
+    office = new_context().new_page()
+    sign_in(office, captain)
+    open_waiver_record(office, event_id, waiver_id)
+    expect(detail(office, "Full legal name")).to_have_text(ADULT["full_name"])
+    expect(detail(office, "Date of birth")).to_contain_text(ADULT["date_of_birth"])
+    expect(detail(office, "Email")).to_have_text(ADULT["email"])
+    expect(detail(office, "Emergency contact")).to_have_text(
+        f"{ADULT['emergency_name']}, {ADULT['emergency_phone']}"
+    )
+    minors = office.locator("h2:text-is('Minors signed for') + ul > li")
+    expect(minors).to_have_count(1)
+    expect(minors.first).to_contain_text(f"{MINOR_NAME}, born {minor_dob}")
+    expect(detail(office, "Typed signature")).to_have_text(ADULT["full_name"])
+    expect(detail(office, "Waiver text")).to_contain_text("standard-v1")
+    expect(detail(office, "Waiver id")).to_have_text(waiver_id)
 
     # --- a crew member, on their own phone -------------------------------------------------
     crew_page = new_context(java_script_enabled=js).new_page()
@@ -236,11 +255,11 @@ def test_sign_for_self_and_a_minor_then_crew_checks_in(
     expect(counts.locator(".checked-in-count")).to_have_text("1")
     expect(minor_row.locator(".status")).to_have_text("Checked in")
     expect(adult_row.locator(".status")).to_have_text("Not checked in")
-    stored = store.waivers.get(event_id, waiver_id)
-    assert stored is not None
-    assert stored["checkins"]["minor-0"]["checked_in"] is True
-    assert stored["checkins"]["minor-0"]["by"] == crew.email
-    assert "signer" not in stored["checkins"]
+    # Stored, not just shown: another person's session (the captain's) sees the same.
+    office.goto(f"/dispatch/events/{event_id}/manifest")
+    expect(office.locator(".manifest-counts .checked-in-count")).to_have_text("1")
+    expect(office.locator(f"#guest-{waiver_id}-minor-0 .status")).to_have_text("Checked in")
+    expect(office.locator(f"#guest-{waiver_id}-signer .status")).to_have_text("Not checked in")
 
 
 # --- keyboard only --------------------------------------------------------------------
@@ -280,10 +299,12 @@ def type_date(page: Page, iso: str) -> None:
 
 
 @pytest.mark.browser_context_args(locale="en-US")
-def test_keyboard_only_signing(page: Page, make_event: MakeEvent, store: Store) -> None:
+def test_keyboard_only_signing(
+    page: Page, make_event: MakeEvent, desk: CaptainDesk, app_today: date
+) -> None:
     event = make_event(party_size="3")
     event_id = event["event_id"]
-    minor_dob = child_birthday(store)
+    minor_dob = child_birthday(app_today)
     page.goto(f"/g/{event_id}/waiver")
     mark_same_page(page)
 
@@ -356,16 +377,17 @@ def test_keyboard_only_signing(page: Page, make_event: MakeEvent, store: Store) 
     expect(page.get_by_role("heading", level=1)).to_have_text("Waiver signed")
     expect(detail(page, "Also covers")).to_have_text(MINOR_NAME)
     expect(detail(page, "Waiver version")).to_have_text("standard-v1")
-    waivers = store.waivers.for_event(event_id)
-    assert len(waivers) == 1
-    assert waivers[0]["guest_count"] == 2
+    # One waiver stored, covering two guests (the signer's row and the minor's).
+    assert len(set(desk.waiver_ids(event_id))) == 1
+    assert len(desk.waiver_ids(event_id)) == 2
+    assert desk.event(event_id)["waivers_signed"] == 2
 
 
 # --- errors ---------------------------------------------------------------------------
 
 
 def test_signature_mismatch_is_shown_next_to_the_field(
-    js: bool, js_page: Page, make_event: MakeEvent, store: Store
+    js: bool, js_page: Page, make_event: MakeEvent, desk: CaptainDesk
 ) -> None:
     page = js_page
     event_id = make_event()["event_id"]
@@ -401,16 +423,17 @@ def test_signature_mismatch_is_shown_next_to_the_field(
     expect(waiver_form(page).locator("input[name=waiver_id]")).to_have_value(waiver_id)
     if js:
         assert_same_page(page)
-    assert store.waivers.for_event(event_id) == []
+    assert desk.waiver_ids(event_id) == []
+    assert desk.event(event_id)["waivers_signed"] == 0
 
 
 def test_waiver_pages_for_unknown_trips_are_404(
-    js_page: Page, make_event: MakeEvent, store: Store
+    js_page: Page, make_event: MakeEvent, app_today: date
 ) -> None:
     """A date alone is not a trip, nor is a well-formed id nobody booked, nor a
     confirmation whose reference was never signed."""
     booked = make_event()["event_id"]
-    unbooked = f"{today_in(store.settings.timezone).isoformat()}-nobodyatall-whale"
+    unbooked = f"{app_today.isoformat()}-qanobody{letters()}-whale"
     for path in (
         "/g/2026-05-23/waiver",
         f"/g/{unbooked}/waiver",

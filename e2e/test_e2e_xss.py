@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import string
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,9 +20,8 @@ from urllib.parse import quote, urlsplit
 import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, Dialog, Page, Request, expect
 
+from e2e.desk import CaptainDesk, letters
 from e2e.helpers import Account, card, log_payment_link, sign_in, wait_for_htmx
-from server.domain.clock import today_in
-from server.store import Store
 
 PAYLOADS = [
     "<script>window.__xss=1</script>",
@@ -49,14 +47,11 @@ SUSPECT_PATH = re.compile(r"^/logout|/x$")
 MakeContext = Callable[..., BrowserContext]
 
 
-def _letters(n: int = 8) -> str:
-    return "".join(secrets.choice(string.ascii_lowercase) for _ in range(n))
-
-
 def as_first_name(payload: str) -> str:
-    """The payload as a patron's first name: the event id is made of its letters, so it
-    may hold no digit (`=1` becomes `=true`, `{{7*7}}` another expression)."""
-    return payload.replace("=1", "=true").replace("{{7*7}}", "{{'ann'|upper}}")
+    """The payload as a patron's first name, "Qa" first like every trip the suite makes:
+    the event id is made of its letters, so it may hold no digit (`=1` becomes `=true`,
+    `{{7*7}}` another expression)."""
+    return "Qa" + payload.replace("=1", "=true").replace("{{7*7}}", "{{'ann'|upper}}")
 
 
 @dataclass
@@ -118,7 +113,7 @@ def create_event(page: Page, day: str, first_name: str, payload: str) -> str:
     page.goto("/admin/events/new")
     page.locator("#date").fill(day)
     page.locator("#first_name").fill(first_name)
-    page.locator("#period").fill("q" + _letters(10))
+    page.locator("#period").fill("q" + letters(10))
     page.locator("#start_time").fill("00:01")
     page.locator("#duration_minutes").fill("120")
     page.locator("#boat").fill(payload)
@@ -132,14 +127,17 @@ def create_event(page: Page, day: str, first_name: str, payload: str) -> str:
     return page.url.split("/")[-2]
 
 
-def add_crew(page: Page, name: str) -> None:
+def add_crew(page: Page, name: str) -> str:
+    """Through the Crew accounts form; returns the new account's email."""
+    email = f"qa-deck-{uuid.uuid4().hex[:8]}@example.com"
     page.goto("/admin/crew")
-    page.locator("#email").fill(f"deck-{uuid.uuid4().hex[:8]}@example.com")
+    page.locator("#email").fill(email)
     page.locator("#name").fill(name)
     page.locator("input[name=role][value=crew]").check()
     page.locator("#password").fill("kelp-forest-" + secrets.token_urlsafe(12))
     page.get_by_role("button", name="Add account").click()
     page.wait_for_url(re.compile(r"/admin/crew\?done=added$"))
+    return email
 
 
 def sign_waiver(page: Page, event_id: str, people: dict[str, str], minor_dob: str) -> str:
@@ -165,18 +163,18 @@ def sign_waiver(page: Page, event_id: str, people: dict[str, str], minor_dob: st
 
 @pytest.mark.parametrize("payload", PAYLOADS, ids=[f"payload{i}" for i in range(len(PAYLOADS))])
 def test_payload_is_inert_on_every_page(
-    payload: str, new_context: MakeContext, store: Store, captain: Account
+    payload: str, new_context: MakeContext, desk: CaptainDesk, app_today: date, captain: Account
 ) -> None:
     # No service worker here: every page comes straight from the server, as rendered now.
     page = new_context(service_workers="block").new_page()
-    today = today_in(store.settings.timezone)
+    today = app_today
     first = as_first_name(payload)
     people = {
         "full_name": f"Ann {payload}",
         "emergency_name": f"Bob {payload}",
         "minor": f"Kid {payload}",
     }
-    crew_name = f"Deck {payload}"
+    crew_name = f"Qa Deck {payload}"
     watch = Watch.on(page)
 
     # Reflected: the sign-in page echoes `next` into a hidden field.
@@ -187,6 +185,7 @@ def test_payload_is_inert_on_every_page(
     # --- stored through the forms -----------------------------------------------------
     sign_in(page, captain)
     event_id = create_event(page, today.isoformat(), first, payload)
+    desk.track_event(event_id)
     for label in ("Boat", "Meeting point"):
         expect(page.get_by_label(label, exact=True)).to_have_value(payload)
     expect(page.get_by_label("Notes for the crew")).to_have_value(payload)
@@ -205,7 +204,7 @@ def test_payload_is_inert_on_every_page(
     assert answer.status == 201, answer.text()
     assert answer.json()["payment"]["note"] == payload
 
-    add_crew(page, crew_name)
+    desk.track_account(add_crew(page, crew_name))
     watch.check(page, "admin crew list", crew_name)
 
     patron = new_context(service_workers="block").new_page()
@@ -278,7 +277,7 @@ def test_main_flows_break_no_content_security_policy(
     crew: Account,
     captain: Account,
     make_event: Callable[..., dict[str, Any]],
-    store: Store,
+    app_today: date,
 ) -> None:
     """The dashboard, detail, Log Payment modal (open and submit) and waiver signing, and
     the captain's pages: zero CSP violations, zero uncaught errors."""
@@ -316,7 +315,7 @@ def test_main_flows_break_no_content_security_policy(
     patron.goto(f"/g/{event_id}/waiver")
     patron_watch.check(patron, "waiver form")
     people = {"full_name": "Rae Pike", "emergency_name": "Lou Pike", "minor": "Kit Pike"}
-    minor_dob = date(today_in(store.settings.timezone).year - 10, 1, 15).isoformat()
+    minor_dob = date(app_today.year - 10, 1, 15).isoformat()
     sign_waiver(patron, event_id, people, minor_dob)
     patron_watch.check(patron, "waiver confirmation", "Rae Pike")
 

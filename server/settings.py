@@ -4,6 +4,13 @@
 its help. `Settings.from_env()` walks it, validates every value and raises
 `SettingsError` naming the variable, so a bad deployment stops at start-up;
 `scc settings` prints the same table (never a value).
+
+In a source checkout (a clone with its `pyproject.toml`, where `make run` keeps its
+`var/`), an unset `SCC_DYNAMODB_ENDPOINT` means `make run`'s dynalite and an unset
+`SCC_SECRET_KEY` the one in `var/secret-key`, so `scc` commands work on the local data
+and never reach AWS by accident; real AWS from a checkout takes
+`SCC_DYNAMODB_ENDPOINT=aws`. Elsewhere (the Lambda zip, an installed package) unset
+means real AWS.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -35,6 +43,19 @@ def snapshotting(environ: Mapping[str, str] | None = None) -> bool:
     return env.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start"
 
 
+REAL_AWS = "aws"
+# The folder holding server/: a source checkout when the project files are beside it.
+SOURCE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def source_checkout(root: Path = SOURCE_ROOT) -> Path | None:
+    """`root` when it is a clone of the project (where `make run` keeps `var/`), else
+    None (the Lambda zip and installed packages carry no pyproject.toml or Makefile)."""
+    if (root / "pyproject.toml").is_file() and (root / "Makefile").is_file():
+        return root
+    return None
+
+
 class SettingsError(Exception):
     """A setting is missing or invalid; the message names the variable."""
 
@@ -52,6 +73,14 @@ def _url(name: str, raw: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise SettingsError(f"{name}: {raw!r} is not an http(s) URL")
     return value
+
+
+def _endpoint(name: str, raw: str) -> str | None:
+    return None if raw.lower() == REAL_AWS else _url(name, raw)
+
+
+def _path(name: str, raw: str) -> Path:
+    return Path(raw)
 
 
 def _secret(name: str, raw: str) -> Secret:
@@ -138,7 +167,7 @@ _port = _whole_number(1, 65535)
 # fmt: off
 SETTINGS: tuple[Setting, ...] = (
     Setting("SCC_SECRET_KEY", _secret, None, "Random string of 32+ characters that signs CSRF tokens. Required."),
-    Setting("SCC_DYNAMODB_ENDPOINT", _url, None, "DynamoDB endpoint URL (dynalite locally); unset means real AWS."),
+    Setting("SCC_DYNAMODB_ENDPOINT", _endpoint, None, "DynamoDB endpoint URL (dynalite locally); `aws` means real AWS. Unset: make run's dynalite in a source checkout, real AWS elsewhere."),
     Setting("AWS_REGION", _text, "us-east-1", "AWS region of the tables."),
     Setting("SCC_TABLE_PREFIX", _prefix, "scc-dev-", "Prefix of every table name, e.g. scc-prod- gives scc-prod-events."),
     Setting("SCC_BASE_URL", _url, "http://localhost:8000", "Public URL of the app; https makes cookies Secure."),
@@ -153,6 +182,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SCC_ORIGIN_SECRET", _secret, None, "Secret CloudFront adds as X-Origin-Verify; when set, requests without it are refused and CloudFront-Viewer-Address is trusted for the client IP."),
     Setting("SCC_ALLOWED_HOSTS", _hosts, None, "Extra Host header values the app answers, comma-separated (`*.example.com` allowed), besides SCC_BASE_URL's host; behind CloudFront (SCC_ORIGIN_SECRET set) the region's Lambda Function URL hosts are added."),
     Setting("PORT", _port, "8000", "Port `scc serve` and `make run` listen on."),
+    Setting("SCC_LOCAL_DATA", _path, None, "Folder where `make run` keeps dynalite's data and the demo logins (default: var/ in the checkout)."),
     Setting("SCC_DYNALITE_PORT", _port, "4567", "Port of the local dynalite that `make run` starts."),
 )
 # fmt: on
@@ -179,6 +209,7 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()
     port: int = 8000
     dynalite_port: int = 4567
+    local_data: Path = SOURCE_ROOT / "var"
 
     @property
     def secure_cookies(self) -> bool:
@@ -211,12 +242,21 @@ class Settings:
         return f"{self.table_prefix}{table}"
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Every setting from `environ` (the process environment by default)."""
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, checkout: Path | None = None
+    ) -> Settings:
+        """Read and validate every setting. Reading the process environment (no
+        `environ`) inside a source checkout applies the checkout's local defaults (see
+        the module's docstring); `checkout` applies them to a given mapping (tests)."""
+        if environ is None:
+            checkout = checkout or source_checkout()
         env = os.environ if environ is None else environ
         given = {s.name: raw for s in SETTINGS if (raw := env.get(s.name, "").strip())}
+        local_key = checkout / "var" / "secret-key" if checkout else None
+        if "SCC_SECRET_KEY" not in given and local_key is not None and local_key.is_file():
+            given["SCC_SECRET_KEY"] = local_key.read_text().strip()
         required = SETTINGS[0]
-        if required.name not in given:
+        if not given.get(required.name):
             raise SettingsError(f"{required.name}: not set. {required.help}")
         if any(name in given for name in GMAIL):
             for name in GMAIL:
@@ -227,6 +267,8 @@ class Settings:
             for s in SETTINGS
             if (text := given.get(s.name, s.default)) is not None
         }
+        if checkout is not None and "SCC_DYNAMODB_ENDPOINT" not in given:
+            values["dynamodb_endpoint"] = f"http://127.0.0.1:{values['dynalite_port']}"
         if values["session_idle_days"] > values["session_max_days"]:
             raise SettingsError("SCC_SESSION_IDLE_DAYS: cannot exceed SCC_SESSION_MAX_DAYS")
         return cls(**values)

@@ -1,0 +1,109 @@
+"""A local stage for the browser suite: dynalite, fresh tables, `uvicorn server.app:app`
+and one captain account, which is all a deployed stage gives QA.
+
+The suite gets from here exactly what it gets from a remote stage (a URL and a captain's
+sign-in) and makes everything else through the app, so both run the same code path.
+`tests/test_e2e_remote.py` uses it to run the suite "remotely" against a stack of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from e2e.helpers import Account
+from server.dev.local import ROOT, free_port, start_dynalite, stop, wait_for_port, wait_healthy
+from server.domain.clock import utc_now_iso
+from server.domain.users import hash_password
+from server.settings import Settings
+from server.store import Store
+from server.store.tables import init_tables
+
+START_TIMEOUT = 30.0
+CAPTAIN_EMAIL_VAR = "SCC_E2E_CAPTAIN_EMAIL"
+CAPTAIN_PASSWORD_VAR = "SCC_E2E_CAPTAIN_PASSWORD"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Where the suite runs and the one account it is given there. `settings` is the
+    local stack's, for checks made from outside the suite (never given to a test)."""
+
+    base_url: str
+    captain: Account
+    settings: Settings | None = None
+
+
+def app_environment() -> dict[str, str]:
+    """The parent's environment without the developer's own SCC_* / GMAIL_* settings (a
+    real GMAIL_TOKEN would send mail) nor the suite's captain variables."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("SCC_", "GMAIL_"))}
+
+
+def bootstrap_captain(store: Store) -> Account:
+    """The one account a stage is given by hand (as `scc users add` would create it)."""
+    account = Account(
+        email=f"qa-captain-{uuid.uuid4().hex[:8]}@example.com",
+        password=secrets.token_urlsafe(16),
+        name="Qa Casey Skipper",
+    )
+    store.users.create(
+        account.email, account.name, "captain", hash_password(account.password), utc_now_iso()
+    )
+    return account
+
+
+@contextmanager
+def local_stage(log_dir: Path) -> Iterator[Stage]:
+    """Start dynalite + tables + uvicorn, bootstrap a captain, yield the stage; stop all."""
+    dynalite_port = free_port()
+    dynalite = start_dynalite(dynalite_port, fast=True)
+    try:
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        app_env = {
+            "SCC_SECRET_KEY": "e2e-secret-key-" + secrets.token_urlsafe(32),
+            "SCC_DYNAMODB_ENDPOINT": f"http://127.0.0.1:{dynalite_port}",
+            "SCC_TABLE_PREFIX": f"e2e{uuid.uuid4().hex[:10]}-",
+            "SCC_BASE_URL": base_url,
+            "SCC_TIMEZONE": "America/Los_Angeles",
+        }
+        settings = Settings.from_env(app_env)
+        init_tables(settings, poll_seconds=0.05, say=lambda _: None)
+        captain = bootstrap_captain(Store.connect(settings))
+        env = {**app_environment(), **app_env}
+        log = log_dir / "uvicorn.log"
+        with log.open("wb") as log_file:
+            server = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "server.app:app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--log-level",
+                    "warning",
+                ],
+                env=env,
+                cwd=ROOT,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            wait_for_port(port, timeout=START_TIMEOUT, proc=server)
+            wait_healthy(base_url, server, log, timeout=START_TIMEOUT)
+            yield Stage(base_url=base_url, captain=captain, settings=settings)
+        finally:
+            stop(server)
+    finally:
+        stop(dynalite)

@@ -1,0 +1,44 @@
+"""The Makefile passes on what the README promises (`make -n`: printed, not run)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from server import ROOT
+
+
+def recipe(*args: str) -> str:
+    """The last line `make -n` prints: the target's own command. (Run from `make test`,
+    the parent make's variables would add "Entering directory" lines: they are left out.)"""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    done = subprocess.run(
+        ["make", "--no-print-directory", "-n", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_make_bench_quick_runs_the_short_benchmark() -> None:
+    assert recipe("bench", "QUICK=1").endswith("bench/run.py --quick")
+    assert recipe("bench").endswith("bench/run.py")
+
+
+def test_make_run_host_serves_that_address() -> None:
+    assert recipe("run", "HOST=0.0.0.0").endswith("scc local --host 0.0.0.0")
+    assert recipe("run").endswith("scc local --host 127.0.0.1")
+
+
+@pytest.mark.parametrize("target", ["e2e", "test"])
+def test_browser_runs_keep_traces_and_screenshots_of_failures(target: str) -> None:
+    line = recipe(target, "BASE_URL=https://stage.example")
+    assert "--tracing retain-on-failure --screenshot only-on-failure" in line
+    assert "--output var/e2e-artifacts" in line
+    if target == "e2e":
+        assert line.endswith("--base-url https://stage.example")
