@@ -30,14 +30,13 @@ from server.dev.local import (  # noqa: E402
     wait_for_port,
     wait_healthy,
 )
+from server.domain.clock import today_in, utc_now_iso  # noqa: E402
 from server.domain.event_form import validate_new_event  # noqa: E402
 from server.domain.users import hash_password  # noqa: E402
 from server.settings import Settings  # noqa: E402
 from server.store import Store  # noqa: E402
 from server.store.events import LISTING, starts_at  # noqa: E402
 from server.store.tables import init_tables  # noqa: E402
-from server.web.auth import utc_now_iso  # noqa: E402
-from server.web.event_view import today_in  # noqa: E402
 
 PASSWORD = "bench-password-" + secrets.token_urlsafe(12)
 START_TIMEOUT = 60.0
