@@ -65,7 +65,7 @@ e2e: setup browser
 	$(BIN)/pytest -q e2e $(E2E_OPTS) $(if $(BASE_URL),--base-url $(BASE_URL))
 
 # Not part of `make test`: numbers depend on the machine (docs/performance.md).
-# QUICK=1: small counts, a smoke run of well under a minute.
+# QUICK=1: small counts, a smoke run (about a minute on 2 busy cores).
 bench: setup
 	$(BIN)/python bench/run.py $(if $(QUICK),--quick)
 
