@@ -8,7 +8,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -55,8 +55,7 @@ def start_session(request: Request, response: Response, user: dict[str, Any]) ->
     """A fresh random id (256 bits) at every sign-in: no session fixation. CSRF tokens
     are bound to the session id, so they change too, and the visitor cookie that bound
     the anonymous tokens is replaced."""
-    store = store_of(request)
-    settings = store.settings
+    store, settings = store_of(request), settings_of(request)
     session_id = secrets.token_urlsafe(32)
     now = int(time.time())
     store.sessions.create(
@@ -80,14 +79,14 @@ def load_user(request: Request) -> User | None:
     session_id = request.cookies.get(session_cookie_name(request))
     if not session_id:
         return None
-    store = store_of(request)
+    store, settings = store_of(request), settings_of(request)
     key = _session_key(session_id)
     item = store.sessions.get(key)
     if item is None:
         return None
     now = int(time.time())
-    idle_limit = int(item["last_seen_at"]) + store.settings.session_idle_days * DAY
-    absolute_limit = int(item["created_at"]) + store.settings.session_max_days * DAY
+    idle_limit = int(item["last_seen_at"]) + settings.session_idle_days * DAY
+    absolute_limit = int(item["created_at"]) + settings.session_max_days * DAY
     if now >= idle_limit or now >= absolute_limit:
         store.sessions.delete(key)
         return None
@@ -166,8 +165,8 @@ def attempt_sign_in(store: Store, email: str, password: str, ip: str, now: float
     return SignInResult(None, float(max(ends)) if ends else None)
 
 
-def _locked_message(store: Store, until: float, now: float) -> str:
-    local = datetime.fromtimestamp(until, store.settings.timezone)
+def _locked_message(timezone: tzinfo, until: float, now: float) -> str:
+    local = datetime.fromtimestamp(until, timezone)
     minutes = max(1, round((until - now) / 60))
     return (
         "Too many failed sign-ins. For your security, try again after "
@@ -192,7 +191,7 @@ async def login(request: Request) -> Response:
         context = {"email": email, "next": target, "error": NO_MATCH}
         if result.locked_until is None:
             return render(request, "login.html", context, status_code=401)
-        context["error"] = _locked_message(store, result.locked_until, now)
+        context["error"] = _locked_message(settings_of(request).timezone, result.locked_until, now)
         wait = {"Retry-After": str(int(result.locked_until - now))}
         return render(request, "login.html", context, status_code=429, headers=wait)
     response = redirect(request, target)
