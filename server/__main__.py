@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
-import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from server.settings import Settings, SettingsError, describe
@@ -54,101 +51,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_local(args: argparse.Namespace) -> int:
     """dynalite in var/dynamodb, tables, demo data, then the app: what `make run` does."""
-    import threading
+    from server.dev.run import run_local
 
-    import uvicorn
-
-    from server import ROOT
-    from server.app import create_app
-    from server.dev.local import (
-        ALL_INTERFACES,
-        LocalStackError,
-        bind_port,
-        serving_urls,
-        start_dynalite,
-        stop,
-    )
-    from server.dev.seed import seed_demo
-    from server.store import Store
-    from server.store.tables import init_tables
-
-    settings = _settings()
-    endpoint = f"http://127.0.0.1:{settings.dynalite_port}"
-    settings = dataclasses.replace(settings, dynamodb_endpoint=endpoint)
-    try:
-        # The app's port first: a busy PORT stops here, before dynalite starts.
-        sock = bind_port(args.host, settings.port)
-    except LocalStackError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    data = settings.local_data / "dynamodb"
-    print(f"starting dynalite on {endpoint} (data in {_shown(data, ROOT)})")
-    try:
-        dynalite = start_dynalite(settings.dynalite_port, data)
-    except LocalStackError as exc:
-        sock.close()
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    try:
-        init_tables(settings, poll_seconds=0.2)
-        store = Store.connect(settings)
-        logins = seed_demo(store, settings.local_data / "demo-logins.txt")
-        print("\nDemo logins:\n  " + "\n  ".join(logins))
-        config = uvicorn.Config(
-            create_app(settings, store),
-            host=args.host,
-            port=settings.port,
-            proxy_headers=PROXY_HEADERS,  # as `scc serve`: X-Forwarded-For is never trusted
-        )
-        server = uvicorn.Server(config)
-        urls = serving_urls(args.host, settings.port)
-        dynalite_lost = threading.Event()
-
-        def announce_and_watch() -> None:
-            """Say "Serving" once uvicorn listens; stop it if dynalite dies under it."""
-            while not server.started and not server.should_exit:
-                time.sleep(0.05)
-            if server.started:
-                print(f"\nServing on {urls[0]}", flush=True)
-                if args.host in ALL_INTERFACES:
-                    _print_phone_urls(urls[1:])
-            while not server.should_exit:
-                if dynalite.poll() is not None:
-                    print(
-                        f"\nerror: dynalite on {endpoint} stopped (exit code "
-                        f"{dynalite.returncode}); stopping the app",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-                    dynalite_lost.set()
-                    server.should_exit = True
-                time.sleep(0.5)
-
-        threading.Thread(target=announce_and_watch, daemon=True).start()
-        server.run(sockets=[sock])
-    finally:
-        sock.close()
-        stop(dynalite)
-    return 1 if dynalite_lost.is_set() else 0
-
-
-def _shown(path: Path, root: Path) -> str:
-    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-
-
-def _print_phone_urls(urls: list[str]) -> None:
-    """The LAN address(es) to open on a phone on the same network, with a QR code of the
-    first when segno is installed (`pip install -e '.[dev]'` brings it)."""
-    if not urls:
-        print("No network address found for a phone to use (is this machine on a LAN?)")
-        return
-    print("On a phone on the same network, open:\n  " + "\n  ".join(urls))
-    try:
-        import segno
-    except ImportError:
-        return
-    segno.make(urls[0], error="l").terminal(compact=True)
-    sys.stdout.flush()
+    return run_local(_settings(), args.host, proxy_headers=PROXY_HEADERS)
 
 
 def cmd_db_init(args: argparse.Namespace) -> int:

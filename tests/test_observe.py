@@ -4,6 +4,7 @@ once with the request id, and the notifier's failed-notice metric in EMF."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import uuid
@@ -18,7 +19,7 @@ from server.app import create_app
 from server.notify.outbox import MAX_ATTEMPTS, Notifier
 from server.store import Store
 from tests.conftest import HX, add_event, sign_in
-from tests.test_lambda import url_event
+from tests.test_lambda import URL_HOST, url_event
 
 
 class Lines:
@@ -134,7 +135,9 @@ def test_on_lambda_the_line_carries_lambdas_request_id(store: Store, lines: Line
         def get_remaining_time_in_millis(self) -> int:
             return 20_000
 
-    started = lambda_handler.start(store.settings, Store.connect(store.settings))
+    # The Function URL's host, as Lambda sees it (without the origin secret, no wildcard).
+    settings = dataclasses.replace(store.settings, allowed_hosts=(URL_HOST,))
+    started = lambda_handler.start(settings, Store.connect(settings))
     try:
         response = started(url_event("GET", "/login", origin_secret=None), Context())
         assert response["statusCode"] == 200

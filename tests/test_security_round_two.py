@@ -457,28 +457,5 @@ def test_the_login_redirect_carries_next_encoded(client: TestClient) -> None:
 # --- 9. `scc local` ignores proxy headers -----------------------------------------------
 
 
-def test_scc_local_does_not_trust_proxy_headers(monkeypatch: pytest.MonkeyPatch) -> None:
-    import argparse
+# Item 9 (`scc local` ignores X-Forwarded-For) is proven end to end in tests/test_local.py.
 
-    import uvicorn
-
-    import server.__main__ as cli
-    import server.dev.local
-    import server.dev.seed
-    import server.store
-    import server.store.tables
-
-    seen: dict[str, Any] = {}
-
-    class Stopped:
-        def terminate(self) -> None: ...
-        def wait(self, timeout: float) -> None: ...
-
-    monkeypatch.setenv("SCC_SECRET_KEY", "k" * 40)
-    monkeypatch.setattr(server.dev.local, "start_dynalite", lambda *a, **k: Stopped())
-    monkeypatch.setattr(server.store.tables, "init_tables", lambda *a, **k: [])
-    monkeypatch.setattr(server.store.Store, "connect", staticmethod(lambda settings: None))
-    monkeypatch.setattr(server.dev.seed, "seed_demo", lambda *a, **k: [])
-    monkeypatch.setattr(uvicorn, "run", lambda app, **options: seen.update(options))
-    assert cli.cmd_local(argparse.Namespace(host="127.0.0.1")) == 0
-    assert seen["proxy_headers"] is False
