@@ -20,6 +20,7 @@ from server.domain.float_plan import (
     persons_aboard,
     split_ref,
     state_of,
+    trip_start,
 )
 from server.domain.manifest import Guest
 
@@ -50,15 +51,24 @@ def test_expected_return_defaults_to_start_plus_duration_in_local_time() -> None
 
 
 def test_the_form_reads_a_local_time_on_the_trip_day_and_stores_utc() -> None:
+    starts = trip_start(TRIP, LA)
     form, errors = parse_depart_form(
-        {"expected_back": "15:30", "area": "Outer bay"}, DAY, LA, ["b@x", "a@x", "a@x"]
+        {"expected_back": "15:30", "area": "Outer bay"}, starts, LA, ["b@x", "a@x", "a@x"]
     )
     assert errors == {}
     assert form == DepartForm("2026-07-04T22:30:00Z", "Outer bay", ("a@x", "b@x"))
 
 
+def test_a_return_time_earlier_than_the_start_is_after_midnight() -> None:
+    form, _ = parse_depart_form(
+        {"expected_back": "00:30", "area": "Sunset"}, trip_start(TRIP, LA), LA, []
+    )
+    assert form is not None and form.expected_back == "2026-07-05T07:30:00Z"
+
+
 def test_the_form_refuses_a_bad_time_and_an_empty_area_field_by_field() -> None:
-    form, errors = parse_depart_form({"expected_back": "25:99", "area": " "}, DAY, LA, [])
+    starts = trip_start(TRIP, LA)
+    form, errors = parse_depart_form({"expected_back": "25:99", "area": " "}, starts, LA, [])
     assert form is None and set(errors) == {"expected_back", "area"}
 
 

@@ -54,14 +54,18 @@ def to_utc_iso(moment: datetime) -> str:
     return utc_iso(moment.timestamp())
 
 
-def default_expected_back(event: dict[str, Any], timezone: tzinfo) -> datetime:
-    """The trip's start plus its duration (2 hours when unknown), local time."""
-    start = str(event.get("start_time") or "09:00")
-    minutes = int(event.get("duration_minutes") or 120)
+def trip_start(event: dict[str, Any], timezone: tzinfo) -> datetime:
+    """When the trip starts, local time (midnight when no start time is set)."""
+    start = str(event.get("start_time") or "00:00")
     day = date.fromisoformat(str(event["date"]))
     hour, minute = (int(p) for p in start.split(":"))
-    begins = datetime(day.year, day.month, day.day, hour, minute, tzinfo=timezone)
-    return begins + timedelta(minutes=minutes)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=timezone)
+
+
+def default_expected_back(event: dict[str, Any], timezone: tzinfo) -> datetime:
+    """The trip's start plus its duration (2 hours when unknown), local time."""
+    minutes = int(event.get("duration_minutes") or 120)
+    return trip_start(event, timezone) + timedelta(minutes=minutes)
 
 
 def default_area(event: dict[str, Any]) -> str:
@@ -71,10 +75,12 @@ def default_area(event: dict[str, Any]) -> str:
 
 
 def parse_depart_form(
-    values: dict[str, str], trip_day: date, timezone: tzinfo, crew: list[str]
+    values: dict[str, str], starts: datetime, timezone: tzinfo, crew: list[str]
 ) -> tuple[DepartForm | None, dict[str, str]]:
-    """The form's fields checked: `expected_back` is a local `HH:MM` on the trip's day
-    (or a local `YYYY-MM-DDTHH:MM`); errors per field."""
+    """The form's fields checked: `expected_back` is a local `HH:MM` on the day of
+    the trip that `starts` then (the next day when earlier than the start: a sunset
+    sail back after midnight), or a local `YYYY-MM-DDTHH:MM`; errors per field."""
+    trip_day = starts.date()
     errors: dict[str, str] = {}
     raw = values.get("expected_back", "").strip()
     expected: datetime | None = None
@@ -88,6 +94,8 @@ def parse_depart_form(
             expected = datetime.fromisoformat(raw).replace(tzinfo=timezone)
     except ValueError:
         expected = None
+    if expected is not None and len(raw) == 5 and expected < starts:
+        expected += timedelta(days=1)
     if expected is None:
         errors["expected_back"] = "Use a time like 15:30."
     area = values.get("area", "").strip()

@@ -87,7 +87,7 @@ class FloatPlanWrites:
     ) -> tuple[dict[str, Any], bool]:
         """Move the expected return from `seen_back` (what the phone showed) to
         `new_back`; clears an overdue mark. A second tap from the same page is answered
-        like the first (the return has moved already)."""
+        like the first: the return has moved already, so nothing moves twice."""
         item = self._owed_write(
             event_id,
             "departure.expected_back = :new, departure.extended_at = :now",
@@ -98,8 +98,9 @@ class FloatPlanWrites:
         )
         if item is not None:
             return item, True
-        check = lambda i: i["departure"].get("expected_back") == new_back  # noqa: E731
-        return self._replayed(event_id, departure_id, check), False
+        # Moved already (this tap's twin, or another phone's): answered with where it is.
+        moved = lambda i: i["departure"].get("expected_back") != seen_back  # noqa: E731
+        return self._replayed(event_id, departure_id, moved), False
 
     def mark_back(
         self, event_id: str, departure_id: str, by: str, now: str

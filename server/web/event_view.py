@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from server.domain.event_ids import is_valid_event_id
+from server.domain.float_plan import TripState, state_of
 from server.domain.money import money_str
 from server.domain.payments import Ledger, ledger
 from server.store import Store
@@ -94,6 +95,15 @@ class EventView:
     @property
     def cancelled(self) -> bool:
         return self.item.get("status") == "cancelled"
+
+    @property
+    def trip_state(self) -> TripState:
+        """Not departed, out, back or overdue (the float plan)."""
+        return state_of(self.item)
+
+    @property
+    def departure(self) -> dict[str, Any]:
+        return dict(self.item.get("departure") or {})
 
     def get(self, name: str, default: Any = "") -> Any:
         return self.item.get(name) or default
