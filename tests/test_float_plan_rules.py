@@ -124,3 +124,10 @@ def test_notice_refs_round_trip_and_payment_ids_are_not_mistaken_for_them() -> N
     ref = notice_ref("overdue", "d1", "2026-07-04T22:30:00Z")
     assert split_ref(ref) == ("overdue", "d1", "2026-07-04T22:30:00Z")
     assert split_ref("0b0f5b3e-8c7a-4bb0-9a55-3f0c2b1f6a11") is None
+
+
+def test_a_page_shows_overdue_once_the_grace_has_run_out_before_the_sweep_marks_it() -> None:
+    assert state_of(DEPARTED, datetime(2026, 7, 4, 22, 59, tzinfo=UTC), 30) is TripState.OUT
+    late = datetime(2026, 7, 4, 23, 1, tzinfo=UTC)
+    assert state_of(DEPARTED, late, 30) is TripState.OVERDUE
+    assert overdue_due(DEPARTED, late, 30)  # the sweep still has to mark it

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import datetime, timedelta
 from typing import Any
 
 from starlette.testclient import TestClient
@@ -60,6 +61,9 @@ def test_crew_departs_once_from_the_form_and_the_dashboard_shows_the_trip_out(
     assert "Not departed" in manifest and f"/dispatch/events/{event_id}/depart" in manifest
     form = depart_form(client, event_id)
     assert form["expected_back"] == "11:30" and form["area"] == "Whale trip"
+    # Two hours from now, local: always ahead (a time before the start is tomorrow's).
+    back_by = datetime.now(store.settings.timezone) + timedelta(hours=2)
+    form["expected_back"] = back_by.strftime("%H:%M")
     first = depart(client, event_id, form, area="Outer bay")
     assert first.status_code == 303 and first.headers["location"].endswith(event_id)
     replay = depart(client, event_id, form, area="Outer bay")
@@ -73,7 +77,8 @@ def test_crew_departs_once_from_the_form_and_the_dashboard_shows_the_trip_out(
     assert queued == [f"float:{plan['departure_id']}"]  # queued once (no Gmail here)
     assert actions(store).count("trip.departed") == 1
     dashboard = client.get("/dispatch").text
-    assert "Out · back by 11:30 am" in dashboard and "Back at the dock" in dashboard
+    shown = back_by.strftime("%I:%M %p").lstrip("0").lower()
+    assert f"Out · back by {shown}" in dashboard and "Back at the dock" in dashboard
     assert "Out · back by" not in client.get(f"/g/{event_id}").text  # patrons never see it
 
 
@@ -170,3 +175,20 @@ def test_running_late_moves_the_return_thirty_minutes_once_per_tap(
     assert parse_utc(moved).timestamp() - parse_utc(plan["expected_back"]).timestamp() == 1800
     assert actions(store).count("trip.extended") == 1
     assert time.time() < parse_utc(moved).timestamp()
+
+
+def test_a_return_time_already_past_shows_overdue_at_once_before_the_sweep(
+    client: TestClient, store: Store
+) -> None:
+    sign_in(client, store)
+    event_id = checked_in_trip(client, store, start_time="00:00")
+    form = {**depart_form(client, event_id), "expected_back": "00:01"}
+    now = datetime.now(store.settings.timezone)
+    assert depart(client, event_id, form).status_code == 303
+    item = store.events.get(event_id) or {}
+    assert "overdue_at" not in item  # not marked: that is the sweep's, with the alarm
+    if now.hour == 0 and now.minute <= 31:
+        return  # within the grace of 00:01 local: nothing to see yet
+    dashboard = client.get("/dispatch").text
+    assert 'class="overdue-banner" role="alert"' in dashboard
+    assert "expected back 12:01 am" in dashboard

@@ -173,24 +173,32 @@ def departure_record(
     }
 
 
-def state_of(event: dict[str, Any]) -> TripState:
-    """The trip's state as stored (the sweep is what marks a trip overdue)."""
+def state_of(
+    event: dict[str, Any], now: datetime | None = None, grace_minutes: int = 0
+) -> TripState:
+    """The trip's state: as stored (the sweep marks a trip overdue and raises the
+    alarm), or, given `now`, also overdue on a page as soon as the grace has run out,
+    without waiting up to one sweep for the mark."""
     if "departure" not in event:
         return TripState.NOT_DEPARTED
     if "returned_at" in event:
         return TripState.BACK
     if "overdue_at" in event:
         return TripState.OVERDUE
+    if now is not None and _past_grace(event, now, grace_minutes):
+        return TripState.OVERDUE
     return TripState.OUT
+
+
+def _past_grace(event: dict[str, Any], now: datetime, grace_minutes: int) -> bool:
+    expected = parse_utc(str(event["departure"]["expected_back"]))
+    return now > expected + timedelta(minutes=grace_minutes)
 
 
 def overdue_due(event: dict[str, Any], now: datetime, grace_minutes: int) -> bool:
     """Whether the sweep should mark this trip overdue now: out, not marked yet, and
     past its expected return by more than the grace."""
-    if state_of(event) is not TripState.OUT:
-        return False
-    expected = parse_utc(str(event["departure"]["expected_back"]))
-    return now > expected + timedelta(minutes=grace_minutes)
+    return state_of(event) is TripState.OUT and _past_grace(event, now, grace_minutes)
 
 
 def extended_back(event: dict[str, Any], now: datetime, minutes: int = LATE_STEP_MINUTES) -> str:

@@ -31,7 +31,7 @@ from server.web.auth import captain_only, crew_only
 from server.web.event_view import EventView, entry_json, find_event, valid_event_id
 from server.web.render import Kind, json_form_error, redirect, render, response_kind
 from server.web.routing import Routes
-from server.web.state import sends_after_response, store_of, today_of
+from server.web.state import sends_after_response, store_of, today_of, trip_clock
 
 routes = Routes()
 
@@ -42,7 +42,9 @@ VOID_HEADROOM = 50
 
 
 def _view(request: Request, item: dict[str, Any], waivers_signed: int | None = 0) -> EventView:
-    return EventView(item=item, today=today_of(request), waivers_signed=waivers_signed)
+    return EventView(
+        item=item, today=today_of(request), waivers_signed=waivers_signed, **trip_clock(request)
+    )
 
 
 def _event_with_waivers(request: Request) -> EventView:
@@ -62,7 +64,9 @@ async def dashboard(request: Request) -> Response:
     items = await run_in_threadpool(store.events.upcoming, since)
     guests = await run_in_threadpool(store.waivers.guests_from, since)
     events = [
-        EventView(item=item, today=today, waivers_signed=guests[item["event_id"]])
+        EventView(
+            item=item, today=today, waivers_signed=guests[item["event_id"]], **trip_clock(request)
+        )
         for item in items
         # Yesterday's trips only while still out (a sunset sail back after midnight).
         if item["date"] >= today.isoformat() or state_of(item) in AFLOAT

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -56,6 +56,9 @@ class EventView:
     # Guests covered by signed waivers; None when not read for this response (the
     # Log Payment answer: htmx keeps the number already on the page).
     waivers_signed: int | None = 0
+    # Given, a departed trip shows overdue once past its return + grace (see state_of).
+    now: datetime | None = None
+    grace_minutes: int = 0
 
     @property
     def ledger(self) -> Ledger:
@@ -99,7 +102,7 @@ class EventView:
     @property
     def trip_state(self) -> TripState:
         """Not departed, out, back or overdue (the float plan)."""
-        return state_of(self.item)
+        return state_of(self.item, self.now, self.grace_minutes)
 
     @property
     def departure(self) -> dict[str, Any]:
