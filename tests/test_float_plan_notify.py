@@ -15,7 +15,7 @@ from server.store import Store
 from tests.conftest import add_event, make_settings
 from tests.fake_gmail import FakeGmail, text_of
 from tests.test_float_plan_store import departure
-from tests.test_notifications import gmail, gmail_env, mail_store  # noqa: F401
+from tests.test_notifications import gmail, gmail_env, mail_store, use_cli_env  # noqa: F401
 
 HOUR = 3600.0
 
@@ -130,13 +130,7 @@ def test_a_crash_after_the_departure_write_still_sends_the_float_plan_once(
     event_id = add_event(mail_store)["event_id"]
     plan = departure(expected_back=utc_iso(time.time() + HOUR))
     mail_store.events.depart(event_id, plan)  # ... and the process dies before any send
-    for name, value in {
-        **gmail_env(gmail),
-        "SCC_SECRET_KEY": "k" * 40,
-        "SCC_DYNAMODB_ENDPOINT": mail_store.settings.dynamodb_endpoint or "",
-        "SCC_TABLE_PREFIX": mail_store.settings.table_prefix,
-    }.items():
-        monkeypatch.setenv(name, value)
+    use_cli_env(monkeypatch, mail_store, gmail)
     assert main(["outbox", "send"]) == 0
     assert main(["outbox", "send"]) == 0
     assert "1 sent" in capsys.readouterr().out

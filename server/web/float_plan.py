@@ -83,13 +83,9 @@ def _depart_page(
         "checked_in": [g for g in guests if g.checked_in],
         "refusal": depart_refusal(item, today_of(request)),
     }
+    page = ("depart.html", "_depart_form.html")  # the page, and its form for htmx
     return render(
-        request,
-        "depart.html",
-        context,
-        fragment="_depart_form.html",
-        status_code=status_code,
-        headers=NO_STORE,
+        request, page[0], context, fragment=page[1], status_code=status_code, headers=NO_STORE
     )
 
 
@@ -117,13 +113,10 @@ def _form_values(form: FormData) -> dict[str, Any]:
 @crew_only
 async def depart(request: Request) -> Response:
     """Record the departure once and owe the float plan email in the same write."""
-    event_id = valid_event_id(request)
-    form = await request.form()
-    values = _form_values(form)
-    store = store_of(request)
-    settings = settings_of(request)
+    store, settings = store_of(request), settings_of(request)
+    item, waivers, crew = await run_in_threadpool(_dock, store, valid_event_id(request))
+    values = _form_values(await request.form())
     user: User = request.state.user
-    item, waivers, crew = await run_in_threadpool(_dock, store, event_id)
     event_id = str(item["event_id"])
 
     def again(errors: dict[str, str], status: int) -> Response:
