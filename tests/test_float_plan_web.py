@@ -14,7 +14,7 @@ from server.domain.clock import utc_iso, utc_now_iso
 from server.domain.float_plan import parse_utc
 from server.notify.outbox import Notifier
 from server.store import Store
-from tests.conftest import HX, add_event, sign_in
+from tests.conftest import HX, JSON, add_event, sign_in
 from tests.test_waiver_flow import sign
 
 
@@ -101,6 +101,12 @@ def test_a_cancelled_trip_or_another_day_s_trip_is_refused_with_a_reason(
     tomorrow = str(add_event(store, days_ahead=1)["event_id"])
     refused = depart(client, tomorrow, depart_form(client, tomorrow), confirm_empty="yes")
     assert refused.status_code == 409 and "not today" in refused.text
+    as_json = client.post(
+        f"/dispatch/events/{tomorrow}/depart",
+        data={**depart_form(client, tomorrow), "confirm_empty": "yes"},
+        headers=JSON,
+    )
+    assert as_json.status_code == 409 and "not today" in as_json.json()["error"]
     cancelled = str(add_event(store, first_name="Bo")["event_id"])
     form = depart_form(client, cancelled)
     store.events.set_status(cancelled, "cancelled")

@@ -37,7 +37,7 @@ from server.store.float_plans import TripWriteRefused
 from server.web.audit import audit
 from server.web.auth import crew_only
 from server.web.event_view import EventView, find_event, valid_event_id
-from server.web.render import Kind, json_error, redirect, render, response_kind
+from server.web.render import Kind, json_form_error, redirect, render, response_kind
 from server.web.routing import Routes
 from server.web.state import notifier_of, sends_after_response, settings_of, store_of, today_of
 
@@ -121,7 +121,7 @@ async def depart(request: Request) -> Response:
 
     def again(errors: dict[str, str], status: int) -> Response:
         if response_kind(request) is Kind.JSON:
-            return json_error(" ".join(errors.values()), status, errors)
+            return json_form_error(errors, status)
         return _depart_page(
             request, item, waivers, crew, values=values, errors=errors, status_code=status
         )
