@@ -22,7 +22,18 @@ from server.notify.outbox import Notifier
 from server.observe import RequestLog
 from server.settings import Settings
 from server.store import Store
-from server.web import audit, auth, crew, csrf, dispatch, events, manifest, reports, waivers
+from server.web import (
+    audit,
+    auth,
+    crew,
+    csrf,
+    dispatch,
+    events,
+    float_plan,
+    manifest,
+    reports,
+    waivers,
+)
 from server.web.assets import Assets, HashedStaticFiles
 from server.web.hosts import RelativeRedirects, TrustedHosts
 from server.web.origin import OriginGuard
@@ -93,6 +104,7 @@ def create_app(
             *auth.routes,
             *dispatch.routes,
             *manifest.routes,
+            *float_plan.routes,
             *waivers.routes,
             *events.routes,
             *crew.routes,

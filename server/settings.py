@@ -177,6 +177,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GMAIL_TOKEN", _gmail_token, None, "Gmail authorized-user JSON (refresh token, client id and secret)."),
     Setting("GMAIL_SENDER", _text, None, "Address notifications are sent from."),
     Setting("GMAIL_RECIPIENT", _text, None, "Operator address(es) for payment notifications, comma-separated."),
+    Setting("SCC_SHORE_CONTACT", _text, None, "Who gets the float plan, running-late, back and OVERDUE emails, comma-separated; unset: GMAIL_RECIPIENT."),
+    Setting("SCC_OVERDUE_GRACE_MINUTES", _whole_number(0, 24 * 60), "30", "A departed trip not back this many minutes after its expected return is marked overdue by the sweep and the shore contact alerted."),
     Setting("SCC_GMAIL_API_ENDPOINT", _url, None, "Gmail API root override, for tests against a local server."),
     Setting("SCC_WAIVER_CLOSE_DAYS", _whole_number(0, 365), "2", "Waivers can be signed until this many days after the trip."),
     Setting("SCC_ORIGIN_SECRET", _secret, None, "Secret CloudFront adds as X-Origin-Verify; when set, requests without it are refused and CloudFront-Viewer-Address is trusted for the client IP."),
@@ -204,6 +206,8 @@ class Settings:
     gmail_sender: str | None = None
     gmail_recipient: str | None = None
     gmail_api_endpoint: str | None = None
+    shore_contact: str | None = None
+    overdue_grace_minutes: int = 30
     waiver_close_days: int = 2
     origin_secret: Secret | None = None
     allowed_hosts: tuple[str, ...] = ()
@@ -218,6 +222,12 @@ class Settings:
     @property
     def gmail_recipients(self) -> list[str]:
         return [r.strip() for r in (self.gmail_recipient or "").split(",") if r.strip()]
+
+    @property
+    def shore_contacts(self) -> list[str]:
+        """Float-plan recipients: SCC_SHORE_CONTACT, else the operator's GMAIL_RECIPIENT."""
+        given = [r.strip() for r in (self.shore_contact or "").split(",") if r.strip()]
+        return given or self.gmail_recipients
 
     @property
     def trusted_hosts(self) -> list[str]:

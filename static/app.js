@@ -91,20 +91,21 @@
   function notSaved(form, why) {
     var status = form.querySelector(".form-status");
     if (status) {
-      status.textContent = "Payment NOT saved: " + why +
+      // The float plan's forms say what they record (data-what); payments by default.
+      status.textContent = (form.dataset.what || "Payment") + " NOT saved: " + why +
         " Your entry is still here. Try again; it will not be recorded twice.";
     }
   }
 
   document.addEventListener("htmx:sendError", function (event) {
     var form = event.detail.elt;
-    if (form.matches && form.matches("form.payment-form")) {
+    if (form.matches && form.matches("form.payment-form, form.float-form")) {
       notSaved(form, "no connection to the server.");
     }
   });
   document.addEventListener("htmx:responseError", function (event) {
     var form = event.detail.elt;
-    if (form.matches && form.matches("form.payment-form")) {
+    if (form.matches && form.matches("form.payment-form, form.float-form")) {
       var status = event.detail.xhr.status;
       notSaved(form, status === 503 ? "the server could not reach its database."
         : "the server answered with an error (" + status + ").");
@@ -112,7 +113,7 @@
   });
   document.addEventListener("htmx:timeout", function (event) {
     var form = event.detail.elt;
-    if (form.matches && form.matches("form.payment-form")) {
+    if (form.matches && form.matches("form.payment-form, form.float-form")) {
       notSaved(form, "the server took too long to answer.");
     }
   });

@@ -72,6 +72,17 @@ def log_payment(client: TestClient, token: str, event_id: str, **fields: str) ->
     return client.post(f"/api/events/{event_id}/payment", data=data, headers=JSON)
 
 
+def use_cli_env(monkeypatch: pytest.MonkeyPatch, store: Store, fake: FakeGmail) -> None:
+    """The environment `scc outbox send` reads: this test's tables and fake Gmail."""
+    for name, value in {
+        **gmail_env(fake),
+        "SCC_SECRET_KEY": "k" * 40,
+        "SCC_DYNAMODB_ENDPOINT": store.settings.dynamodb_endpoint or "",
+        "SCC_TABLE_PREFIX": store.settings.table_prefix,
+    }.items():
+        monkeypatch.setenv(name, value)
+
+
 def later(seconds: float) -> float:
     return time.time() + seconds
 
@@ -197,13 +208,7 @@ def test_a_crash_between_the_payment_and_the_send_still_leaves_the_email_owed(
         MAX_LEDGER_BYTES,
     )
     assert mail_store.events.get(event["event_id"])["outbox"] == "owed"
-    for name, value in {
-        **gmail_env(gmail),
-        "SCC_SECRET_KEY": "k" * 40,
-        "SCC_DYNAMODB_ENDPOINT": mail_store.settings.dynamodb_endpoint or "",
-        "SCC_TABLE_PREFIX": mail_store.settings.table_prefix,
-    }.items():
-        monkeypatch.setenv(name, value)
+    use_cli_env(monkeypatch, mail_store, gmail)
     assert main(["outbox", "send"]) == 0
     assert "1 sent" in capsys.readouterr().out
     assert len(gmail.messages) == 1 and "$75.00" in text_of(gmail.messages[0])

@@ -4,6 +4,7 @@ plain-text part and an HTML part from templates in `templates/email/`."""
 from __future__ import annotations
 
 import functools
+from datetime import tzinfo
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import jinja2
 
 from server import ROOT
+from server.domain.float_plan import BACK, FLOAT, LATE, OVERDUE, local_time
 from server.domain.money import format_money
 from server.domain.payments import ledger
 from server.domain.waiver_rules import load_text
@@ -66,6 +68,46 @@ def payment_email(
         f"{event.get('patron_first_name', '')} {event['event_id']}"
     )
     return _message(subject, sender, recipients, "payment", context)
+
+
+TRIP_SUBJECTS = {
+    FLOAT: "Float plan: {boat} out, back by {back}",
+    LATE: "Running late: {boat} now back by {back}",
+    BACK: "Back at the dock: {boat}",
+    OVERDUE: "OVERDUE: {boat} not back, expected {back}",
+}
+
+
+def trip_email(
+    event: dict[str, Any],
+    kind: str,
+    detail: str,
+    base_url: str,
+    sender: str,
+    recipients: list[str],
+    timezone: tzinfo,
+) -> EmailMessage:
+    """To the shore contact: the float plan (who is aboard, where, back when, each
+    guest's emergency contact), or that it runs late, is back, or is OVERDUE."""
+    departure = event["departure"]
+    # A late or overdue notice names the expected return it was about (`detail`).
+    back = detail if kind in (LATE, OVERDUE) and detail else str(departure["expected_back"])
+    context = {
+        "kind": kind,
+        "event": event,
+        "departure": departure,
+        "guests": [p for p in departure.get("aboard", []) if p.get("role") == "guest"],
+        "crew": [p for p in departure.get("aboard", []) if p.get("role") == "crew"],
+        "departed": local_time(str(departure["departed_at"]), timezone),
+        "back": local_time(back, timezone),
+        "returned": local_time(str(event["returned_at"]), timezone)
+        if "returned_at" in event
+        else "",
+        "link": f"{base_url}/dispatch/events/{event['event_id']}",
+    }
+    boat = departure.get("boat") or event["event_id"]
+    subject = TRIP_SUBJECTS[kind].format(boat=boat, back=context["back"])
+    return _message(f"{subject} · {event['event_id']}", sender, recipients, "trip", context)
 
 
 def waiver_email(

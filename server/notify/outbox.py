@@ -15,13 +15,15 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from enum import StrEnum
 from typing import Any
 
 from server import observe
 from server.domain.clock import utc_iso
-from server.notify.emails import payment_email, waiver_email
+from server.domain.float_plan import overdue_due, split_ref
+from server.notify.emails import payment_email, trip_email, waiver_email
 from server.notify.gmail import TIMEOUT_SECONDS, Mailer, MailError
 from server.notify.stream import Owed
 from server.store import Store
@@ -54,6 +56,14 @@ def waiver_notice(waiver_id: str) -> str:
     return f"waiver:{waiver_id}"
 
 
+def owed_notice(ref: str) -> tuple[str, str]:
+    """(notice id, kind) of one ref on an event's owed set: a payment id, or a float
+    plan ref (`float:…`, `late:…`, `back:…`, `overdue:…`), which is its own notice id."""
+    if split_ref(ref) is not None:
+        return ref, "trip"
+    return payment_notice(ref), "payment"
+
+
 class Notifier:
     def __init__(
         self,
@@ -74,21 +84,21 @@ class Notifier:
     # --- owed marks -> outbox items ---------------------------------------------
 
     def collect_payments(self, event_id: str, payment_ids: set[str] | None = None) -> list[str]:
-        """Queue the payment emails an event owes (all, or these: the caller knows
-        they were just marked, so no read is needed) and clear the marks."""
+        """Queue the emails an event owes, its payments' and its float plan's (all, or
+        these: the caller knows they were just marked, so no read is needed) and clear
+        the marks."""
         if payment_ids is None:
             item = self.store.events.get(event_id)
             owed = set(item.get("notices_owed", set())) if item else set()
         else:
             owed = set(payment_ids)
         now = self.clock()
-        for payment_id in sorted(owed):
-            self.store.outbox.ensure(
-                payment_notice(payment_id), "payment", event_id, payment_id, now, utc_iso(now)
-            )
+        for ref in sorted(owed):
+            notice_id, kind = owed_notice(ref)
+            self.store.outbox.ensure(notice_id, kind, event_id, ref, now, utc_iso(now))
         if owed:
             self.store.events.clear_notices(event_id, owed)
-        return [payment_notice(p) for p in sorted(owed)]
+        return [owed_notice(ref)[0] for ref in sorted(owed)]
 
     def collect_waiver(self, event_id: str, waiver_id: str) -> str:
         now = self.clock()
@@ -102,6 +112,29 @@ class Notifier:
         if owed.kind == "payment":
             return self.collect_payments(owed.event_id, set(owed.refs))
         return [self.collect_waiver(owed.event_id, ref) for ref in sorted(owed.refs)]
+
+    def mark_overdue_trips(self) -> int:
+        """Mark overdue (once) each departed trip not back `SCC_OVERDUE_GRACE_MINUTES`
+        after its expected return; the same write owes the OVERDUE alert. Trips from
+        yesterday on are looked at (a sunset trip may come back after midnight)."""
+        settings = self.store.settings
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        since = (now.astimezone(settings.timezone).date() - timedelta(days=1)).isoformat()
+        marked = 0
+        for event in self.store.events.upcoming(since):
+            if not overdue_due(event, now, settings.overdue_grace_minutes):
+                continue
+            departure = event["departure"]
+            event_id = str(event["event_id"])
+            if self.store.events.mark_overdue(
+                event_id,
+                str(departure["departure_id"]),
+                str(departure["expected_back"]),
+                utc_iso(now.timestamp()),
+            ):
+                self.store.audit.record(utc_iso(now.timestamp()), "sweep", "trip.overdue", event_id)
+                marked += 1
+        return marked
 
     def collect(self) -> int:
         """Queue everything marked as owed (e.g. after a crash before the send)."""
@@ -143,7 +176,9 @@ class Notifier:
         return SendOutcome.SENT
 
     def send_due(self, time_left: Callable[[], float] | None = None) -> Counter[SendOutcome]:
-        """Queue what is owed, then attempt every pending notice that is due."""
+        """Mark overdue trips, queue what is owed, then attempt every pending notice
+        that is due."""
+        self.mark_overdue_trips()
         self.collect()
         now = self.clock()
         due = [
@@ -172,6 +207,19 @@ class Notifier:
         has gone)."""
         settings = self.store.settings
         event = self._event(str(notice["event_id"]))
+        if notice["kind"] == "trip":
+            kind, _, detail = split_ref(str(notice["ref_id"])) or ("", "", "")
+            if "departure" not in event or not kind:
+                raise LookupError("the trip's departure is no longer stored")
+            return trip_email(
+                event,
+                kind,
+                detail,
+                settings.base_url,
+                settings.gmail_sender or "",
+                settings.shore_contacts,
+                settings.timezone,
+            )
         if notice["kind"] == "payment":
             return payment_email(
                 event,
@@ -200,6 +248,10 @@ class Notifier:
     def after_payment(self, event_id: str, payment_id: str) -> None:
         """Background task: queue and try to send at once; whatever fails stays pending."""
         self._quietly(lambda: [self.send(n) for n in self.collect_payments(event_id, {payment_id})])
+
+    def after_trip(self, event_id: str, ref: str) -> None:
+        """Background task after a depart, late or back: queue and try to send."""
+        self._quietly(lambda: [self.send(n) for n in self.collect_payments(event_id, {ref})])
 
     def after_waiver(self, event_id: str, waiver_id: str) -> None:
         self._quietly(lambda: self.send(self.collect_waiver(event_id, waiver_id)))

@@ -25,9 +25,10 @@ _deserialize = TypeDeserializer().deserialize
 
 @dataclass(frozen=True)
 class Owed:
-    """Notices a write added: payment ids on an event, or one signed waiver."""
+    """Notices a write added: refs on an event (payment ids, or the float plan's
+    `float:`/`late:`/`back:`/`overdue:` refs, marked the same way), or one signed waiver."""
 
-    kind: str  # "payment" or "waiver"
+    kind: str  # "payment" (an event's owed set) or "waiver"
     event_id: str
     refs: frozenset[str]
 

@@ -19,6 +19,7 @@ from server.store.client import (
     update,
     update_if,
 )
+from server.store.float_plans import FloatPlanWrites
 from server.store.tables import BY_OUTBOX, EVENTS_BY_DATE
 
 if TYPE_CHECKING:
@@ -67,8 +68,9 @@ class AppendRefused(Exception):
         self.item = item
 
 
-class EventsRepo:
-    """The events table: event items, their payments ledger, and the rename's steps."""
+class EventsRepo(FloatPlanWrites):
+    """The events table: event items, their payments ledger, the float plan
+    (server/store/float_plans.py), and the rename's steps."""
 
     def __init__(self, table: Table) -> None:
         self.table = table
@@ -146,14 +148,15 @@ class EventsRepo:
         return update_if(self.table, key, expression, condition, values=values, names=names)
 
     def owing_notices(self) -> list[str]:
-        """Ids of events marked as owing a payment email (sparse index, keys only)."""
+        """Ids of events marked as owing an email (a payment's or the float plan's;
+        sparse index, keys only)."""
         owing = all_items(
             self.table.query, IndexName=BY_OUTBOX, KeyConditionExpression=Key("outbox").eq("owed")
         )
         return [str(item["event_id"]) for item in owing]
 
     def clear_notices(self, event_id: str, payment_ids: set[str]) -> None:
-        """Take payment ids off the owed set (their outbox items now exist), then drop
+        """Take refs off the owed set (their outbox items now exist), then drop
         the index marker if nothing is owed any more: two steps, so a payment logged in
         between keeps its marker."""
         self.table.update_item(

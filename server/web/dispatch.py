@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from starlette.background import BackgroundTask
@@ -12,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from server.domain.clock import utc_now_iso
+from server.domain.float_plan import TripState, state_of
 from server.domain.forms import FormErrors, form_values, text_field
 from server.domain.payments import (
     MAX_ENTRIES,
@@ -29,16 +31,20 @@ from server.web.auth import captain_only, crew_only
 from server.web.event_view import EventView, entry_json, find_event, valid_event_id
 from server.web.render import Kind, json_form_error, redirect, render, response_kind
 from server.web.routing import Routes
-from server.web.state import sends_after_response, store_of, today_of
+from server.web.state import sends_after_response, store_of, today_of, trip_clock
 
 routes = Routes()
+
+AFLOAT = (TripState.OUT, TripState.OVERDUE)
 
 # Voids may go a little past the ledger's caps, so a full event can still be corrected.
 VOID_HEADROOM = 50
 
 
 def _view(request: Request, item: dict[str, Any], waivers_signed: int | None = 0) -> EventView:
-    return EventView(item=item, today=today_of(request), waivers_signed=waivers_signed)
+    return EventView(
+        item=item, today=today_of(request), waivers_signed=waivers_signed, **trip_clock(request)
+    )
 
 
 def _event_with_waivers(request: Request) -> EventView:
@@ -54,11 +60,19 @@ def _event_with_waivers(request: Request) -> EventView:
 async def dashboard(request: Request) -> Response:
     store = store_of(request)
     today = today_of(request)
-    items = await run_in_threadpool(store.events.upcoming, today.isoformat())
-    guests = await run_in_threadpool(store.waivers.guests_from, today.isoformat())
+    since = (today - timedelta(days=1)).isoformat()
+    items = await run_in_threadpool(store.events.upcoming, since)
+    guests = await run_in_threadpool(store.waivers.guests_from, since)
     events = [
-        EventView(item=item, today=today, waivers_signed=guests[item["event_id"]]) for item in items
+        EventView(
+            item=item, today=today, waivers_signed=guests[item["event_id"]], **trip_clock(request)
+        )
+        for item in items
+        # Yesterday's trips only while still out (a sunset sail back after midnight).
+        if item["date"] >= today.isoformat() or state_of(item) in AFLOAT
     ]
+    # Overdue trips first, for everyone signed in: the alarm is read at a glance.
+    events.sort(key=lambda e: e.trip_state is not TripState.OVERDUE)
     saved = request.query_params.get("saved", "")
     return render(request, "dispatch.html", {"events": events, "saved": saved})
 

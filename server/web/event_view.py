@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from server.domain.event_ids import is_valid_event_id
+from server.domain.float_plan import TripState, state_of
 from server.domain.money import money_str
 from server.domain.payments import Ledger, ledger
 from server.store import Store
@@ -55,6 +56,9 @@ class EventView:
     # Guests covered by signed waivers; None when not read for this response (the
     # Log Payment answer: htmx keeps the number already on the page).
     waivers_signed: int | None = 0
+    # Given, a departed trip shows overdue once past its return + grace (see state_of).
+    now: datetime | None = None
+    grace_minutes: int = 0
 
     @property
     def ledger(self) -> Ledger:
@@ -94,6 +98,15 @@ class EventView:
     @property
     def cancelled(self) -> bool:
         return self.item.get("status") == "cancelled"
+
+    @property
+    def trip_state(self) -> TripState:
+        """Not departed, out, back or overdue (the float plan)."""
+        return state_of(self.item, self.now, self.grace_minutes)
+
+    @property
+    def departure(self) -> dict[str, Any]:
+        return dict(self.item.get("departure") or {})
 
     def get(self, name: str, default: Any = "") -> Any:
         return self.item.get(name) or default

@@ -19,7 +19,7 @@ from server.web.auth import captain_only, crew_only
 from server.web.event_view import EventView, find_event, valid_event_id
 from server.web.render import Kind, redirect, render, response_kind
 from server.web.routing import Routes
-from server.web.state import store_of, today_of
+from server.web.state import store_of, today_of, trip_clock
 
 routes = Routes()
 
@@ -42,6 +42,7 @@ def _load(request: Request) -> tuple[EventView, list[dict[str, Any]]]:
         item=item,
         today=today_of(request),
         waivers_signed=sum(int(w.get("guest_count", 1)) for w in waivers),
+        **trip_clock(request),
     )
     return event, waivers
 

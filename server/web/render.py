@@ -11,6 +11,7 @@ import logging
 import unicodedata
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, tzinfo
 from enum import Enum
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -21,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from server import ROOT, observe
+from server.domain.float_plan import local_time
 from server.domain.money import format_money
 from server.domain.payments import METHODS
 from server.store.client import is_unavailable
@@ -60,9 +62,15 @@ def make_environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["money"] = format_money
+    env.filters["local_time"] = local_time  # a stored UTC moment, in the operator's zone
     env.globals["payment_methods"] = METHODS
     env.globals["uuid4"] = lambda: str(uuid.uuid4())  # idempotency keys for forms
     return env
+
+
+def _timezone(request: Request) -> tzinfo:
+    settings = getattr(request.app.state, "settings", None)
+    return settings.timezone if settings is not None else UTC
 
 
 def _context(request: Request, context: Mapping[str, Any]) -> dict[str, Any]:
@@ -71,6 +79,7 @@ def _context(request: Request, context: Mapping[str, Any]) -> dict[str, Any]:
         "user": getattr(request.state, "user", None),
         "csrf_token": csrf_token(request),
         "url": request.app.url_path_for,
+        "timezone": _timezone(request),
         **context,
     }
 

@@ -3,7 +3,8 @@ created once in the lifespan."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
+from typing import Any
 
 from starlette.requests import Request
 
@@ -40,3 +41,12 @@ def sends_after_response(request: Request) -> bool:
 def today_of(request: Request) -> date:
     """Today in the operator's time zone."""
     return today_in(settings_of(request).timezone)
+
+
+def trip_clock(request: Request) -> dict[str, Any]:
+    """EventView's `now` and `grace_minutes`: a trip past its return and the grace
+    shows overdue at once, before the sweep marks it."""
+    return {
+        "now": datetime.now(UTC),
+        "grace_minutes": settings_of(request).overdue_grace_minutes,
+    }

@@ -1,0 +1,85 @@
+"""The float plan on a phone (iPhone profile), with JavaScript on and off: check a guest
+in on the manifest, Depart, see the overdue banner, mark the boat back at the dock.
+
+Overdue is reached without any test-only hook: the expected return entered in the
+Depart form (00:01 on a trip that starts at 00:00) is already past its grace, so the
+pages show the trip overdue at once. The sweep's mark and alarm email are covered by
+tests/test_float_plan_notify.py, as the suite cannot run the sweep on a remote stage.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from e2e.helpers import Account, card, sign_in
+from e2e.test_e2e_waivers import (
+    ADULT,
+    MakeEvent,
+    agree_terms,
+    esign_consent,
+    fill_adult,
+    sign_button,
+    signature,
+    signed_url,
+)
+
+
+def sign_waiver(page: Page, event_id: str) -> None:
+    page.goto(f"/g/{event_id}/waiver")
+    fill_adult(page)
+    agree_terms(page).check()
+    esign_consent(page).check()
+    signature(page).fill(ADULT["full_name"])
+    sign_button(page).click()
+    expect(page).to_have_url(signed_url(event_id))
+
+
+def fits_320(page: Page) -> None:
+    page.set_viewport_size({"width": 320, "height": 640})
+    overflow = page.evaluate("document.documentElement.scrollWidth")
+    assert overflow <= 320, f"{overflow} px wide at 320 px"
+
+
+def test_check_in_depart_overdue_banner_and_back_at_the_dock(
+    make_event: MakeEvent, crew: Account, js_page: Page, new_context: Any
+) -> None:
+    event = make_event(start_time="00:00", duration_minutes="60")
+    event_id = event["event_id"]
+    sign_waiver(new_context().new_page(), event_id)
+
+    page = js_page
+    sign_in(page, crew)
+    page.goto(f"/dispatch/events/{event_id}/manifest")
+    expect(page.locator(".float-plan .badge")).to_have_text("Not departed")
+    row = page.locator("ul.manifest > li").first
+    row.get_by_role("button", name=f"Check in {ADULT['full_name']}").click()
+    expect(row.locator(".status")).to_have_text("Checked in")
+
+    page.get_by_role("link", name=re.compile("^Depart")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Depart")
+    expected = page.get_by_label(re.compile("^Expected back"))
+    expect(expected).to_have_value("01:00")  # start + duration
+    expect(page.get_by_label("Destination or area")).to_have_value("Whale trip")
+    expect(page.get_by_role("checkbox", name=crew.name)).to_be_checked()
+    expect(page.locator(".aboard")).to_contain_text(ADULT["full_name"])
+    fits_320(page)
+    expected.fill("00:01")
+    page.get_by_label("Destination or area").fill("Outer bay")
+    page.get_by_role("button", name="Depart now").click()
+
+    expect(page).to_have_url(re.compile(rf"/dispatch/events/{event_id}$"))
+    expect(card(page, event_id).locator(".badge.overdue")).to_contain_text("OVERDUE")
+    page.goto("/dispatch")
+    banner = page.locator(".overdue-banner")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text(event["patron_first_name"])
+    fits_320(page)
+
+    trip = card(page, event_id)
+    trip.get_by_role("button", name=re.compile("^Back at the dock")).click()
+    expect(page).to_have_url(re.compile(r"/dispatch$"))
+    expect(card(page, event_id).locator(".badge.back")).to_contain_text("Back at the dock")
+    expect(page.locator(".overdue-banner", has_text=event["patron_first_name"])).to_have_count(0)

@@ -1,0 +1,240 @@
+"""The float plan: a trip departs once, may run late, comes back, or goes overdue.
+
+Pure rules: what a departure records, when it is refused, what state a trip is in at
+a given moment, and the notice refs the store marks as owed. Times are UTC ISO-8601
+(`2026-05-23T17:04:05Z`) in storage; shown in the operator's time zone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from enum import StrEnum
+from typing import Any
+
+from server.domain.clock import utc_iso
+from server.domain.manifest import Guest
+
+LATE_STEP_MINUTES = 30
+MAX_AREA = 120
+# Notice refs (the owed marks on the event item): the departure's own UUID makes each
+# one unique, so a replay or a second sender can never queue an email twice.
+FLOAT, OVERDUE, LATE, BACK = "float", "overdue", "late", "back"
+TRIP_NOTICE_KINDS = (FLOAT, OVERDUE, LATE, BACK)
+
+
+class TripState(StrEnum):
+    """A trip at a glance on the dashboard."""
+
+    NOT_DEPARTED = "not_departed"
+    OUT = "out"
+    BACK = "back"
+    OVERDUE = "overdue"
+
+
+class DepartRefused(Exception):
+    """The trip cannot depart; the message says why, in the crew's words."""
+
+
+@dataclass(frozen=True)
+class DepartForm:
+    """What the Depart form asks: only what the app cannot know."""
+
+    expected_back: str  # UTC ISO
+    area: str
+    crew: tuple[str, ...]
+
+
+def parse_utc(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def to_utc_iso(moment: datetime) -> str:
+    return utc_iso(moment.timestamp())
+
+
+def trip_start(event: dict[str, Any], timezone: tzinfo) -> datetime:
+    """When the trip starts, local time (midnight when no start time is set)."""
+    start = str(event.get("start_time") or "00:00")
+    day = date.fromisoformat(str(event["date"]))
+    hour, minute = (int(p) for p in start.split(":"))
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=timezone)
+
+
+def default_expected_back(event: dict[str, Any], timezone: tzinfo) -> datetime:
+    """The trip's start plus its duration (2 hours when unknown), local time."""
+    minutes = int(event.get("duration_minutes") or 120)
+    return trip_start(event, timezone) + timedelta(minutes=minutes)
+
+
+def default_area(event: dict[str, Any]) -> str:
+    """The trip kind (its period label, e.g. "whale") as a first guess at the area."""
+    period = str(event.get("period") or "")
+    return f"{period} trip".capitalize() if period else ""
+
+
+def parse_depart_form(
+    values: dict[str, str], starts: datetime, timezone: tzinfo, crew: list[str]
+) -> tuple[DepartForm | None, dict[str, str]]:
+    """The form's fields checked: `expected_back` is a local `HH:MM` on the day of
+    the trip that `starts` then (the next day when earlier than the start: a sunset
+    sail back after midnight), or a local `YYYY-MM-DDTHH:MM`; errors per field."""
+    trip_day = starts.date()
+    errors: dict[str, str] = {}
+    raw = values.get("expected_back", "").strip()
+    expected: datetime | None = None
+    try:
+        if re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", raw):
+            hour, minute = (int(p) for p in raw.split(":"))
+            expected = datetime(
+                trip_day.year, trip_day.month, trip_day.day, hour, minute, tzinfo=timezone
+            )
+        elif re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", raw):
+            expected = datetime.fromisoformat(raw).replace(tzinfo=timezone)
+    except ValueError:
+        expected = None
+    if expected is not None and len(raw) == 5 and expected < starts:
+        expected += timedelta(days=1)
+    if expected is None:
+        errors["expected_back"] = "Use a time like 15:30."
+    area = values.get("area", "").strip()
+    if not area:
+        errors["area"] = "Say where the boat is going."
+    elif len(area) > MAX_AREA:
+        errors["area"] = f"Keep this to {MAX_AREA} characters."
+    if errors or expected is None:
+        return None, errors
+    return DepartForm(to_utc_iso(expected), area, tuple(sorted(set(crew)))), {}
+
+
+def depart_refusal(event: dict[str, Any], today: date) -> str | None:
+    """Why this trip cannot depart now, or None."""
+    if event.get("status") == "cancelled":
+        return "This trip is cancelled; it cannot depart."
+    if "returned_at" in event:
+        return "This trip is already back at the dock."
+    if "departure" in event:
+        return "This trip has already departed."
+    if str(event.get("date")) != today.isoformat():
+        return "This trip is not today; only today's trips can depart."
+    return None
+
+
+def persons_aboard(
+    guests: list[Guest], waivers: list[dict[str, Any]], crew: list[dict[str, str]]
+) -> list[dict[str, Any]]:
+    """Checked-in guests (name, age, emergency contact from their waiver) and crew."""
+    contacts = {
+        str(w["waiver_id"]): (
+            str(w.get("emergency_name", "")),
+            str(w.get("emergency_phone", "")),
+        )
+        for w in waivers
+    }
+    aboard: list[dict[str, Any]] = []
+    for guest in guests:
+        if not guest.checked_in:
+            continue
+        name, phone = contacts.get(guest.waiver_id, ("", ""))
+        aboard.append(
+            {
+                "role": "guest",
+                "name": guest.name,
+                "age": guest.age,
+                "emergency_name": name,
+                "emergency_phone": phone,
+                "has_emergency_contact": bool(name and phone),
+            }
+        )
+    for person in crew:
+        aboard.append({"role": "crew", "name": person["name"], "email": person["email"]})
+    return aboard
+
+
+def departure_record(
+    departure_id: str,
+    form: DepartForm,
+    event: dict[str, Any],
+    aboard: list[dict[str, Any]],
+    by: str,
+    now: str,
+) -> dict[str, Any]:
+    """The map stored on the trip, once."""
+    return {
+        "departure_id": departure_id,
+        "departed_at": now,
+        "departed_by": by,
+        "expected_back": form.expected_back,
+        "area": form.area,
+        "boat": str(event.get("boat") or ""),
+        "aboard": aboard,
+        "crew": list(form.crew),
+    }
+
+
+def state_of(
+    event: dict[str, Any], now: datetime | None = None, grace_minutes: int = 0
+) -> TripState:
+    """The trip's state: as stored (the sweep marks a trip overdue and raises the
+    alarm), or, given `now`, also overdue on a page as soon as the grace has run out,
+    without waiting up to one sweep for the mark."""
+    if "departure" not in event:
+        return TripState.NOT_DEPARTED
+    if "returned_at" in event:
+        return TripState.BACK
+    if "overdue_at" in event:
+        return TripState.OVERDUE
+    if now is not None and _past_grace(event, now, grace_minutes):
+        return TripState.OVERDUE
+    return TripState.OUT
+
+
+def _past_grace(event: dict[str, Any], now: datetime, grace_minutes: int) -> bool:
+    expected = parse_utc(str(event["departure"]["expected_back"]))
+    return now > expected + timedelta(minutes=grace_minutes)
+
+
+def overdue_due(event: dict[str, Any], now: datetime, grace_minutes: int) -> bool:
+    """Whether the sweep should mark this trip overdue now: out, not marked yet, and
+    past its expected return by more than the grace."""
+    return state_of(event) is TripState.OUT and _past_grace(event, now, grace_minutes)
+
+
+def extended_back(event: dict[str, Any], now: datetime, minutes: int = LATE_STEP_MINUTES) -> str:
+    """The new expected return: +`minutes` from the later of the old one and now."""
+    expected = parse_utc(str(event["departure"]["expected_back"]))
+    return to_utc_iso(max(expected, now.astimezone(UTC)) + timedelta(minutes=minutes))
+
+
+def may_finish(event: dict[str, Any], email: str, is_captain: bool) -> bool:
+    """Back at the dock / running late: the captain, whoever departed it, or crew aboard."""
+    departure = event.get("departure") or {}
+    return is_captain or email == departure.get("departed_by") or email in departure.get("crew", [])
+
+
+def notice_ref(kind: str, departure_id: str, detail: str = "") -> str:
+    """The owed mark and outbox id of one float-plan email."""
+    return f"{kind}:{departure_id}" + (f":{detail}" if detail else "")
+
+
+def split_ref(ref: str) -> tuple[str, str, str] | None:
+    """(kind, departure_id, detail) of a float-plan ref, or None for anything else
+    (a payment id on the same owed set)."""
+    kind, _, rest = ref.partition(":")
+    if kind not in TRIP_NOTICE_KINDS or not rest:
+        return None
+    departure_id, _, detail = rest.partition(":")
+    return kind, departure_id, detail
+
+
+def local_time(iso: str, timezone: tzinfo) -> str:
+    """A stored UTC moment as the operator reads it: `3:30 pm Sat 4 Jul`."""
+    moment = parse_utc(iso).astimezone(timezone)
+    clock = moment.strftime("%I:%M %p").lstrip("0").lower()
+    return f"{clock} {moment.strftime('%a')} {moment.day} {moment.strftime('%b')}"
+
+
+def local_clock(iso: str, timezone: tzinfo) -> str:
+    """A stored UTC moment as a local `HH:MM` (the Depart form's value)."""
+    return parse_utc(iso).astimezone(timezone).strftime("%H:%M")

@@ -1,0 +1,137 @@
+"""The float plan's writes on the event item (mixed into EventsRepo: one repository
+per table). Each is ONE conditional UpdateItem that also marks its email owed
+(`notices_owed` + `outbox = "owed"`, as a payment does), so no crash between the write
+and the send can lose the email, and a replay adds no second mark."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from server.domain.float_plan import BACK, FLOAT, LATE, OVERDUE, notice_ref
+from server.store.client import conditional, get_item
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
+_OPEN = (
+    "attribute_exists(event_id) AND attribute_not_exists(moved_to)"
+    " AND attribute_not_exists(renaming_to) AND attribute_not_exists(renaming_from)"
+)
+_OUT = "departure.departure_id = :dep AND attribute_not_exists(returned_at)"
+
+
+class TripWriteRefused(Exception):
+    """The float-plan write's condition did not hold and it was not a replay; `item` is
+    the event read right after (None when it is gone)."""
+
+    def __init__(self, item: dict[str, Any] | None) -> None:
+        super().__init__("refused")
+        self.item = item
+
+
+class FloatPlanWrites:
+    """Depart, running late, back at the dock, overdue: the trip's float plan."""
+
+    table: Table
+
+    def _owed_write(
+        self,
+        event_id: str,
+        sets: str,
+        condition: str,
+        values: dict[str, Any],
+        ref: str,
+        removes: str = "",
+    ) -> dict[str, Any] | None:
+        """One UpdateItem that also marks `ref` owed; the new item, or None when the
+        condition did not hold."""
+        request: dict[str, Any] = {
+            "Key": {"event_id": event_id},
+            "UpdateExpression": f"SET {sets}, outbox = :owed"
+            + (f" REMOVE {removes}" if removes else "")
+            + " ADD notices_owed :refs",
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": {**values, ":owed": "owed", ":refs": {ref}},
+            "ReturnValues": "ALL_NEW",
+        }
+        if "#status" in condition:
+            request["ExpressionAttributeNames"] = {"#status": "status"}
+        response = conditional(lambda: self.table.update_item(**request))
+        if response is None:
+            return None
+        item: dict[str, Any] = response["Attributes"]
+        return item
+
+    def _read(self, event_id: str) -> dict[str, Any] | None:
+        return get_item(self.table, {"event_id": event_id})
+
+    def depart(self, event_id: str, departure: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Record the departure once; (the event, True) the first time, (the event,
+        False) for a replay of the same departure_id. TripWriteRefused otherwise
+        (departed already under another id, cancelled, gone)."""
+        departure_id = str(departure["departure_id"])
+        item = self._owed_write(
+            event_id,
+            "departure = :departure",
+            _OPEN + " AND attribute_not_exists(departure)"
+            " AND (attribute_not_exists(#status) OR #status <> :cancelled)",
+            {":departure": departure, ":cancelled": "cancelled"},
+            notice_ref(FLOAT, departure_id),
+        )
+        if item is not None:
+            return item, True
+        return self._replayed(event_id, departure_id, lambda _: True), False
+
+    def run_late(
+        self, event_id: str, departure_id: str, seen_back: str, new_back: str, now: str
+    ) -> tuple[dict[str, Any], bool]:
+        """Move the expected return from `seen_back` (what the phone showed) to
+        `new_back`; clears an overdue mark. A second tap from the same page is answered
+        like the first: the return has moved already, so nothing moves twice."""
+        item = self._owed_write(
+            event_id,
+            "departure.expected_back = :new, departure.extended_at = :now",
+            _OUT + " AND departure.expected_back = :seen",
+            {":dep": departure_id, ":seen": seen_back, ":new": new_back, ":now": now},
+            notice_ref(LATE, departure_id, new_back),
+            removes="overdue_at",
+        )
+        if item is not None:
+            return item, True
+        # Moved already (this tap's twin, or another phone's): answered with where it is.
+        moved = lambda i: i["departure"].get("expected_back") != seen_back  # noqa: E731
+        return self._replayed(event_id, departure_id, moved), False
+
+    def mark_back(
+        self, event_id: str, departure_id: str, by: str, now: str
+    ) -> tuple[dict[str, Any], bool]:
+        """Back at the dock, once; a replay answers like the first."""
+        item = self._owed_write(
+            event_id,
+            "returned_at = :now, returned_by = :by",
+            _OUT,
+            {":dep": departure_id, ":now": now, ":by": by},
+            notice_ref(BACK, departure_id),
+        )
+        if item is not None:
+            return item, True
+        return self._replayed(event_id, departure_id, lambda i: "returned_at" in i), False
+
+    def mark_overdue(self, event_id: str, departure_id: str, expected_back: str, now: str) -> bool:
+        """Mark the trip overdue once for this expected return (the sweep judged it on
+        `expected_back`: an extension in between wins). False when it did not apply."""
+        item = self._owed_write(
+            event_id,
+            "overdue_at = :now",
+            _OUT + " AND departure.expected_back = :seen AND attribute_not_exists(overdue_at)",
+            {":dep": departure_id, ":seen": expected_back, ":now": now},
+            notice_ref(OVERDUE, departure_id, expected_back),
+        )
+        return item is not None
+
+    def _replayed(self, event_id: str, departure_id: str, done: Any) -> dict[str, Any]:
+        item = self._read(event_id)
+        departure = (item or {}).get("departure") or {}
+        if item is not None and departure.get("departure_id") == departure_id and done(item):
+            return item
+        raise TripWriteRefused(item)

@@ -1,0 +1,237 @@
+"""The float plan at the dock: Depart, Running late (+30 min), Back at the dock."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from server.domain.clock import utc_now_iso
+from server.domain.float_plan import (
+    BACK,
+    FLOAT,
+    LATE,
+    default_area,
+    default_expected_back,
+    depart_refusal,
+    departure_record,
+    extended_back,
+    may_finish,
+    notice_ref,
+    parse_depart_form,
+    persons_aboard,
+    trip_start,
+)
+from server.domain.forms import text_field
+from server.domain.manifest import guests_of
+from server.domain.users import User
+from server.store import Store
+from server.store.float_plans import TripWriteRefused
+from server.web.audit import audit
+from server.web.auth import crew_only
+from server.web.event_view import EventView, find_event, valid_event_id
+from server.web.render import Kind, json_form_error, redirect, render, response_kind
+from server.web.routing import Routes
+from server.web.state import notifier_of, sends_after_response, settings_of, store_of, today_of
+
+routes = Routes()
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _dock(store: Store, event_id: str) -> tuple[dict[str, Any], list[dict[str, Any]], list[Any]]:
+    """The trip, its waivers, and who may be ticked as crew (active accounts)."""
+    item = find_event(store, event_id)
+    waivers = store.waivers.for_event(item["event_id"])
+    crew = [u for u in store.users.all() if not u.get("disabled")]
+    return item, waivers, crew
+
+
+def _depart_page(
+    request: Request,
+    item: dict[str, Any],
+    waivers: list[dict[str, Any]],
+    crew: list[dict[str, Any]],
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    settings = settings_of(request)
+    user: User = request.state.user
+    event = EventView(item=item, today=today_of(request))
+    guests = guests_of(waivers, event.day)
+    defaults = {
+        "departure_id": str(uuid.uuid4()),
+        "expected_back": default_expected_back(item, settings.timezone).strftime("%H:%M"),
+        "area": default_area(item),
+        "crew": [user.email],
+        "confirm_empty": "",
+    }
+    context = {
+        "event": event,
+        "values": {**defaults, **(values or {})},
+        "errors": errors or {},
+        "crew_choices": sorted(crew, key=lambda u: str(u.get("name", ""))),
+        "checked_in": [g for g in guests if g.checked_in],
+        "refusal": depart_refusal(item, today_of(request)),
+    }
+    page = ("depart.html", "_depart_form.html")  # the page, and its form for htmx
+    return render(
+        request, page[0], context, fragment=page[1], status_code=status_code, headers=NO_STORE
+    )
+
+
+@routes.get("/dispatch/events/{event_id}/depart", "depart_form")
+@crew_only
+async def depart_form(request: Request) -> Response:
+    """The Depart form: expected return, area and crew, prefilled."""
+    item, waivers, crew = await run_in_threadpool(
+        _dock, store_of(request), request.path_params["event_id"]
+    )
+    return _depart_page(request, item, waivers, crew)
+
+
+def _form_values(form: FormData) -> dict[str, Any]:
+    return {
+        "departure_id": text_field(form, "departure_id"),
+        "expected_back": text_field(form, "expected_back"),
+        "area": text_field(form, "area"),
+        "crew": [str(c) for c in form.getlist("crew")],
+        "confirm_empty": text_field(form, "confirm_empty"),
+    }
+
+
+@routes.post("/dispatch/events/{event_id}/depart", "depart")
+@crew_only
+async def depart(request: Request) -> Response:
+    """Record the departure once and owe the float plan email in the same write."""
+    store, settings = store_of(request), settings_of(request)
+    item, waivers, crew = await run_in_threadpool(_dock, store, valid_event_id(request))
+    values = _form_values(await request.form())
+    user: User = request.state.user
+    event_id = str(item["event_id"])
+
+    def again(errors: dict[str, str], status: int) -> Response:
+        if response_kind(request) is Kind.JSON:
+            return json_form_error(errors, status)
+        return _depart_page(
+            request, item, waivers, crew, values=values, errors=errors, status_code=status
+        )
+
+    try:
+        departure_id = str(uuid.UUID(values["departure_id"]))
+    except ValueError:
+        return again({"form": "The form was incomplete; reload it and try again."}, 422)
+    mine = item.get("departure", {}).get("departure_id") == departure_id
+    refusal = None if mine else depart_refusal(item, today_of(request))
+    if refusal:
+        return again({"form": refusal}, 409)
+    emails = {str(u["email"]): u for u in crew}
+    chosen = [e for e in values["crew"] if e in emails]
+    starts = trip_start(item, settings.timezone)
+    plan, errors = parse_depart_form(values, starts, settings.timezone, chosen)
+    guests = guests_of(waivers, starts.date())
+    checked_in = [g for g in guests if g.checked_in]
+    if not checked_in and values["confirm_empty"] != "yes" and not mine:
+        errors["confirm_empty"] = "0 guests checked in — depart anyway?"
+    if plan is None or errors:
+        return again(errors, 422)
+    aboard = persons_aboard(
+        checked_in,
+        waivers,
+        [{"name": str(emails[e].get("name") or e), "email": e} for e in plan.crew],
+    )
+    record = departure_record(departure_id, plan, item, aboard, user.email, utc_now_iso())
+    try:
+        _, first = await run_in_threadpool(store.events.depart, event_id, record)
+    except TripWriteRefused as refused:
+        message = depart_refusal(refused.item or {}, today_of(request)) or (
+            "The trip changed while saving. Nothing was saved; try again."
+        )
+        return again({"form": message}, 409)
+    if first:
+        await audit(request, "trip.departed", event_id, f"back by {plan.expected_back}")
+    return _done(request, event_id, notice_ref(FLOAT, departure_id) if first else None)
+
+
+def _done(request: Request, event_id: str, owed: str | None, to_dispatch: bool = False) -> Response:
+    """The answer after a float-plan write: 303 (or HX-Redirect) back to the trip or
+    the dashboard; the email is tried right after the response where that is the way."""
+    if response_kind(request) is Kind.JSON:
+        response: Response = JSONResponse({"event_id": event_id, "created": owed is not None})
+    else:
+        name = "dispatch" if to_dispatch else "event_detail"
+        params = {} if to_dispatch else {"event_id": event_id}
+        response = redirect(request, str(request.app.url_path_for(name, **params)))
+    if owed is not None and sends_after_response(request):
+        response.background = BackgroundTask(notifier_of(request).after_trip, event_id, owed)
+    return response
+
+
+async def _departed_trip(request: Request) -> tuple[dict[str, Any], FormData, str]:
+    """The departed trip this crew member or the captain may finish (403 otherwise)."""
+    valid_event_id(request)
+    form = await request.form()
+    item = await run_in_threadpool(find_event, store_of(request), request.path_params["event_id"])
+    user: User = request.state.user
+    departure_id = text_field(form, "departure_id")
+    if item.get("departure", {}).get("departure_id") != departure_id:
+        raise HTTPException(409, "This trip has not departed with that float plan.")
+    if not may_finish(item, user.email, user.is_captain):
+        raise HTTPException(403, "Only the crew aboard and the captain can do that.")
+    return item, form, departure_id
+
+
+@routes.post("/dispatch/events/{event_id}/late", "run_late")
+@crew_only
+async def run_late(request: Request) -> Response:
+    """Running late: the expected return moves 30 minutes and the alarm with it."""
+    item, form, departure_id = await _departed_trip(request)
+    seen = text_field(form, "expected_back") or str(item["departure"]["expected_back"])
+    new_back = extended_back({"departure": {"expected_back": seen}}, datetime.now(UTC))
+    event_id = str(item["event_id"])
+    try:
+        _, first = await run_in_threadpool(
+            store_of(request).events.run_late, event_id, departure_id, seen, new_back, utc_now_iso()
+        )
+    except TripWriteRefused:
+        raise HTTPException(409, "This trip is already back at the dock.") from None
+    if first:
+        await audit(request, "trip.extended", event_id, f"back by {new_back}")
+    return _done(
+        request,
+        event_id,
+        notice_ref(LATE, departure_id, new_back) if first else None,
+        text_field(form, "from") == "dispatch",
+    )
+
+
+@routes.post("/dispatch/events/{event_id}/back", "back_at_dock")
+@crew_only
+async def back_at_dock(request: Request) -> Response:
+    """Back at the dock: the time is recorded once and the shore contact told."""
+    item, form, departure_id = await _departed_trip(request)
+    user: User = request.state.user
+    event_id = str(item["event_id"])
+    try:
+        _, first = await run_in_threadpool(
+            store_of(request).events.mark_back, event_id, departure_id, user.email, utc_now_iso()
+        )
+    except TripWriteRefused:
+        raise HTTPException(409, "This trip's float plan changed; reload the trip.") from None
+    if first:
+        await audit(request, "trip.returned", event_id)
+    return _done(
+        request,
+        event_id,
+        notice_ref(BACK, departure_id) if first else None,
+        text_field(form, "from") == "dispatch",
+    )

@@ -1,0 +1,158 @@
+"""The float plan's emails go through the outbox: never lost, never twice, with the
+overdue alarm raised by the sweep on a controllable clock (no sleeping)."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from server.domain.clock import utc_iso
+from server.notify.gmail import make_mailer
+from server.notify.outbox import Notifier
+from server.store import Store
+from tests.conftest import add_event, make_settings
+from tests.fake_gmail import FakeGmail, text_of
+from tests.test_float_plan_store import departure
+from tests.test_notifications import gmail, gmail_env, mail_store, use_cli_env  # noqa: F401
+
+HOUR = 3600.0
+
+
+class Clock:
+    """The notifier's clock, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def subjects(fake: FakeGmail) -> list[str]:
+    return [str(m["Subject"]).split(":")[0] for m in fake.messages]
+
+
+def test_a_trip_that_goes_out_runs_late_and_comes_back_sends_three_emails_once(
+    mail_store: Store,  # noqa: F811
+    gmail: FakeGmail,  # noqa: F811
+) -> None:
+    clock = Clock()
+    notifier = Notifier(mail_store, make_mailer(mail_store.settings), clock=clock)
+    event_id = add_event(mail_store)["event_id"]
+    back_by = utc_iso(clock.now + HOUR)
+    plan = departure(expected_back=back_by, departed_at=utc_iso(clock.now))
+    plan["aboard"] = [
+        {
+            "role": "guest",
+            "name": "Ann Lee",
+            "age": 40,
+            "emergency_name": "Max Lee",
+            "emergency_phone": "555 0100",
+            "has_emergency_contact": True,
+        },
+        {"role": "crew", "name": "Pat Crew", "email": "pat@example.com"},
+    ]
+    mail_store.events.depart(event_id, plan)
+    notifier.send_due()
+    assert subjects(gmail) == ["Float plan"]
+    first = text_of(gmail.messages[0])
+    assert "Max Lee 555 0100" in first and "Aboard: 2" in first and "Back at the dock" in first
+    assert gmail.messages[0]["To"] == "office@charter.example, captain@charter.example"
+
+    clock.now += HOUR + 29 * 60  # within the grace: nothing
+    notifier.send_due()
+    clock.now += 2 * 60  # 31 minutes late
+    notifier.send_due()
+    notifier.send_due()
+    assert subjects(gmail) == ["Float plan", "OVERDUE"]
+    assert "Ann Lee" in text_of(gmail.messages[1])
+    assert mail_store.events.get(event_id)["overdue_at"]  # type: ignore[index]
+
+    returned = utc_iso(clock.now)
+    mail_store.events.mark_back(event_id, plan["departure_id"], "pat@example.com", returned)
+    notifier.send_due()
+    notifier.send_due()
+    assert subjects(gmail) == ["Float plan", "OVERDUE", "Back at the dock"]
+    audit = mail_store.audit.on_day(utc_iso(clock.now)[:10])
+    assert [a["action"] for a in audit] == ["trip.overdue"]
+
+
+def test_running_late_before_the_alarm_tells_the_shore_contact_and_moves_it(
+    dynalite_endpoint: str,
+    gmail: FakeGmail,  # noqa: F811
+) -> None:
+    from server.store.tables import init_tables
+
+    settings = make_settings(
+        dynalite_endpoint, **gmail_env(gmail), SCC_SHORE_CONTACT="harbour@example.org"
+    )
+    init_tables(settings, poll_seconds=0.05, say=lambda _: None)
+    store = Store.connect(settings)
+    clock = Clock()
+    notifier = Notifier(store, make_mailer(settings), clock=clock)
+    event_id = add_event(store)["event_id"]
+    back_by = utc_iso(clock.now + HOUR)
+    plan = departure(expected_back=back_by, departed_at=utc_iso(clock.now))
+    store.events.depart(event_id, plan)
+    notifier.send_due()
+    later = utc_iso(clock.now + HOUR + 1800)
+    store.events.run_late(event_id, plan["departure_id"], back_by, later, utc_iso(clock.now))
+    clock.now += HOUR + 31 * 60  # past the old time + grace, not the new one
+    notifier.send_due()
+    assert subjects(gmail) == ["Float plan", "Running late"]
+    assert all(m["To"] == "harbour@example.org" for m in gmail.messages)
+
+
+def test_two_sweeps_at_once_raise_one_overdue_alert(
+    mail_store: Store,  # noqa: F811
+    gmail: FakeGmail,  # noqa: F811
+) -> None:
+    clock = Clock()
+    event_id = add_event(mail_store)["event_id"]
+    plan = departure(expected_back=utc_iso(clock.now - HOUR), departed_at=utc_iso(clock.now))
+    mail_store.events.depart(event_id, plan)
+    senders = [Notifier(mail_store, make_mailer(mail_store.settings), clock=clock) for _ in "ab"]
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda s: s.send_due(), senders))
+    assert sorted(subjects(gmail)) == ["Float plan", "OVERDUE"]
+
+
+def test_a_crash_after_the_departure_write_still_sends_the_float_plan_once(
+    mail_store: Store,  # noqa: F811
+    gmail: FakeGmail,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from server.__main__ import main
+
+    event_id = add_event(mail_store)["event_id"]
+    plan = departure(expected_back=utc_iso(time.time() + HOUR))
+    mail_store.events.depart(event_id, plan)  # ... and the process dies before any send
+    use_cli_env(monkeypatch, mail_store, gmail)
+    assert main(["outbox", "send"]) == 0
+    assert main(["outbox", "send"]) == 0
+    assert "1 sent" in capsys.readouterr().out
+    assert subjects(gmail) == ["Float plan"]
+
+
+def test_the_departure_write_s_stream_record_sends_the_float_plan_once(
+    mail_store: Store,  # noqa: F811
+    gmail: FakeGmail,  # noqa: F811
+) -> None:
+    from server.notify.stream import owed_by
+    from tests.test_stream import record
+
+    event_id = add_event(mail_store)["event_id"]
+    old = mail_store.events.get(event_id)
+    plan = departure(expected_back=utc_iso(time.time() + HOUR))
+    new, _ = mail_store.events.depart(event_id, plan)
+    written = record(mail_store, "events", {"event_id": event_id}, new, old)
+    owed = owed_by(written, mail_store.settings)
+    assert owed is not None and owed.refs == {f"float:{plan['departure_id']}"}
+    notifier = Notifier(mail_store, make_mailer(mail_store.settings))
+    for _ in range(2):  # Lambda delivers a record at least once
+        notifier.send_each(notifier.collect_owed(owed))
+    notifier.send_due()
+    assert subjects(gmail) == ["Float plan"]
