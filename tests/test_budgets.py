@@ -1,6 +1,6 @@
 """Budgets, checked deterministically: DynamoDB calls per request (counted with
-botocore's event hooks, up to the moment the response is complete), compression and
-transfer sizes."""
+botocore's event hooks, up to the moment the response is complete, and with the work
+done after it), compression and transfer sizes."""
 
 from __future__ import annotations
 
@@ -83,6 +83,11 @@ def test_log_payment_is_one_update_item_plus_the_session_lookup(
         )
         assert response.status_code in (200, 201, 303)
         assert counter.during_request == {"GetItem": 1, "UpdateItem": 1}
+        # The TestClient returns once the after-response task has run too: without
+        # Gmail it makes no call (the owed mark written with the payment is the queue).
+        assert counter.calls == counter.during_request
+    owed = store.events.get(event["event_id"])["notices_owed"]
+    assert len(owed) == 3 and store.outbox.in_state("pending") == []
 
 
 @pytest.mark.parametrize("events", [5, 500])

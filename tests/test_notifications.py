@@ -278,12 +278,17 @@ def test_without_gmail_settings_notifications_wait_and_the_captain_is_told(
     token = sign_in(client, store, role="captain")
     response = log_payment(client, token, event["event_id"])
     assert response.status_code == 201
-    notice = store.outbox.get(payment_notice(response.json()["payment"]["payment_id"]))
-    assert notice["state"] == "pending" and notice["attempts"] == 0
+    payment_id = response.json()["payment"]["payment_id"]
+    # Nothing can be sent, so nothing is copied after the response: the owed mark
+    # written with the payment is the queue, and the captain sees it.
+    assert store.events.get(event["event_id"])["notices_owed"] == {payment_id}
     page = client.get("/admin/notifications").text
-    assert "Gmail is not set up" in page and "Pending (1)" in page
+    assert "Gmail is not set up" in page and "1 item(s) owe an email" in page
     assert main(["outbox", "send"]) == 0
     assert "1 notification(s) wait" in capsys.readouterr().out
+    notice = store.outbox.get(payment_notice(payment_id))
+    assert notice["state"] == "pending" and notice["attempts"] == 0
+    assert "Pending (1)" in client.get("/admin/notifications").text
 
 
 @pytest.mark.parametrize(

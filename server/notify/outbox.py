@@ -3,7 +3,8 @@
 A payment's `UpdateItem` and a waiver's `PutItem` mark the email as owed in the same
 write. The notifier turns each mark into an outbox item (idempotent: the notice id is
 the payment's or waiver's own UUID), clears the mark, and sends: right after the
-response (a background task) and from `scc outbox send` on a schedule. Each send is
+response (a background task, only when Gmail is set up: otherwise the mark itself is
+the queue) and from `scc outbox send` on a schedule. Each send is
 claimed with a lease, so two senders never send one email twice; failures back off
 and give up after `MAX_ATTEMPTS`, shown to the captain, who can resend.
 """
@@ -198,10 +199,17 @@ class Notifier:
     # --- right after a response ------------------------------------------------------
 
     def after_payment(self, event_id: str, payment_id: str) -> None:
-        """Background task: queue and try to send at once; whatever fails stays pending."""
+        """Background task: queue and try to send at once; whatever fails stays pending.
+        Without Gmail nothing could be sent, so it makes no call at all: the owed mark
+        written with the payment is the queue, and `scc outbox send` collects it."""
+        if self.mailer is None:
+            return
         self._quietly(lambda: [self.send(n) for n in self.collect_payments(event_id, {payment_id})])
 
     def after_waiver(self, event_id: str, waiver_id: str) -> None:
+        """As `after_payment`, for a signed waiver's copy."""
+        if self.mailer is None:
+            return
         self._quietly(lambda: self.send(self.collect_waiver(event_id, waiver_id)))
 
     def after_resend(self, notice_id: str) -> None:
