@@ -17,10 +17,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from server.app import create_app
 from server.domain.clock import today_in
 from server.domain.event_form import validate_new_event
+from server.notify.outbox import payment_notice
 from server.store import Store
 from server.store.events import LISTING, starts_at
+from server.store.tables import init_tables
 from server.web.assets import IMMUTABLE
-from tests.conftest import HX, add_event, sign_in
+from tests.conftest import HX, add_event, make_settings, sign_in
+from tests.fake_gmail import FakeGmail
+from tests.test_notifications import gmail_env, log_payment
 from tests.test_waiver_flow import signer, waiver_form
 
 KB = 1024
@@ -88,6 +92,36 @@ def test_log_payment_is_one_update_item_plus_the_session_lookup(
         assert counter.calls == counter.during_request
     owed = store.events.get(event["event_id"])["notices_owed"]
     assert len(owed) == 3 and store.outbox.in_state("pending") == []
+
+
+def test_with_gmail_the_email_after_the_response_costs_three_calls(
+    dynalite_endpoint: str,
+) -> None:
+    gmail = FakeGmail().start()
+    try:
+        settings = make_settings(dynalite_endpoint, **gmail_env(gmail))
+        init_tables(settings, poll_seconds=0.05, say=lambda _: None)
+        store = Store.connect(settings)
+        counter = CallCounter(store)
+        event = add_event(store)
+        with TestClient(
+            counter.wrap(create_app(settings, store)), base_url="https://crew.charter.example"
+        ) as client:
+            token = sign_in(client, store)
+            counter.reset()
+            response = log_payment(client, token, event["event_id"])
+        assert response.status_code == 201
+        assert counter.during_request == {"GetItem": 1, "UpdateItem": 1}
+        # After it: the outbox item created already leased (PutItem), the owed mark
+        # cleared and the delivery recorded (UpdateItem x2); the email from the trip
+        # the append returned, with no read.
+        assert counter.calls - counter.during_request == {"PutItem": 1, "UpdateItem": 2}
+        assert len(gmail.messages) == 1
+        notice = store.outbox.get(payment_notice(response.json()["payment"]["payment_id"]))
+        assert notice["state"] == "sent" and notice["attempts"] == 1
+        assert "outbox" not in store.events.get(event["event_id"])
+    finally:
+        gmail.stop()
 
 
 @pytest.mark.parametrize("events", [5, 500])

@@ -240,6 +240,78 @@ def test_two_senders_at_once_send_each_email_once(mail_store: Store, gmail: Fake
     assert amounts == sorted(f"${i + 1}.00" for i in range(12))
 
 
+def test_the_immediate_send_and_the_sweep_racing_send_one_email(
+    mail_store: Store, gmail: FakeGmail
+) -> None:
+    event = add_event(mail_store, total_price="1000")
+    payment_ids = []
+    items = []
+    for i in range(6):
+        payment_ids.append(str(uuid.uuid4()))
+        entry = {
+            "payment_id": payment_ids[-1],
+            "kind": "payment",
+            "amount": Decimal(f"{i + 1}.00"),
+            "method": "cash",
+            "note": "",
+            "logged_by": "crew@example.com",
+            "logged_at": "2030-01-01T10:00:00Z",
+        }
+        items.append(
+            mail_store.events.append_payment(
+                event["event_id"], entry, MAX_ENTRIES, MAX_LEDGER_BYTES
+            )
+        )
+    immediate = Notifier(mail_store, make_mailer(mail_store.settings))
+    sweep = Notifier(mail_store, make_mailer(mail_store.settings))
+    with ThreadPoolExecutor(2) as pool:
+        sent = [
+            pool.submit(immediate.after_payment, item, p)
+            for item, p in zip(items, payment_ids, strict=True)
+        ]
+        swept = pool.submit(sweep.send_due)
+        [f.result() for f in sent]
+        swept.result()
+    sweep.send_due()
+    assert len(gmail.messages) == 6
+    assert "outbox" not in mail_store.events.get(event["event_id"])
+
+
+def test_an_immediate_send_that_dies_after_its_claim_is_sent_by_the_sweep_later(
+    mail_store: Store, gmail: FakeGmail
+) -> None:
+    event = add_event(mail_store)
+    payment_id = str(uuid.uuid4())
+    entry = {
+        "payment_id": payment_id,
+        "kind": "payment",
+        "amount": Decimal("75.00"),
+        "method": "card",
+        "note": "",
+        "logged_by": "crew@example.com",
+        "logged_at": "2030-01-01T10:00:00Z",
+    }
+    mail_store.events.append_payment(event["event_id"], entry, MAX_ENTRIES, MAX_LEDGER_BYTES)
+    notice_id = payment_notice(payment_id)
+    # The after-response task created the item leased to itself, then the process died.
+    assert mail_store.outbox.create_claimed(
+        (notice_id, "payment", event["event_id"], payment_id), time.time(), "t", "dead", 120
+    )
+    assert (
+        mail_store.outbox.create_claimed(
+            (notice_id, "payment", event["event_id"], payment_id), time.time(), "t", "other", 120
+        )
+        is None
+    )
+    sweep = Notifier(mail_store, make_mailer(mail_store.settings))
+    assert sweep.send(notice_id) == "busy" and gmail.messages == []
+    later_sweep = Notifier(mail_store, make_mailer(mail_store.settings), clock=lambda: later(121))
+    assert later_sweep.send_due()["sent"] == 1
+    assert later_sweep.send_due()["sent"] == 0
+    assert len(gmail.messages) == 1 and "$75.00" in text_of(gmail.messages[0])
+    assert mail_store.outbox.get(notice_id)["attempts"] == 2
+
+
 def test_after_the_attempt_cap_it_is_failed_visible_and_can_be_resent(
     mail_client: TestClient, mail_store: Store, gmail: FakeGmail
 ) -> None:

@@ -153,9 +153,17 @@ class EventsRepo:
         return [str(item["event_id"]) for item in owing]
 
     def clear_notices(self, event_id: str, payment_ids: set[str]) -> None:
-        """Take payment ids off the owed set (their outbox items now exist), then drop
-        the index marker if nothing is owed any more: two steps, so a payment logged in
-        between keeps its marker."""
+        """Take payment ids off the owed set (their outbox items now exist) and drop the
+        index marker if nothing else is owed. When these are all that is owed (the usual
+        case) that is one conditional UpdateItem; otherwise two steps, so a payment
+        logged in between keeps its marker."""
+        if self._update_if(
+            event_id,
+            "REMOVE notices_owed, outbox",
+            "notices_owed = :ids",
+            {":ids": payment_ids},
+        ):
+            return
         self.table.update_item(
             Key={"event_id": event_id},
             UpdateExpression="DELETE notices_owed :ids",

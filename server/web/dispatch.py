@@ -204,7 +204,7 @@ async def log_payment(request: Request) -> Response:
         # After the response is sent: queue and try the operator's email at once. (On
         # Lambda the owed mark written with the payment starts the stream's send.)
         notifier: Notifier = request.app.state.notifier
-        response.background = BackgroundTask(notifier.after_payment, event_id, entry["payment_id"])
+        response.background = BackgroundTask(notifier.after_payment, item, entry["payment_id"])
     return response
 
 
