@@ -97,12 +97,13 @@ def calls_per_payment(stack: Stack) -> Goal:
             if answer.status_code != 200:
                 raise RuntimeError(f"Log Payment answered {answer.status_code}")
     per_payment = sum(calls.values()) / 5
-    owed = store.events.get(event_id) or {}
-    kept = len(owed.get("notices_owed", ())) == 5
+    owed = set((store.events.get(event_id) or {}).get("notices_owed", ()))
+    queued = {str(n["ref_id"]) for n in store.outbox.in_state("pending")}
+    kept = len(owed | queued) == 5  # owed on the trip, or queued in the outbox table
     detail = ", ".join(f"{name} {n // 5}" for name, n in sorted(calls.items()))
     return (
         "DynamoDB calls per payment, request + after it (no Gmail)",
-        f"{per_payment:g} ({detail}); 5 of 5 emails owed: {'yes' if kept else 'NO'}",
+        f"{per_payment:g} ({detail}); 5 of 5 emails kept: {'yes' if kept else 'NO'}",
         "<= 2, email owed",
         _met(per_payment <= 2 and kept),
     )

@@ -237,9 +237,7 @@ class Notifier:
         return self._deliver(notice, now, event)
 
     def after_waiver(self, event_id: str, waiver_id: str) -> None:
-        """As `after_payment`, for a signed waiver's copy."""
-        if self.mailer is None:
-            return
+        """Background task: queue the signer's copy and try to send it at once."""
         self._quietly(lambda: self.send(self.collect_waiver(event_id, waiver_id)))
 
     def after_resend(self, notice_id: str) -> None:
