@@ -100,7 +100,7 @@ def calls_per_payment(stack: Stack) -> Goal:
     owed = set((store.events.get(event_id) or {}).get("notices_owed", ()))
     queued = {str(n["ref_id"]) for n in store.outbox.in_state("pending")}
     kept = len(owed | queued) == 5  # owed on the trip, or queued in the outbox table
-    detail = ", ".join(f"{name} {n // 5}" for name, n in sorted(calls.items()))
+    detail = ", ".join(f"{name} {n / 5:g}" for name, n in sorted(calls.items()))
     return (
         "DynamoDB calls per payment, request + after it (no Gmail)",
         f"{per_payment:g} ({detail}); 5 of 5 emails kept: {'yes' if kept else 'NO'}",
