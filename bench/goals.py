@@ -87,8 +87,10 @@ def calls_per_payment(stack: Stack) -> Goal:
         data = {"email": stack.crew_email, "password": PASSWORD, "csrf_token": token}
         token = csrf_from(client.post("/login", data=data).text)
         calls.clear()
+        posted: set[str] = set()
         for _ in range(5):  # TestClient returns once the after-response task has run
             payment = {"payment_id": str(uuid.uuid4()), "amount": "5", "method": "cash"}
+            posted.add(payment["payment_id"])
             answer = client.post(
                 f"/api/events/{event_id}/payment",
                 data={**payment, "csrf_token": token},
@@ -99,7 +101,7 @@ def calls_per_payment(stack: Stack) -> Goal:
     per_payment = sum(calls.values()) / 5
     owed = set((store.events.get(event_id) or {}).get("notices_owed", ()))
     queued = {str(n["ref_id"]) for n in store.outbox.in_state("pending")}
-    kept = len(owed | queued) == 5  # owed on the trip, or queued in the outbox table
+    kept = posted <= owed | queued  # owed on the trip, or queued in the outbox table
     detail = ", ".join(f"{name} {n / 5:g}" for name, n in sorted(calls.items()))
     return (
         "DynamoDB calls per payment, request + after it (no Gmail)",
