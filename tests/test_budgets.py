@@ -66,6 +66,14 @@ def counted(store: Store) -> Iterator[tuple[TestClient, CallCounter]]:
         yield client, counter
 
 
+def _log_five(client: TestClient, event_id: str, token: str, headers: dict[str, str]) -> Any:
+    """Log a $5 cash payment with a fresh key; the answer as it comes (no redirects)."""
+    data = {"payment_id": str(uuid.uuid4()), "amount": "5", "method": "cash", "csrf_token": token}
+    return client.post(
+        f"/api/events/{event_id}/payment", data=data, headers=headers, follow_redirects=False
+    )
+
+
 def test_log_payment_is_one_update_item_plus_the_session_lookup(
     counted: tuple[TestClient, CallCounter], store: Store
 ) -> None:
@@ -77,17 +85,7 @@ def test_log_payment_is_one_update_item_plus_the_session_lookup(
     store.sessions.forget(email=store.sessions.table.scan()["Items"][0]["email"])
     for headers in ({}, HX, {"Accept": "application/json"}):
         counter.reset()
-        response = client.post(
-            f"/api/events/{event['event_id']}/payment",
-            data={
-                "payment_id": str(uuid.uuid4()),
-                "amount": "5",
-                "method": "cash",
-                "csrf_token": token,
-            },
-            headers=headers,
-            follow_redirects=False,
-        )
+        response = _log_five(client, event["event_id"], token, headers)
         assert response.status_code in (200, 201, 303)
         assert counter.during_request == {"GetItem": 1, "UpdateItem": 1}
         # The TestClient returns once the after-response task has run too: without
@@ -105,16 +103,7 @@ def test_log_payment_right_after_another_is_the_update_item_alone(
     token = sign_in(client, store)
     for _ in range(2):
         counter.reset()
-        response = client.post(
-            f"/api/events/{event['event_id']}/payment",
-            data={
-                "payment_id": str(uuid.uuid4()),
-                "amount": "5",
-                "method": "cash",
-                "csrf_token": token,
-            },
-            headers=HX,
-        )
+        response = _log_five(client, event["event_id"], token, HX)
         assert response.status_code == 200
     # The session was read by the first, less than SessionsRepo.cache_seconds ago.
     assert counter.calls == {"UpdateItem": 1}
