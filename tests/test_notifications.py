@@ -72,6 +72,22 @@ def log_payment(client: TestClient, token: str, event_id: str, **fields: str) ->
     return client.post(f"/api/events/{event_id}/payment", data=data, headers=JSON)
 
 
+def append_payment(
+    store: Store, event_id: str, payment_id: str, amount: str, method: str = "cash"
+) -> dict[str, Any]:
+    """The payment's own UpdateItem, as the app makes it (the email owed with it)."""
+    entry = {
+        "payment_id": payment_id,
+        "kind": "payment",
+        "amount": Decimal(amount),
+        "method": method,
+        "note": "",
+        "logged_by": "crew@example.com",
+        "logged_at": "2030-01-01T10:00:00Z",
+    }
+    return store.events.append_payment(event_id, entry, MAX_ENTRIES, MAX_LEDGER_BYTES)
+
+
 def later(seconds: float) -> float:
     return time.time() + seconds
 
@@ -182,20 +198,7 @@ def test_a_crash_between_the_payment_and_the_send_still_leaves_the_email_owed(
 
     event = add_event(mail_store)
     # The payment's own UpdateItem, and then the process "dies": no send is attempted.
-    mail_store.events.append_payment(
-        event["event_id"],
-        {
-            "payment_id": str(uuid.uuid4()),
-            "kind": "payment",
-            "amount": Decimal("75.00"),
-            "method": "card",
-            "note": "",
-            "logged_by": "crew@example.com",
-            "logged_at": "2030-01-01T10:00:00Z",
-        },
-        MAX_ENTRIES,
-        MAX_LEDGER_BYTES,
-    )
+    append_payment(mail_store, event["event_id"], str(uuid.uuid4()), "75.00", "card")
     assert mail_store.events.get(event["event_id"])["outbox"] == "owed"
     for name, value in {
         **gmail_env(gmail),
@@ -248,20 +251,7 @@ def test_the_immediate_send_and_the_sweep_racing_send_one_email(
     items = []
     for i in range(6):
         payment_ids.append(str(uuid.uuid4()))
-        entry = {
-            "payment_id": payment_ids[-1],
-            "kind": "payment",
-            "amount": Decimal(f"{i + 1}.00"),
-            "method": "cash",
-            "note": "",
-            "logged_by": "crew@example.com",
-            "logged_at": "2030-01-01T10:00:00Z",
-        }
-        items.append(
-            mail_store.events.append_payment(
-                event["event_id"], entry, MAX_ENTRIES, MAX_LEDGER_BYTES
-            )
-        )
+        items.append(append_payment(mail_store, event["event_id"], payment_ids[-1], f"{i + 1}.00"))
     immediate = Notifier(mail_store, make_mailer(mail_store.settings))
     sweep = Notifier(mail_store, make_mailer(mail_store.settings))
     with ThreadPoolExecutor(2) as pool:
@@ -282,16 +272,7 @@ def test_an_immediate_send_that_dies_after_its_claim_is_sent_by_the_sweep_later(
 ) -> None:
     event = add_event(mail_store)
     payment_id = str(uuid.uuid4())
-    entry = {
-        "payment_id": payment_id,
-        "kind": "payment",
-        "amount": Decimal("75.00"),
-        "method": "card",
-        "note": "",
-        "logged_by": "crew@example.com",
-        "logged_at": "2030-01-01T10:00:00Z",
-    }
-    mail_store.events.append_payment(event["event_id"], entry, MAX_ENTRIES, MAX_LEDGER_BYTES)
+    append_payment(mail_store, event["event_id"], payment_id, "75.00", "card")
     notice_id = payment_notice(payment_id)
     # The after-response task created the item leased to itself, then the process died.
     assert mail_store.outbox.create_claimed(
