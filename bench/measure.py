@@ -182,3 +182,17 @@ def timed_sequence(op: Op, count: int) -> list[float]:
         op(i)
         out.append(time.perf_counter() - started)
     return out
+
+
+def concurrent_payments(stack: Stack, clients: int, payments: int) -> tuple[Run, Run]:
+    """`clients` clients each logging payments on their own trip, through the app and
+    with the raw append, side by side; `payments` per side."""
+    # Trips a month ago: they take payments but stay off the dashboard measured later.
+    app_events = stack.add_events(clients, days_ahead=-30, prefix="w")
+    raw_events = stack.add_events(clients, days_ahead=-30, prefix="r")
+    app_ops = [app_payment(stack, e) for e in app_events]
+    raw_ops = [raw_payment(stack, e) for e in raw_events]
+    # Warm up every worker process and connection (not counted).
+    concurrently(app_ops, 3)
+    concurrently(raw_ops, 3)
+    return side_by_side(app_ops, raw_ops, payments)

@@ -28,6 +28,7 @@ from measure import (
     HX,
     app_dashboard,
     app_payment,
+    concurrent_payments,
     concurrently,
     ms,
     raw_dashboard_reads,
@@ -45,15 +46,7 @@ Row = tuple[str, str, str, str]
 
 
 def write_path(stack: Stack, clients: int, payments: int) -> list[Row]:
-    # Trips a month ago: they take payments but stay off the dashboard measured later.
-    app_events = stack.add_events(clients, days_ahead=-30, prefix="w")
-    raw_events = stack.add_events(clients, days_ahead=-30, prefix="r")
-    app_ops = [app_payment(stack, e) for e in app_events]
-    raw_ops = [raw_payment(stack, e) for e in raw_events]
-    # Warm up every worker process and connection (not counted).
-    concurrently(app_ops, 3)
-    concurrently(raw_ops, 3)
-    app, raw = side_by_side(app_ops, raw_ops, payments)
+    app, raw = concurrent_payments(stack, clients, payments)
     n = len(app.latencies)
     return [
         (
