@@ -16,189 +16,29 @@ import re
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx2
+from goals import WORKERS, goals
+from measure import (
+    GZIP,
+    HX,
+    app_dashboard,
+    app_payment,
+    concurrent_payments,
+    concurrently,
+    ms,
+    raw_dashboard_reads,
+    raw_payment,
+    side_by_side,
+    timed_sequence,
+)
 from stack import ROOT, Stack, local_stack, serving, uvicorn_command
 
 from server.dev.local import free_port
-from server.domain.clock import utc_now_iso
-from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
-from server.store import Store
-from server.web.auth import _session_key
-
-HX = {"HX-Request": "true"}
-GZIP = {"Accept-Encoding": "gzip"}
-
-
-# --- measuring ---------------------------------------------------------------------
-
-
-@dataclass
-class Run:
-    """Latencies (seconds) of every operation and the wall time they took together."""
-
-    latencies: list[float] = field(default_factory=list)
-    elapsed: float = 0.0
-
-    def add(self, other: Run) -> None:
-        self.latencies += other.latencies
-        self.elapsed += other.elapsed
-
-    @property
-    def throughput(self) -> float:
-        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
-
-    def pct(self, p: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
-
-
-Op = Callable[[int], None]
-
-
-def concurrently(workers: list[Op], per_worker: int) -> Run:
-    """Run each worker's operation `per_worker` times, all workers at once, timing each
-    call and the whole (from a common start to the last finish)."""
-    barrier = threading.Barrier(len(workers) + 1)
-    results: list[list[float]] = [[] for _ in workers]
-    errors: list[BaseException] = []
-
-    def work(index: int, op: Op) -> None:
-        barrier.wait()
-        try:
-            for i in range(per_worker):
-                started = time.perf_counter()
-                op(i)
-                results[index].append(time.perf_counter() - started)
-        except BaseException as exc:  # reported after the join
-            errors.append(exc)
-
-    threads = [
-        threading.Thread(target=work, args=(i, op), daemon=True) for i, op in enumerate(workers)
-    ]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    started = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    if errors:
-        raise errors[0]
-    return Run([x for r in results for x in r], elapsed)
-
-
-def side_by_side(app: list[Op], raw: list[Op], total: int, rounds: int = 4) -> tuple[Run, Run]:
-    """`total` operations on each side, in `rounds` alternating batches (app, raw, app...)."""
-    app_run, raw_run = Run(), Run()
-    per_client = max(1, total // len(app))
-    for r in range(rounds):
-        count = per_client // rounds + (1 if r < per_client % rounds else 0)
-        if count:
-            app_run.add(concurrently(app, count))
-            raw_run.add(concurrently(raw, count))
-    return app_run, raw_run
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms"
-
-
-# --- the operations ----------------------------------------------------------------
-
-
-def payment_entry(email: str) -> dict[str, Any]:
-    """What server.dispatch._record appends for a Log Payment."""
-    return {
-        "payment_id": str(uuid.uuid4()),
-        "kind": "payment",
-        "amount": Decimal("5.00"),
-        "method": "cash",
-        "note": "",
-        "logged_by": email,
-        "logged_by_name": "Bench Crew",
-        "logged_at": utc_now_iso(),
-    }
-
-
-def app_payment(stack: Stack, event_id: str) -> Op:
-    client, token = stack.signed_in(**GZIP)
-
-    def op(_: int) -> None:
-        data = {
-            "payment_id": str(uuid.uuid4()),
-            "amount": "5",
-            "method": "cash",
-            "note": "",
-            "csrf_token": token,
-        }
-        with client.stream(
-            "POST", f"/api/events/{event_id}/payment", data=data, headers=HX
-        ) as response:
-            response.read()
-            if response.status_code != 200:
-                raise RuntimeError(f"Log Payment answered {response.status_code}")
-
-    return op
-
-
-def raw_payment(stack: Stack, event_id: str) -> Op:
-    store = Store.connect(stack.settings)  # a boto3 resource per thread
-
-    def op(_: int) -> None:
-        store.events.append_payment(
-            event_id, payment_entry(stack.crew_email), MAX_ENTRIES, MAX_LEDGER_BYTES
-        )
-
-    return op
-
-
-def app_dashboard(stack: Stack) -> Op:
-    client, _ = stack.signed_in(**GZIP)
-
-    def op(_: int) -> None:
-        with client.stream("GET", "/dispatch") as response:
-            response.read()
-            if response.status_code != 200:
-                raise RuntimeError(f"/dispatch answered {response.status_code}")
-
-    return op
-
-
-def raw_dashboard_reads(stack: Stack) -> Op:
-    """The three reads /dispatch makes: the session (GetItem), the upcoming events
-    (Query, paginated) and the waiver counts (Query)."""
-    client, _ = stack.signed_in()
-    session_id = next(v for k, v in client.cookies.items() if k.endswith("scc_session"))
-    key = _session_key(session_id)
-    store = Store.connect(stack.settings)
-    client.close()
-
-    def op(_: int) -> None:
-        today = stack.today().isoformat()
-        store.sessions.get(key)
-        store.events.upcoming(today)
-        store.waivers.guests_from(today)
-
-    return op
-
-
-def timed_sequence(op: Op, count: int) -> list[float]:
-    out = []
-    for i in range(count):
-        started = time.perf_counter()
-        op(i)
-        out.append(time.perf_counter() - started)
-    return out
-
 
 # --- the rows ----------------------------------------------------------------------
 
@@ -206,22 +46,14 @@ Row = tuple[str, str, str, str]
 
 
 def write_path(stack: Stack, clients: int, payments: int) -> list[Row]:
-    # Trips a month ago: they take payments but stay off the dashboard measured later.
-    app_events = stack.add_events(clients, days_ahead=-30, prefix="w")
-    raw_events = stack.add_events(clients, days_ahead=-30, prefix="r")
-    app_ops = [app_payment(stack, e) for e in app_events]
-    raw_ops = [raw_payment(stack, e) for e in raw_events]
-    # Warm up every worker process and connection (not counted).
-    concurrently(app_ops, 3)
-    concurrently(raw_ops, 3)
-    app, raw = side_by_side(app_ops, raw_ops, payments)
+    app, raw = concurrent_payments(stack, clients, payments)
     n = len(app.latencies)
     return [
         (
             f"write: Log Payment, {clients} clients, {n} payments each side",
             f"{app.throughput:.0f}/s; p50 {ms(app.pct(50))}, p99 {ms(app.pct(99))}",
             f"{raw.throughput:.0f}/s; p50 {ms(raw.pct(50))}, p99 {ms(raw.pct(99))}",
-            f"{app.throughput / raw.throughput:.2f}x throughput; "
+            f"{app.throughput / raw.throughput:.2f}x throughput (goal >= 0.8); "
             f"p50 {app.pct(50) / raw.pct(50):.1f}x",
         )
     ]
@@ -479,8 +311,11 @@ def keep_alive_latency(stack: Stack, workers: int) -> list[Row]:
     ]
 
 
-def print_table(rows: list[Row]) -> None:
-    header: Row = ("measurement", "through the app", "raw boto3 / baseline", "ratio / note")
+GOALS_HEADER: Row = ("goal (issue 18)", "measured", "target", "met")
+HEADER: Row = ("measurement", "through the app", "raw boto3 / baseline", "ratio / note")
+
+
+def print_table(rows: list[Row], header: Row = HEADER) -> None:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
     line = "| " + " | ".join("-" * w for w in widths) + " |"
     print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |")
@@ -499,9 +334,13 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="small counts, a smoke run")
     parser.add_argument("--cold-start", action="store_true", help="only the cold-start rows")
     parser.add_argument("--root", type=Path, default=ROOT, help="code to time (cold start)")
+    parser.add_argument("--goals", action="store_true", help="only issue 18's goals")
     args = parser.parse_args()
     if args.cold_start:
         print_table(cold_start(9, args.root))
+        return 0
+    if args.goals:
+        print_table(goals(args.quick), GOALS_HEADER)
         return 0
     if args.quick:
         args.payments, args.reads, args.depth = 160, 64, 40
@@ -539,8 +378,12 @@ def main() -> int:
         rows += keep_alive_latency(stack, args.workers)
     say("cold start...")
     rows += cold_start(7)
+    say(f"issue 18's goals, on a {WORKERS}-worker stack...")
+    targets = goals(args.quick)
     print()
     print_table(rows)
+    print()
+    print_table(targets, GOALS_HEADER)
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
         f"\n(total {time.perf_counter() - started:.0f} s; Python {sys.version.split()[0]};"

@@ -95,7 +95,8 @@ class Stack:
         )
         if answer.status_code != 200 or not answer.url.path.endswith("/dispatch"):
             raise RuntimeError(f"sign-in failed: {answer.status_code} {answer.url}")
-        return client, token
+        # Signing in rotates the CSRF token (it is bound to the session): the page's.
+        return client, csrf_from(answer.text)
 
 
 def csrf_from(html: str) -> str:

@@ -83,6 +83,22 @@ def use_cli_env(monkeypatch: pytest.MonkeyPatch, store: Store, fake: FakeGmail) 
         monkeypatch.setenv(name, value)
 
 
+def append_payment(
+    store: Store, event_id: str, payment_id: str, amount: str, method: str = "cash"
+) -> dict[str, Any]:
+    """The payment's own UpdateItem, as the app makes it (the email owed with it)."""
+    entry = {
+        "payment_id": payment_id,
+        "kind": "payment",
+        "amount": Decimal(amount),
+        "method": method,
+        "note": "",
+        "logged_by": "crew@example.com",
+        "logged_at": "2030-01-01T10:00:00Z",
+    }
+    return store.events.append_payment(event_id, entry, MAX_ENTRIES, MAX_LEDGER_BYTES)
+
+
 def later(seconds: float) -> float:
     return time.time() + seconds
 
@@ -193,20 +209,7 @@ def test_a_crash_between_the_payment_and_the_send_still_leaves_the_email_owed(
 
     event = add_event(mail_store)
     # The payment's own UpdateItem, and then the process "dies": no send is attempted.
-    mail_store.events.append_payment(
-        event["event_id"],
-        {
-            "payment_id": str(uuid.uuid4()),
-            "kind": "payment",
-            "amount": Decimal("75.00"),
-            "method": "card",
-            "note": "",
-            "logged_by": "crew@example.com",
-            "logged_at": "2030-01-01T10:00:00Z",
-        },
-        MAX_ENTRIES,
-        MAX_LEDGER_BYTES,
-    )
+    append_payment(mail_store, event["event_id"], str(uuid.uuid4()), "75.00", "card")
     assert mail_store.events.get(event["event_id"])["outbox"] == "owed"
     use_cli_env(monkeypatch, mail_store, gmail)
     assert main(["outbox", "send"]) == 0
@@ -243,6 +246,56 @@ def test_two_senders_at_once_send_each_email_once(mail_store: Store, gmail: Fake
     assert len(gmail.messages) == 12
     amounts = sorted(text_of(m).split("Amount:")[1].split()[0] for m in gmail.messages)
     assert amounts == sorted(f"${i + 1}.00" for i in range(12))
+
+
+def test_the_immediate_send_and_the_sweep_racing_send_one_email(
+    mail_store: Store, gmail: FakeGmail
+) -> None:
+    event = add_event(mail_store, total_price="1000")
+    payment_ids = []
+    items = []
+    for i in range(6):
+        payment_ids.append(str(uuid.uuid4()))
+        items.append(append_payment(mail_store, event["event_id"], payment_ids[-1], f"{i + 1}.00"))
+    immediate = Notifier(mail_store, make_mailer(mail_store.settings))
+    sweep = Notifier(mail_store, make_mailer(mail_store.settings))
+    with ThreadPoolExecutor(2) as pool:
+        sent = [
+            pool.submit(immediate.after_payment, item, p)
+            for item, p in zip(items, payment_ids, strict=True)
+        ]
+        swept = pool.submit(sweep.send_due)
+        [f.result() for f in sent]
+        swept.result()
+    sweep.send_due()
+    assert len(gmail.messages) == 6
+    assert "outbox" not in mail_store.events.get(event["event_id"])
+
+
+def test_an_immediate_send_that_dies_after_its_claim_is_sent_by_the_sweep_later(
+    mail_store: Store, gmail: FakeGmail
+) -> None:
+    event = add_event(mail_store)
+    payment_id = str(uuid.uuid4())
+    append_payment(mail_store, event["event_id"], payment_id, "75.00", "card")
+    notice_id = payment_notice(payment_id)
+    # The after-response task created the item leased to itself, then the process died.
+    assert mail_store.outbox.create_claimed(
+        (notice_id, "payment", event["event_id"], payment_id), time.time(), "t", "dead", 120
+    )
+    assert (
+        mail_store.outbox.create_claimed(
+            (notice_id, "payment", event["event_id"], payment_id), time.time(), "t", "other", 120
+        )
+        is None
+    )
+    sweep = Notifier(mail_store, make_mailer(mail_store.settings))
+    assert sweep.send(notice_id) == "busy" and gmail.messages == []
+    later_sweep = Notifier(mail_store, make_mailer(mail_store.settings), clock=lambda: later(121))
+    assert later_sweep.send_due()["sent"] == 1
+    assert later_sweep.send_due()["sent"] == 0
+    assert len(gmail.messages) == 1 and "$75.00" in text_of(gmail.messages[0])
+    assert mail_store.outbox.get(notice_id)["attempts"] == 2
 
 
 def test_after_the_attempt_cap_it_is_failed_visible_and_can_be_resent(
@@ -283,12 +336,17 @@ def test_without_gmail_settings_notifications_wait_and_the_captain_is_told(
     token = sign_in(client, store, role="captain")
     response = log_payment(client, token, event["event_id"])
     assert response.status_code == 201
-    notice = store.outbox.get(payment_notice(response.json()["payment"]["payment_id"]))
-    assert notice["state"] == "pending" and notice["attempts"] == 0
+    payment_id = response.json()["payment"]["payment_id"]
+    # Nothing can be sent, so nothing is copied after the response: the owed mark
+    # written with the payment is the queue, and the captain sees it.
+    assert store.events.get(event["event_id"])["notices_owed"] == {payment_id}
     page = client.get("/admin/notifications").text
-    assert "Gmail is not set up" in page and "Pending (1)" in page
+    assert "Gmail is not set up" in page and "1 item(s) owe an email" in page
     assert main(["outbox", "send"]) == 0
     assert "1 notification(s) wait" in capsys.readouterr().out
+    notice = store.outbox.get(payment_notice(payment_id))
+    assert notice["state"] == "pending" and notice["attempts"] == 0
+    assert "Pending (1)" in client.get("/admin/notifications").text
 
 
 @pytest.mark.parametrize(

@@ -458,4 +458,3 @@ def test_the_login_redirect_carries_next_encoded(client: TestClient) -> None:
 
 
 # Item 9 (`scc local` ignores X-Forwarded-For) is proven end to end in tests/test_local.py.
-

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from server.domain.forms import FormErrors, text_field
@@ -175,3 +176,39 @@ def ledger(total: Decimal | int | str, entries: Iterable[Mapping[str, Any]]) -> 
         entry["logged_by_name"] = entry["logged_by_name"] or entry["logged_by"]
         (voids if entry.get("kind") == "void" else payments).append(entry)
     return Ledger(total=to_money(total), payments=payments, voids=voids)
+
+
+class Refusal(StrEnum):
+    """Why a payment or void was not appended."""
+
+    MISSING = "missing"  # no such event, or only its redirect stub
+    RENAMING = "renaming"
+    DUPLICATE = "duplicate"  # this payment_id is already stored
+    UNKNOWN_TARGET = "unknown_target"  # a void of a payment the event does not hold
+    ALREADY_VOIDED = "already_voided"
+    CANCELLED = "cancelled"
+    FULL = "full"  # the entry cap or the ledger's byte cap
+    CONFLICT = "conflict"  # changed between the write and the read that explains it
+
+
+def why_refused(
+    item: dict[str, Any] | None, payment_id: str, entry: dict[str, Any], cap: int, room: int
+) -> Refusal:
+    """Which part of the append's condition failed, judged from the event read after it."""
+    if item is None or "moved_to" in item:
+        return Refusal.MISSING
+    if "renaming_to" in item or "renaming_from" in item:
+        return Refusal.RENAMING
+    if payment_id in item.get("payment_ids", set()):
+        return Refusal.DUPLICATE
+    target = entry.get("voids")
+    if target is not None:
+        if target not in item.get("payment_ids", set()):
+            return Refusal.UNKNOWN_TARGET
+        if target in item.get("voided_ids", set()):
+            return Refusal.ALREADY_VOIDED
+    elif item.get("status") == "cancelled":
+        return Refusal.CANCELLED
+    if len(item.get("payments", [])) >= cap or item.get("ledger_bytes", 0) > room:
+        return Refusal.FULL
+    return Refusal.CONFLICT

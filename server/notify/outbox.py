@@ -3,7 +3,8 @@
 A payment's `UpdateItem` and a waiver's `PutItem` mark the email as owed in the same
 write. The notifier turns each mark into an outbox item (idempotent: the notice id is
 the payment's or waiver's own UUID), clears the mark, and sends: right after the
-response (a background task) and from `scc outbox send` on a schedule. Each send is
+response (a background task, only when Gmail is set up: otherwise the mark itself is
+the queue) and from `scc outbox send` on a schedule. Each send is
 claimed with a lease, so two senders never send one email twice; failures back off
 and give up after `MAX_ATTEMPTS`, shown to the captain, who can resend.
 """
@@ -156,8 +157,17 @@ class Notifier:
         notice = self.store.outbox.claim(notice_id, self.owner, now, LEASE_SECONDS, MAX_ATTEMPTS)
         if notice is None:
             return SendOutcome.BUSY
+        return self._deliver(notice, now)
+
+    def _deliver(
+        self, notice: dict[str, Any], now: float, event: dict[str, Any] | None = None
+    ) -> SendOutcome:
+        """Send a notice this sender has claimed and record what came of it."""
+        if self.mailer is None:
+            return SendOutcome.UNCONFIGURED
+        notice_id = str(notice["notice_id"])
         try:
-            message_id = self.mailer.send(self.compose(notice))
+            message_id = self.mailer.send(self.compose(notice, event))
         except (MailError, LookupError) as exc:
             attempts = int(notice["attempts"])
             retry_at = (
@@ -202,11 +212,12 @@ class Notifier:
             outcomes[self.send(notice_id)] += 1
         return outcomes
 
-    def compose(self, notice: dict[str, Any]) -> EmailMessage:
+    def compose(self, notice: dict[str, Any], event: dict[str, Any] | None = None) -> EmailMessage:
         """The email for a notice, from the stored payment or waiver (LookupError if it
-        has gone)."""
+        has gone); `event` is the trip as just written, when the caller holds it."""
         settings = self.store.settings
-        event = self._event(str(notice["event_id"]))
+        if event is None:
+            event = self._event(str(notice["event_id"]))
         if notice["kind"] == "trip":
             kind, _, detail = split_ref(str(notice["ref_id"])) or ("", "", "")
             if "departure" not in event or not kind:
@@ -245,15 +256,40 @@ class Notifier:
 
     # --- right after a response ------------------------------------------------------
 
-    def after_payment(self, event_id: str, payment_id: str) -> None:
-        """Background task: queue and try to send at once; whatever fails stays pending."""
-        self._quietly(lambda: [self.send(n) for n in self.collect_payments(event_id, {payment_id})])
+    def after_payment(self, event: dict[str, Any], payment_id: str) -> None:
+        """Background task, with the trip as the payment's write returned it: queue and
+        try to send at once; whatever fails stays pending. Without Gmail nothing could
+        be sent, so it makes no call at all: the owed mark written with the payment is
+        the queue, and `scc outbox send` collects it."""
+        if self.mailer is not None:
+            self._quietly(lambda: self._send_new_payment(event, payment_id))
+
+    def _send_new_payment(self, event: dict[str, Any], payment_id: str) -> SendOutcome:
+        # Three calls: the outbox item created already leased to this sender (a sweep
+        # or stream record racing it finds it leased), the mark cleared, the outcome
+        # recorded. A crash after the first leaves it pending: the lease runs out and
+        # the sweep sends it.
+        event_id = str(event["event_id"])
+        now = self.clock()
+        notice_id = payment_notice(payment_id)
+        notice = self.store.outbox.create_claimed(
+            (notice_id, "payment", event_id, payment_id),
+            now,
+            utc_iso(now),
+            self.owner,
+            LEASE_SECONDS,
+        )
+        self.store.events.clear_notices(event_id, {payment_id})
+        if notice is None:
+            return SendOutcome.BUSY
+        return self._deliver(notice, now, event)
 
     def after_trip(self, event_id: str, ref: str) -> None:
         """Background task after a depart, late or back: queue and try to send."""
         self._quietly(lambda: [self.send(n) for n in self.collect_payments(event_id, {ref})])
 
     def after_waiver(self, event_id: str, waiver_id: str) -> None:
+        """Background task: queue the signer's copy and try to send it at once."""
         self._quietly(lambda: self.send(self.collect_waiver(event_id, waiver_id)))
 
     def after_resend(self, notice_id: str) -> None:

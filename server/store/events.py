@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from server.domain.payments import entry_bytes
+from server.domain.payments import Refusal, entry_bytes, why_refused
 from server.store.client import (
     all_items,
     conditional,
@@ -43,19 +42,6 @@ FREEZABLE = (
 
 class EventExists(Exception):
     """An event with this id is already stored."""
-
-
-class Refusal(StrEnum):
-    """Why a payment or void was not appended."""
-
-    MISSING = "missing"  # no such event, or only its redirect stub
-    RENAMING = "renaming"
-    DUPLICATE = "duplicate"  # this payment_id is already stored
-    UNKNOWN_TARGET = "unknown_target"  # a void of a payment the event does not hold
-    ALREADY_VOIDED = "already_voided"
-    CANCELLED = "cancelled"
-    FULL = "full"  # the entry cap or the ledger's byte cap
-    CONFLICT = "conflict"  # changed between the write and the read that explains it
 
 
 class AppendRefused(Exception):
@@ -156,9 +142,16 @@ class EventsRepo(FloatPlanWrites):
         return [str(item["event_id"]) for item in owing]
 
     def clear_notices(self, event_id: str, payment_ids: set[str]) -> None:
-        """Take refs off the owed set (their outbox items now exist), then drop
-        the index marker if nothing is owed any more: two steps, so a payment logged in
-        between keeps its marker."""
+        """Take refs off the owed set (their outbox items now exist), dropping the index
+        marker when nothing else is owed: one conditional UpdateItem when they were all
+        that was owed, else two steps, so a payment logged in between keeps its marker."""
+        if self._update_if(
+            event_id,
+            "REMOVE notices_owed, outbox",
+            "notices_owed = :ids",
+            {":ids": payment_ids},
+        ):
+            return
         self.table.update_item(
             Key={"event_id": event_id},
             UpdateExpression="DELETE notices_owed :ids",
@@ -263,7 +256,7 @@ class EventsRepo(FloatPlanWrites):
             attributes: dict[str, Any] = response["Attributes"]
             return attributes
         item = self.get(event_id)
-        raise AppendRefused(_why_refused(item, payment_id, entry, cap, max_bytes - size), item)
+        raise AppendRefused(why_refused(item, payment_id, entry, cap, max_bytes - size), item)
 
     # --- the rename's steps (server/store/rename.py runs them in order) -------------
 
@@ -314,29 +307,6 @@ def renamed_copy(item: dict[str, Any], new: str) -> dict[str, Any]:
     copy = {k: v for k, v in item.items() if k not in ("renaming_to", "listing", "starts_at")}
     copy.update(event_id=new, date=new[:10], renamed_from=old, renaming_from=old)
     return copy
-
-
-def _why_refused(
-    item: dict[str, Any] | None, payment_id: str, entry: dict[str, Any], cap: int, room: int
-) -> Refusal:
-    """Which part of the append's condition failed, judged from the event read after it."""
-    if item is None or "moved_to" in item:
-        return Refusal.MISSING
-    if "renaming_to" in item or "renaming_from" in item:
-        return Refusal.RENAMING
-    if payment_id in item.get("payment_ids", set()):
-        return Refusal.DUPLICATE
-    target = entry.get("voids")
-    if target is not None:
-        if target not in item.get("payment_ids", set()):
-            return Refusal.UNKNOWN_TARGET
-        if target in item.get("voided_ids", set()):
-            return Refusal.ALREADY_VOIDED
-    elif item.get("status") == "cancelled":
-        return Refusal.CANCELLED
-    if len(item.get("payments", [])) >= cap or item.get("ledger_bytes", 0) > room:
-        return Refusal.FULL
-    return Refusal.CONFLICT
 
 
 def starts_at(event: dict[str, Any]) -> str:

@@ -27,17 +27,28 @@ class OutboxRepo:
         self, notice_id: str, kind: str, event_id: str, ref_id: str, now: float, created_at: str
     ) -> None:
         """Create the item once; a second call (a re-run, a retry) changes nothing."""
-        notice = {
-            "notice_id": notice_id,
-            "kind": kind,
-            "event_id": event_id,
-            "ref_id": ref_id,
-            "state": "pending",
-            "attempts": 0,
-            "next_attempt_at": int(now),
-            "created_at": created_at,
+        put_new(
+            self.table, _pending(notice_id, kind, event_id, ref_id, now, created_at), "notice_id"
+        )
+
+    def create_claimed(
+        self,
+        notice: tuple[str, str, str, str],
+        now: float,
+        created_at: str,
+        owner: str,
+        lease_seconds: int,
+    ) -> dict[str, Any] | None:
+        """Create the item (`notice_id, kind, event_id, ref_id`) already claimed by
+        `owner`, as `ensure` then `claim` would leave it, in one PutItem; None when it
+        exists (another sender queued it and sends it)."""
+        item = {
+            **_pending(*notice, now, created_at),
+            "attempts": 1,
+            "lease_owner": owner,
+            "lease_until": int(now) + lease_seconds,
         }
-        put_new(self.table, notice, "notice_id")
+        return item if put_new(self.table, item, "notice_id") else None
 
     def get(self, notice_id: str) -> dict[str, Any] | None:
         """One notification as stored now, or None."""
@@ -120,3 +131,19 @@ class OutboxRepo:
             values={":pending": "pending", ":zero": 0, ":now": int(now)},
             names={"#state": "state"},
         )
+
+
+def _pending(
+    notice_id: str, kind: str, event_id: str, ref_id: str, now: float, created_at: str
+) -> dict[str, Any]:
+    """A new notification, pending and due now."""
+    return {
+        "notice_id": notice_id,
+        "kind": kind,
+        "event_id": event_id,
+        "ref_id": ref_id,
+        "state": "pending",
+        "attempts": 0,
+        "next_attempt_at": int(now),
+        "created_at": created_at,
+    }

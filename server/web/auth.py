@@ -74,8 +74,8 @@ def start_session(request: Request, response: Response, user: dict[str, Any]) ->
 
 
 def load_user(request: Request) -> User | None:
-    """The signed-in user, from one GetItem on the sessions table; expired sessions are
-    deleted on sight."""
+    """The signed-in user, from one GetItem on the sessions table (or this process's
+    copy of it, a few seconds old at most); expired sessions are deleted on sight."""
     session_id = request.cookies.get(session_cookie_name(request))
     if not session_id:
         return None
@@ -90,8 +90,8 @@ def load_user(request: Request) -> User | None:
     if now >= idle_limit or now >= absolute_limit:
         store.sessions.delete(key)
         return None
-    if now - int(item["last_seen_at"]) > TOUCH_EVERY_SECONDS:
-        store.sessions.touch(key, now)
+    if now - int(item["last_seen_at"]) > TOUCH_EVERY_SECONDS and not store.sessions.touch(key, now):
+        return None
     return User(email=item["email"], name=item["name"], role=item["role"])
 
 

@@ -19,6 +19,7 @@ from server.domain.payments import (
     MAX_ENTRIES,
     MAX_LEDGER_BYTES,
     PaymentRequest,
+    Refusal,
     parse_payment_id,
     validate_payment,
     validate_void_reason,
@@ -26,7 +27,7 @@ from server.domain.payments import (
 from server.domain.users import User
 from server.notify.outbox import Notifier
 from server.store import Store
-from server.store.events import AppendRefused, Refusal
+from server.store.events import AppendRefused
 from server.web.auth import captain_only, crew_only
 from server.web.event_view import EventView, entry_json, find_event, valid_event_id
 from server.web.render import Kind, json_form_error, redirect, render, response_kind
@@ -218,7 +219,7 @@ async def log_payment(request: Request) -> Response:
         # After the response is sent: queue and try the operator's email at once. (On
         # Lambda the owed mark written with the payment starts the stream's send.)
         notifier: Notifier = request.app.state.notifier
-        response.background = BackgroundTask(notifier.after_payment, event_id, entry["payment_id"])
+        response.background = BackgroundTask(notifier.after_payment, item, entry["payment_id"])
     return response
 
 
