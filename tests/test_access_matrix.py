@@ -181,6 +181,8 @@ def world(store: Store) -> Iterator[tuple[dict[str, Visitor], dict[str, str]]]:
                     UpdateExpression="SET last_seen_at = :t",
                     ExpressionAttributeValues={":t": int(time.time()) - 15 * 86400},
                 )
+                # As after the per-process cache's few seconds: the stored session counts.
+                store.sessions.forget(_session_key(session_id))
         clients[subject] = Visitor(client, "" if subject == "no_csrf" else token)
     static = next(name for name in ("app.css",))
     params = {
