@@ -27,6 +27,7 @@ from server.dev.local import (  # noqa: E402
     free_port,
     start_dynalite,
     stop,
+    throwaway_app,
     wait_for_port,
     wait_healthy,
 )
@@ -36,7 +37,6 @@ from server.domain.users import hash_password  # noqa: E402
 from server.settings import Settings  # noqa: E402
 from server.store import Store  # noqa: E402
 from server.store.events import LISTING, starts_at  # noqa: E402
-from server.store.tables import init_tables  # noqa: E402
 
 PASSWORD = "bench-password-" + secrets.token_urlsafe(12)
 START_TIMEOUT = 60.0
@@ -145,23 +145,13 @@ def local_stack(workers: int = 4) -> Iterator[Stack]:
     dynalite = start_dynalite(dynalite_port, fast=True)
     try:
         port = free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        app_env = {
-            "SCC_SECRET_KEY": "bench-" + secrets.token_urlsafe(40),
-            "SCC_DYNAMODB_ENDPOINT": f"http://127.0.0.1:{dynalite_port}",
-            "SCC_TABLE_PREFIX": f"bench{uuid.uuid4().hex[:8]}-",
-            "SCC_BASE_URL": base_url,
-            "SCC_TIMEZONE": "America/Los_Angeles",
-        }
-        settings = Settings.from_env(app_env)
-        init_tables(settings, poll_seconds=0.05, say=lambda _: None)
-        store = Store.connect(settings)
+        base_url, app_env, store = throwaway_app(dynalite_port, port, "bench")
         crew_email = f"bench-crew-{uuid.uuid4().hex[:6]}@example.com"
         store.users.create(crew_email, "Bench Crew", "crew", hash_password(PASSWORD), utc_now_iso())
         # Never the developer's own settings (a real GMAIL_TOKEN would send mail).
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SCC_", "GMAIL_"))}
         env.update(app_env)
         with serving(base_url, env, bench_command(port, workers)):
-            yield Stack(base_url, settings, store, crew_email, env)
+            yield Stack(base_url, store.settings, store, crew_email, env)
     finally:
         stop(dynalite)

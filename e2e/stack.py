@@ -19,12 +19,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from e2e.helpers import Account
-from server.dev.local import ROOT, free_port, start_dynalite, stop, wait_for_port, wait_healthy
+from server.dev.local import (
+    ROOT,
+    free_port,
+    start_dynalite,
+    stop,
+    throwaway_app,
+    wait_for_port,
+    wait_healthy,
+)
 from server.domain.clock import utc_now_iso
 from server.domain.users import hash_password
 from server.settings import Settings
 from server.store import Store
-from server.store.tables import init_tables
 
 START_TIMEOUT = 30.0
 CAPTAIN_EMAIL_VAR = "SCC_E2E_CAPTAIN_EMAIL"
@@ -67,17 +74,8 @@ def local_stage(log_dir: Path) -> Iterator[Stage]:
     dynalite = start_dynalite(dynalite_port, fast=True)
     try:
         port = free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        app_env = {
-            "SCC_SECRET_KEY": "e2e-secret-key-" + secrets.token_urlsafe(32),
-            "SCC_DYNAMODB_ENDPOINT": f"http://127.0.0.1:{dynalite_port}",
-            "SCC_TABLE_PREFIX": f"e2e{uuid.uuid4().hex[:10]}-",
-            "SCC_BASE_URL": base_url,
-            "SCC_TIMEZONE": "America/Los_Angeles",
-        }
-        settings = Settings.from_env(app_env)
-        init_tables(settings, poll_seconds=0.05, say=lambda _: None)
-        captain = bootstrap_captain(Store.connect(settings))
+        base_url, app_env, store = throwaway_app(dynalite_port, port, "e2e")
+        captain = bootstrap_captain(store)
         env = {**app_environment(), **app_env}
         log = log_dir / "uvicorn.log"
         with log.open("wb") as log_file:
@@ -102,7 +100,7 @@ def local_stage(log_dir: Path) -> Iterator[Stage]:
         try:
             wait_for_port(port, timeout=START_TIMEOUT, proc=server)
             wait_healthy(base_url, server, log, timeout=START_TIMEOUT)
-            yield Stage(base_url=base_url, captain=captain, settings=settings)
+            yield Stage(base_url=base_url, captain=captain, settings=store.settings)
         finally:
             stop(server)
     finally:

@@ -8,18 +8,39 @@ import ctypes
 import errno
 import fcntl
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 from typing import Any
 
 from server import ROOT
+from server.settings import Settings
+from server.store import Store
+from server.store.tables import init_tables
 
 DYNALITE = ROOT / "node_modules" / ".bin" / "dynalite"
+
+
+def throwaway_app(dynalite_port: int, port: int, name: str) -> tuple[str, dict[str, str], Store]:
+    """An app's base URL, environment and store on a throwaway dynalite (the browser
+    suite's stage, the benchmark): a random secret, fresh tables under a random prefix."""
+    base_url = f"http://127.0.0.1:{port}"
+    env = {
+        "SCC_SECRET_KEY": f"{name}-secret-key-" + secrets.token_urlsafe(32),
+        "SCC_DYNAMODB_ENDPOINT": f"http://127.0.0.1:{dynalite_port}",
+        "SCC_TABLE_PREFIX": f"{name}{uuid.uuid4().hex[:10]}-",
+        "SCC_BASE_URL": base_url,
+        "SCC_TIMEZONE": "America/Los_Angeles",
+    }
+    settings = Settings.from_env(env)
+    init_tables(settings, poll_seconds=0.05, say=lambda _: None)
+    return base_url, env, Store.connect(settings)
 
 
 class LocalStackError(RuntimeError):
