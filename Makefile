@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 E2E_ARTIFACTS := var/e2e-artifacts
 E2E_OPTS := --tracing retain-on-failure --screenshot only-on-failure --output $(E2E_ARTIFACTS)
 
-.PHONY: setup run test lint e2e browser bench lighthouse clean
+.PHONY: setup run test lint e2e browser bench lighthouse screenshots clean
 
 setup: $(VENV)/.installed node_modules/.installed static/vendor/htmx.min.js
 
@@ -63,6 +63,13 @@ test: setup browser lint
 # sign-in there in SCC_E2E_CAPTAIN_EMAIL / SCC_E2E_CAPTAIN_PASSWORD.
 e2e: setup browser
 	$(BIN)/pytest -q e2e $(E2E_OPTS) $(if $(BASE_URL),--base-url $(BASE_URL))
+
+# PNGs of every page and state, crew, patron and captain, at 390 and 320 px: the browser
+# tests marked `screens` run with SCC_SCREENSHOTS set, and their `shoot` calls write them.
+screenshots: setup browser
+	rm -rf var/screenshots
+	SCC_SCREENSHOTS=var/screenshots $(BIN)/pytest -q e2e -m screens
+	@echo "screenshots in var/screenshots/ ($$(ls var/screenshots | wc -l) PNGs)"
 
 # Not part of `make test`: numbers depend on the machine (docs/performance.md).
 # QUICK=1: small counts, a smoke run (about a minute on 2 busy cores).

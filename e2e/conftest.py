@@ -141,6 +141,33 @@ def browser_context_args(
     return {**device, **browser_context_args}
 
 
+# --- make screenshots: PNGs of pages and states for people to look at ----------------
+
+SCREENSHOTS_VAR = "SCC_SCREENSHOTS"  # a folder; set by `make screenshots`
+SCREEN_WIDTHS = ((390, 844), (320, 568))  # iPhone 13, and the narrowest phone we serve
+
+
+@pytest.fixture
+def shoot() -> Callable[[Page, str], None]:
+    """`shoot(page, "patron-waiver-errors")` writes `<name>-390.png` and `<name>-320.png`
+    (full page) when `make screenshots` runs (SCC_SCREENSHOTS names the folder); in
+    `make test` it does nothing. The page's viewport is put back afterwards."""
+    folder = os.environ.get(SCREENSHOTS_VAR, "")
+
+    def take(page: Page, name: str) -> None:
+        if not folder:
+            return
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        before = page.viewport_size
+        for width, height in SCREEN_WIDTHS:
+            page.set_viewport_size({"width": width, "height": height})
+            page.screenshot(path=str(Path(folder) / f"{name}-{width}.png"), full_page=True)
+        if before:
+            page.set_viewport_size(before)
+
+    return take
+
+
 @pytest.fixture(params=[True, False], ids=["js", "nojs"])
 def js(request: pytest.FixtureRequest) -> bool:
     """Run a test with JavaScript on and off."""
