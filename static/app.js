@@ -35,7 +35,8 @@
     if (form && form.dataset.saved === "true" && box.open) {
       box.close();
     } else if (box.open) {
-      var invalid = box.querySelector("[aria-invalid=true]");
+      // An amount over the balance due asks first: focus its "Yes, log ..." button.
+      var invalid = box.querySelector(".confirm-over button") || box.querySelector("[aria-invalid=true]");
       if (invalid) { invalid.focus(); }
     }
   });
@@ -86,6 +87,69 @@
         if (toast) { toast.textContent = ""; }
       }, 6000);
     }
+  });
+
+  // Busy: the tapped control says so at once (aria-busy, a spinner in app.css; Save
+  // reads its data-busy-label, "Saving…") until the answer comes or the request fails.
+  function tapped(event) {
+    var elt = event.detail.elt;
+    if (!elt || elt.tagName !== "FORM") { return elt; }
+    var trigger = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
+    return (trigger && trigger.submitter) || elt.querySelector("[type=submit]");
+  }
+  document.addEventListener("htmx:beforeSend", function (event) {
+    var control = tapped(event);
+    if (!control) { return; }
+    event.detail.elt.sccBusy = control;
+    control.setAttribute("aria-busy", "true");
+    var busyLabel = control.getAttribute("data-busy-label");
+    if (busyLabel) {
+      control.setAttribute("data-idle-label", control.textContent);
+      control.textContent = busyLabel;
+    }
+    // A check-in answers a new row: keep the place of the one tapped (see afterSettle).
+    var row = control.closest && control.closest("li.guest");
+    busyRow = row ? row.id : busyRow;
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var control = event.detail.elt && event.detail.elt.sccBusy;
+    if (!control) { return; }
+    event.detail.elt.sccBusy = null;
+    control.removeAttribute("aria-busy");
+    if (control.hasAttribute("data-idle-label")) {
+      control.textContent = control.getAttribute("data-idle-label");
+      control.removeAttribute("data-idle-label");
+    }
+  });
+
+  // After a check-in the guest's row is new: focus stays on it (its button), not lost.
+  var busyRow = null;
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!busyRow) { return; }
+    var row = document.getElementById(busyRow);
+    busyRow = null;
+    var button = row && row.querySelector("button[type=submit]");
+    if (button) { button.focus(); }
+  });
+
+  // A field's error message goes as soon as the field is changed (the server checks
+  // again on submit); a changed amount also drops a stale "Yes, log $X" question.
+  document.addEventListener("input", function (event) {
+    var target = event.target;
+    if (!target.closest) { return; }
+    if (target.name === "amount") {
+      var question = target.form && target.form.querySelector(".confirm-over");
+      if (question) { question.remove(); }
+    }
+    var field = target.closest("[aria-invalid=true]");
+    if (!field) { return; }
+    var kept = (field.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (id) {
+      var message = id && document.getElementById(id);
+      if (message && message.classList.contains("field-error")) { message.remove(); return false; }
+      return Boolean(id);
+    });
+    field.removeAttribute("aria-invalid");
+    if (kept.length) { field.setAttribute("aria-describedby", kept.join(" ")); } else { field.removeAttribute("aria-describedby"); }
   });
 
   function notSaved(form, why) {

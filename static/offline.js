@@ -65,7 +65,7 @@
       payment_id: String(data.get("payment_id") || newKey()),
       event_id: form.dataset.eventId || "",
       label: form.dataset.label || "",
-      url: form.getAttribute("action"),
+      url: form.getAttribute("hx-post") || form.getAttribute("action"),
       amount: String(data.get("amount") || ""),
       method: String(data.get("method") || ""),
       note: String(data.get("note") || ""),
@@ -75,18 +75,56 @@
       message: ""
     };
     return save(item).then(function () {
-      // Ready for the next payment: a new key, empty fields, and a plain message.
+      // Ready for the next payment (a new key, empty fields); the modal closes and the
+      // toast repeats what was kept, for whom.
       form.reset();
       form.querySelector("input[name=payment_id]").value = newKey();
       var status = form.querySelector(".form-status");
-      if (status) {
-        status.textContent = "Saved on this phone — will send when back online.";
-        status.classList.add("queued");
-      }
+      if (status) { status.textContent = ""; }  // not "NOT saved": it is, on the phone
+      var patron = form.dataset.patron || (card && card.dataset.patron) || item.label;
+      say("Saved on this phone: " + amountText(item.amount) + " " + item.method +
+        (patron ? " for " + patron : "") + " — will send when online");
+      var dialog = document.getElementById("payment-dialog");
+      if (dialog && dialog.open && dialog.contains(form)) { dialog.close(); }
       render();
       return card;
     });
   }
+
+  function amountText(amount) {
+    return money.format(Number(String(amount).replace(/[$,\s]/g, "")) || 0);
+  }
+
+  var sayTimer = null;
+  function say(text) {
+    var toast = document.getElementById("toast");
+    if (!toast) { return; }
+    toast.textContent = text;
+    clearTimeout(sayTimer);
+    sayTimer = setTimeout(function () { toast.textContent = ""; }, 8000);
+  }
+
+  // Offline the moment the connection drops, not only after a reload: a banner on top,
+  // gone when it is back (with the one the service worker puts on a kept page).
+  function showConnection() {
+    var banner = document.getElementById("offline-now");
+    if (navigator.onLine !== false) {
+      document.querySelectorAll(".offline-banner").forEach(function (el) { el.remove(); });
+      return;
+    }
+    var main = document.getElementById("main");
+    if (banner || !main || document.querySelector(".offline-banner")) { return; }
+    banner = document.createElement("p");
+    banner.id = "offline-now";
+    banner.className = "offline-banner offline-now";
+    banner.setAttribute("role", "status");
+    banner.textContent = "Offline — no connection. Payments you log are saved on this phone " +
+      "and sent when you are back online.";
+    main.parentNode.insertBefore(banner, main);
+  }
+  window.addEventListener("offline", showConnection);
+  window.addEventListener("online", showConnection);
+  showConnection();
 
   document.addEventListener("htmx:beforeRequest", function (event) {
     if (isPaymentForm(event.detail.elt) && navigator.onLine === false) {
@@ -121,6 +159,10 @@
     form.dataset.eventId = card.id.replace(/^card-/, "");
     form.dataset.card = card.id;
     form.dataset.label = card.querySelector(".patron") ? card.querySelector(".patron").textContent : "";
+    form.dataset.patron = card.dataset.patron || "";
+    // Which trip this is for, as the card names it: "Bo · whale · Today · Sat 28 Nov".
+    var when = card.querySelector(".when");
+    form.querySelector(".offline-trip").textContent = form.dataset.label + (when ? " · " + when.textContent : "");
     form.querySelector("input[name=payment_id]").value = newKey();
     form.addEventListener("submit", function (event) { event.preventDefault(); queueForm(form); });
     var dialog = document.getElementById("payment-dialog");
@@ -174,7 +216,8 @@
     var balance = card.querySelector(".balance");
     if (balance) {
       var due = Number(saved.balance_due);
-      balance.querySelector("dt").textContent = due < 0 ? "Overpaid" : "Balance due";
+      balance.querySelector("dt").textContent = due < 0 ? "Overpaid by" : "Balance due";
+      balance.classList.toggle("overpaid", due < 0);
       balance.querySelector("dd").textContent = money.format(Math.abs(due));
     }
     var count = card.querySelector(".payment-count");
@@ -197,7 +240,7 @@
         var li = document.createElement("li");
         li.className = item.status === "refused" ? "refused" : "pending";
         li.textContent = (item.status === "refused" ? "Not accepted: " : "Pending, saved on this phone: ") +
-          money.format(Number(String(item.amount).replace(/[$,\s]/g, "")) || 0) + " " + item.method;
+          amountText(item.amount) + " " + item.method;
         list.appendChild(li);
       });
       var badge = document.getElementById("queue-badge");
@@ -217,7 +260,7 @@
       var li = document.createElement("li");
       li.className = "payment " + item.status;
       var what = document.createElement("p");
-      what.textContent = money.format(Number(String(item.amount).replace(/[$,\s]/g, "")) || 0) +
+      what.textContent = amountText(item.amount) +
         " " + item.method + " · " + (item.label || item.event_id) + (item.note ? " · " + item.note : "");
       var state = document.createElement("p");
       state.className = "meta";

@@ -57,7 +57,10 @@ def test_form_fragment_carries_a_fresh_payment_id_and_csrf(
     assert f'name="csrf_token" value="{crew}"' in first.text
     assert 'inputmode="decimal"' in first.text and "<html" not in first.text
     page = client.get(url)
-    assert "<html" in page.text and 'action="/api/events/' in page.text
+    # The plain form posts to its page's own address (a refusal stays on a page URL);
+    # htmx posts to the API.
+    assert "<html" in page.text and f'action="{url}"' in page.text
+    assert 'hx-post="/api/events/' in page.text
 
 
 def test_plain_form_post_redirects_to_the_dashboard_with_a_confirmation(
@@ -68,13 +71,15 @@ def test_plain_form_post_redirects_to_the_dashboard_with_a_confirmation(
         client, event["event_id"], crew, amount="$1,200.50", method="check", note="  cheque #12  "
     )
     assert response.status_code == 303
-    assert response.headers["location"] == f"/dispatch?saved={event['event_id']}"
     [entry] = stored(store, event["event_id"])
+    assert response.headers["location"] == f"/dispatch?saved={entry['payment_id']}"
     assert entry["amount"] == Decimal("1200.50") and entry["method"] == "check"
     assert entry["note"] == "cheque #12" and entry["logged_by"].startswith("crew-")
     assert entry["logged_at"].endswith("Z")
     dashboard = client.get(response.headers["location"])
-    assert "Payment saved for" in dashboard.text
+    # The confirmation names the trip (patron · period), not its id.
+    assert f"Payment saved: $1,200.50 check for {event['patron_first_name']} · " in dashboard.text
+    assert f"for {event['event_id']}" not in dashboard.text
 
 
 def test_htmx_post_answers_the_card_and_a_toast(
@@ -249,7 +254,7 @@ def test_overpayment_is_allowed_and_shown_as_overpaid(
     response = pay(client, event["event_id"], crew, headers=JSON, amount="120")
     assert response.json()["balance_due"] == "-20.00"
     card = client.get(f"/dispatch/events/{event['event_id']}").text
-    assert "Overpaid" in card and "$20.00" in card
+    assert "Overpaid by" in card and "$20.00" in card
 
 
 @pytest.mark.parametrize("full_by", ["count", "bytes"])
@@ -338,3 +343,83 @@ def test_unreachable_database_answers_503_saying_nothing_was_saved(
     assert as_htmx.status_code == 503 and "safe to try again" in as_htmx.text
     assert elapsed < 10
     assert stored(store, event["event_id"]) == []
+
+
+def test_more_than_the_balance_shown_asks_first_and_keeps_the_key(
+    client: TestClient, store: Store, crew: str
+) -> None:
+    event = add_event(store, total_price="115.50")
+    event_id, key = event["event_id"], str(uuid.uuid4())
+    form = {"payment_id": key, "amount": "$150", "balance_due": "115.50", "note": "tip"}
+    for headers in ({}, HX):
+        asked = pay(client, event_id, crew, headers=headers, **form)
+        assert asked.status_code == 422
+        assert "$150.00 is $34.50 more than the balance due" in asked.text
+        assert 'name="confirm_over" value="150.00"' in asked.text
+        assert f'name="payment_id" value="{key}"' in asked.text  # exactly once, still
+        assert 'value="$150"' in asked.text and ">tip</textarea>" in asked.text
+        assert stored(store, event_id) == []
+    # A confirmation of another amount (changed after the question) asks again.
+    again = pay(client, event_id, crew, headers=HX, **form, confirm_over="15.00")
+    assert again.status_code == 422 and stored(store, event_id) == []
+    done = pay(client, event_id, crew, headers=HX, **form, confirm_over="150.00")
+    assert done.status_code == 200 and "Overpaid by" in done.text
+    replay = pay(client, event_id, crew, headers=HX, **form, confirm_over="150.00")
+    assert replay.status_code == 200
+    [entry] = stored(store, event_id)
+    assert entry["payment_id"] == key and entry["amount"] == Decimal("150.00")
+    # Within the balance, or without a balance shown (the JSON API, the offline queue),
+    # nothing is asked.
+    assert (
+        pay(client, event_id, crew, headers=HX, amount="1", balance_due="1.00").status_code == 200
+    )
+    assert pay(client, event_id, crew, headers=JSON, amount="99").status_code == 201
+
+
+def test_the_plain_form_posts_to_its_page_and_a_refusal_stays_there(
+    client: TestClient, store: Store, crew: str
+) -> None:
+    event = add_event(store)
+    page = f"/dispatch/events/{event['event_id']}/payment"
+    data = {"payment_id": str(uuid.uuid4()), "amount": "0", "method": "cash", "csrf_token": crew}
+    refused = client.post(page, data=data, follow_redirects=False)
+    assert refused.status_code == 422 and "The amount must be more than zero." in refused.text
+    assert stored(store, event["event_id"]) == []
+    saved = client.post(page, data={**data, "amount": "12"}, follow_redirects=False)
+    assert saved.status_code == 303 and len(stored(store, event["event_id"])) == 1
+
+
+def test_a_payment_from_the_trip_page_updates_its_history_and_returns_there(
+    client: TestClient, store: Store, crew: str
+) -> None:
+    event = add_event(store, total_price="100")
+    event_id = event["event_id"]
+    opened = client.get(f"/dispatch/events/{event_id}/payment?from=trip", headers=HX)
+    assert 'name="from" value="trip"' in opened.text
+    trip = client.get(f"/dispatch/events/{event_id}")
+    assert f'/dispatch/events/{event_id}/payment?from=trip"' in trip.text
+    answer = pay(
+        client, event_id, crew, headers=HX, amount="40", note="deck tip", **{"from": "trip"}
+    )
+    assert '<section id="payment-history"' in answer.text
+    assert 'hx-swap-oob="true"' in answer.text.split('id="payment-history"')[1].split(">")[0]
+    assert "deck tip" in answer.text and 'name="from" value="trip"' in answer.text
+    from_dashboard = pay(client, event_id, crew, headers=HX, amount="1")
+    assert "payment-history" not in from_dashboard.text  # no such list on the dashboard
+    plain = pay(client, event_id, crew, amount="2", **{"from": "trip"})
+    key = stored(store, event_id)[-1]["payment_id"]
+    assert plain.headers["location"] == f"/dispatch/events/{event_id}?saved={key}"
+    back = client.get(plain.headers["location"]).text
+    assert f"Payment saved: $2.00 cash for {event['patron_first_name']} · whale" in back
+
+
+def test_a_cancelled_trip_shows_no_balance_due(client: TestClient, store: Store, crew: str) -> None:
+    event = add_event(store, total_price="100")
+    store.events.table.update_item(
+        Key={"event_id": event["event_id"]},
+        UpdateExpression="SET #s = :c",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":c": "cancelled"},
+    )
+    card = client.get(f"/dispatch/events/{event['event_id']}").text
+    assert "Cancelled" in card and "Balance due" not in card

@@ -5,6 +5,7 @@ Pure domain code: imports neither Starlette nor boto3.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -107,6 +108,24 @@ def validate_payment(form: Mapping[str, object]) -> PaymentRequest:
     if errors:
         raise FormErrors(errors)
     return PaymentRequest(payment_id=payment_id, amount=amount, method=method, note=note)
+
+
+_SHOWN_BALANCE = re.compile(r"^-?\d{1,12}\.\d{2}$", re.ASCII)
+
+
+def over_balance(form: Mapping[str, object], amount: Decimal) -> Decimal | None:
+    """How far `amount` goes past the balance due the form showed (its `balance_due`
+    field), unless the crew member already confirmed this very amount (`confirm_over`):
+    then None, as for any amount within the balance. A form without the field (the JSON
+    API, the offline queue) is never asked: it was confirmed, if at all, on the phone."""
+    shown_text = text_field(form, "balance_due")
+    if not _SHOWN_BALANCE.match(shown_text):
+        return None  # no balance shown (or not one we wrote): nothing to compare with
+    shown = Decimal(shown_text)
+    over = amount - max(shown, ZERO)
+    if over <= ZERO or text_field(form, "confirm_over") == f"{amount:.2f}":
+        return None
+    return over
 
 
 def validate_void_reason(form: Mapping[str, object]) -> str:

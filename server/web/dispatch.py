@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from starlette.background import BackgroundTask
@@ -20,6 +21,7 @@ from server.domain.payments import (
     MAX_LEDGER_BYTES,
     PaymentRequest,
     Refusal,
+    over_balance,
     parse_payment_id,
     validate_payment,
     validate_void_reason,
@@ -74,7 +76,8 @@ async def dashboard(request: Request) -> Response:
     ]
     # Overdue trips first, for everyone signed in: the alarm is read at a glance.
     events.sort(key=lambda e: e.trip_state is not TripState.OVERDUE)
-    saved = request.query_params.get("saved", "")
+    key = request.query_params.get("saved", "")
+    saved = next(((e, p) for e in events if (p := e.payment(key)) is not None), None)
     return render(request, "dispatch.html", {"events": events, "saved": saved})
 
 
@@ -84,7 +87,9 @@ async def event_detail(request: Request) -> Response:
     view = await run_in_threadpool(_event_with_waivers, request)
     if response_kind(request) is Kind.JSON:
         return JSONResponse(view.as_json())
-    return render(request, "event.html", {"event": view}, fragment="_event_detail.html")
+    saved = view.payment(request.query_params.get("saved", ""))
+    context = {"event": view, "saved": saved}
+    return render(request, "event.html", context, fragment="_event_detail.html")
 
 
 @routes.get("/api/events/{event_id}", "event_json")
@@ -101,16 +106,20 @@ def _payment_form(
     payment_id: str | None = None,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
-    saved: dict[str, Any] | None = None,
     status_code: int = 200,
+    from_trip: bool = False,
+    over: tuple[Decimal, Decimal] | None = None,
 ) -> Response:
-    """The Log Payment form: a page without htmx, the modal's fragment with it."""
+    """The Log Payment form: a page without htmx, the modal's fragment with it. `over`:
+    (amount, how far past the balance due it goes), when the form asks to confirm it."""
     context = {
         "event": event,
         "payment_id": payment_id or str(uuid.uuid4()),
         "values": values or {},
         "errors": errors or {},
-        "saved": saved,
+        "saved": None,
+        "from_trip": from_trip,
+        "over": over,
     }
     return render(
         request, "payment.html", context, fragment="_payment_form.html", status_code=status_code
@@ -121,7 +130,8 @@ def _payment_form(
 @crew_only
 async def payment_form(request: Request) -> Response:
     item = await run_in_threadpool(find_event, store_of(request), request.path_params["event_id"])
-    return _payment_form(request, _view(request, item))
+    from_trip = request.query_params.get("from") == "trip"
+    return _payment_form(request, _view(request, item), from_trip=from_trip)
 
 
 def _form_error(
@@ -132,6 +142,7 @@ def _form_error(
     status_code: int,
     *,
     fresh_key: bool = False,
+    over: tuple[Decimal, Decimal] | None = None,
 ) -> Response:
     if response_kind(request) is Kind.JSON:
         return json_form_error(errors, status_code)
@@ -144,6 +155,8 @@ def _form_error(
         values=values,
         errors=errors,
         status_code=status_code,
+        from_trip=text_field(form, "from") == "trip",
+        over=over,
     )
 
 
@@ -184,6 +197,9 @@ REFUSALS = {
 }
 
 
+# The plain form posts to its own page's address, so after a refusal (422) the address
+# bar still shows a page; htmx and the JSON API use /api/. One handler for both.
+@routes.post("/dispatch/events/{event_id}/payment", "log_payment_page")
 @routes.post("/api/events/{event_id}/payment", "log_payment")
 @crew_only
 async def log_payment(request: Request) -> Response:
@@ -195,6 +211,10 @@ async def log_payment(request: Request) -> Response:
         payment = validate_payment(form)
     except FormErrors as invalid:
         return await run_in_threadpool(_form_error, request, event_id, form, invalid.errors, 422)
+    over = over_balance(form, payment.amount)
+    if over is not None:  # more than the balance the form showed: confirm first, no write
+        confirm = (payment.amount, over)
+        return await run_in_threadpool(_form_error, request, event_id, form, {}, 422, over=confirm)
     try:
         item, entry, created = await run_in_threadpool(_record, store, event_id, payment, user)
     except AppendRefused as refused:
@@ -214,7 +234,7 @@ async def log_payment(request: Request) -> Response:
         )
     # One UpdateItem and no reads: the card's waiver count is not re-read here.
     view = _view(request, item, waivers_signed=None)
-    response = _payment_saved(request, view, entry, created)
+    response = _payment_saved(request, view, entry, created, text_field(form, "from") == "trip")
     if created and sends_after_response(request):
         # After the response is sent: queue and try the operator's email at once. (On
         # Lambda the owed mark written with the payment starts the stream's send.)
@@ -224,7 +244,7 @@ async def log_payment(request: Request) -> Response:
 
 
 def _payment_saved(
-    request: Request, view: EventView, entry: dict[str, Any], created: bool
+    request: Request, view: EventView, entry: dict[str, Any], created: bool, from_trip: bool
 ) -> Response:
     kind = response_kind(request)
     if kind is Kind.JSON:
@@ -250,9 +270,13 @@ def _payment_saved(
                 "values": {},
                 "errors": {},
                 "saved": entry,
+                "from_trip": from_trip,
             },
         )
-    return redirect(request, f"{request.app.url_path_for('dispatch')}?saved={view.event_id}")
+    # Back where the form was opened, which says what was saved (naming the trip).
+    trip = request.app.url_path_for("event_detail", event_id=view.event_id)
+    back = trip if from_trip else request.app.url_path_for("dispatch")
+    return redirect(request, f"{back}?saved={entry['payment_id']}")
 
 
 @routes.post("/api/events/{event_id}/payments/{payment_id}/void", "void_payment")

@@ -92,6 +92,18 @@ class EventView:
         return str(self.item.get("period") or "")
 
     @property
+    def label(self) -> str:
+        """How people name the trip: "Alice · whale"."""
+        return " · ".join(part for part in (self.patron, self.period) if part)
+
+    def payment(self, payment_id: str) -> dict[str, Any] | None:
+        """The payment logged under this key (for "Saved ... for ..." after a plain
+        form's redirect), or None."""
+        if not payment_id:
+            return None
+        return next((p for p in self.ledger.payments if p["payment_id"] == payment_id), None)
+
+    @property
     def party_size(self) -> int:
         return int(self.item.get("party_size") or 0)
 
