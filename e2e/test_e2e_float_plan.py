@@ -44,7 +44,7 @@ def fits_320(page: Page) -> None:
 
 
 def test_check_in_depart_overdue_banner_and_back_at_the_dock(
-    make_event: MakeEvent, crew: Account, js_page: Page, new_context: Any
+    make_event: MakeEvent, crew: Account, js: bool, js_page: Page, new_context: Any
 ) -> None:
     event = make_event(start_time="00:00", duration_minutes="60")
     event_id = event["event_id"]
@@ -57,6 +57,9 @@ def test_check_in_depart_overdue_banner_and_back_at_the_dock(
     row = page.locator("ul.manifest > li").first
     row.get_by_role("button", name=f"Check in {ADULT['full_name']}").click()
     expect(row.locator(".status")).to_have_text("Checked in")
+    if js:  # the row is new, and focus is still on it (its button), not lost to the page
+        undo = row.get_by_role("button", name=f"Undo check-in for {ADULT['full_name']}")
+        expect(undo).to_be_focused()
 
     page.get_by_role("link", name=re.compile("^Depart")).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Depart")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -18,7 +19,11 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from e2e.desk import CaptainDesk
 from e2e.helpers import Account, card, sign_in
 
-QUEUED = "Saved on this phone — will send when back online."
+
+def kept_message(amount: str, method: str, patron: str) -> str:
+    """What the phone says once a payment is kept on it: amount, method and for whom."""
+    money = f"${Decimal(amount):,.2f}"
+    return f"Saved on this phone: {money} {method} for {patron} — will send when online"
 
 
 @pytest.fixture
@@ -52,18 +57,19 @@ def sent_everything(page: Page) -> None:
 
 
 def queue_payment(page: Page, event_id: str, amount: str, method: str, note: str) -> None:
-    """Log a payment through the modal while the server cannot be reached."""
+    """Log a payment through the modal while the server cannot be reached: the modal
+    closes and the phone says what it kept, for whom."""
     dialog = page.locator("#payment-dialog")
-    if not dialog.is_visible():
-        card(page, event_id).get_by_role("link", name=re.compile("^Log Payment")).click()
-        expect(dialog).to_be_visible()
+    card(page, event_id).get_by_role("link", name=re.compile("^Log Payment")).click()
+    expect(dialog).to_be_visible()
     form = dialog.locator("form")
     form.locator("input[name=amount]").fill(amount)
     form.get_by_label(method.capitalize(), exact=True).check()
     form.locator("textarea[name=note]").fill(note)
     form.locator("button[type=submit]").click()
-    expect(form.locator(".form-status")).to_have_text(QUEUED)
-    expect(form.locator("input[name=amount]")).to_have_value("")
+    expect(dialog).to_be_hidden()
+    patron = card(page, event_id).get_attribute("data-patron") or ""
+    expect(page.locator("#toast")).to_have_text(kept_message(amount, method, patron))
 
 
 def stored(desk: CaptainDesk, event_id: str) -> list[dict[str, Any]]:
@@ -90,7 +96,6 @@ def test_no_signal_three_payments_land_once_in_order_after_reopening(
         ("30", "check", "third"),
     ):
         queue_payment(page, event_id, amount, method, note)
-    page.keyboard.press("Escape")
     expect(badge(page)).to_have_text("3 payments on this phone")
     expect(card(page, event_id).locator(".pending-payments li")).to_have_count(3)
     assert stored(desk, event_id) == []
@@ -124,26 +129,45 @@ def test_no_signal_three_payments_land_once_in_order_after_reopening(
     assert len(stored(desk, event_id)) == 3
 
 
+@pytest.mark.screens
 def test_browser_offline_mode_queues_and_sends_when_back_online(
     phone: BrowserContext,
     desk: CaptainDesk,
     crew: Account,
     make_event: Callable[..., dict[str, Any]],
+    shoot: Callable[[Page, str], None],
 ) -> None:
-    event = make_event(total_price="100.00")
+    event = make_event(total_price="200.00", start_time="00:00")
+    event_id, patron = event["event_id"], event["patron_first_name"]
     page = phone.new_page()
     sign_in(page, crew)
     ready_for_offline(page)
+    banner = page.locator("#offline-now")
+    expect(banner).to_have_count(0)
     phone.set_offline(True)
-    queue_payment(page, event["event_id"], "45", "cash", "offline mode")
-    page.keyboard.press("Escape")
+    # Said at once, without a reload.
+    expect(banner).to_have_text(re.compile(r"^Offline — no connection\. Payments you log"))
+    shoot(page, "crew-offline-banner")
+
+    # The form the phone builds offline names the trip; saving closes it and says what
+    # was kept, for whom.
+    card(page, event_id).get_by_role("link", name=re.compile("^Log Payment")).click()
+    form = page.locator("#payment-dialog form")
+    expect(form.locator(".offline-trip")).to_contain_text(f"{patron} · whale · Today")
+    form.locator("input[name=amount]").fill("150")
+    form.get_by_label("Cash", exact=True).check()
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#payment-dialog")).to_be_hidden()
+    expect(page.locator("#toast")).to_have_text(kept_message("150", "cash", patron))
     expect(badge(page)).to_have_text("1 payment on this phone")
-    phone.set_offline(False)  # the `online` event sends it
+    shoot(page, "crew-offline-saved")
+    phone.set_offline(False)  # the `online` event sends it, and the banner goes
+    expect(banner).to_have_count(0)
     sent_everything(page)
-    [payment] = stored(desk, event["event_id"])
-    assert payment["amount"] == "45.00" and payment["logged_by"] == crew.email
-    paid = card(page, event["event_id"]).locator(".paid")
-    expect(paid).to_have_text("$45.00")
+    [payment] = stored(desk, event_id)
+    assert payment["amount"] == "150.00" and payment["logged_by"] == crew.email
+    paid = card(page, event_id).locator(".paid")
+    expect(paid).to_have_text("$150.00")
 
 
 def test_a_payment_that_reached_the_server_before_the_drop_stays_single(
@@ -182,7 +206,6 @@ def test_a_refused_payment_is_shown_and_kept_until_discarded(
     ready_for_offline(page)
     phone.set_offline(True)
     queue_payment(page, event["event_id"], "25", "cash", "trip gets cancelled")
-    page.keyboard.press("Escape")
     desk.cancel_event(event["event_id"])  # meanwhile, at the office
     phone.set_offline(False)
     refused = card(page, event["event_id"]).locator(".pending-payments li.refused")
@@ -212,7 +235,6 @@ def test_a_queued_payment_is_never_sent_as_another_user(
     blocked = re.compile(r"/api/events/[^/]+/payment$")
     page.route(blocked, lambda route: route.abort())  # Alex's signal is gone for payments
     queue_payment(page, event["event_id"], "15", "cash", "Alex's")
-    page.keyboard.press("Escape")
     page.get_by_role("button", name="Sign out", exact=True).click()
     page.unroute(blocked)
 
