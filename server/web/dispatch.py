@@ -212,7 +212,7 @@ async def log_payment(request: Request) -> Response:
     except FormErrors as invalid:
         return await run_in_threadpool(_form_error, request, event_id, form, invalid.errors, 422)
     over = over_balance(form, payment.amount)
-    if over is not None:  # more than the balance the form showed: confirm first, no write
+    if over is not None and response_kind(request) is not Kind.JSON:  # ask first, no write
         confirm = (payment.amount, over)
         return await run_in_threadpool(_form_error, request, event_id, form, {}, 422, over=confirm)
     try:
