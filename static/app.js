@@ -95,6 +95,7 @@
     var elt = event.detail.elt;
     if (!elt || elt.tagName !== "FORM") { return elt; }
     var trigger = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
+    if (trigger && trigger.type !== "submit") { return elt; }
     return (trigger && trigger.submitter) || elt.querySelector("[type=submit]");
   }
   document.addEventListener("htmx:beforeSend", function (event) {
