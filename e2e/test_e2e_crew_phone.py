@@ -17,6 +17,7 @@ from e2e.helpers import Account, card, event_json, fact, log_payment_link, sign_
 MakeEvent = Callable[..., dict[str, Any]]
 Shoot = Callable[[Page, str], None]
 PAYMENT_POST = re.compile(r"/api/events/[^/]+/payment$")
+SLOW = 15_000  # ms to wait for an answer that comes 2 s late on a busy machine
 
 
 def network_latency(page: Page, ms: int) -> None:
@@ -78,7 +79,7 @@ def test_slow_signal_busy_saving_trip_history_and_an_overpayment(
     link = log_payment_link(card(page, event_id))
     assert tap_and_read_busy(link) == ["true", '""']
     box = page.locator("dialog#payment-dialog")
-    expect(box).to_be_visible()
+    expect(box).to_be_visible(timeout=SLOW)
     expect(link).not_to_have_attribute("aria-busy", "true")
 
     # Save reads "Saving…" while its request is in flight (held here, so the state can
@@ -96,7 +97,7 @@ def test_slow_signal_busy_saving_trip_history_and_an_overpayment(
     assert len(held) == 1  # (its route event came with the request, before the checks)
     held[0].continue_()
     page.unroute(PAYMENT_POST)
-    expect(box).to_be_hidden()
+    expect(box).to_be_hidden(timeout=SLOW)
     expect(fact(card(page, event_id), "Paid")).to_have_text("$150.00")
     expect(page.locator("#toast")).to_have_text(f"Saved $50.00 cash for {patron}.")
     expect(box.locator(".actions button[type=submit]")).to_have_text("Save payment")
@@ -105,9 +106,9 @@ def test_slow_signal_busy_saving_trip_history_and_an_overpayment(
     # A trip: its link is busy at once too (the spinner is on the patron's name).
     title = card(page, event_id).locator(".card-title a")
     assert tap_and_read_busy(title, "el.querySelector('.patron')") == ["true", '""']
-    expect(page).to_have_url(re.compile(rf"/dispatch/events/{event_id}$"))
+    expect(page).to_have_url(re.compile(rf"/dispatch/events/{event_id}$"), timeout=SLOW)
     history = page.locator("#payment-history .payment")
-    expect(history).to_have_count(2)
+    expect(history).to_have_count(2, timeout=SLOW)
     network_latency(page, 0)
 
     # From the trip page, the answer brings the history with the card.
