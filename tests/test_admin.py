@@ -551,7 +551,9 @@ def test_range_view_has_a_chart_and_the_same_numbers_in_a_table(
     assert '<text class="value"' in html and ">$462.50</text>" in html
     assert ">Sat 1 Jun</text>" in html and ">$0</text>" in html
     rows = re.findall(
-        r'<th scope="row"><a href="[^"]*date=(2030-0[56]-\d\d)">[^<]*</a></th>(.*?)</tr>', html, re.S
+        r'<th scope="row"><a href="[^"]*date=(2030-0[56]-\d\d)">[^<]*</a></th>(.*?)</tr>',
+        html,
+        re.S,
     )
     assert [d for d, _ in rows] == ["2030-05-31", "2030-06-01", "2030-06-02"]
     assert "$462.50" in rows[1][1] and "$5.50" in rows[0][1] and "$77.00" in rows[2][1]
