@@ -127,8 +127,10 @@
   }, true);
   // After a void the page lands on the payment: its notice takes focus, so a screen
   // reader hears what changed where the captain is looking.
-  var voidNotice = document.querySelector("[data-void-notice]");
-  if (voidNotice) { voidNotice.focus(); }
+  window.addEventListener("load", function () {
+    var voidNotice = document.querySelector("[data-void-notice]");
+    if (voidNotice) { voidNotice.focus({ preventScroll: true }); }
+  });
 
   function notSaved(form, why) {
     var status = form.querySelector(".form-status");

@@ -16,8 +16,8 @@ from server.domain.payments import METHODS
 from server.domain.reconcile import Collected, MethodTotal
 
 WIDTH = 320  # user units; the SVG scales to the column, 1:1 on a 320 px phone
-LABEL_WIDTH = 72  # "Wed 30 Sep" at 12 units
-VALUE_ROOM = 70  # "$12,345.00" printed after the longest bar
+LABEL_WIDTH = 82  # "Wed 30 Sep" at 12 units, and a gap
+VALUE_ROOM = 72  # "$12,345.00" printed after the longest bar
 AXIS_HEIGHT = 22  # tick labels above the rows
 ROW_HEIGHT = 26
 BAR_HEIGHT = 16
