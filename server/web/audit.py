@@ -65,6 +65,8 @@ async def audit_log(request: Request) -> Response:
             "lines": lines,
             "day": request.query_params.get("date", day.isoformat()),
             "day_label": day.strftime("%A %-d %B %Y"),
+            # "Los Angeles" for America/Los_Angeles: the operator's clock, by its city.
+            "zone": str(settings_of(request).timezone).split("/")[-1].replace("_", " "),
             "errors": {"date": error} if error else {},
         },
         status_code=422 if error else 200,
