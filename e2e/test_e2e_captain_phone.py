@@ -48,7 +48,9 @@ def captain_page(captain: Account, new_context: Callable[..., BrowserContext]) -
     return page
 
 
-def captain_in(js: bool, captain: Account, new_context: Callable[..., BrowserContext]) -> Page:
+@pytest.fixture
+def js_captain(js: bool, captain: Account, new_context: Callable[..., BrowserContext]) -> Page:
+    """The captain, signed in, with JavaScript on or off (see `js`)."""
     page = new_context(java_script_enabled=js).new_page()
     sign_in(page, captain)
     return page
@@ -116,13 +118,12 @@ def test_per_crew_table_shows_every_method_and_the_total_at_320(
 @pytest.mark.screens
 def test_cancel_event_asks_first_naming_the_consequence(
     js: bool,
-    captain: Account,
-    new_context: Callable[..., BrowserContext],
+    js_captain: Page,
     make_event: Callable[..., dict[str, Any]],
     desk: CaptainDesk,
     shoot: Shoot,
 ) -> None:
-    page = captain_in(js, captain, new_context)
+    page = js_captain
     event = make_event()
     page.goto(f"/admin/events/{event['event_id']}/edit")
     if js:
@@ -170,13 +171,12 @@ def test_cancel_event_asks_first_naming_the_consequence(
 @pytest.mark.screens
 def test_disable_asks_first_and_says_so_beside_the_account(
     js: bool,
-    captain: Account,
-    new_context: Callable[..., BrowserContext],
+    js_captain: Page,
     desk: CaptainDesk,
     shoot: Shoot,
 ) -> None:
     account = desk.add_crew()
-    page = captain_in(js, captain, new_context)
+    page = js_captain
     page.goto("/admin/crew")
     if js:
         shoot(page, "captain-crew")
@@ -203,14 +203,13 @@ def test_disable_asks_first_and_says_so_beside_the_account(
 @pytest.mark.screens
 def test_void_asks_first_and_shows_a_notice_at_the_payment(
     js: bool,
-    captain: Account,
-    new_context: Callable[..., BrowserContext],
+    js_captain: Page,
     make_event: Callable[..., dict[str, Any]],
     desk: CaptainDesk,
     shoot: Shoot,
 ) -> None:
     event = make_event(paid="40")
-    page = captain_in(js, captain, new_context)
+    page = js_captain
     page.goto(f"/dispatch/events/{event['event_id']}")
     page.get_by_label("Reason to void").fill("Typed on the wrong trip")
     page.get_by_role("button", name=re.compile("^Void this payment")).click()
