@@ -160,6 +160,7 @@ def test_cancel_event_asks_first_naming_the_consequence(
         expect(page).to_have_url(re.compile(rf"/admin/events/{event['event_id']}/cancel\??$"))
         expect(page.get_by_role("heading", level=1)).to_contain_text(f"Cancel {name} · whale")
         expect(page.get_by_text("Crew can no longer log payments")).to_be_visible()
+        shoot(page, "captain-cancel-confirm-page")
         page.get_by_role("button", name="Yes, cancel the trip").click()
     notice = page.locator("#status .notice")
     expect(notice).to_contain_text("Cancelled. Crew can no longer log payments")
