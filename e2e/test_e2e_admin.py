@@ -25,6 +25,7 @@ def test_captain_creates_an_event_and_it_is_on_the_board(
 
     page = new_context().new_page()
     sign_in(page, captain)
+    page.get_by_text("Menu", exact=True).click()
     page.get_by_role("link", name="Events").click()
     page.get_by_role("link", name="New event").click()
     page.get_by_label("Date").fill(day)
@@ -35,7 +36,7 @@ def test_captain_creates_an_event_and_it_is_on_the_board(
     page.get_by_label("Start time").fill("18:15")
     page.get_by_label("Party size").fill("7")
     page.get_by_label("Boat capacity").fill("12")
-    page.get_by_label("Boat", exact=True).fill("Sea Lark")
+    page.get_by_label("Boat (optional)", exact=True).fill("Sea Lark")
     page.get_by_label("Total price").fill("1,450")
     page.get_by_role("button", name="Create event").click()
     expect(page.get_by_text("Event created.")).to_be_visible()

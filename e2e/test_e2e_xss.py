@@ -190,7 +190,7 @@ def test_payload_is_inert_on_every_page(
     event_id = create_event(page, today.isoformat(), first, payload)
     desk.track_event(event_id)
     for label in ("Boat", "Meeting point"):
-        expect(page.get_by_label(label, exact=True)).to_have_value(payload)
+        expect(page.get_by_label(f"{label} (optional)", exact=True)).to_have_value(payload)
     expect(page.get_by_label("Notes for the crew")).to_have_value(payload)
     watch.check(page, "event edit page", first)
 

@@ -25,6 +25,7 @@ from server.store import Store
 from server.web import (
     audit,
     auth,
+    confirm,
     crew,
     csrf,
     dispatch,
@@ -110,6 +111,7 @@ def create_app(
             *crew.routes,
             *reports.routes,
             *audit.routes,
+            *confirm.routes,
             Mount("/static", HashedStaticFiles(assets), name="static"),
         ]
     )

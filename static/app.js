@@ -153,6 +153,50 @@
     if (kept.length) { field.setAttribute("aria-describedby", kept.join(" ")); } else { field.removeAttribute("aria-describedby"); }
   });
 
+  // The captain's destructive buttons (cancel a trip, disable an account, void a
+  // payment) ask first. Without JavaScript the button opens a confirmation page; with
+  // it, the same box (a <template> named by data-confirm) opens in #confirm-dialog, the
+  // trigger's typed fields (a void's reason) are copied in, and focus goes back to the
+  // button when the dialog closes.
+  var confirmOpener = null;
+  document.addEventListener("submit", function (event) {
+    var trigger = event.target;
+    var box = document.getElementById("confirm-dialog");
+    var source = trigger.dataset && trigger.dataset.confirm && document.getElementById(trigger.dataset.confirm);
+    if (!box || !source || !box.showModal) { return; }
+    event.preventDefault();
+    box.replaceChildren(source.content.cloneNode(true));
+    var title = box.querySelector(".confirm-title");
+    if (title) { title.id = "confirm-dialog-title"; }
+    var form = box.querySelector("form");
+    Array.prototype.forEach.call(trigger.elements, function (field) {
+      var copy = field.name && form && form.elements.namedItem(field.name);
+      if (copy && copy.type === "hidden") { copy.value = field.value; }
+    });
+    confirmOpener = event.submitter || trigger.querySelector("button");
+    box.showModal();
+    var safe = box.querySelector("[data-confirm-close]");
+    if (safe) { safe.focus(); }
+  });
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest && event.target.closest("#confirm-dialog [data-confirm-close]");
+    if (close) {
+      event.preventDefault();
+      close.closest("dialog").close();
+    }
+  });
+  document.addEventListener("close", function (event) {
+    if (event.target.id !== "confirm-dialog") { return; }
+    if (confirmOpener && document.contains(confirmOpener)) { confirmOpener.focus(); }
+    confirmOpener = null;
+  }, true);
+  // After a void the page lands on the payment: its notice takes focus, so a screen
+  // reader hears what changed where the captain is looking.
+  window.addEventListener("load", function () {
+    var voidNotice = document.querySelector("[data-void-notice]");
+    if (voidNotice) { voidNotice.focus({ preventScroll: true }); }
+  });
+
   function notSaved(form, why) {
     var status = form.querySelector(".form-status");
     if (status) {

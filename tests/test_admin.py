@@ -546,10 +546,19 @@ def test_range_view_has_a_chart_and_the_same_numbers_in_a_table(
     assert page.status_code == 200
     html = page.text
     assert '<svg role="img"' in html and html.count("<rect ") == 5  # 1 + 3 + 1 methods used
-    assert "2030-06-01 card $310.00" in html  # the bar's own label
-    rows = re.findall(r'<th scope="row"><a [^>]*>(2030-0[56]-\d\d)</a></th>(.*?)</tr>', html, re.S)
+    assert "Sat 1 Jun: card $310.00" in html  # the bar's own label
+    # Each day's label and total are printed on the chart, with a value axis.
+    assert '<text class="value"' in html and ">$462.50</text>" in html
+    assert ">Sat 1 Jun</text>" in html and ">$0</text>" in html
+    rows = re.findall(
+        r'<th scope="row"><a href="[^"]*date=(2030-0[56]-\d\d)">[^<]*</a></th>(.*?)</tr>',
+        html,
+        re.S,
+    )
     assert [d for d, _ in rows] == ["2030-05-31", "2030-06-01", "2030-06-02"]
     assert "$462.50" in rows[1][1] and "$5.50" in rows[0][1] and "$77.00" in rows[2][1]
+    totals = re.search(r'<tr class="totals"><th scope="row">Range total.*?</tr>', html, re.S)
+    assert totals is not None and "$545.00" in totals.group(0)
     too_long = client.get(
         "/admin/payments/range", params={"from": "2030-01-01", "to": "2030-12-31"}
     )

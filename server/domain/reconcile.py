@@ -142,42 +142,6 @@ def range_totals(
     return [(d, per_day[d]) for d in days_between(start, end)]
 
 
-@dataclass(frozen=True)
-class Bar:
-    """One rectangle of the takings chart (SVG user units)."""
-
-    x: float
-    y: float
-    width: float
-    height: float
-    method: str
-    label: str
-
-
-CHART_HEIGHT = 160
-CHART_BAR = 18
-CHART_GAP = 6
-
-
-def chart_bars(days: list[tuple[date, Collected]]) -> tuple[list[Bar], float]:
-    """Stacked bars per day by method, scaled to the largest day; returns the bars and
-    the chart's width."""
-    peak = max((c.total for _, c in days), default=ZERO) or Decimal(1)
-    bars = []
-    for i, (day, collected) in enumerate(days):
-        x = i * (CHART_BAR + CHART_GAP)
-        top = float(CHART_HEIGHT)
-        for method in METHODS:
-            amount = collected.by_method[method].total
-            if amount <= 0:
-                continue
-            height = float(amount / peak) * CHART_HEIGHT
-            top -= height
-            label = f"{day.isoformat()} {method} ${money_str(amount)}"
-            bars.append(Bar(x, round(top, 2), CHART_BAR, round(height, 2), method, label))
-    return bars, max(len(days) * (CHART_BAR + CHART_GAP), CHART_BAR)
-
-
 CSV_HEADER = [
     "date",
     "time",

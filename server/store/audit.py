@@ -1,7 +1,7 @@
 """The audit table: append-only records of who did what to personal data and accounts
-(put with `attribute_not_exists`, never updated or deleted by the app). Payments and
-voids need no extra record: their ledger entries are themselves append-only and carry
-who and when."""
+(put with `attribute_not_exists`, never updated or deleted by the app). Payments need no
+extra record: their ledger entries are themselves append-only and carry who and when. A
+void gets one too (`payment.voided`), so the captain's audit page says who voided what."""
 
 from __future__ import annotations
 

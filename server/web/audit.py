@@ -4,6 +4,7 @@ audit entry."""
 from __future__ import annotations
 
 import time
+from datetime import date
 from typing import Any
 
 from starlette.background import BackgroundTask
@@ -12,6 +13,13 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from server.domain.audit_text import (
+    AuditLine,
+    describe,
+    mentioned_trips,
+    on_local_day,
+    utc_days,
+)
 from server.domain.clock import utc_now_iso
 from server.domain.forms import text_field
 from server.domain.users import User
@@ -21,7 +29,7 @@ from server.web.auth import captain_only
 from server.web.render import redirect, render
 from server.web.reports import day_param
 from server.web.routing import Routes
-from server.web.state import store_of, today_of
+from server.web.state import settings_of, store_of, today_of
 
 routes = Routes()
 
@@ -34,18 +42,31 @@ async def audit(request: Request, action: str, target: str, detail: str = "") ->
     )
 
 
+def _audit_lines(request: Request, day: date) -> list[AuditLine]:
+    """The operator's `day` of records (up to two UTC partitions), worded for people."""
+    store, timezone = store_of(request), settings_of(request).timezone
+    records = [e for d in utc_days(day, timezone) for e in store.audit.on_day(d)]
+    entries = on_local_day(records, day, timezone)
+    names = {str(u["email"]): str(u.get("name") or u["email"]) for u in store.users.all()}
+    trips = {i: store.events.get(i) for i in mentioned_trips(entries) if i}
+    events = {i: item for i, item in trips.items() if item is not None}
+    return [describe(e, names, events, timezone) for e in entries]
+
+
 @routes.get("/admin/audit", "admin_audit")
 @captain_only
 async def audit_log(request: Request) -> Response:
-    store = store_of(request)
     day, error = day_param(request, "date", today_of(request))
-    entries = [] if error else await run_in_threadpool(store.audit.on_day, day.isoformat())
+    lines = [] if error else await run_in_threadpool(_audit_lines, request, day)
     return render(
         request,
         "admin_audit.html",
         {
-            "entries": entries,
+            "lines": lines,
             "day": request.query_params.get("date", day.isoformat()),
+            "day_label": day.strftime("%A %-d %B %Y"),
+            # "Los Angeles" for America/Los_Angeles: the operator's clock, by its city.
+            "zone": str(settings_of(request).timezone).split("/")[-1].replace("_", " "),
             "errors": {"date": error} if error else {},
         },
         status_code=422 if error else 200,

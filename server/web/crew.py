@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -104,7 +105,9 @@ async def _changed(
     if sign_out:
         await run_in_threadpool(store_of(request).sessions.delete_for_user, email)
     await audit(request, action, email)
-    return redirect(request, f"{request.app.url_path_for('admin_crew')}?done={done}")
+    # Back to that account, with the notice beside it (where the captain was looking).
+    query = urlencode({"done": done, "email": email})
+    return redirect(request, f"{request.app.url_path_for('admin_crew')}?{query}#account-{email}")
 
 
 @routes.post("/admin/crew/password", "admin_crew_password")

@@ -30,6 +30,7 @@ from server.domain.users import User
 from server.notify.outbox import Notifier
 from server.store import Store
 from server.store.events import AppendRefused
+from server.web.audit import audit
 from server.web.auth import captain_only, crew_only
 from server.web.event_view import EventView, entry_json, find_event, valid_event_id
 from server.web.render import Kind, json_form_error, redirect, render, response_kind
@@ -320,10 +321,13 @@ async def void_payment(request: Request) -> Response:
                 Refusal.FULL: "This trip holds the most entries one trip can.",
             }.get(refused.reason, "The trip changed while saving. Try again.")
             return await _detail_with_errors(request, event_id, {"form": message}, 409, target)
+    else:
+        await audit(request, "payment.voided", f"{event_id}/{target}")  # for the audit page
     url = request.app.url_path_for("event_detail", event_id=event_id)
     if response_kind(request) is Kind.JSON:
         return JSONResponse({"voided": target}, status_code=201)
-    return redirect(request, str(url))
+    # Back to the payment just voided, with a notice beside it (not the top of the page).
+    return redirect(request, f"{url}?voided={target}#payment-{target}")
 
 
 async def _detail_with_errors(

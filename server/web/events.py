@@ -79,8 +79,10 @@ def _event_form(
 
 
 def _preview(request: Request, values: dict[str, str]) -> dict[str, str]:
-    """What id the create form's fields make: {"id": ...} or {"error", "field"}."""
-    if not any(values.get(k) for k in ("date", "first_name")):
+    """What id the create form's fields make: {"id": ...} or {"error", "field"}. Nothing
+    until the patron's name is typed: the date comes filled in, and an untouched form
+    shows no error (a submit still answers 422 naming each missing field)."""
+    if not (values.get("first_name") or "").strip():
         return {}
     try:
         event_id = new_event_id(values)
@@ -159,6 +161,7 @@ async def event_edit(request: Request) -> Response:
             "event": event,
             "preview": {},
             "created": request.query_params.get("created") == "1",
+            "done": request.query_params.get("done", ""),
             "rename_value": suggestion,
         },
     )
@@ -197,9 +200,9 @@ async def event_status(request: Request) -> Response:
     if not await run_in_threadpool(store.events.set_status, item["event_id"], status):
         raise HTTPException(409, "The event is being renamed or was moved. Reload and try again.")
     await audit(request, f"event.{status}", item["event_id"])
-    return redirect(
-        request, str(request.app.url_path_for("admin_event_edit", event_id=item["event_id"]))
-    )
+    url = request.app.url_path_for("admin_event_edit", event_id=item["event_id"])
+    # Back where the captain pressed the button: the status section, saying what changed.
+    return redirect(request, f"{url}?done={status}#status")
 
 
 @routes.post("/admin/events/{event_id}/rename", "admin_event_rename")

@@ -11,10 +11,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from server.domain.chart import range_chart, range_sum
 from server.domain.event_ids import InvalidEventId, parse_date
 from server.domain.reconcile import (
     MAX_RANGE_DAYS,
-    chart_bars,
     csv_rows,
     day_report,
     logged_payments,
@@ -105,12 +105,11 @@ async def payments_range(request: Request) -> Response:
         return render(
             request,
             "admin_range.html",
-            {"errors": errors, "values": values, "days": [], "bars": [], "width": 0},
+            {"errors": errors, "values": values, "days": []},
             status_code=422,
         )
     items = await run_in_threadpool(store.events.scan_all)
     days = range_totals(logged_payments(items, settings_of(request).timezone), start, end)
-    bars, width = chart_bars(days)
     return render(
         request,
         "admin_range.html",
@@ -118,8 +117,8 @@ async def payments_range(request: Request) -> Response:
             "errors": {},
             "values": values,
             "days": days,
-            "bars": bars,
-            "width": width,
+            "chart": range_chart(days),
+            "totals": range_sum(days),
             "start": start,
             "end": end,
         },
