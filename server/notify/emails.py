@@ -12,6 +12,7 @@ from typing import Any
 import jinja2
 
 from server import ROOT
+from server.domain.clock import human_time
 from server.domain.float_plan import BACK, FLOAT, LATE, OVERDUE, local_time
 from server.domain.money import format_money
 from server.domain.payments import ledger
@@ -30,7 +31,15 @@ def _environment(html: bool) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["money"] = format_money
+    env.filters["when"] = _when
     return env
+
+
+@jinja2.pass_context
+def _when(context: jinja2.runtime.Context, moment: str) -> str:
+    """An email is read later, maybe elsewhere: the day and the zone are always said
+    (`Sat 28 Nov, 5:10 pm PST`), in the operator's zone (the context's `timezone`)."""
+    return human_time(moment, context["timezone"], always_day=True, zone=True)
 
 
 def _message(
@@ -49,7 +58,12 @@ def _message(
 
 
 def payment_email(
-    event: dict[str, Any], payment_id: str, base_url: str, sender: str, recipients: list[str]
+    event: dict[str, Any],
+    payment_id: str,
+    base_url: str,
+    sender: str,
+    recipients: list[str],
+    timezone: tzinfo,
 ) -> EmailMessage:
     """To the operator: the payment, who logged it, and paid / balance due after it."""
     entries = list(event.get("payments", []))
@@ -61,6 +75,7 @@ def payment_email(
         "entry": entry,
         "paid": after.paid,
         "balance_due": after.balance_due,
+        "timezone": timezone,
         "link": f"{base_url}/dispatch/events/{event['event_id']}",
     }
     subject = (
@@ -111,7 +126,7 @@ def trip_email(
 
 
 def waiver_email(
-    event: dict[str, Any], waiver: dict[str, Any], base_url: str, sender: str
+    event: dict[str, Any], waiver: dict[str, Any], base_url: str, sender: str, timezone: tzinfo
 ) -> EmailMessage:
     """To the signer: what they signed (version and text), when, the reference number,
     and the ESIGN copy notice."""
@@ -121,6 +136,7 @@ def waiver_email(
         "reference": str(waiver["waiver_id"])[:8].upper(),
         "text": load_text(str(waiver["waiver_version"])),
         "esign": load_text(str(waiver["esign_version"])),
+        "timezone": timezone,
         "link": f"{base_url}/g/{event['event_id']}/waiver/signed/{waiver['waiver_id']}",
     }
     subject = f"Your signed waiver, reference {context['reference']}"
