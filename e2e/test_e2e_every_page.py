@@ -12,7 +12,7 @@ What counts as a control: every visible a[href], button, input (not hidden), sel
 textarea, summary and [role=button]. A checkbox or radio inside a <label> is measured
 as its label (the label is what a finger hits). A link is left out only when it sits
 inside running text: its parent is a <p> (not a `.meta` line) whose own text, without
-the link, has at least three words — a sentence with a link in it.
+its links, has at least three words — a sentence with a link in it.
 
 The contexts are the iPhone 13 profile without `is_mobile`: a mobile viewport widens
 itself to fit overflowing content, which would hide an overflow, and CSS px are what
@@ -50,7 +50,8 @@ SMALL_CONTROLS = """min => {
     if (el.tagName !== 'A' || !parent || parent.tagName !== 'P' || parent.matches('.meta')) {
       return false;
     }
-    const own = [...parent.childNodes].filter(n => n !== el).map(n => n.textContent).join(' ');
+    const own = [...parent.childNodes].filter(n => n.nodeName !== 'A')
+      .map(n => n.textContent).join(' ');
     return words(own) >= 3;
   };
   const hidden = el => el.closest('dialog:not([open]), template, [hidden], .visually-hidden')

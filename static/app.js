@@ -137,7 +137,7 @@
   document.addEventListener("htmx:load", function (event) { reveal(event.target); });
 
   document.addEventListener("focusin", function (event) {
-    if (event.target.matches && event.target.matches("input.share-url")) { event.target.select(); }
+    if (event.target.matches && event.target.matches(".share-url")) { event.target.select(); }
   });
 
   function say(button, text) {
