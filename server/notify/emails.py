@@ -13,7 +13,7 @@ import jinja2
 
 from server import ROOT
 from server.domain.clock import human_time
-from server.domain.float_plan import BACK, FLOAT, LATE, OVERDUE, local_time
+from server.domain.float_plan import BACK, FLOAT, LATE, OVERDUE
 from server.domain.money import format_money
 from server.domain.payments import ledger
 from server.domain.waiver_rules import load_text
@@ -35,11 +35,16 @@ def _environment(html: bool) -> jinja2.Environment:
     return env
 
 
+def _said(moment: str, timezone: tzinfo) -> str:
+    """An email is read later, maybe elsewhere: the day and the zone are always said
+    (`Sat 28 Nov, 5:10 pm PST`), in the operator's zone."""
+    return human_time(moment, timezone, always_day=True, zone=True)
+
+
 @jinja2.pass_context
 def _when(context: jinja2.runtime.Context, moment: str) -> str:
-    """An email is read later, maybe elsewhere: the day and the zone are always said
-    (`Sat 28 Nov, 5:10 pm PST`), in the operator's zone (the context's `timezone`)."""
-    return human_time(moment, context["timezone"], always_day=True, zone=True)
+    """`{{ entry.logged_at | when }}` in an email: `_said` in the context's `timezone`."""
+    return _said(moment, context["timezone"])
 
 
 def _message(
@@ -113,9 +118,9 @@ def trip_email(
         "departure": departure,
         "guests": [p for p in departure.get("aboard", []) if p.get("role") == "guest"],
         "crew": [p for p in departure.get("aboard", []) if p.get("role") == "crew"],
-        "departed": local_time(str(departure["departed_at"]), timezone),
-        "back": local_time(back, timezone),
-        "returned": local_time(str(event["returned_at"]), timezone)
+        "departed": _said(str(departure["departed_at"]), timezone),
+        "back": _said(back, timezone),
+        "returned": _said(str(event["returned_at"]), timezone)
         if "returned_at" in event
         else "",
         "link": f"{base_url}/dispatch/events/{event['event_id']}",

@@ -24,7 +24,6 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 
 from server import ROOT, observe
 from server.domain.clock import as_utc, human_time, zone_abbreviation
-from server.domain.float_plan import local_time
 from server.domain.money import format_money
 from server.domain.payments import METHODS
 from server.store.client import is_unavailable
@@ -65,7 +64,6 @@ def make_environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["money"] = format_money
-    env.filters["local_time"] = local_time  # a stored UTC moment, in the operator's zone
     env.filters["when"] = when  # any stored moment a person reads: <time> in their zone
     env.globals["zone_name"] = _zone_name
     env.globals["absolute_url"] = _absolute_url  # the patron link to share, with the host
