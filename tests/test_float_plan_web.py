@@ -78,7 +78,7 @@ def test_crew_departs_once_from_the_form_and_the_dashboard_shows_the_trip_out(
     assert actions(store).count("trip.departed") == 1
     dashboard = client.get("/dispatch").text
     shown = human_time(plan["expected_back"], store.settings.timezone)  # the day if not today
-    assert re.search(f"Out · back by <time datetime=\"[^\"]+\">{shown}</time>", dashboard)
+    assert re.search(f'Out · back by <time datetime="[^"]+">{shown}</time>', dashboard)
     assert "Back at the dock" in dashboard
     assert "Out · back by" not in client.get(f"/g/{event_id}").text  # patrons never see it
 

@@ -120,9 +120,7 @@ def trip_email(
         "crew": [p for p in departure.get("aboard", []) if p.get("role") == "crew"],
         "departed": _said(str(departure["departed_at"]), timezone),
         "back": _said(back, timezone),
-        "returned": _said(str(event["returned_at"]), timezone)
-        if "returned_at" in event
-        else "",
+        "returned": _said(str(event["returned_at"]), timezone) if "returned_at" in event else "",
         "link": f"{base_url}/dispatch/events/{event['event_id']}",
     }
     boat = departure.get("boat") or event["event_id"]
