@@ -36,8 +36,6 @@ from e2e.test_e2e_float_plan import sign_waiver
 MakeEvent = Callable[..., dict[str, Any]]
 Shoot = Callable[[Page, str], None]
 
-pytestmark = pytest.mark.screens
-
 MIN = 44
 WIDTHS = (390, 320)
 
@@ -161,6 +159,7 @@ def trip_name(event: dict[str, Any]) -> str:
     return f"{event['patron_first_name']} · {event['period']}"
 
 
+@pytest.mark.screens
 def test_every_patron_page(
     phone: Callable[..., BrowserContext], trip: dict[str, Any], shoot: Shoot
 ) -> None:
@@ -175,6 +174,7 @@ def test_every_patron_page(
     walk.assert_clean()
 
 
+@pytest.mark.screens
 def test_every_crew_page_and_sharing_the_patron_link(
     phone: Callable[..., BrowserContext],
     trip: dict[str, Any],
@@ -231,6 +231,7 @@ def test_every_crew_page_and_sharing_the_patron_link(
     walk.assert_clean()
 
 
+@pytest.mark.screens
 def test_every_captain_page(
     phone: Callable[..., BrowserContext],
     trip: dict[str, Any],
@@ -259,3 +260,23 @@ def test_every_captain_page(
     )
     walk.visit(f"/dispatch/events/{event_id}", "trip", f"{trip_name(trip)} · Trip")
     walk.assert_clean()
+
+
+def test_the_patron_link_without_javascript(
+    nojs_page: Page, trip: dict[str, Any], crew: Account, base_url: str
+) -> None:
+    """JavaScript off: no Copy or Share button that would do nothing; the full link is
+    in a field to select, and the QR code is there (it is drawn by the server)."""
+    event_id = trip["event_id"]
+    page = nojs_page
+    page.goto("/login")
+    page.get_by_label("Email").fill(crew.email)
+    page.get_by_label("Password").fill(crew.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/dispatch$"))
+    page.goto(f"/dispatch/events/{event_id}")
+    expect(page.get_by_role("textbox", name="Patron link")).to_have_value(
+        f"{base_url}/g/{event_id}"
+    )
+    expect(page.get_by_role("img", name=re.compile("^QR code for the waiver link"))).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("^(Copy link|Share…)$"))).to_have_count(0)
