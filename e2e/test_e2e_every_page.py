@@ -259,6 +259,9 @@ def test_every_captain_page(
         re.compile(r"^Waiver [0-9A-F]{8} · .+ · Captain's desk$"),
     )
     walk.visit(f"/dispatch/events/{event_id}", "trip", f"{trip_name(trip)} · Trip")
+    # The captain's manifest has an "open waiver" link on each guest.
+    walk.visit(f"/dispatch/events/{event_id}/manifest", "manifest", f"Manifest · {trip_name(trip)}")
+    expect(walk.page.get_by_role("link", name="open waiver")).to_be_visible()
     walk.assert_clean()
 
 
