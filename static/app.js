@@ -227,3 +227,56 @@
     }
   });
 })();
+
+// Sharing the patron link (_patron_link.html): the URL is in a readonly field that
+// selects itself; Copy appears where the clipboard can be written, Share only where the
+// phone has a share sheet (Web Share API). Without JavaScript the field is still there.
+(function () {
+  "use strict";
+  function reveal(root) {
+    if (!root.querySelectorAll) { return; }
+    root.querySelectorAll("button.copy-link").forEach(function (button) {
+      button.hidden = false;  // with no clipboard, Copy still selects the link
+    });
+    if (navigator.share) {
+      root.querySelectorAll("button.share-link").forEach(function (button) { button.hidden = false; });
+    }
+  }
+  reveal(document);
+  document.addEventListener("htmx:load", function (event) { reveal(event.target); });
+
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches && event.target.matches(".share-url")) { event.target.select(); }
+  });
+
+  function say(button, text) {
+    var status = button.closest(".share") && button.closest(".share").querySelector(".copy-status");
+    if (status) { status.textContent = text; }
+  }
+
+  document.addEventListener("click", function (event) {
+    var copy = event.target.closest && event.target.closest("button.copy-link");
+    if (copy) {
+      var field = document.getElementById(copy.dataset.copy);
+      if (!field) { return; }
+      var selectIt = function () {
+        field.focus();
+        field.select();
+        say(copy, "Link selected: copy it from the menu.");
+      };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(field.value).then(function () {
+          say(copy, "Link copied.");
+        }, selectIt);
+      } else {
+        selectIt();
+      }
+      return;
+    }
+    var share = event.target.closest && event.target.closest("button.share-link");
+    if (share && navigator.share) {
+      navigator.share({ title: share.dataset.shareTitle, url: share.dataset.shareUrl })
+        .catch(function () { /* the person closed the share sheet */ });
+    }
+  });
+})();

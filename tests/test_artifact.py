@@ -70,7 +70,7 @@ def test_the_zip_holds_the_app_and_its_dependencies_and_nothing_of_the_tooling(
         names = archive.namelist()
     for required in ("server/lambda_handler.py", "templates/base.html", "waivers/standard-v1.md"):
         assert required in names, required
-    for package in ("starlette", "mangum", "jinja2", "boto3", "argon2", "tzdata"):
+    for package in ("starlette", "mangum", "jinja2", "boto3", "argon2", "tzdata", "segno"):
         assert f"{package}/__init__.py" in names, package
     assert not [n for n in names if n.startswith(("deploy/", "server/dev/", "tests/", "bin/"))]
 

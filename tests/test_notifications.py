@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from server.app import create_app
+from server.domain.clock import human_time
 from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
 from server.notify.gmail import TIMEOUT_SECONDS, make_mailer
 from server.notify.outbox import MAX_ATTEMPTS, Notifier, payment_notice
@@ -130,6 +132,9 @@ def test_payment_email_is_sent_once_with_the_details(
     ):
         assert expected in text, expected
     assert "Balance due" in text_of(message, "html")
+    # When, in the operator's zone, with the day and the zone (read later, maybe elsewhere).
+    logged = re.search(r"Logged at: +(.+)", text)
+    assert logged and re.fullmatch(r"\w{3} \d{1,2} \w{3}, \d{1,2}:\d\d [ap]m [A-Z]{3,4}", logged[1])
     assert gmail.token_requests == 1 and gmail.authorizations == ["Bearer access-1"]
     payment_id = response.json()["payment"]["payment_id"]
     notice = mail_store.outbox.get(payment_notice(payment_id))
@@ -154,7 +159,10 @@ def test_waiver_copy_goes_to_the_signer(
     text = text_of(message)
     reference = waiver["waiver_id"][:8].upper()
     assert reference in message["Subject"] and reference in text
-    assert waiver["signed_at"] in text and "standard-v1" in text
+    signed = human_time(
+        waiver["signed_at"], mail_store.settings.timezone, always_day=True, zone=True
+    )
+    assert f"Signed at:        {signed}" in text and "standard-v1" in text
     assert "gross negligence" in text  # the text signed, in full
     assert "paper copy" in text and "withdraw" in text  # the ESIGN copy notice
     assert "outbox" not in mail_store.waivers.get(event["event_id"], waiver["waiver_id"])

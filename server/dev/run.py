@@ -9,6 +9,7 @@ import threading
 import time
 from pathlib import Path
 
+import segno
 import uvicorn
 
 from server import ROOT
@@ -95,14 +96,10 @@ def _shown(path: Path, root: Path) -> str:
 
 def _print_phone_urls(urls: list[str]) -> None:
     """The LAN address(es) to open on a phone on the same network, with a QR code of the
-    first when segno is installed (`pip install -e '.[dev]'` brings it)."""
+    first (segno, which also draws the patron link's QR code)."""
     if not urls:
         print("No network address found for a phone to use (is this machine on a LAN?)")
         return
     print("On a phone on the same network, open:\n  " + "\n  ".join(urls))
-    try:
-        import segno
-    except ImportError:
-        return
     segno.make(urls[0], error="l").terminal(compact=True)
     sys.stdout.flush()

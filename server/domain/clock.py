@@ -21,3 +21,45 @@ def utc_now_iso() -> str:
 def today_in(timezone: tzinfo) -> date:
     """Today's date in the operator's time zone."""
     return datetime.now(timezone).date()
+
+
+def as_utc(moment: str | datetime) -> datetime:
+    """A stored moment (`2026-11-29T00:57:46Z`, or an aware datetime) as an aware UTC
+    datetime."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"{moment!r} has no time zone")
+    return moment.astimezone(UTC)
+
+
+def human_time(
+    moment: str | datetime,
+    timezone: tzinfo,
+    now: datetime | None = None,
+    *,
+    always_day: bool = False,
+    zone: bool = False,
+) -> str:
+    """A moment as a person reads it in the operator's zone: `5:10 pm` today, `Sat 28
+    Nov, 5:10 pm` on another day (with the year when not this year). `always_day` for
+    text read later (emails); `zone` adds the zone's abbreviation (`5:10 pm PST`)."""
+    local = as_utc(moment).astimezone(timezone)
+    today = (now or datetime.now(UTC)).astimezone(timezone).date()
+    clock = f"{local.hour % 12 or 12}:{local.minute:02d} {'am' if local.hour < 12 else 'pm'}"
+    if zone:
+        clock = f"{clock} {zone_abbreviation(timezone, local)}"
+    if local.date() == today and not always_day:
+        return clock
+    day = f"{local:%a} {local.day} {local:%b}"
+    if local.year != today.year:
+        day = f"{day} {local.year}"
+    return f"{day}, {clock}"
+
+
+def zone_abbreviation(timezone: tzinfo, at: datetime | None = None) -> str:
+    """The zone as people name it at `at` (now by default): `PST`, `PDT`, `UTC`; a zone
+    without letters (`+03`) reads `UTC+03`."""
+    moment = (at or datetime.now(UTC)).astimezone(timezone)
+    name = moment.tzname() or "UTC"
+    return f"UTC{name}" if name[:1] in "+-" else name

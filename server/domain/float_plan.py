@@ -228,13 +228,6 @@ def split_ref(ref: str) -> tuple[str, str, str] | None:
     return kind, departure_id, detail
 
 
-def local_time(iso: str, timezone: tzinfo) -> str:
-    """A stored UTC moment as the operator reads it: `3:30 pm Sat 4 Jul`."""
-    moment = parse_utc(iso).astimezone(timezone)
-    clock = moment.strftime("%I:%M %p").lstrip("0").lower()
-    return f"{clock} {moment.strftime('%a')} {moment.day} {moment.strftime('%b')}"
-
-
 def local_clock(iso: str, timezone: tzinfo) -> str:
     """A stored UTC moment as a local `HH:MM` (the Depart form's value)."""
     return parse_utc(iso).astimezone(timezone).strftime("%H:%M")

@@ -12,7 +12,8 @@ from typing import Any
 import jinja2
 
 from server import ROOT
-from server.domain.float_plan import BACK, FLOAT, LATE, OVERDUE, local_time
+from server.domain.clock import human_time
+from server.domain.float_plan import BACK, FLOAT, LATE, OVERDUE
 from server.domain.money import format_money
 from server.domain.payments import ledger
 from server.domain.waiver_rules import load_text
@@ -30,7 +31,20 @@ def _environment(html: bool) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["money"] = format_money
+    env.filters["when"] = _when
     return env
+
+
+def _said(moment: str, timezone: tzinfo) -> str:
+    """An email is read later, maybe elsewhere: the day and the zone are always said
+    (`Sat 28 Nov, 5:10 pm PST`), in the operator's zone."""
+    return human_time(moment, timezone, always_day=True, zone=True)
+
+
+@jinja2.pass_context
+def _when(context: jinja2.runtime.Context, moment: str) -> str:
+    """`{{ entry.logged_at | when }}` in an email: `_said` in the context's `timezone`."""
+    return _said(moment, context["timezone"])
 
 
 def _message(
@@ -49,7 +63,12 @@ def _message(
 
 
 def payment_email(
-    event: dict[str, Any], payment_id: str, base_url: str, sender: str, recipients: list[str]
+    event: dict[str, Any],
+    payment_id: str,
+    base_url: str,
+    sender: str,
+    recipients: list[str],
+    timezone: tzinfo,
 ) -> EmailMessage:
     """To the operator: the payment, who logged it, and paid / balance due after it."""
     entries = list(event.get("payments", []))
@@ -61,6 +80,7 @@ def payment_email(
         "entry": entry,
         "paid": after.paid,
         "balance_due": after.balance_due,
+        "timezone": timezone,
         "link": f"{base_url}/dispatch/events/{event['event_id']}",
     }
     subject = (
@@ -98,11 +118,9 @@ def trip_email(
         "departure": departure,
         "guests": [p for p in departure.get("aboard", []) if p.get("role") == "guest"],
         "crew": [p for p in departure.get("aboard", []) if p.get("role") == "crew"],
-        "departed": local_time(str(departure["departed_at"]), timezone),
-        "back": local_time(back, timezone),
-        "returned": local_time(str(event["returned_at"]), timezone)
-        if "returned_at" in event
-        else "",
+        "departed": _said(str(departure["departed_at"]), timezone),
+        "back": _said(back, timezone),
+        "returned": _said(str(event["returned_at"]), timezone) if "returned_at" in event else "",
         "link": f"{base_url}/dispatch/events/{event['event_id']}",
     }
     boat = departure.get("boat") or event["event_id"]
@@ -111,7 +129,7 @@ def trip_email(
 
 
 def waiver_email(
-    event: dict[str, Any], waiver: dict[str, Any], base_url: str, sender: str
+    event: dict[str, Any], waiver: dict[str, Any], base_url: str, sender: str, timezone: tzinfo
 ) -> EmailMessage:
     """To the signer: what they signed (version and text), when, the reference number,
     and the ESIGN copy notice."""
@@ -121,6 +139,7 @@ def waiver_email(
         "reference": str(waiver["waiver_id"])[:8].upper(),
         "text": load_text(str(waiver["waiver_version"])),
         "esign": load_text(str(waiver["esign_version"])),
+        "timezone": timezone,
         "link": f"{base_url}/g/{event['event_id']}/waiver/signed/{waiver['waiver_id']}",
     }
     subject = f"Your signed waiver, reference {context['reference']}"

@@ -11,24 +11,26 @@ import logging
 import unicodedata
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, tzinfo
+from datetime import UTC, datetime, tzinfo
 from enum import Enum
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 import jinja2
+from markupsafe import Markup
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from server import ROOT, observe
-from server.domain.float_plan import local_time
+from server.domain.clock import as_utc, human_time, zone_abbreviation
 from server.domain.money import format_money
 from server.domain.payments import METHODS
 from server.store.client import is_unavailable
 from server.web import security
 from server.web.cookies import session_cookie_name
 from server.web.csrf import csrf_token, set_csrf_cookie
+from server.web.qr import qr_svg
 from server.web.state import settings_of
 
 log = logging.getLogger(__name__)
@@ -62,10 +64,39 @@ def make_environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["money"] = format_money
-    env.filters["local_time"] = local_time  # a stored UTC moment, in the operator's zone
+    env.filters["when"] = when  # any stored moment a person reads: <time> in their zone
+    env.globals["zone_name"] = _zone_name
+    env.globals["absolute_url"] = _absolute_url  # the patron link to share, with the host
+    env.globals["qr_svg"] = qr_svg
     env.globals["payment_methods"] = METHODS
     env.globals["uuid4"] = lambda: str(uuid.uuid4())  # idempotency keys for forms
     return env
+
+
+@jinja2.pass_context
+def when(context: jinja2.runtime.Context, moment: str | datetime | None) -> Markup | str:
+    """`{{ p.logged_at | when }}`: `<time datetime="…Z">5:10 pm</time>` in the operator's
+    zone (the context's `timezone`), with the day when it is not today."""
+    if not moment:
+        return ""
+    utc = as_utc(moment)
+    iso = utc.isoformat(timespec="seconds").replace("+00:00", "Z")
+    text = human_time(utc, context.get("timezone") or UTC)
+    return Markup('<time datetime="{}">{}</time>').format(iso, text)
+
+
+@jinja2.pass_context
+def _zone_name(context: jinja2.runtime.Context) -> str:
+    """The operator's zone as people name it now (`PST`), for labels like "Expected back"."""
+    return zone_abbreviation(context.get("timezone") or UTC)
+
+
+@jinja2.pass_context
+def _absolute_url(context: jinja2.runtime.Context, name: str, **params: Any) -> str:
+    """`url(name, …)` on SCC_BASE_URL: what a patron opens from a message or a QR code."""
+    request: Request = context["request"]
+    path = str(request.app.url_path_for(name, **params))
+    return settings_of(request).base_url.rstrip("/") + path
 
 
 def _timezone(request: Request) -> tzinfo:
@@ -98,12 +129,25 @@ def render(
     env: jinja2.Environment = request.app.state.templates
     use_fragment = fragment is not None and response_kind(request) is Kind.FRAGMENT
     name = fragment if use_fragment and fragment else page
+    values = _context(request, context or {})
     with observe.rendering():
-        body = env.get_template(name).render(_context(request, context or {}))
+        body = env.get_template(name).render(values)
+        if use_fragment and request.headers.get("hx-target") == "main":
+            body = _title_of(env.get_template(page), values) + body
     response = HTMLResponse(body, status_code=status_code, headers=dict(headers or {}))
     response.headers["Vary"] = "HX-Request"
     set_csrf_cookie(request, response)
     return response
+
+
+def _title_of(template: jinja2.Template, values: dict[str, Any]) -> str:
+    """The page's <title>, for a fragment that replaces the whole of <main> (htmx sets
+    document.title from it), so the title follows the page and not the one before."""
+    block = template.blocks.get("title")
+    if block is None:
+        return ""
+    text = "".join(block(template.new_context(values))).strip()
+    return str(Markup("<title>{}</title>").format(Markup(text)))
 
 
 def redirect(request: Request, url: str, status_code: int = 303) -> Response:
