@@ -60,7 +60,7 @@
       form = document.getElementById("waiver-form");
       if (!form || event.detail.target !== form && !form.contains(event.detail.target)) { return; }
     }
-    var target = form.querySelector("[aria-invalid=true]") || form.querySelector(".form-error");
+    var target = form.querySelector(".error-summary");
     if (!target && waiverAction === "add_minor") {
       var names = form.querySelectorAll("input[name^=minor_name_]");
       target = names[names.length - 1];
@@ -116,5 +116,38 @@
     if (form.matches && form.matches("form.payment-form, form.float-form")) {
       notSaved(form, "the server took too long to answer.");
     }
+  });
+
+  // Any other htmx form (the payment and float-plan forms say more, above): with no
+  // connection, or no answer in time, nothing was sent. Say so plainly in the form's
+  // status region (role=alert; data-not-sent words it), keeping everything typed.
+  function otherForm(event) {
+    var elt = event.detail.elt;
+    var form = elt && elt.closest ? elt.closest("form") : null;
+    return form && !form.matches("form.payment-form, form.float-form") ? form : null;
+  }
+  function status(form) {
+    var region = form.querySelector(".form-status");
+    if (!region) {
+      region = document.createElement("p");
+      region.className = "form-status";
+      region.setAttribute("role", "alert");
+      form.appendChild(region);
+    }
+    return region;
+  }
+  function notSent(event) {
+    var form = otherForm(event);
+    if (form) {
+      status(form).textContent = form.dataset.notSent ||
+        "No connection — this was not sent. Try again when you have signal.";
+    }
+  }
+  document.addEventListener("htmx:sendError", notSent);
+  document.addEventListener("htmx:timeout", notSent);
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = otherForm(event);
+    var region = form && form.querySelector(".form-status");
+    if (region) { region.textContent = ""; }
   });
 })();

@@ -13,6 +13,7 @@ import jinja2
 
 from server import ROOT
 from server.domain.float_plan import BACK, FLOAT, LATE, OVERDUE, local_time
+from server.domain.legal_text import legal_html
 from server.domain.money import format_money
 from server.domain.payments import ledger
 from server.domain.waiver_rules import load_text
@@ -30,6 +31,7 @@ def _environment(html: bool) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["money"] = format_money
+    env.filters["legal_html"] = legal_html
     return env
 
 
@@ -111,12 +113,17 @@ def trip_email(
 
 
 def waiver_email(
-    event: dict[str, Any], waiver: dict[str, Any], base_url: str, sender: str
+    event: dict[str, Any],
+    waiver: dict[str, Any],
+    base_url: str,
+    sender: str,
+    operator: str = "Your charter operator",
 ) -> EmailMessage:
     """To the signer: what they signed (version and text), when, the reference number,
     and the ESIGN copy notice."""
     context = {
         "event": event,
+        "operator": operator,
         "waiver": waiver,
         "reference": str(waiver["waiver_id"])[:8].upper(),
         "text": load_text(str(waiver["waiver_version"])),

@@ -244,7 +244,9 @@ class Notifier:
             waiver = self.store.waivers.get(str(notice["event_id"]), str(notice["ref_id"]))
         if waiver is None:
             raise LookupError("the waiver is no longer stored")
-        return waiver_email(event, waiver, settings.base_url, settings.gmail_sender or "")
+        return waiver_email(
+            event, waiver, settings.base_url, settings.gmail_sender or "", settings.operator_name
+        )
 
     def _event(self, event_id: str) -> dict[str, Any]:
         item = self.store.events.get(event_id)

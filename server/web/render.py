@@ -23,6 +23,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 
 from server import ROOT, observe
 from server.domain.float_plan import local_time
+from server.domain.legal_text import legal_html
 from server.domain.money import format_money
 from server.domain.payments import METHODS
 from server.store.client import is_unavailable
@@ -63,6 +64,7 @@ def make_environment() -> jinja2.Environment:
     )
     env.filters["money"] = format_money
     env.filters["local_time"] = local_time  # a stored UTC moment, in the operator's zone
+    env.filters["legal_html"] = legal_html  # a waiver text (Markdown) as HTML
     env.globals["payment_methods"] = METHODS
     env.globals["uuid4"] = lambda: str(uuid.uuid4())  # idempotency keys for forms
     return env
