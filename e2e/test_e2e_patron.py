@@ -192,3 +192,21 @@ def test_after_signing_another_guest_and_back_shows_no_refilled_form(
         expect(texts.nth(1).locator("ul > li")).to_have_count(5)
         expect(texts.first.locator("ol > li p").first).to_have_css("white-space", "normal")
         shoot(office, "captain-waiver-record")
+
+
+def test_a_refusal_is_said_in_the_form(
+    page: Page, make_event: MakeEvent, desk: CaptainDesk
+) -> None:
+    """With JavaScript, an answer the form cannot show (here: the trip was cancelled
+    while the form was open) is said in the form's status, not swallowed."""
+    event_id = make_event()["event_id"]
+    page.goto(f"/g/{event_id}/waiver")
+    mark_same_page(page)
+    fill_valid(page)
+    desk.cancel_event(event_id)
+    assert tap_sign(page, event_id).status == 410
+    expect(waiver_form(page).get_by_role("alert")).to_have_text(
+        "This trip was cancelled, so its waiver cannot be signed."
+    )
+    expect(signature(page)).to_have_value(ADULT["full_name"])
+    assert_same_page(page)

@@ -145,6 +145,16 @@
   }
   document.addEventListener("htmx:sendError", notSent);
   document.addEventListener("htmx:timeout", notSent);
+  // A refusal (a closed trip, too many at once, the database away) is said there too,
+  // in the words of the server's error page.
+  document.addEventListener("htmx:responseError", function (event) {
+    var form = otherForm(event);
+    if (!form) { return; }
+    var answer = new DOMParser().parseFromString(event.detail.xhr.responseText || "", "text/html");
+    var said = answer.querySelector(".error-page p");
+    status(form).textContent = said ? said.textContent :
+      "This was not saved (error " + event.detail.xhr.status + "). Try again in a minute.";
+  });
   document.addEventListener("htmx:beforeRequest", function (event) {
     var form = otherForm(event);
     var region = form && form.querySelector(".form-status");
