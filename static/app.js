@@ -1,6 +1,6 @@
 // Ship Captain Crew: the few behaviours htmx does not cover. Every page works without
 // this file; it only turns the Log Payment page into a modal and says plainly when a
-// payment was not saved.
+// payment or form was not sent or saved.
 (function () {
   "use strict";
   // The card whose Log Payment button opened the modal: the card is replaced when the
