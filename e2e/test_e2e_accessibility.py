@@ -118,6 +118,11 @@ def sign_a_waiver(page: Page, event_id: str, axe: Axe | None = None) -> str:
     expect(page.get_by_role("heading", name="Waiver signed")).to_be_visible()
     if axe:
         axe.check("waiver confirmation")
+        page.go_back()  # the form again: "already signed" instead of a refilled copy
+        expect(page.get_by_role("heading", name="Waiver already signed")).to_be_visible()
+        axe.check("waiver already signed")
+        page.go_forward()
+        page.wait_for_url(re.compile(rf"/waiver/signed/({UUID})$"))
     match = re.search(rf"/waiver/signed/({UUID})$", page.url)
     assert match
     return match.group(1)

@@ -1,6 +1,6 @@
 // Ship Captain Crew: the few behaviours htmx does not cover. Every page works without
 // this file; it only turns the Log Payment page into a modal and says plainly when a
-// payment was not saved.
+// payment or form was not sent or saved.
 (function () {
   "use strict";
   // The card whose Log Payment button opened the modal: the card is replaced when the
@@ -61,7 +61,7 @@
       form = document.getElementById("waiver-form");
       if (!form || event.detail.target !== form && !form.contains(event.detail.target)) { return; }
     }
-    var target = form.querySelector("[aria-invalid=true]") || form.querySelector(".form-error");
+    var target = form.querySelector(".error-summary");
     if (!target && waiverAction === "add_minor") {
       var names = form.querySelectorAll("input[name^=minor_name_]");
       target = names[names.length - 1];
@@ -225,6 +225,49 @@
     if (form.matches && form.matches("form.payment-form, form.float-form")) {
       notSaved(form, "the server took too long to answer.");
     }
+  });
+
+  // Any other htmx form (the payment and float-plan forms say more, above): with no
+  // connection, or no answer in time, nothing was sent. Say so plainly in the form's
+  // status region (role=alert; data-not-sent words it), keeping everything typed.
+  function otherForm(event) {
+    var elt = event.detail.elt;
+    var form = elt && elt.closest ? elt.closest("form") : null;
+    return form && !form.matches("form.payment-form, form.float-form") ? form : null;
+  }
+  function status(form) {
+    var region = form.querySelector(".form-status");
+    if (!region) {
+      region = document.createElement("p");
+      region.className = "form-status";
+      region.setAttribute("role", "alert");
+      form.appendChild(region);
+    }
+    return region;
+  }
+  function notSent(event) {
+    var form = otherForm(event);
+    if (form) {
+      status(form).textContent = form.dataset.notSent ||
+        "No connection — this was not sent. Try again when you have signal.";
+    }
+  }
+  document.addEventListener("htmx:sendError", notSent);
+  document.addEventListener("htmx:timeout", notSent);
+  // A refusal (a closed trip, too many at once, the database away) is said there too,
+  // in the words of the server's error page.
+  document.addEventListener("htmx:responseError", function (event) {
+    var form = otherForm(event);
+    if (!form) { return; }
+    var answer = new DOMParser().parseFromString(event.detail.xhr.responseText || "", "text/html");
+    var said = answer.querySelector(".error-page p");
+    status(form).textContent = said ? said.textContent :
+      "This was not saved (error " + event.detail.xhr.status + "). Try again in a minute.";
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = otherForm(event);
+    var region = form && form.querySelector(".form-status");
+    if (region) { region.textContent = ""; }
   });
 })();
 

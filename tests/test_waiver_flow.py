@@ -71,7 +71,9 @@ def test_signing_stores_an_audit_trail_and_shows_a_confirmation(
     event = add_event(store)
     form_page = client.get(f"/g/{event['event_id']}/waiver")
     assert form_page.headers["cache-control"] == "no-store"
-    assert f"Version {CURRENT_WAIVER}" in form_page.text
+    # The version travels in the form, but patrons never see internal version names.
+    assert f'name="waiver_version" value="{CURRENT_WAIVER}"' in form_page.text
+    assert f"Version {CURRENT_WAIVER}" not in form_page.text
     response = sign(
         client,
         event["event_id"],
@@ -99,7 +101,8 @@ def test_signing_stores_an_audit_trail_and_shows_a_confirmation(
     assert confirmation.headers["cache-control"] == "no-store"
     text = confirmation.text
     assert waiver["waiver_id"][:8].upper() in text and "Tim Smith" in text
-    assert CURRENT_WAIVER in text and waiver["signed_at"] in text
+    assert PINNED[CURRENT_WAIVER] in text and waiver["signed_at"] in text
+    assert CURRENT_WAIVER not in text
     assert "1990-04-21" not in text and "555 123 4567" not in text  # names only
 
 
@@ -367,3 +370,32 @@ def test_a_renamed_trip_redirects_its_old_links(client: TestClient, store: Store
         response = client.get(f"/g/2026-05-23{suffix}", follow_redirects=False)
         assert response.status_code == 301
         assert response.headers["location"] == f"/g/{event['event_id']}{suffix}"
+
+
+def test_after_signing_the_form_asks_before_a_fresh_copy(client: TestClient, store: Store) -> None:
+    """Back after signing (or the trip's link again) never gets the form the browser
+    would refill with the signed one's entries: it says the waiver is signed and offers
+    a fresh form for another guest; another browser still gets the form."""
+    event = add_event(store)
+    event_id = event["event_id"]
+    signed = sign(client, event_id)
+    waiver_id = signed.headers["location"].rsplit("/", 1)[1]
+    again = client.get(f"/g/{event_id}/waiver")
+    assert again.status_code == 200 and again.headers["cache-control"] == "no-store"
+    assert "Waiver already signed" in again.text and waiver_id[:8].upper() in again.text
+    assert 'name="full_name"' not in again.text
+    another = f"/g/{event_id}/waiver?after={waiver_id}"
+    assert f'href="{another}"' in again.text
+    fresh = client.get(another)
+    assert 'name="full_name"' in fresh.text and waiver_id not in fresh.text
+    with TestClient(client.app) as other_browser:
+        assert 'name="full_name"' in other_browser.get(f"/g/{event_id}/waiver").text
+
+
+def test_the_operator_is_named_on_patron_pages(client: TestClient, store: Store) -> None:
+    event = add_event(store, first_name="Zoe")
+    trip = client.get(f"/g/{event['event_id']}").text
+    assert "Welcome aboard, Zoe’s party" in trip and "Your charter operator" in trip
+    # The main action comes before the trip's details.
+    assert trip.index("Sign the waiver") < trip.index("Trip details")
+    assert "Your charter operator" in client.get(f"/g/{event['event_id']}/waiver").text

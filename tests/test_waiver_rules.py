@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from server.domain.forms import FormErrors
+from server.domain.legal_text import legal_html
 from server.domain.waiver_rules import (
     CURRENT_ESIGN,
     CURRENT_WAIVER,
@@ -159,3 +160,16 @@ def test_the_adult_turning_18_on_the_trip_day_may_sign() -> None:
 def test_age_counts_whole_years() -> None:
     assert age_on(date(2000, 2, 29), date(2026, 2, 28)) == 25
     assert age_on(date(2000, 2, 29), date(2026, 3, 1)) == 26
+
+
+def test_legal_texts_render_as_markdown_without_raw_html() -> None:
+    standard = str(legal_html(load_text("standard-v1").text))
+    assert standard.startswith("<h2>Release of Liability")  # below the page's own h1
+    assert standard.count("<li>") == 7 and "<ol>" in standard  # numbered clauses
+    esign = str(legal_html(load_text("esign-v1").text, 3))
+    assert esign.count("<li>") == 5 and "- " not in esign  # bullets, not " - " text
+    assert str(legal_html("<script>alert(1)</script>\n\n# T")) == (
+        "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>\n<h2>T</h2>\n"
+    )
+    # The hash stays over the source text, not the HTML shown.
+    assert load_text("standard-v1").sha256 == PINNED["standard-v1"]

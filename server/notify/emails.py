@@ -14,6 +14,7 @@ import jinja2
 from server import ROOT
 from server.domain.clock import human_time
 from server.domain.float_plan import BACK, FLOAT, LATE, OVERDUE
+from server.domain.legal_text import legal_html
 from server.domain.money import format_money
 from server.domain.payments import ledger
 from server.domain.waiver_rules import load_text
@@ -32,6 +33,7 @@ def _environment(html: bool) -> jinja2.Environment:
     )
     env.filters["money"] = format_money
     env.filters["when"] = _when
+    env.filters["legal_html"] = legal_html
     return env
 
 
@@ -129,12 +131,18 @@ def trip_email(
 
 
 def waiver_email(
-    event: dict[str, Any], waiver: dict[str, Any], base_url: str, sender: str, timezone: tzinfo
+    event: dict[str, Any],
+    waiver: dict[str, Any],
+    base_url: str,
+    sender: str,
+    timezone: tzinfo,
+    operator: str = "Your charter operator",
 ) -> EmailMessage:
     """To the signer: what they signed (version and text), when, the reference number,
     and the ESIGN copy notice."""
     context = {
         "event": event,
+        "operator": operator,
         "waiver": waiver,
         "reference": str(waiver["waiver_id"])[:8].upper(),
         "text": load_text(str(waiver["waiver_version"])),

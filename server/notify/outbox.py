@@ -246,7 +246,12 @@ class Notifier:
         if waiver is None:
             raise LookupError("the waiver is no longer stored")
         return waiver_email(
-            event, waiver, settings.base_url, settings.gmail_sender or "", settings.timezone
+            event,
+            waiver,
+            settings.base_url,
+            settings.gmail_sender or "",
+            settings.timezone,
+            settings.operator_name,
         )
 
     def _event(self, event_id: str) -> dict[str, Any]:

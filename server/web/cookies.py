@@ -1,4 +1,4 @@
-"""The names of the app's two cookies. Over https both carry the `__Host-` prefix, which
+"""The names of the app's cookies. Over https both carry the `__Host-` prefix, which
 pins a cookie to this exact host and path / and requires `Secure`: a neighbouring
 subdomain cannot plant one."""
 
@@ -13,3 +13,10 @@ def session_cookie_name(settings: Settings) -> str:
 
 def csrf_cookie_name(settings: Settings) -> str:
     return "__Host-scc_csrf" if settings.secure_cookies else "scc_csrf"
+
+
+def signed_cookie_name(settings: Settings) -> str:
+    """The waiver this browser signed last (`event_id:waiver_id`, for half an hour): the
+    waiver form then asks before showing a fresh form, so Back after signing never shows
+    the browser's restored copy of the signed form."""
+    return "__Host-scc_signed" if settings.secure_cookies else "scc_signed"

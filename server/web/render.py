@@ -24,6 +24,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 
 from server import ROOT, observe
 from server.domain.clock import as_utc, human_time, zone_abbreviation
+from server.domain.legal_text import legal_html
 from server.domain.money import format_money
 from server.domain.payments import METHODS
 from server.store.client import is_unavailable
@@ -68,20 +69,26 @@ def make_environment() -> jinja2.Environment:
     env.globals["zone_name"] = _zone_name
     env.globals["absolute_url"] = _absolute_url  # the patron link to share, with the host
     env.globals["qr_svg"] = qr_svg
+    env.filters["legal_html"] = legal_html  # a waiver text (Markdown) as HTML
     env.globals["payment_methods"] = METHODS
     env.globals["uuid4"] = lambda: str(uuid.uuid4())  # idempotency keys for forms
     return env
 
 
 @jinja2.pass_context
-def when(context: jinja2.runtime.Context, moment: str | datetime | None) -> Markup | str:
+def when(
+    context: jinja2.runtime.Context, moment: str | datetime | None, plain: bool = False
+) -> Markup | str:
     """`{{ p.logged_at | when }}`: `<time datetime="…Z">5:10 pm</time>` in the operator's
-    zone (the context's `timezone`), with the day when it is not today."""
+    zone (the context's `timezone`), with the day when it is not today; `when(plain=True)`
+    is the text alone, for a sentence built in a template."""
     if not moment:
         return ""
     utc = as_utc(moment)
     iso = utc.isoformat(timespec="seconds").replace("+00:00", "Z")
     text = human_time(utc, context.get("timezone") or UTC)
+    if plain:
+        return text
     return Markup('<time datetime="{}">{}</time>').format(iso, text)
 
 

@@ -32,6 +32,7 @@ from server.domain.waiver_rules import (
 )
 from server.notify.outbox import Notifier
 from server.store.waivers import WaiverExists
+from server.web.cookies import signed_cookie_name
 from server.web.event_view import EventView, find_event
 from server.web.manifest import parse_waiver_id
 from server.web.render import client_ip, redirect, render
@@ -58,6 +59,8 @@ TOO_MANY_WAIVERS = (
 )
 # How long the one-copy-per-email marker is kept (the TTL), well past any trip.
 COPY_MARKER_DAYS = 400
+# How long the form asks "another guest?" after a waiver was signed in this browser.
+SIGNED_COOKIE_SECONDS = 30 * 60
 
 
 def _too_many(message: str, until: float, now: float) -> HTTPException:
@@ -95,7 +98,11 @@ def _refuse_if_closed(request: Request, event: EventView) -> None:
 @routes.get("/g/{event_id}", "trip")
 async def trip_page(request: Request) -> Response:
     event = await run_in_threadpool(_event, request)
-    return render(request, "trip.html", {"event": event})
+    return render(request, "trip.html", {"event": event, "operator": _operator(request)})
+
+
+def _operator(request: Request) -> str:
+    return settings_of(request).operator_name
 
 
 def _published(version: str, current: str) -> WaiverText:
@@ -120,6 +127,7 @@ def _form(
     waiver_id = text_field(values, "waiver_id") or str(uuid.uuid4())
     context = {
         "event": event,
+        "operator": _operator(request),
         "values": values,
         "errors": errors or {},
         "rows": minor_rows(values) if rows is None else rows,
@@ -143,7 +151,25 @@ async def waiver_form(request: Request) -> Response:
     event = await run_in_threadpool(_event, request)
     _refuse_if_closed(request, event)
     await run_in_threadpool(_refuse_if_full, request, event)
+    signed_here = _signed_here(request, event)
+    if signed_here and signed_here != request.query_params.get("after"):
+        # Back after signing, or the trip's link again: never the browser's restored
+        # copy of the signed form; ask first ("Sign for another guest" is ?after=id).
+        context = {"event": event, "operator": _operator(request), "waiver_id": signed_here}
+        return render(request, "waiver_signed_here.html", context, headers=NO_STORE)
     return _form(request, event)
+
+
+def _signed_here(request: Request, event: EventView) -> str | None:
+    """The waiver id this browser last signed for this trip (the signed cookie), if any."""
+    raw = request.cookies.get(signed_cookie_name(settings_of(request)), "")
+    event_id, _, waiver_id = raw.rpartition(":")
+    if event_id != event.event_id:
+        return None
+    try:
+        return parse_waiver_id(waiver_id)
+    except HTTPException:
+        return None
 
 
 def _waiver_item(
@@ -258,6 +284,14 @@ async def sign_waiver(request: Request) -> Response:
     )
     response = redirect(request, str(url))
     response.background = background
+    response.set_cookie(
+        signed_cookie_name(settings_of(request)),
+        f"{event.event_id}:{signed.waiver_id}",
+        max_age=SIGNED_COOKIE_SECONDS,
+        httponly=True,
+        secure=settings_of(request).secure_cookies,
+        samesite="lax",
+    )
     return response
 
 
@@ -295,6 +329,11 @@ async def waiver_signed(request: Request) -> Response:
     return render(
         request,
         "waiver_signed.html",
-        {"event": event, "waiver": waiver, "text": load_text(str(waiver["waiver_version"]))},
+        {
+            "event": event,
+            "operator": _operator(request),
+            "waiver": waiver,
+            "text": load_text(str(waiver["waiver_version"])),
+        },
         headers=NO_STORE,
     )
