@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from server.domain.board import BOARD_CARDS, board_page, day_of, first_day
 from server.domain.clock import utc_now_iso
 from server.domain.float_plan import TripState, state_of
 from server.domain.forms import FormErrors, form_values, text_field
@@ -61,21 +62,31 @@ def _event_with_waivers(request: Request) -> EventView:
 async def dashboard(request: Request) -> Response:
     store = store_of(request)
     today = today_of(request)
-    since = (today - timedelta(days=1)).isoformat()
-    items = await run_in_threadpool(store.events.upcoming, since)
-    guests = await run_in_threadpool(store.waivers.guests_from, since)
+    first = first_day(request.query_params.get("from", ""), today)
+    # Today's board reads yesterday too: its trips still out (a sunset sail back after
+    # midnight). Later pages (docs/decisions.md) start on their own day.
+    since = (first - timedelta(days=1) if first == today else first).isoformat()
+    after_first = (first + timedelta(days=1)).isoformat()
+    read, more = await run_in_threadpool(store.events.board, since, after_first, BOARD_CARDS + 1)
+    items, next_day = board_page(read, first, more)
+    until = day_of(items[-1]) if items else since
+    guests = await run_in_threadpool(store.waivers.guests_from, since, until)
     events = [
         EventView(
             item=item, today=today, waivers_signed=guests[item["event_id"]], **trip_clock(request)
         )
         for item in items
-        # Yesterday's trips only while still out (a sunset sail back after midnight).
         if item["date"] >= today.isoformat() or state_of(item) in AFLOAT
     ]
     # Overdue trips first, for everyone signed in: the alarm is read at a glance.
     events.sort(key=lambda e: e.trip_state is not TripState.OVERDUE)
-    saved = request.query_params.get("saved", "")
-    return render(request, "dispatch.html", {"events": events, "saved": saved})
+    context = {
+        "events": events,
+        "saved": request.query_params.get("saved", ""),
+        "later_page": first if first > today else None,
+        "next_day": next_day,
+    }
+    return render(request, "dispatch.html", context)
 
 
 @routes.get("/dispatch/events/{event_id}", "event_detail")
