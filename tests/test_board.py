@@ -14,6 +14,7 @@ from server.domain.board import BOARD_CARDS, BOARD_DAYS, board_page, first_day
 from server.domain.clock import today_in
 from server.store import Store
 from tests.conftest import add_event, sign_in
+from tests.test_payments import pay
 
 DAY = date(2026, 7, 1)
 
@@ -113,3 +114,16 @@ def test_a_first_day_longer_than_one_read_is_shown_whole_with_the_day_after(
     assert sorted(cards(board)) == sorted([*names, "Zed"])
     far = today_in(store.settings.timezone) + timedelta(days=5)
     assert later_link(board) == f"/dispatch?from={far}"
+
+
+def test_a_payment_without_javascript_returns_to_the_trips_own_page(
+    client: TestClient, store: Store
+) -> None:
+    event = add_event(store, days_ahead=5, first_name="Far")
+    token = sign_in(client, store)
+    response = pay(client, event["event_id"], token, amount="10", method="cash")
+    assert response.status_code == 303
+    day = today_in(store.settings.timezone) + timedelta(days=5)
+    assert response.headers["location"] == f"/dispatch?saved={event['event_id']}&from={day}"
+    page = client.get(response.headers["location"]).text
+    assert cards(page) == ["Far"] and "Payment saved for" in page

@@ -263,7 +263,9 @@ def _payment_saved(
                 "saved": entry,
             },
         )
-    return redirect(request, f"{request.app.url_path_for('dispatch')}?saved={view.event_id}")
+    # A later trip's card is on its own day's page of the board.
+    later = f"&from={view.day}" if view.day > view.today else ""
+    return redirect(request, f"{request.app.url_path_for('dispatch')}?saved={view.event_id}{later}")
 
 
 @routes.post("/api/events/{event_id}/payments/{payment_id}/void", "void_payment")
