@@ -65,6 +65,14 @@ def test_the_page_starts_today_unless_a_later_day_is_asked(text: str, day: int) 
     assert first_day(text, DAY) == DAY + timedelta(days=day)
 
 
+def test_the_last_day_there_is_is_an_empty_page_not_an_error(
+    client: TestClient, store: Store
+) -> None:
+    sign_in(client, store)
+    page = client.get("/dispatch?from=9999-12-31")
+    assert page.status_code == 200 and "No trips on these days" in page.text
+
+
 def cards(html: str) -> list[str]:
     return re.findall(r'<span class="patron">(\w+)', html)
 

@@ -53,4 +53,5 @@ def first_day(text: str, today: date) -> date:
         asked = date.fromisoformat(text)
     except ValueError:
         return today
-    return max(asked, today)
+    # The last days of year 9999 would overflow the page's date arithmetic.
+    return min(max(asked, today), date.max - timedelta(days=BOARD_DAYS + 1))
