@@ -8,11 +8,13 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from stack import Stack
 
+from server.domain.board import BOARD_CARDS, board_page, day_of
 from server.domain.clock import utc_now_iso
 from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
 from server.store import Store
@@ -158,8 +160,8 @@ def app_dashboard(stack: Stack) -> Op:
 
 
 def raw_dashboard_reads(stack: Stack) -> Op:
-    """The three reads /dispatch makes: the session (GetItem), the upcoming events
-    (Query, paginated) and the waiver counts (Query)."""
+    """The reads /dispatch makes: the session (GetItem), the board's trips (one Query of
+    at most BOARD_CARDS + 1 items past today's) and their waiver counts (Query)."""
     client, _ = stack.signed_in()
     session_id = next(v for k, v in client.cookies.items() if k.endswith("scc_session"))
     key = _session_key(session_id)
@@ -167,10 +169,14 @@ def raw_dashboard_reads(stack: Stack) -> Op:
     client.close()
 
     def op(_: int) -> None:
-        today = stack.today().isoformat()
+        today = stack.today()
+        since = (today - timedelta(days=1)).isoformat()
         store.sessions.get(key)
-        store.events.upcoming(today)
-        store.waivers.guests_from(today)
+        read, more = store.events.board(
+            since, (today + timedelta(days=1)).isoformat(), BOARD_CARDS + 1
+        )
+        items, _ = board_page(read, today, more)
+        store.waivers.guests_from(since, day_of(items[-1]) if items else since)
 
     return op
 

@@ -130,7 +130,9 @@ FIRST_REQUEST = {
     "routeKey": "$default",
     "rawPath": "/login",
     "rawQueryString": "",
-    "headers": {"host": "abc.lambda-url.us-east-1.on.aws", "x-forwarded-proto": "https"},
+    # SCC_BASE_URL's host: the app answers a Function URL's own host only behind
+    # CloudFront (with its origin secret set), which this environment does not have.
+    "headers": {"host": "scc.example", "x-forwarded-proto": "https"},
     "requestContext": {
         "http": {
             "method": "GET",

@@ -33,6 +33,7 @@ from server.web import (
     float_plan,
     manifest,
     reports,
+    voids,
     waivers,
 )
 from server.web.assets import Assets, HashedStaticFiles
@@ -104,6 +105,7 @@ def create_app(
             Route("/sw.js", service_worker, methods=["GET"], name="service_worker"),
             *auth.routes,
             *dispatch.routes,
+            *voids.routes,
             *manifest.routes,
             *float_plan.routes,
             *waivers.routes,

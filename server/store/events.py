@@ -78,6 +78,33 @@ class EventsRepo(FloatPlanWrites):
             self.table.query, IndexName=EVENTS_BY_DATE, KeyConditionExpression=condition
         )
 
+    def board(self, since: str, whole_before: str, limit: int) -> tuple[list[dict[str, Any]], bool]:
+        """The dispatch board's read: listed events from `since`, earliest first, every
+        one before `whole_before` (YYYY-MM-DD) and up to `limit` more; True when more may
+        follow. One Query of at most `limit` items, unless the days before `whole_before`
+        hold more than that: then their rest in one more (paginated) and `limit` after."""
+        listed = Key("listing").eq(LISTING)
+        query: dict[str, Any] = {"IndexName": EVENTS_BY_DATE, "Limit": limit}
+        page = self.table.query(
+            KeyConditionExpression=listed & Key("starts_at").gte(since), **query
+        )
+        items, last = page.get("Items", []), page.get("LastEvaluatedKey")
+        if last is None or str(last["starts_at"]) >= whole_before:
+            return items, last is not None
+        items += all_items(
+            self.table.query,
+            IndexName=EVENTS_BY_DATE,
+            KeyConditionExpression=listed & Key("starts_at").between(since, whole_before),
+            ExclusiveStartKey=last,
+        )
+        last = {k: items[-1][k] for k in ("listing", "starts_at", "event_id")}
+        page = self.table.query(
+            KeyConditionExpression=listed & Key("starts_at").gte(since),
+            ExclusiveStartKey=last,
+            **query,
+        )
+        return items + page.get("Items", []), "LastEvaluatedKey" in page
+
     def past(self, before_day: str, limit: int = 200) -> list[dict[str, Any]]:
         """Listed events before `before_day`, most recent first, at most `limit`."""
         condition = Key("listing").eq(LISTING) & Key("starts_at").lt(before_day)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.conditions import ConditionBase, Key
 
 from server.store.client import all_items, get_item, put_new, update_if
 from server.store.tables import BY_OUTBOX, WAIVERS_BY_TRIP
@@ -64,13 +64,17 @@ class WaiversRepo:
         )
         return len(keys)
 
-    def guests_from(self, from_day: str) -> Counter[str]:
+    def guests_from(self, from_day: str, to_day: str | None = None) -> Counter[str]:
         """Guests covered by a signed waiver (signer + minors), per event, for every
-        trip on or after `from_day`: one paginated Query of the by_trip index."""
+        trip on or after `from_day` (and on or before `to_day`, when given): one
+        paginated Query of the by_trip index."""
+        listed = Key("listing").eq(LISTING)
+        days: ConditionBase = Key("trip_key").gte(from_day)
+        if to_day is not None:
+            # "~" sorts after the "#" that follows the date in every trip_key.
+            days = Key("trip_key").between(from_day, f"{to_day}~")
         signed = all_items(
-            self.table.query,
-            IndexName=WAIVERS_BY_TRIP,
-            KeyConditionExpression=Key("listing").eq(LISTING) & Key("trip_key").gte(from_day),
+            self.table.query, IndexName=WAIVERS_BY_TRIP, KeyConditionExpression=listed & days
         )
         counts: Counter[str] = Counter()
         for item in signed:

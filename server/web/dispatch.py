@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from server.domain.board import BOARD_CARDS, board_page, day_of, first_day
 from server.domain.clock import utc_now_iso
 from server.domain.float_plan import TripState, state_of
 from server.domain.forms import FormErrors, form_values, text_field
@@ -22,41 +23,28 @@ from server.domain.payments import (
     PaymentRequest,
     Refusal,
     over_balance,
-    parse_payment_id,
     validate_payment,
-    validate_void_reason,
 )
 from server.domain.users import User
 from server.notify.outbox import Notifier
 from server.store import Store
 from server.store.events import AppendRefused
-from server.web.audit import audit
-from server.web.auth import captain_only, crew_only
-from server.web.event_view import EventView, entry_json, find_event, valid_event_id
+from server.web.auth import crew_only
+from server.web.event_view import (
+    EventView,
+    entry_json,
+    event_with_waivers,
+    find_event,
+    valid_event_id,
+    view_of,
+)
 from server.web.render import Kind, json_form_error, redirect, render, response_kind
 from server.web.routing import Routes
-from server.web.state import sends_after_response, store_of, today_of, trip_clock
+from server.web.state import sends_after_response, store_of, today_of
 
 routes = Routes()
 
 AFLOAT = (TripState.OUT, TripState.OVERDUE)
-
-# Voids may go a little past the ledger's caps, so a full event can still be corrected.
-VOID_HEADROOM = 50
-
-
-def _view(request: Request, item: dict[str, Any], waivers_signed: int | None = 0) -> EventView:
-    return EventView(
-        item=item, today=today_of(request), waivers_signed=waivers_signed, **trip_clock(request)
-    )
-
-
-def _event_with_waivers(request: Request) -> EventView:
-    """The event at the path's id, with the guests its waivers cover (two reads)."""
-    store = store_of(request)
-    item = find_event(store, request.path_params["event_id"])
-    waivers = store.waivers.for_event(item["event_id"])
-    return _view(request, item, sum(int(w.get("guest_count", 1)) for w in waivers))
 
 
 @routes.get("/dispatch", "dispatch")
@@ -64,28 +52,36 @@ def _event_with_waivers(request: Request) -> EventView:
 async def dashboard(request: Request) -> Response:
     store = store_of(request)
     today = today_of(request)
-    since = (today - timedelta(days=1)).isoformat()
-    items = await run_in_threadpool(store.events.upcoming, since)
-    guests = await run_in_threadpool(store.waivers.guests_from, since)
+    first = first_day(request.query_params.get("from", ""), today)
+    # Today's board reads yesterday too: its trips still out (a sunset sail back after
+    # midnight). Later pages (docs/decisions.md) start on their own day.
+    since = (first - timedelta(days=1) if first == today else first).isoformat()
+    after_first = (first + timedelta(days=1)).isoformat()
+    read, more = await run_in_threadpool(store.events.board, since, after_first, BOARD_CARDS + 1)
+    items, next_day = board_page(read, first, more)
+    until = day_of(items[-1]) if items else since
+    guests = await run_in_threadpool(store.waivers.guests_from, since, until)
     events = [
-        EventView(
-            item=item, today=today, waivers_signed=guests[item["event_id"]], **trip_clock(request)
-        )
+        view_of(request, item, guests[item["event_id"]])
         for item in items
-        # Yesterday's trips only while still out (a sunset sail back after midnight).
         if item["date"] >= today.isoformat() or state_of(item) in AFLOAT
     ]
     # Overdue trips first, for everyone signed in: the alarm is read at a glance.
     events.sort(key=lambda e: e.trip_state is not TripState.OVERDUE)
     key = request.query_params.get("saved", "")
-    saved = next(((e, p) for e in events if (p := e.payment(key)) is not None), None)
-    return render(request, "dispatch.html", {"events": events, "saved": saved})
+    context = {
+        "events": events,
+        "saved": next(((e, p) for e in events if (p := e.payment(key)) is not None), None),
+        "later_page": first if first > today else None,
+        "next_day": next_day,
+    }
+    return render(request, "dispatch.html", context)
 
 
 @routes.get("/dispatch/events/{event_id}", "event_detail")
 @crew_only
 async def event_detail(request: Request) -> Response:
-    view = await run_in_threadpool(_event_with_waivers, request)
+    view, _ = await run_in_threadpool(event_with_waivers, request)
     if response_kind(request) is Kind.JSON:
         return JSONResponse(view.as_json())
     saved = view.payment(request.query_params.get("saved", ""))
@@ -96,7 +92,7 @@ async def event_detail(request: Request) -> Response:
 @routes.get("/api/events/{event_id}", "event_json")
 @crew_only
 async def event_json(request: Request) -> Response:
-    view = await run_in_threadpool(_event_with_waivers, request)
+    view, _ = await run_in_threadpool(event_with_waivers, request)
     return JSONResponse(view.as_json())
 
 
@@ -132,7 +128,7 @@ def _payment_form(
 async def payment_form(request: Request) -> Response:
     item = await run_in_threadpool(find_event, store_of(request), request.path_params["event_id"])
     from_trip = request.query_params.get("from") == "trip"
-    return _payment_form(request, _view(request, item), from_trip=from_trip)
+    return _payment_form(request, view_of(request, item), from_trip=from_trip)
 
 
 def _form_error(
@@ -151,7 +147,7 @@ def _form_error(
     values = form_values(form, ("amount", "method", "note"), multiline=("note",))
     return _payment_form(
         request,
-        _view(request, item),
+        view_of(request, item),
         payment_id=None if fresh_key else text_field(form, "payment_id"),
         values=values,
         errors=errors,
@@ -234,7 +230,7 @@ async def log_payment(request: Request) -> Response:
             fresh_key=refused.reason is Refusal.DUPLICATE,
         )
     # One UpdateItem and no reads: the card's waiver count is not re-read here.
-    view = _view(request, item, waivers_signed=None)
+    view = view_of(request, item, waivers_signed=None)
     response = _payment_saved(request, view, entry, created, text_field(form, "from") == "trip")
     if created and sends_after_response(request):
         # After the response is sent: queue and try the operator's email at once. (On
@@ -274,78 +270,9 @@ def _payment_saved(
                 "from_trip": from_trip,
             },
         )
-    # Back where the form was opened, which says what was saved (naming the trip).
+    # Back where the form was opened, which says what was saved (naming the trip); a
+    # later trip's card is on its own day's page of the board.
     trip = request.app.url_path_for("event_detail", event_id=view.event_id)
+    later = f"&from={view.day}" if view.day > view.today and not from_trip else ""
     back = trip if from_trip else request.app.url_path_for("dispatch")
-    return redirect(request, f"{back}?saved={entry['payment_id']}")
-
-
-@routes.post("/api/events/{event_id}/payments/{payment_id}/void", "void_payment")
-@captain_only
-async def void_payment(request: Request) -> Response:
-    event_id = valid_event_id(request)
-    target = str(request.path_params["payment_id"])
-    form = await request.form()
-    store = store_of(request)
-    user: User = request.state.user
-    try:
-        void_id = parse_payment_id(text_field(form, "void_id"))
-        reason = validate_void_reason(form)
-    except FormErrors as invalid:
-        return await _detail_with_errors(request, event_id, invalid.errors, 422, target)
-    entry = {
-        "payment_id": void_id,
-        "kind": "void",
-        "voids": target,
-        "reason": reason,
-        "logged_by": user.email,
-        "logged_by_name": user.name,
-        "logged_at": utc_now_iso(),
-    }
-    try:
-        await run_in_threadpool(
-            store.events.append_void,
-            event_id,
-            entry,
-            MAX_ENTRIES + VOID_HEADROOM,
-            MAX_LEDGER_BYTES + VOID_HEADROOM * 1000,
-        )
-    except AppendRefused as refused:
-        if refused.reason is Refusal.MISSING:
-            raise HTTPException(404) from None
-        if refused.reason is Refusal.UNKNOWN_TARGET:
-            raise HTTPException(404, "There is no such payment on this trip.") from None
-        if refused.reason is not Refusal.DUPLICATE:  # a replayed void is already done
-            message = {
-                Refusal.ALREADY_VOIDED: "That payment was already voided.",
-                Refusal.FULL: "This trip holds the most entries one trip can.",
-            }.get(refused.reason, "The trip changed while saving. Try again.")
-            return await _detail_with_errors(request, event_id, {"form": message}, 409, target)
-    else:
-        await audit(request, "payment.voided", f"{event_id}/{target}")  # for the audit page
-    url = request.app.url_path_for("event_detail", event_id=event_id)
-    if response_kind(request) is Kind.JSON:
-        return JSONResponse({"voided": target}, status_code=201)
-    # Back to the payment just voided, with a notice beside it (not the top of the page).
-    return redirect(request, f"{url}?voided={target}#payment-{target}")
-
-
-async def _detail_with_errors(
-    request: Request, event_id: str, errors: dict[str, str], status_code: int, target: str
-) -> Response:
-    if response_kind(request) is Kind.JSON:
-        return json_form_error(errors, status_code)
-    item = await run_in_threadpool(find_event, store_of(request), event_id)
-    view = _view(request, item)
-    book = view.ledger
-    voidable = {p["payment_id"] for p in book.payments} - book.voided_ids
-    if target not in voidable:
-        # No void form for that payment is on the page: say it above the history.
-        errors = {"form": " ".join(errors.values())}
-    return render(
-        request,
-        "event.html",
-        {"event": view, "void_errors": errors, "void_target": target},
-        fragment="_event_detail.html",
-        status_code=status_code,
-    )
+    return redirect(request, f"{back}?saved={entry['payment_id']}{later}")

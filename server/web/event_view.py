@@ -20,6 +20,7 @@ from server.domain.money import money_str
 from server.domain.payments import Ledger, ledger
 from server.store import Store
 from server.web.render import EventMoved
+from server.web.state import store_of, today_of, trip_clock
 
 # Anything else in the id position is answered 404 without asking the database.
 _LOOKUP_SAFE = re.compile(r"^[A-Za-z0-9-]{1,80}$")
@@ -154,3 +155,18 @@ def entry_json(entry: dict[str, Any], voided: set[str] | None = None) -> dict[st
     if voided is not None and out["kind"] == "payment":
         out["voided"] = entry.get("payment_id") in voided
     return out
+
+
+def view_of(request: Request, item: dict[str, Any], waivers_signed: int | None = 0) -> EventView:
+    """The stored event as the pages show it (today, the overdue clock) for this request."""
+    return EventView(
+        item=item, today=today_of(request), waivers_signed=waivers_signed, **trip_clock(request)
+    )
+
+
+def event_with_waivers(request: Request) -> tuple[EventView, list[dict[str, Any]]]:
+    """The event at the path's id, with the guests its waivers cover (two reads)."""
+    store = store_of(request)
+    item = find_event(store, request.path_params["event_id"])
+    waivers = store.waivers.for_event(item["event_id"])
+    return view_of(request, item, sum(int(w.get("guest_count", 1)) for w in waivers)), waivers

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -16,10 +15,10 @@ from server.domain.manifest import checkin_slots, guests_of
 from server.domain.users import User
 from server.domain.waiver_rules import load_text
 from server.web.auth import captain_only, crew_only
-from server.web.event_view import EventView, find_event, valid_event_id
+from server.web.event_view import EventView, event_with_waivers, find_event, valid_event_id
 from server.web.render import Kind, redirect, render, response_kind
 from server.web.routing import Routes
-from server.web.state import store_of, today_of, trip_clock
+from server.web.state import store_of, today_of
 
 routes = Routes()
 
@@ -34,23 +33,10 @@ def parse_waiver_id(value: str) -> str:
         raise HTTPException(404) from None
 
 
-def _load(request: Request) -> tuple[EventView, list[dict[str, Any]]]:
-    store = store_of(request)
-    item = find_event(store, request.path_params["event_id"])
-    waivers = store.waivers.for_event(item["event_id"])
-    event = EventView(
-        item=item,
-        today=today_of(request),
-        waivers_signed=sum(int(w.get("guest_count", 1)) for w in waivers),
-        **trip_clock(request),
-    )
-    return event, waivers
-
-
 @routes.get("/dispatch/events/{event_id}/manifest", "manifest")
 @crew_only
 async def manifest(request: Request) -> Response:
-    event, waivers = await run_in_threadpool(_load, request)
+    event, waivers = await run_in_threadpool(event_with_waivers, request)
     guests = guests_of(waivers, event.day)
     capacity = int(event.get("capacity", 0) or 0)
     context = {
@@ -83,7 +69,7 @@ async def check_in(request: Request) -> Response:
     url = str(request.app.url_path_for("manifest", event_id=event_id))
     if response_kind(request) is not Kind.FRAGMENT:
         return redirect(request, url)
-    event, waivers = await run_in_threadpool(_load, request)
+    event, waivers = await run_in_threadpool(event_with_waivers, request)
     guests = guests_of(waivers, event.day)
     row = next(g for g in guests if g.waiver_id == waiver_id and g.key == guest)
     context = {"event": event, "guest": row, "checked_in": sum(g.checked_in for g in guests)}
