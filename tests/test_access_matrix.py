@@ -79,6 +79,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/api/events/{event_id}/payment"): crew_post(422),
     ("POST", "/api/events/{event_id}/payments/{payment_id}/void"): captain_post(422),
     ("GET", "/dispatch/events/{event_id}/payments/{payment_id}/void"): captain_page(),
+    ("POST", "/dispatch/events/{event_id}/payments/{payment_id}/void"): captain_post(422),
     ("GET", "/admin"): captain_page(303),
     ("GET", "/admin/events"): captain_page(),
     ("POST", "/admin/events"): captain_post(422),

@@ -317,6 +317,27 @@ def test_captain_voids_a_payment_by_appending_a_void(client: TestClient, store: 
     assert len(stored(store, event["event_id"])) == 3
 
 
+def test_the_void_confirmation_page_posts_to_its_own_address(
+    client: TestClient, store: Store
+) -> None:
+    """Without JavaScript the confirmation page's form posts to the page's own URL, so a
+    refusal (no reason) stays on a page address, not /api/, and nothing is stored."""
+    captain = sign_in(client, store, role="captain")
+    event = add_event(store, total_price="100")
+    target = str(uuid.uuid4())
+    pay(client, event["event_id"], captain, payment_id=target, amount="30")
+    page_url = f"/dispatch/events/{event['event_id']}/payments/{target}/void"
+    confirm = client.get(page_url, params={"reason": "Typed twice"})
+    assert confirm.status_code == 200 and f'action="{page_url}"' in confirm.text
+    data = {"csrf_token": captain, "void_id": str(uuid.uuid4()), "reason": " "}
+    refused = client.post(page_url, data=data, follow_redirects=False)
+    assert refused.status_code == 422 and "Say why" in refused.text
+    assert len(stored(store, event["event_id"])) == 1
+    done = client.post(page_url, data={**data, "reason": "Typed twice"}, follow_redirects=False)
+    assert done.status_code == 303 and f"?voided={target}" in done.headers["location"]
+    assert [e["kind"] for e in stored(store, event["event_id"])] == ["payment", "void"]
+
+
 def test_unreachable_database_answers_503_saying_nothing_was_saved(
     store: Store,
 ) -> None:

@@ -14,17 +14,17 @@ from starlette.responses import Response
 
 from server.domain.users import normalize_email
 from server.web.auth import captain_only
-from server.web.event_view import EventView, find_event
+from server.web.event_view import EventView, find_event, view_of
 from server.web.render import render
 from server.web.routing import Routes
-from server.web.state import store_of, today_of
+from server.web.state import store_of
 
 routes = Routes()
 
 
 def _event(request: Request, *, legacy_ok: bool) -> EventView:
     item = find_event(store_of(request), request.path_params["event_id"], legacy_ok=legacy_ok)
-    return EventView(item=item, today=today_of(request))
+    return view_of(request, item)
 
 
 @routes.get("/admin/events/{event_id}/cancel", "admin_event_cancel")

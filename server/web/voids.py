@@ -32,6 +32,9 @@ routes = Routes()
 VOID_HEADROOM = 50
 
 
+# The confirmation page posts to its own address, so a refusal without JavaScript stays
+# on a page URL; the JSON API (and the offline-era clients) post to /api/.
+@routes.post("/dispatch/events/{event_id}/payments/{payment_id}/void", "void_payment_page")
 @routes.post("/api/events/{event_id}/payments/{payment_id}/void", "void_payment")
 @captain_only
 async def void_payment(request: Request) -> Response:
