@@ -129,9 +129,10 @@ def test_a_payment_without_javascript_returns_to_the_trips_own_page(
 ) -> None:
     event = add_event(store, days_ahead=5, first_name="Far")
     token = sign_in(client, store)
-    response = pay(client, event["event_id"], token, amount="10", method="cash")
+    payment_id = "0f8e8bde-8c3c-4f7e-9d8e-5a4f3b2c1d0e"
+    response = pay(client, event["event_id"], token, amount="10", payment_id=payment_id)
     assert response.status_code == 303
     day = today_in(store.settings.timezone) + timedelta(days=5)
-    assert response.headers["location"] == f"/dispatch?saved={event['event_id']}&from={day}"
+    assert response.headers["location"] == f"/dispatch?saved={payment_id}&from={day}"
     page = client.get(response.headers["location"]).text
-    assert cards(page) == ["Far"] and "Payment saved for" in page
+    assert cards(page) == ["Far"] and "Payment saved: $10.00 cash for Far" in page

@@ -118,7 +118,7 @@ def test_an_error_logs_its_traceback_once_with_the_request_id(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(store.events, "upcoming", broken)
+    monkeypatch.setattr(store.events, "board", broken)
     response = app_client.get("/dispatch")
     assert response.status_code == 500
     assert "server-timing" in response.headers
