@@ -626,3 +626,15 @@ def test_renaming_onto_an_existing_event_refuses_and_leaves_the_old_one_open(
         MAX_ENTRIES,
         MAX_LEDGER_BYTES,
     )  # still takes payments
+
+
+def test_an_overpaid_trip_says_so_in_the_captains_lists(client: TestClient, store: Store) -> None:
+    from tests.test_payments import pay
+
+    captain = sign_in(client, store, role="captain")
+    event = add_event(store, total_price="100")
+    assert pay(client, event["event_id"], captain, amount="134.50").status_code == 303
+    for page in ("/admin/events", "/admin/payments"):
+        text = client.get(page).text
+        assert '<span class="overpaid">Overpaid by $34.50</span>' in text, page
+        assert "-$34.50" not in text, page
