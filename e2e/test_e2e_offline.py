@@ -154,20 +154,30 @@ def test_browser_offline_mode_queues_and_sends_when_back_online(
     card(page, event_id).get_by_role("link", name=re.compile("^Log Payment")).click()
     form = page.locator("#payment-dialog form")
     expect(form.locator(".offline-trip")).to_contain_text(f"{patron} · whale · Today")
-    form.locator("input[name=amount]").fill("150")
+    form.locator("input[name=amount]").fill("250")
     form.get_by_label("Cash", exact=True).check()
+    # More than the balance due asks first, offline too; the same amount again keeps it.
+    form.locator("button[type=submit]").click()
+    expect(form.locator(".form-status")).to_have_text(
+        "$250.00 is $50.00 more than the balance due. Check the amount, or tap Save again"
+        " to keep it as an overpayment."
+    )
+    expect(page.locator("#payment-dialog")).to_be_visible()
+    expect(badge(page)).to_be_hidden()
     form.locator("button[type=submit]").click()
     expect(page.locator("#payment-dialog")).to_be_hidden()
-    expect(page.locator("#toast")).to_have_text(kept_message("150", "cash", patron))
+    expect(page.locator("#toast")).to_have_text(kept_message("250", "cash", patron))
     expect(badge(page)).to_have_text("1 payment on this phone")
     shoot(page, "crew-offline-saved")
     phone.set_offline(False)  # the `online` event sends it, and the banner goes
     expect(banner).to_have_count(0)
     sent_everything(page)
     [payment] = stored(desk, event_id)
-    assert payment["amount"] == "150.00" and payment["logged_by"] == crew.email
+    assert payment["amount"] == "250.00" and payment["logged_by"] == crew.email
     paid = card(page, event_id).locator(".paid")
-    expect(paid).to_have_text("$150.00")
+    expect(paid).to_have_text("$250.00")
+    expect(card(page, event_id).locator(".balance.overpaid dd")).to_have_text("$50.00")
+    assert card(page, event_id).get_attribute("data-balance-due") == "-50.00"
 
 
 def test_a_payment_that_reached_the_server_before_the_drop_stays_single(

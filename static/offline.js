@@ -63,9 +63,26 @@
   // --- queueing from the Log Payment form --------------------------------------------
   function isPaymentForm(el) { return el && el.matches && el.matches("form.payment-form"); }
 
+  // More than the balance due asks once, as the server's form does: the same amount
+  // tapped again is kept as an overpayment (a changed amount asks again).
+  function asksFirst(form, data, card) {
+    var due = Number(data.get("balance_due") || (card && card.dataset.balanceDue));
+    var amount = Number(String(data.get("amount") || "").replace(/[$,\s]/g, ""));
+    var status = form.querySelector(".form-status");
+    if (isNaN(due) || isNaN(amount) || Math.round(amount * 100) <= Math.round(due * 100) ||
+        form.dataset.overOk === String(amount)) { return false; }
+    form.dataset.overOk = String(amount);
+    if (status) {
+      status.textContent = amountText(amount) + " is " + amountText(amount - due) +
+        " more than the balance due. Check the amount, or tap Save again to keep it as an overpayment.";
+    }
+    return true;
+  }
+
   function queueForm(form) {
     var data = new FormData(form);
     var card = document.getElementById(form.dataset.card || "");
+    if (asksFirst(form, data, card)) { return Promise.resolve(null); }
     var item = {
       payment_id: String(data.get("payment_id") || newKey()),
       event_id: form.dataset.eventId || "",
@@ -83,6 +100,7 @@
       // Ready for the next payment (a new key, empty fields); the modal closes and the
       // toast repeats what was kept, for whom.
       form.reset();
+      delete form.dataset.overOk;
       form.querySelector("input[name=payment_id]").value = newKey();
       var status = form.querySelector(".form-status");
       if (status) { status.textContent = ""; }  // not "NOT saved": it is, on the phone
@@ -225,6 +243,7 @@
       balance.classList.toggle("overpaid", due < 0);
       balance.querySelector("dd").textContent = money.format(Math.abs(due));
     }
+    card.dataset.balanceDue = saved.balance_due;  // what the next offline payment is checked against
     var count = card.querySelector(".payment-count");
     if (count) { count.textContent = String(Number(count.textContent) + 1); }
   }
