@@ -36,7 +36,7 @@ from e2e.test_e2e_waivers import (
 
 MakeEvent = Callable[..., dict[str, Any]]
 Shoot = Callable[[Page, str], None]
-OPERATOR = "Your charter operator"  # SCC_OPERATOR_NAME's default (the suite sets none)
+OPERATOR = "your charter operator"  # SCC_OPERATOR_NAME's default (the suite sets none)
 NO_CONNECTION = "No connection — your waiver was not sent. Try again when you have signal."
 SHORT_PHONE = "Enter a phone number of 7 to 15 digits, like +1 555 123 4567."
 

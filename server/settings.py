@@ -180,7 +180,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SCC_SHORE_CONTACT", _text, None, "Who gets the float plan, running-late, back and OVERDUE emails, comma-separated; unset: GMAIL_RECIPIENT."),
     Setting("SCC_OVERDUE_GRACE_MINUTES", _whole_number(0, 24 * 60), "30", "A departed trip not back this many minutes after its expected return is marked overdue by the sweep and the shore contact alerted."),
     Setting("SCC_GMAIL_API_ENDPOINT", _url, None, "Gmail API root override, for tests against a local server."),
-    Setting("SCC_OPERATOR_NAME", _text, "Your charter operator", "The charter business's name, as patrons see it on the trip page, the waiver and their emails (the waiver text's \"Operator\")."),
+    Setting("SCC_OPERATOR_NAME", _text, "your charter operator", "The charter business's name, as patrons see it on the trip page, the waiver and their emails (the waiver text's \"Operator\")."),
     Setting("SCC_WAIVER_CLOSE_DAYS", _whole_number(0, 365), "2", "Waivers can be signed until this many days after the trip."),
     Setting("SCC_ORIGIN_SECRET", _secret, None, "Secret CloudFront adds as X-Origin-Verify; when set, requests without it are refused and CloudFront-Viewer-Address is trusted for the client IP."),
     Setting("SCC_ALLOWED_HOSTS", _hosts, None, "Extra Host header values the app answers, comma-separated (`*.example.com` allowed), besides SCC_BASE_URL's host; behind CloudFront (SCC_ORIGIN_SECRET set) the region's Lambda Function URL hosts are added."),
@@ -209,7 +209,7 @@ class Settings:
     gmail_api_endpoint: str | None = None
     shore_contact: str | None = None
     overdue_grace_minutes: int = 30
-    operator_name: str = "Your charter operator"
+    operator_name: str = "your charter operator"
     waiver_close_days: int = 2
     origin_secret: Secret | None = None
     allowed_hosts: tuple[str, ...] = ()

@@ -164,7 +164,7 @@ def test_waiver_copy_goes_to_the_signer(
     )
     assert f"Signed at:        {signed}" in text and "standard-v1" in text
     assert "gross negligence" in text  # the text signed, in full
-    assert "with Your charter operator" in text  # SCC_OPERATOR_NAME, its default here
+    assert "with your charter operator" in text  # SCC_OPERATOR_NAME, its default here
     html = text_of(message, "html")
     assert "<ol>" in html and "<li>" in html  # the texts as Markdown, not one paragraph
     assert "paper copy" in text and "withdraw" in text  # the ESIGN copy notice

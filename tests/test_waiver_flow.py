@@ -400,7 +400,7 @@ def test_after_signing_the_form_asks_before_a_fresh_copy(client: TestClient, sto
 def test_the_operator_is_named_on_patron_pages(client: TestClient, store: Store) -> None:
     event = add_event(store, first_name="Zoe")
     trip = client.get(f"/g/{event['event_id']}").text
-    assert "Welcome aboard, Zoe’s party" in trip and "Your charter operator" in trip
+    assert "Welcome aboard, Zoe’s party" in trip and "your charter operator" in trip
     # The main action comes before the trip's details.
     assert trip.index("Sign the waiver") < trip.index("Trip details")
-    assert "Your charter operator" in client.get(f"/g/{event['event_id']}/waiver").text
+    assert "your charter operator" in client.get(f"/g/{event['event_id']}/waiver").text

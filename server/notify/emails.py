@@ -136,7 +136,7 @@ def waiver_email(
     base_url: str,
     sender: str,
     timezone: tzinfo,
-    operator: str = "Your charter operator",
+    operator: str = "your charter operator",
 ) -> EmailMessage:
     """To the signer: what they signed (version and text), when, the reference number,
     and the ESIGN copy notice."""
