@@ -28,6 +28,7 @@ from server.lambda_handler import LambdaApp
 from server.store import Store
 from server.web.render import client_ip
 from tests.conftest import PASSWORD, SECRET, add_event, add_user
+from tests.test_notifications import append_payment
 
 ORIGIN_SECRET = "origin-secret-0123456789-abcdefghijklmnop"
 URL_HOST = "abcdefghij1234567890.lambda-url.us-east-1.on.aws"
@@ -362,28 +363,13 @@ def test_the_module_handler_starts_the_app_once_from_the_environment(
 
 
 def test_the_schedule_event_sends_the_owed_emails(deployed: LambdaApp, store: Store) -> None:
-    from decimal import Decimal
 
-    from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
     from server.notify.outbox import payment_notice
     from tests.conftest import add_event
 
     event = add_event(store)
     payment_id = str(uuid.uuid4())
-    store.events.append_payment(
-        event["event_id"],
-        {
-            "payment_id": payment_id,
-            "kind": "payment",
-            "amount": Decimal("5.00"),
-            "method": "cash",
-            "note": "",
-            "logged_by": "crew@example.com",
-            "logged_at": "2030-01-01T00:00:00Z",
-        },
-        MAX_ENTRIES,
-        MAX_LEDGER_BYTES,
-    )
+    append_payment(store, event["event_id"], payment_id, "5.00")
     # What infra/template.yaml's OutboxSchedule sends every 5 minutes. No Gmail settings
     # here, so the email is queued and waits, visible to the captain.
     answer = deployed({"scc_task": "outbox-send"}, None)

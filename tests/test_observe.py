@@ -21,6 +21,7 @@ from server.store import Store
 from server.web.auth import _session_key
 from tests.conftest import HX, add_event, sign_in
 from tests.test_lambda import URL_HOST, url_event
+from tests.test_notifications import append_payment
 
 
 class Lines:
@@ -153,9 +154,7 @@ def test_on_lambda_the_line_carries_lambdas_request_id(store: Store, lines: Line
 def test_a_notice_given_up_emits_the_failed_metric(
     store: Store, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from decimal import Decimal
 
-    from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
     from server.notify.gmail import MailError
 
     class Down:
@@ -163,20 +162,7 @@ def test_a_notice_given_up_emits_the_failed_metric(
             raise MailError("Gmail answered HTTP 500")
 
     event = add_event(store)
-    store.events.append_payment(
-        event["event_id"],
-        {
-            "payment_id": str(uuid.uuid4()),
-            "kind": "payment",
-            "amount": Decimal("5.00"),
-            "method": "cash",
-            "note": "",
-            "logged_by": "crew@example.com",
-            "logged_at": "2030-01-01T00:00:00Z",
-        },
-        MAX_ENTRIES,
-        MAX_LEDGER_BYTES,
-    )
+    append_payment(store, event["event_id"], str(uuid.uuid4()), "5.00")
     now = [1_000_000.0]
     notifier = Notifier(store, Down(), clock=lambda: now[0])
     outcomes = []

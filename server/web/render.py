@@ -11,7 +11,7 @@ import logging
 import unicodedata
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -108,11 +108,6 @@ def _absolute_url(context: jinja2.runtime.Context, name: str, **params: Any) -> 
     return settings_of(request).base_url.rstrip("/") + path
 
 
-def _timezone(request: Request) -> tzinfo:
-    settings = getattr(request.app.state, "settings", None)
-    return settings.timezone if settings is not None else UTC
-
-
 def _url(app: Any) -> Callable[..., URLPath]:
     """`url(name, **params)` for templates: the app's `url_path_for` with the route found
     by name in a dict made once per app, rather than by trying every route in turn
@@ -140,12 +135,14 @@ def _url(app: Any) -> Callable[..., URLPath]:
 
 
 def _context(request: Request, context: Mapping[str, Any]) -> dict[str, Any]:
+    settings = getattr(request.app.state, "settings", None)
     return {
         "request": request,
         "user": getattr(request.state, "user", None),
         "csrf_token": csrf_token(request),
         "url": _url(request.app),
-        "timezone": _timezone(request),
+        "timezone": settings.timezone if settings is not None else UTC,
+        "operator": settings.operator_name if settings is not None else "",  # patron pages
         **context,
     }
 

@@ -98,11 +98,7 @@ def _refuse_if_closed(request: Request, event: EventView) -> None:
 @routes.get("/g/{event_id}", "trip")
 async def trip_page(request: Request) -> Response:
     event = await run_in_threadpool(_event, request)
-    return render(request, "trip.html", {"event": event, "operator": _operator(request)})
-
-
-def _operator(request: Request) -> str:
-    return settings_of(request).operator_name
+    return render(request, "trip.html", {"event": event})
 
 
 def _published(version: str, current: str) -> WaiverText:
@@ -127,7 +123,6 @@ def _form(
     waiver_id = text_field(values, "waiver_id") or str(uuid.uuid4())
     context = {
         "event": event,
-        "operator": _operator(request),
         "values": values,
         "errors": errors or {},
         "rows": minor_rows(values) if rows is None else rows,
@@ -155,7 +150,7 @@ async def waiver_form(request: Request) -> Response:
     if signed_here and signed_here != request.query_params.get("after"):
         # Back after signing, or the trip's link again: never the browser's restored
         # copy of the signed form; ask first ("Sign for another guest" is ?after=id).
-        context = {"event": event, "operator": _operator(request), "waiver_id": signed_here}
+        context = {"event": event, "waiver_id": signed_here}
         return render(request, "waiver_signed_here.html", context, headers=NO_STORE)
     return _form(request, event)
 
@@ -331,7 +326,6 @@ async def waiver_signed(request: Request) -> Response:
         "waiver_signed.html",
         {
             "event": event,
-            "operator": _operator(request),
             "waiver": waiver,
             "text": load_text(str(waiver["waiver_version"])),
         },
