@@ -87,7 +87,7 @@
       payment_id: String(data.get("payment_id") || newKey()),
       event_id: form.dataset.eventId || "",
       label: form.dataset.label || "",
-      url: form.getAttribute("hx-post") || form.getAttribute("action"),
+      url: form.getAttribute("data-hx-post") || form.getAttribute("action"),
       amount: String(data.get("amount") || ""),
       method: String(data.get("method") || ""),
       note: String(data.get("note") || ""),
@@ -160,7 +160,7 @@
     if (isPaymentForm(elt)) { queueForm(elt); return; }
     // Offline, a link to a trip falls back to the copy the service worker kept.
     var path = event.detail.pathInfo && event.detail.pathInfo.requestPath;
-    if (elt.matches && elt.matches("a[hx-push-url]") && path) { window.location.assign(path); }
+    if (elt.matches && elt.matches("a[data-hx-push-url]") && path) { window.location.assign(path); }
     if (elt.matches && elt.matches("a.log-payment")) { openOfflineForm(elt); }
   });
   document.addEventListener("htmx:responseError", function (event) {

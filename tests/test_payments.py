@@ -60,7 +60,7 @@ def test_form_fragment_carries_a_fresh_payment_id_and_csrf(
     # The plain form posts to its page's own address (a refusal stays on a page URL);
     # htmx posts to the API.
     assert "<html" in page.text and f'action="{url}"' in page.text
-    assert 'hx-post="/api/events/' in page.text
+    assert 'data-hx-post="/api/events/' in page.text
 
 
 def test_plain_form_post_redirects_to_the_dashboard_with_a_confirmation(
@@ -90,7 +90,7 @@ def test_htmx_post_answers_the_card_and_a_toast(
     assert response.status_code == 200
     html = response.text
     assert "<html" not in html
-    assert f'id="card-{event["event_id"]}"' in html and 'hx-swap-oob="true"' in html
+    assert f'id="card-{event["event_id"]}"' in html and 'data-hx-swap-oob="true"' in html
     assert "$60.00" in html  # balance due on the swapped card
     assert 'id="toast"' in html and "Saved $40.00 cash" in html
     assert 'data-saved="true"' in html  # the modal closes and its form is fresh
@@ -426,7 +426,7 @@ def test_a_payment_from_the_trip_page_updates_its_history_and_returns_there(
         client, event_id, crew, headers=HX, amount="40", note="deck tip", **{"from": "trip"}
     )
     assert '<section id="payment-history"' in answer.text
-    assert 'hx-swap-oob="true"' in answer.text.split('id="payment-history"')[1].split(">")[0]
+    assert 'data-hx-swap-oob="true"' in answer.text.split('id="payment-history"')[1].split(">")[0]
     assert "deck tip" in answer.text and 'name="from" value="trip"' in answer.text
     from_dashboard = pay(client, event_id, crew, headers=HX, amount="1")
     assert "payment-history" not in from_dashboard.text  # no such list on the dashboard

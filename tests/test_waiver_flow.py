@@ -328,7 +328,7 @@ def test_check_in_toggles_with_and_without_javascript(client: TestClient, store:
     fragment = client.post(url, data={**data, "checked_in": "no"}, headers=HX)
     assert fragment.status_code == 200 and "<html" not in fragment.text
     assert f'id="guest-{waiver_id}-signer"' in fragment.text and "Not checked in" in fragment.text
-    assert 'id="checked-in-count" hx-swap-oob="true">0</dd>' in fragment.text
+    assert 'id="checked-in-count" data-hx-swap-oob="true">0</dd>' in fragment.text
     assert (
         store.waivers.get(event["event_id"], waiver_id)["checkins"]["signer"]["checked_in"] is False
     )
