@@ -8,22 +8,17 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from deploy.errors import DeployError
-from server.settings import Settings, SettingsError
+from server.settings import GMAIL, SES, Settings, SettingsError
 
-# Every variable the deployed app needs; a deploy that would leave one out is refused.
-REQUIRED = (
-    "SCC_SECRET_KEY",
-    "SCC_TABLE_PREFIX",
-    "SCC_BASE_URL",
-    "SCC_ORIGIN_SECRET",
-    "GMAIL_TOKEN",
-    "GMAIL_SENDER",
-    "GMAIL_RECIPIENT",
-)
+# Every variable the deployed app needs (with the default mailer, Gmail); a deploy that
+# would leave one out is refused. With SCC_MAILER=ses the SES pair replaces the Gmail three.
+ALWAYS = ("SCC_SECRET_KEY", "SCC_TABLE_PREFIX", "SCC_BASE_URL", "SCC_ORIGIN_SECRET")
+REQUIRED = (*ALWAYS, *GMAIL)
+MAILER_REQUIRED = {"gmail": GMAIL, "ses": SES}
 # Set from the stack's outputs, so a stage can never be pointed at another's tables.
 FROM_STACK = ("SCC_TABLE_PREFIX", "SCC_BASE_URL")
 # Local-only settings that must never reach Lambda (they would bypass real AWS).
-LOCAL_ONLY = ("SCC_DYNAMODB_ENDPOINT", "SCC_GMAIL_API_ENDPOINT")
+LOCAL_ONLY = ("SCC_DYNAMODB_ENDPOINT", "SCC_GMAIL_API_ENDPOINT", "SCC_SES_ENDPOINT")
 # Lambda sets these itself and refuses them in a function's configuration.
 RESERVED = re.compile(r"^(AWS_.*|_HANDLER|_X_AMZN_TRACE_ID|LAMBDA_TASK_ROOT|LAMBDA_RUNTIME_DIR)$")
 
@@ -76,7 +71,8 @@ def merge_environment(
             f"refusing to deploy: {', '.join(local)} must not be set on Lambda "
             f"(local testing only); remove with --unset"
         )
-    missing = [k for k in REQUIRED if not merged.get(k)]
+    mail = MAILER_REQUIRED.get(merged.get("SCC_MAILER", "gmail").lower(), GMAIL)
+    missing = [k for k in (*ALWAYS, *mail) if not merged.get(k)]
     if missing:
         raise DeployError(
             f"refusing to deploy: required variable(s) {', '.join(missing)} would be missing. "

@@ -169,8 +169,8 @@ def cmd_events_rename(args: argparse.Namespace) -> int:
 
 def cmd_outbox_send(args: argparse.Namespace) -> int:
     """Send every notification that is owed and due (run it from a schedule)."""
-    from server.notify.gmail import make_mailer
-    from server.notify.outbox import Notifier
+    from server.notify.mailer import make_mailer
+    from server.notify.outbox import Notifier, SendOutcome
 
     store = _store()
     notifier = Notifier(store, make_mailer(store.settings))
@@ -184,6 +184,13 @@ def cmd_outbox_send(args: argparse.Namespace) -> int:
         return 0
     summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items()))
     print(f"outbox: {summary or 'nothing due'}")
+    if outcomes[SendOutcome.BROKEN]:
+        broken = store.outbox.mailer_broken() or {}
+        print(
+            f"error: the mailer is broken, emails wait: {broken.get('reason', '?')}",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

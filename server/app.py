@@ -17,7 +17,7 @@ from starlette.responses import FileResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Mount, Route
 
 from server import ROOT
-from server.notify.gmail import make_mailer
+from server.notify.mailer import make_mailer
 from server.notify.outbox import Notifier
 from server.observe import RequestLog
 from server.settings import Settings

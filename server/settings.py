@@ -133,6 +133,16 @@ def _gmail_token(name: str, raw: str) -> Secret:
     return Secret(raw)
 
 
+MAILERS = ("gmail", "ses")
+
+
+def _mailer(name: str, raw: str) -> str:
+    value = raw.lower()
+    if value not in MAILERS:
+        raise SettingsError(f"{name}: {raw!r} is not one of {', '.join(MAILERS)}")
+    return value
+
+
 _HOST = re.compile(r"^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
 
 
@@ -177,9 +187,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GMAIL_TOKEN", _gmail_token, None, "Gmail authorized-user JSON (refresh token, client id and secret)."),
     Setting("GMAIL_SENDER", _text, None, "Address notifications are sent from."),
     Setting("GMAIL_RECIPIENT", _text, None, "Operator address(es) for payment notifications, comma-separated."),
-    Setting("SCC_SHORE_CONTACT", _text, None, "Who gets the float plan, running-late, back and OVERDUE emails, comma-separated; unset: GMAIL_RECIPIENT."),
+    Setting("SCC_SHORE_CONTACT", _text, None, "Who gets the float plan, running-late, back and OVERDUE emails, comma-separated; unset: the operator's (GMAIL_RECIPIENT, or SCC_SES_RECIPIENT with SES)."),
     Setting("SCC_OVERDUE_GRACE_MINUTES", _whole_number(0, 24 * 60), "30", "A departed trip not back this many minutes after its expected return is marked overdue by the sweep and the shore contact alerted."),
     Setting("SCC_GMAIL_API_ENDPOINT", _url, None, "Gmail API root override, for tests against a local server."),
+    Setting("SCC_MAILER", _mailer, "gmail", "Which mailer sends the emails: `gmail` (GMAIL_TOKEN, GMAIL_SENDER, GMAIL_RECIPIENT) or `ses` (Amazon SES: SCC_SES_FROM, SCC_SES_RECIPIENT)."),
+    Setting("SCC_SES_FROM", _text, None, "With SCC_MAILER=ses: the address emails are sent from, on an SES identity verified in AWS_REGION (the stack's SesIdentity)."),
+    Setting("SCC_SES_RECIPIENT", _text, None, "With SCC_MAILER=ses: operator address(es) for payment notifications, comma-separated."),
+    Setting("SCC_SES_CONFIGURATION_SET", _text, None, "With SCC_MAILER=ses: optional SES configuration set every send names (event publishing, a dedicated IP pool)."),
+    Setting("SCC_SES_ENDPOINT", _url, None, "Amazon SES (sesv2) endpoint override, for tests against a local server."),
     Setting("SCC_OPERATOR_NAME", _text, "your charter operator", "The charter business's name, as patrons see it on the trip page, the waiver and their emails (the waiver text's \"Operator\")."),
     Setting("SCC_WAIVER_CLOSE_DAYS", _whole_number(0, 365), "2", "Waivers can be signed until this many days after the trip."),
     Setting("SCC_ORIGIN_SECRET", _secret, None, "Secret CloudFront adds as X-Origin-Verify; when set, requests without it are refused and CloudFront-Viewer-Address is trusted for the client IP."),
@@ -191,6 +206,7 @@ SETTINGS: tuple[Setting, ...] = (
 # fmt: on
 
 GMAIL = ("GMAIL_TOKEN", "GMAIL_SENDER", "GMAIL_RECIPIENT")
+SES = ("SCC_SES_FROM", "SCC_SES_RECIPIENT")
 
 
 @dataclass(frozen=True)
@@ -207,6 +223,11 @@ class Settings:
     gmail_sender: str | None = None
     gmail_recipient: str | None = None
     gmail_api_endpoint: str | None = None
+    mailer: str = "gmail"
+    ses_from: str | None = None
+    ses_recipient: str | None = None
+    ses_configuration_set: str | None = None
+    ses_endpoint: str | None = None
     shore_contact: str | None = None
     overdue_grace_minutes: int = 30
     operator_name: str = "your charter operator"
@@ -226,10 +247,22 @@ class Settings:
         return [r.strip() for r in (self.gmail_recipient or "").split(",") if r.strip()]
 
     @property
+    def mail_sender(self) -> str:
+        """The From address of the chosen mailer (SCC_MAILER)."""
+        return (self.ses_from if self.mailer == "ses" else self.gmail_sender) or ""
+
+    @property
+    def mail_recipients(self) -> list[str]:
+        """The operator's addresses for the chosen mailer (SCC_MAILER)."""
+        if self.mailer == "ses":
+            return [r.strip() for r in (self.ses_recipient or "").split(",") if r.strip()]
+        return self.gmail_recipients
+
+    @property
     def shore_contacts(self) -> list[str]:
-        """Float-plan recipients: SCC_SHORE_CONTACT, else the operator's GMAIL_RECIPIENT."""
+        """Float-plan recipients: SCC_SHORE_CONTACT, else the operator's addresses."""
         given = [r.strip() for r in (self.shore_contact or "").split(",") if r.strip()]
-        return given or self.gmail_recipients
+        return given or self.mail_recipients
 
     @property
     def trusted_hosts(self) -> list[str]:
@@ -274,6 +307,12 @@ class Settings:
             for name in GMAIL:
                 if name not in given:
                     raise SettingsError(f"{name}: not set; the Gmail settings go together")
+        if given.get("SCC_MAILER", "").lower() == "ses":
+            for name in SES:
+                if name not in given:
+                    raise SettingsError(
+                        f"{name}: not set; SCC_MAILER=ses needs {' and '.join(SES)}"
+                    )
         values = {
             s.attr: s.parse(s.name, text)
             for s in SETTINGS

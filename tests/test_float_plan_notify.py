@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from server.domain.clock import utc_iso
-from server.notify.gmail import make_mailer
+from server.notify.mailer import make_mailer
 from server.notify.outbox import Notifier
 from server.store import Store
 from tests.conftest import add_event, make_settings

@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.domain.clock import human_time
 from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
-from server.notify.gmail import TIMEOUT_SECONDS, make_mailer
+from server.notify.mailer import TIMEOUT_SECONDS, make_mailer
 from server.notify.outbox import MAX_ATTEMPTS, Notifier, payment_notice
 from server.settings import Settings, SettingsError
 from server.store import Store

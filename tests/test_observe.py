@@ -155,7 +155,7 @@ def test_a_notice_given_up_emits_the_failed_metric(
     store: Store, capsys: pytest.CaptureFixture[str]
 ) -> None:
 
-    from server.notify.gmail import MailError
+    from server.notify.mailer import MailError
 
     class Down:
         def send(self, message: Any) -> str:

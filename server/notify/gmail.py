@@ -1,5 +1,10 @@
 """Sending mail through the Gmail API (`users.messages.send`) with the real Google client
-library. The library is imported on first use, so it never slows a cold start."""
+library. The library is imported on first use, so it never slows a cold start.
+
+Google's token endpoint answering `invalid_grant` (the refresh token expired, e.g. after
+7 days on a consent screen left in "Testing", or was revoked) or `invalid_client` (the
+OAuth client was deleted) means no email can go until the sending account is
+re-authorised: that is a `MailerBroken`, not one notice's failure."""
 
 from __future__ import annotations
 
@@ -8,26 +13,19 @@ import json
 import socket
 import threading
 from email.message import EmailMessage
-from typing import Any, Protocol
+from typing import Any
 
-from server.settings import Settings
+from server.notify.mailer import TIMEOUT_SECONDS, MailerBroken, MailError
 
 SCOPES = ["https://www.googleapis.com/auth/gmail.send"]
-# Bounds every Gmail or token call, so a slow Google never holds a worker for long.
-TIMEOUT_SECONDS = 5
-
-
-class MailError(Exception):
-    """Gmail did not accept the message; the text is safe to store (no personal data)."""
-
-
-class Mailer(Protocol):
-    def send(self, message: EmailMessage) -> str:
-        """Send and return the provider's message id, or raise MailError."""
-        ...
+# The token endpoint's answers that no retry can mend: the operator must re-authorise.
+BROKEN_GRANTS = ("invalid_grant", "invalid_client")
+REAUTHORISE = "re-authorise the sending account and set the new GMAIL_TOKEN (README, Email, Gmail)"
 
 
 class GmailMailer:
+    name = "gmail"
+
     def __init__(self, token_json: str, api_endpoint: str | None = None) -> None:
         self._token = token_json
         self._endpoint = api_endpoint
@@ -75,25 +73,28 @@ class GmailMailer:
                     .execute(num_retries=0)
                 )
             except Exception as exc:  # the library raises many types; all mean "not sent"
-                raise MailError(_describe(exc)) from exc
+                raise _error(exc) from exc
         return str(result["id"])
 
 
-def _describe(exc: Exception) -> str:
+def _error(exc: Exception) -> MailError:
     from google.auth.exceptions import RefreshError
     from googleapiclient.errors import HttpError
 
     if isinstance(exc, HttpError):
-        return f"Gmail answered HTTP {exc.resp.status}"
+        return MailError(f"Gmail answered HTTP {exc.resp.status}")
     if isinstance(exc, RefreshError):
-        return "the Gmail token could not be refreshed (check GMAIL_TOKEN)"
+        grant = _token_error(exc)
+        if grant in BROKEN_GRANTS:
+            return MailerBroken(f"Google refused the Gmail token ({grant}): {REAUTHORISE}")
+        return MailError("the Gmail token could not be refreshed (check GMAIL_TOKEN)")
     if isinstance(exc, (socket.timeout, TimeoutError)):
-        return f"Gmail did not answer within {TIMEOUT_SECONDS} s"
-    return f"sending failed: {type(exc).__name__}"
+        return MailError(f"Gmail did not answer within {TIMEOUT_SECONDS} s")
+    return MailError(f"sending failed: {type(exc).__name__}")
 
 
-def make_mailer(settings: Settings) -> GmailMailer | None:
-    """The Gmail mailer, or None when Gmail is not configured (mail then waits)."""
-    if settings.gmail_token is None:
-        return None
-    return GmailMailer(str(settings.gmail_token), settings.gmail_api_endpoint)
+def _token_error(exc: Exception) -> str:
+    """The OAuth `error` code of a failed refresh (google-auth passes the token
+    endpoint's JSON answer as the exception's second argument), or ""."""
+    answer = exc.args[1] if len(exc.args) > 1 else None
+    return str(answer.get("error", "")) if isinstance(answer, dict) else ""

@@ -6,7 +6,9 @@ the payment's or waiver's own UUID), clears the mark, and sends: right after the
 response (a background task, only when Gmail is set up: otherwise the mark itself is
 the queue) and from `scc outbox send` on a schedule. Each send is
 claimed with a lease, so two senders never send one email twice; failures back off
-and give up after `MAX_ATTEMPTS`, shown to the captain, who can resend.
+and give up after `MAX_ATTEMPTS`, shown to the captain, who can resend. A broken mailer
+(see server.notify.mailer) burns nothing: the notice stays pending, the mailer is marked
+broken for the captain's Emails page, and the MailerBroken metric alarms.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from server import observe
 from server.domain.clock import utc_iso
 from server.domain.float_plan import overdue_due, split_ref
 from server.notify.emails import payment_email, trip_email, waiver_email
-from server.notify.gmail import TIMEOUT_SECONDS, Mailer, MailError
+from server.notify.mailer import TIMEOUT_SECONDS, Mailer, MailerBroken, MailError
 from server.notify.stream import Owed
 from server.store import Store
 
@@ -36,6 +38,9 @@ LEASE_SECONDS = 120
 BACKOFF_SECONDS = 60  # then 2, 4, 8 minutes
 # A send is started only with this much time left (Gmail's timeout and its writes).
 SEND_RESERVE_SECONDS = TIMEOUT_SECONDS + 3
+# After a broken mailer's refusal this sender tries no send for this long (one probe a
+# minute at most, so a sweep of 300 pending notices makes one token request, not 300).
+BROKEN_PAUSE_SECONDS = 60
 
 
 class SendOutcome(StrEnum):
@@ -47,6 +52,7 @@ class SendOutcome(StrEnum):
     BUSY = "busy"  # leased by another sender, not due, or no longer pending
     UNCONFIGURED = "unconfigured"  # no Gmail settings: it stays pending
     DEFERRED = "deferred"  # not attempted: too little time left in this invocation
+    BROKEN = "broken"  # the mailer refuses every send: it stays pending, not counted
 
 
 def payment_notice(payment_id: str) -> str:
@@ -77,6 +83,8 @@ class Notifier:
         self.mailer = mailer
         self.clock = clock
         self.owner = uuid.uuid4().hex  # this sender's name on its leases
+        self.paused_until = 0.0  # the mailer refused every send: no attempt until then
+        self.mailer_ok = False  # a send went through since this sender started
 
     def renew_owner(self) -> None:
         """A new lease name (after a SnapStart restore: one per environment)."""
@@ -154,6 +162,8 @@ class Notifier:
         if self.mailer is None:
             return SendOutcome.UNCONFIGURED
         now = self.clock()
+        if now < self.paused_until:
+            return SendOutcome.BROKEN
         notice = self.store.outbox.claim(notice_id, self.owner, now, LEASE_SECONDS, MAX_ATTEMPTS)
         if notice is None:
             return SendOutcome.BUSY
@@ -168,6 +178,9 @@ class Notifier:
         notice_id = str(notice["notice_id"])
         try:
             message_id = self.mailer.send(self.compose(notice, event))
+        except MailerBroken as exc:
+            self._broken(notice_id, str(exc), now)
+            return SendOutcome.BROKEN
         except (MailError, LookupError) as exc:
             attempts = int(notice["attempts"])
             retry_at = (
@@ -183,7 +196,23 @@ class Notifier:
                 return SendOutcome.FAILED
             return SendOutcome.RETRY
         self.store.outbox.mark_sent(notice_id, message_id, utc_iso(self.clock()))
+        if not self.mailer_ok:
+            # The first send through since this sender started: the mailer works (its
+            # token refreshed), so a broken mark (this sender's or another's) is cleared.
+            self.store.outbox.clear_mailer_broken()
+            self.mailer_ok = True
         return SendOutcome.SENT
+
+    def _broken(self, notice_id: str, reason: str, now: float) -> None:
+        """The mailer refused every send: give the notice back uncounted, mark the mailer
+        broken (the captain's Emails page), alarm (MailerBroken, infra/template.yaml)."""
+        assert self.mailer is not None
+        self.store.outbox.release(notice_id, self.owner, reason)
+        self.store.outbox.mark_mailer_broken(self.mailer.name, reason, utc_iso(now))
+        self.paused_until = now + BROKEN_PAUSE_SECONDS
+        self.mailer_ok = False
+        observe.emit_metric("MailerBroken", 1, {"TablePrefix": self.store.settings.table_prefix})
+        log.error("the %s mailer is broken; notices stay pending: %s", self.mailer.name, reason)
 
     def send_due(self, time_left: Callable[[], float] | None = None) -> Counter[SendOutcome]:
         """Mark overdue trips, queue what is owed, then attempt every pending notice
@@ -227,7 +256,7 @@ class Notifier:
                 kind,
                 detail,
                 settings.base_url,
-                settings.gmail_sender or "",
+                settings.mail_sender,
                 settings.shore_contacts,
                 settings.timezone,
             )
@@ -236,8 +265,8 @@ class Notifier:
                 event,
                 str(notice["ref_id"]),
                 settings.base_url,
-                settings.gmail_sender or "",
-                settings.gmail_recipients,
+                settings.mail_sender,
+                settings.mail_recipients,
                 settings.timezone,
             )
         waiver = self.store.waivers.get(str(event["event_id"]), str(notice["ref_id"]))
@@ -249,7 +278,7 @@ class Notifier:
             event,
             waiver,
             settings.base_url,
-            settings.gmail_sender or "",
+            settings.mail_sender,
             settings.timezone,
             settings.operator_name,
         )
@@ -279,6 +308,8 @@ class Notifier:
         # the sweep sends it.
         event_id = str(event["event_id"])
         now = self.clock()
+        if now < self.paused_until:
+            return SendOutcome.BROKEN  # the owed mark stays: the sweep queues it
         notice_id = payment_notice(payment_id)
         notice = self.store.outbox.create_claimed(
             (notice_id, "payment", event_id, payment_id),

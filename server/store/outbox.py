@@ -2,7 +2,11 @@
 
 States: `pending` (to send; `next_attempt_at` says when), `sent`, `failed` (gave up
 after the attempt cap; the captain can resend). A sender claims an item with a
-conditional lease before sending, so two senders never send the same email."""
+conditional lease before sending, so two senders never send the same email.
+
+One more item, `MAILER_STATUS`, holds the mailer's health: present while the mailer is
+broken (Gmail's `invalid_grant`, SES sending paused), deleted by the next successful
+send. It has no `state`, so the by-state index (and every sweep) never sees it."""
 
 from __future__ import annotations
 
@@ -12,6 +16,9 @@ from boto3.dynamodb.conditions import Key
 
 from server.store.client import all_items, conditional, get_item, put_new, update_if
 from server.store.tables import OUTBOX_BY_STATE
+
+# The key of the mailer's health item; no notice id starts with "#".
+MAILER_STATUS = "#mailer"
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -119,6 +126,34 @@ class OutboxRepo:
                 ":next": int(next_attempt_at or 0),
             },
         )
+
+    def release(self, notice_id: str, owner: str, error: str) -> bool:
+        """Undo `owner`'s claim as if it had not been made: the attempt is not counted,
+        the item stays pending and due (the mailer was broken, not this notice)."""
+        return update_if(
+            self.table,
+            {"notice_id": notice_id},
+            "SET last_error = :error ADD attempts :minus REMOVE lease_owner, lease_until",
+            "lease_owner = :me",
+            values={":error": error[:300], ":minus": -1, ":me": owner},
+        )
+
+    def mark_mailer_broken(self, mailer: str, reason: str, at: str) -> None:
+        """Record that `mailer` refuses every send (kept since the first time seen)."""
+        self.table.update_item(
+            Key={"notice_id": MAILER_STATUS},
+            UpdateExpression="SET mailer = :mailer, reason = :reason, last_seen_at = :at,"
+            " broken_at = if_not_exists(broken_at, :at)",
+            ExpressionAttributeValues={":mailer": mailer, ":reason": reason[:300], ":at": at},
+        )
+
+    def mailer_broken(self) -> dict[str, Any] | None:
+        """The mailer's broken mark (mailer, reason, broken_at, last_seen_at), or None."""
+        return self.get(MAILER_STATUS)
+
+    def clear_mailer_broken(self) -> None:
+        """A send went through: the mailer works (a no-op when it was not marked)."""
+        self.table.delete_item(Key={"notice_id": MAILER_STATUS})
 
     def reset(self, notice_id: str, now: float) -> bool:
         """The captain's resend: pending, due now, attempts from zero."""

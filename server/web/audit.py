@@ -82,6 +82,7 @@ def _notifications(store: Store) -> dict[str, Any]:
         "failed": store.outbox.in_state("failed"),
         "sent": store.outbox.in_state("sent", limit=50, newest_first=True),
         "unqueued": len(store.events.owing_notices()) + len(store.waivers.owing_notices()),
+        "broken": store.outbox.mailer_broken(),
     }
 
 
