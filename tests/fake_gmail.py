@@ -18,10 +18,13 @@ SEND_PATH = "/gmail/v1/users/me/messages/send"
 class FakeGmail:
     """`mode` decides how the next sends are answered: "ok", "500", "hang" (until
     `release()`), or "401-once" (one 401, then ok after the client refreshes).
-    `delay` (seconds) holds every send's answer that long first: a slow Google."""
+    `delay` (seconds) holds every send's answer that long first: a slow Google.
+    `token_mode` "invalid_grant" makes the token endpoint refuse the refresh token, as
+    Google does once it has expired (7 days on a "Testing" consent screen) or been revoked."""
 
     def __init__(self, delay: float = 0.0) -> None:
         self.mode = "ok"
+        self.token_mode = "ok"
         self.delay = delay
         self.messages: list[Message] = []
         self.token_requests = 0
@@ -81,6 +84,15 @@ class FakeGmail:
                     with fake._lock:
                         fake.token_requests += 1
                         number = fake.token_requests
+                    if fake.token_mode == "invalid_grant":
+                        self._reply(
+                            400,
+                            {
+                                "error": "invalid_grant",
+                                "error_description": "Token has been expired or revoked.",
+                            },
+                        )
+                        return
                     self._reply(
                         200,
                         {
