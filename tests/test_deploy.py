@@ -62,6 +62,7 @@ def stage_env(stage: str) -> dict[str, str]:
         "GMAIL_TOKEN": GMAIL_TOKEN,
         "GMAIL_SENDER": "dispatch@charter.example",
         "GMAIL_RECIPIENT": f"{stage}-office@charter.example",
+        "SCC_OPERATOR_NAME": "Harbour Charters",
     }
 
 
@@ -457,6 +458,17 @@ def seed_stale_asset(world: World, target: Target, release: Release) -> str:
     return key
 
 
+def serve_env(world: World, target: Target, env: dict[str, str]) -> str:
+    """Make the stage's alias serve a version with `env` (what earlier deploys left)."""
+    lam = world.clients.lambda_
+    lam.update_function_configuration(
+        FunctionName=target.function_name, Environment={"Variables": env}
+    )
+    version = str(lam.publish_version(FunctionName=target.function_name)["Version"])
+    lam.update_alias(FunctionName=target.function_name, Name=target.alias, FunctionVersion=version)
+    return version
+
+
 def deploy_staging(world: World, release: Release, **new: str) -> str:
     return world.deployer().deploy_staging(release, world.staging, world.prod, new, [])
 
@@ -546,9 +558,7 @@ def test_a_missing_required_variable_refuses_the_deploy(
 ) -> None:
     lam = world.clients.lambda_
     env = {k: v for k, v in stage_env("staging").items() if k != variable}
-    lam.update_function_configuration(
-        FunctionName=world.staging.function_name, Environment={"Variables": env}
-    )
+    serve_env(world, world.staging, env)
     before = (world.alias(world.staging), world.alias(world.prod))
     world.calls.clear()
     with pytest.raises(DeployError, match=f"step 2/9 .*{variable} would be missing"):
@@ -569,9 +579,7 @@ def test_a_missing_required_variable_refuses_the_deploy(
 
 def test_the_missing_variable_can_be_given_on_the_deploy(world: World, release: Release) -> None:
     env = {k: v for k, v in stage_env("staging").items() if k != "GMAIL_TOKEN"}
-    world.clients.lambda_.update_function_configuration(
-        FunctionName=world.staging.function_name, Environment={"Variables": env}
-    )
+    serve_env(world, world.staging, env)
     deploy_staging(world, release, GMAIL_TOKEN=GMAIL_TOKEN)
     assert world.version_config(world.staging)["Environment"]["Variables"]["GMAIL_TOKEN"] == (
         GMAIL_TOKEN
@@ -682,7 +690,7 @@ def test_promote_refuses_when_staging_fails_its_smoke_test(world: World, release
     deploy_staging(world, release)
     world.site.broken.add("staging")
     before = world.alias(world.prod)
-    with pytest.raises(DeployError, match=r"step 1/11 \(smoke-test staging\)"):
+    with pytest.raises(DeployError, match=r"step 1/12 \(smoke-test staging\)"):
         world.deployer().promote(world.staging, world.prod, {}, [])
     assert world.alias(world.prod) == before
 
@@ -731,7 +739,7 @@ def test_a_failure_at_any_promote_step_leaves_prod_where_it_was(
     seed_stale_asset(world, world.prod, release)  # so step 10 has work to fail at
     before = world.alias(world.prod)
     PROMOTE_FAILURES[failing](world)
-    with pytest.raises(DeployError, match=rf"^step {failing}/11 \("):
+    with pytest.raises(DeployError, match=rf"^step {failing}/12 \("):
         world.deployer().promote(world.staging, world.prod, {}, [])
     world.failures.clear()
     assert world.alias(world.prod)["version"] == before["version"]
@@ -818,9 +826,7 @@ def test_the_cli_deploys_promotes_and_rolls_back(
     assert world.alias(world.prod)["version"] == "1" != promoted
 
     env = {k: v for k, v in stage_env("staging").items() if k != "GMAIL_SENDER"}
-    world.clients.lambda_.update_function_configuration(
-        FunctionName=world.staging.function_name, Environment={"Variables": env}
-    )
+    serve_env(world, world.staging, env)
     assert main(["deploy", "staging", *build_dir, *common]) == 1
     err = capsys.readouterr().err
     assert err.startswith("deploy failed: step 2/9") and "GMAIL_SENDER" in err
