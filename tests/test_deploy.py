@@ -266,7 +266,9 @@ def make_stage(stage: str, role: str, clients: Clients) -> Target:
         Code={"ZipFile": placeholder_zip()},
         Environment={"Variables": stage_env(stage)},
     )
-    first = lam.publish_version(FunctionName=name)["Version"]
+    first = lam.publish_version(  # as AppFirstVersion describes it
+        FunctionName=name, Description="placeholder, before the first deploy"
+    )["Version"]
     lam.create_alias(FunctionName=name, Name=stage, FunctionVersion=first)
     bucket = f"scc-{stage}-staticbucket-1a2b3c"
     clients.s3.create_bucket(Bucket=bucket)
@@ -830,3 +832,137 @@ def test_the_cli_deploys_promotes_and_rolls_back(
     assert main(["deploy", "staging", *build_dir, *common]) == 1
     err = capsys.readouterr().err
     assert err.startswith("deploy failed: step 2/9") and "GMAIL_SENDER" in err
+
+
+# --- issue 23: settings from the served version, rollback records, old versions ------------
+
+
+def served_variables(world: World, target: Target) -> dict[str, str]:
+    variables: dict[str, str] = world.version_config(target)["Environment"]["Variables"]
+    return variables
+
+
+def test_a_deploy_after_a_rollback_never_brings_back_the_rolled_back_settings(
+    world: World, release: Release
+) -> None:
+    deploy_staging(world, release)
+    world.deployer().promote(world.staging, world.prod, {"SCC_TIMEZONE": "Europe/Paris"}, [])
+    assert served_variables(world, world.prod)["SCC_TIMEZONE"] == "Europe/Paris"
+    world.deployer().rollback(world.prod)  # $LATEST still holds Europe/Paris
+    latest = world.clients.lambda_.get_function_configuration(FunctionName=world.prod.function_name)
+    assert latest["Environment"]["Variables"]["SCC_TIMEZONE"] == "Europe/Paris"
+    world.output.clear()
+    world.deployer().promote(world.staging, world.prod, {}, [])  # a plain promote
+    assert "SCC_TIMEZONE" not in served_variables(world, world.prod)
+    assert any("the settings version 1 runs (prod)" in line for line in world.output)
+
+
+def test_a_malformed_address_is_refused_before_anything_changes(
+    world: World, release: Release
+) -> None:
+    before = (world.alias(world.staging), world.alias(world.prod))
+    world.calls.clear()
+    with pytest.raises(DeployError, match=r"step 2/9 .*GMAIL_RECIPIENT: 'typo@@example'"):
+        deploy_staging(world, release, GMAIL_RECIPIENT="typo@@example")
+    changing = {"UpdateFunctionConfiguration", "UpdateFunctionCode", "PublishVersion"}
+    assert not changing & set(world.ops()) and "PutObject" not in world.ops()
+    assert (world.alias(world.staging), world.alias(world.prod)) == before
+
+
+@pytest.mark.parametrize("variable", ["SCC_OPERATOR_NAME"])
+def test_the_operator_is_required_in_every_stage(
+    world: World, release: Release, variable: str
+) -> None:
+    from server.settings import OPERATOR
+
+    assert variable in OPERATOR and set(OPERATOR) <= set(REQUIRED)
+    env = {k: v for k, v in stage_env("prod").items() if k != variable}
+    serve_env(world, world.prod, env)
+    deploy_staging(world, release)
+    before = world.alias(world.prod)
+    with pytest.raises(DeployError, match=f"step 4/12 .*{variable} would be missing"):
+        world.deployer().promote(world.staging, world.prod, {}, [])
+    assert world.alias(world.prod) == before
+    world.deployer().promote(world.staging, world.prod, {variable: "Harbour Charters"}, [])
+    assert served_variables(world, world.prod)[variable] == "Harbour Charters"
+
+
+def test_after_promote_undoes_itself_rollback_never_returns_to_the_failed_version(
+    world: World, release: Release
+) -> None:
+    deploy_staging(world, release)
+    good = world.deployer().promote(world.staging, world.prod, {}, [])  # previous: 1
+    world.site.broken.add("prod")
+    with pytest.raises(DeployError, match="prod is back on version " + good):
+        world.deployer().promote(world.staging, world.prod, {"SCC_TIMEZONE": "UTC"}, [])
+    world.site.broken.clear()
+    record = json.loads(world.alias(world.prod)["description"])
+    assert world.alias(world.prod)["version"] == good
+    assert record["previous"] == "1" and record["failed"] != good
+    assert world.deployer().rollback(world.prod) == "1"  # where it was before `good`
+
+
+def test_a_first_promote_that_undoes_itself_leaves_nothing_to_roll_back_to(
+    world: World, release: Release
+) -> None:
+    deploy_staging(world, release)
+    world.site.broken.add("prod")
+    with pytest.raises(DeployError, match="prod is back on version 1"):
+        world.deployer().promote(world.staging, world.prod, {}, [])
+    world.site.broken.clear()
+    with pytest.raises(DeployError, match="no previous version"):
+        world.deployer().rollback(world.prod)
+    assert world.alias(world.prod)["version"] == "1"
+
+
+def version_numbers(world: World, target: Target) -> list[int]:
+    from deploy.versions import published
+
+    return [int(v["Version"]) for v in published(world.clients.lambda_, target.function_name)]
+
+
+def test_a_successful_promote_keeps_the_last_versions_and_every_one_an_alias_needs(
+    world: World, release: Release
+) -> None:
+    first = world.alias(world.prod)["version"]  # the stack's own (AppFirstVersion)
+    for n in range(6):  # earlier deploys' versions, each with other settings
+        serve_env(world, world.prod, {**stage_env("prod"), "SCC_WAIVER_CLOSE_DAYS": str(n)})
+    serving = world.alias(world.prod)["version"]
+    deploy_staging(world, release)
+    promoted = world.deployer().promote(world.staging, world.prod, {}, [], keep_versions=2)
+    left = version_numbers(world, world.prod)
+    newest = sorted(left)[-2:]
+    assert int(promoted) in newest and int(serving) in left  # serving = the rollback target
+    assert int(first) in left  # the stack's own version stays
+    assert left == sorted({*newest, int(serving), int(first)})
+    assert 2 not in left  # an old one went
+    assert any("prod-app: " in line and "deleted" in line for line in world.output)
+    # Staging too: its alias's version and its rollback target stay.
+    staging_left = version_numbers(world, world.staging)
+    assert int(world.alias(world.staging)["version"]) in staging_left
+    assert world.deployer().rollback(world.prod) == serving  # still there to go back to
+
+
+def test_a_failed_promote_deletes_no_version(world: World, release: Release) -> None:
+    for n in range(4):
+        serve_env(world, world.prod, {**stage_env("prod"), "SCC_WAIVER_CLOSE_DAYS": str(n)})
+    before = version_numbers(world, world.prod)
+    deploy_staging(world, release)
+    world.site.broken.add("prod")
+    with pytest.raises(DeployError):
+        world.deployer().promote(world.staging, world.prod, {}, [], keep_versions=1)
+    assert set(before) <= set(version_numbers(world, world.prod))
+    assert "DeleteFunction" not in world.ops()
+
+
+def test_one_version_that_cannot_be_deleted_does_not_stop_the_rest(
+    world: World, release: Release
+) -> None:
+    for n in range(4):
+        serve_env(world, world.prod, {**stage_env("prod"), "SCC_WAIVER_CLOSE_DAYS": str(n)})
+    deploy_staging(world, release)
+    world.failures.append(fail_on("DeleteFunction", FunctionName="scc-prod-app", Qualifier="2"))
+    promoted = world.deployer().promote(world.staging, world.prod, {}, [], keep_versions=1)
+    left = version_numbers(world, world.prod)
+    assert 2 in left and 3 not in left and 4 not in left and int(promoted) in left
+    assert any("could not delete scc-prod-app version 2" in line for line in world.output)
