@@ -966,3 +966,126 @@ def test_one_version_that_cannot_be_deleted_does_not_stop_the_rest(
     left = version_numbers(world, world.prod)
     assert 2 in left and 3 not in left and 4 not in left and int(promoted) in left
     assert any("could not delete scc-prod-app version 2" in line for line in world.output)
+
+
+def test_the_origin_secret_is_made_once_and_survives_plain_stack_updates() -> None:
+    """Template inspection (moto's CloudFormation needs extras this project does not
+    install): no parameter carries the secret, so no `aws cloudformation deploy` line
+    can make a new one; Secrets Manager generates it when the stack is created, and
+    CloudFormation changes a secret's value only when its GenerateSecretString changes;
+    CloudFront's header reads it, pinned to the version a rotation names."""
+    from tests.test_routing import resources, template
+
+    parameters = template()["Parameters"]
+    assert not [p for p in parameters if "Secret" in p and p != "OriginSecretVersion"]
+    assert parameters["OriginSecretVersion"]["Default"] == ""
+    secret = resources("AWS::SecretsManager::Secret")["OriginVerifySecret"]["Properties"]
+    assert secret["GenerateSecretString"] == {"PasswordLength": 48, "ExcludePunctuation": True}
+    assert "SecretString" not in secret
+    app = resources("AWS::SecretsManager::Secret")["AppSecrets"]["Properties"]
+    assert app["GenerateSecretString"]["GenerateStringKey"] == "SCC_SECRET_KEY"
+    readme = (ROOT / "README.md").read_text()
+    deploys = re.findall(r"aws cloudformation deploy[^`]*?(?=\n\S|\n\n|```)", readme)
+    assert deploys and not [d for d in deploys if "OriginSecret=" in d], deploys
+
+
+# --- scc deploy status ------------------------------------------------------------------
+
+
+def drift_stub(client: Any, drifts: dict[str, list[dict[str, Any]]]) -> Stubber:
+    """CloudFormation's drift detection answers, stack by stack (moto has none)."""
+    stub = Stubber(client)
+    for stack, found in drifts.items():
+        stub.add_response("detect_stack_drift", {"StackDriftDetectionId": f"id-{stack}"})
+        for state in ("DETECTION_IN_PROGRESS", "DETECTION_COMPLETE"):
+            stub.add_response(
+                "describe_stack_drift_detection_status",
+                {
+                    "StackId": stack,
+                    "StackDriftDetectionId": f"id-{stack}",
+                    "DetectionStatus": state,
+                    "Timestamp": "2026-12-01T00:00:00Z",
+                },
+            )
+        stub.add_response(
+            "describe_stack_resource_drifts",
+            {"StackResourceDrifts": found},
+            {"StackName": stack, "StackResourceDriftStatusFilters": ["MODIFIED", "DELETED"]},
+        )
+    return stub
+
+
+def resource_drift(logical: str, kind: str, state: str, *paths: str) -> dict[str, Any]:
+    return {
+        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/scc-prod/x",
+        "LogicalResourceId": logical,
+        "ResourceType": kind,
+        "StackResourceDriftStatus": state,
+        "Timestamp": "2026-12-01T00:00:00Z",
+        "PropertyDifferences": [
+            {"PropertyPath": p, "ExpectedValue": "a", "ActualValue": "b"}
+            | {"DifferenceType": "NOT_EQUAL"}
+            for p in paths
+        ],
+    }
+
+
+def test_status_shows_each_stages_version_build_settings_and_drift(
+    world: World, release: Release
+) -> None:
+    from deploy import status
+
+    deploy_staging(world, release)
+    promoted = world.deployer().promote(world.staging, world.prod, {}, [])
+    cloudformation = boto3.client("cloudformation", region_name=REGION)
+    function, alias = "AWS::Lambda::Function", "AWS::Lambda::Alias"
+    staging_drift = [  # only what scc deploy itself changes: not drift
+        resource_drift("AppFunction", function, "MODIFIED", "/Handler", "/Code/ZipFile"),
+        resource_drift("AppAlias", alias, "MODIFIED", "/FunctionVersion"),
+    ]
+    prod_drift = [
+        resource_drift("AppRole", "AWS::IAM::Role", "MODIFIED", "/Policies/0/PolicyDocument"),
+        resource_drift("AppFunction", function, "MODIFIED", "/Environment", "/MemorySize"),
+        resource_drift("AlarmTopic", "AWS::SNS::Topic", "DELETED"),
+    ]
+    out: list[str] = []
+    with drift_stub(cloudformation, {"scc-staging": staging_drift, "scc-prod": prod_drift}):
+        found = status.report(
+            cloudformation,
+            world.clients.lambda_,
+            [("scc-staging", world.staging), ("scc-prod", world.prod)],
+            out.append,
+            delay=0,
+        )
+    staging, prod = found
+    assert prod.version == promoted and staging.version == world.alias(world.staging)["version"]
+    assert staging.commit == prod.commit == release.commit
+    assert prod.code_sha256 == staging.code_sha256 == release.code_sha256
+    assert prod.settings == status.settings_hash(served_variables(world, world.prod))
+    assert staging.settings == status.settings_hash(served_variables(world, world.staging))
+    assert prod.settings != staging.settings  # each stage its own secrets
+    assert staging.drift == []
+    assert prod.drift == [
+        "AppRole MODIFIED: /Policies/0/PolicyDocument",
+        "AppFunction MODIFIED: /MemorySize",
+        "AlarmTopic DELETED: -",
+    ]
+    text = "\n".join(out)
+    assert f"prod: version {promoted}, build {release.commit}" in text
+    assert "template drift: none" in text and "template drift: 3 resource(s)" in text
+    assert "prod runs the code staging runs" in text
+    for value in stage_env("prod").values():
+        assert value not in text  # a hash, never a value
+
+
+def test_status_command_says_when_drift_cannot_be_checked(
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """moto has no drift detection: the command still shows the versions and says so."""
+    targets = {"scc-staging": world.staging, "scc-prod": world.prod}
+    monkeypatch.setattr(cli, "read_target", lambda cfn, stack, stage: targets[stack])
+    monkeypatch.setattr(cli, "stack_exists", lambda cfn, stack: stack in targets)
+    assert main(["deploy", "status", "--region", REGION]) == 0
+    out = capsys.readouterr().out
+    assert "staging: version 1, build not deployed by scc deploy" in out
+    assert out.count("template drift: could not be checked") == 2
