@@ -6,6 +6,7 @@ credentials, `mock_aws`, and the smoke tests hit a local http.server."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import io
 import json
@@ -1089,3 +1090,58 @@ def test_status_command_says_when_drift_cannot_be_checked(
     out = capsys.readouterr().out
     assert "staging: version 1, build not deployed by scc deploy" in out
     assert out.count("template drift: could not be checked") == 2
+
+
+# --- the stack's secrets ----------------------------------------------------------------------
+
+
+def with_stack_secrets(world: World, target: Target, content: dict[str, str]) -> Target:
+    """The stage as this template makes it: its secrets in Secrets Manager (moto), their
+    ARNs stack outputs, the served version holding no secret value."""
+    secrets = boto3.client("secretsmanager", region_name=REGION)
+    bundle = secrets.create_secret(Name=f"scc-{target.stage}-app", SecretString=json.dumps(content))
+    origin = secrets.create_secret(Name=f"scc-{target.stage}-origin-verify", SecretString="o" * 48)
+    world.clients.secretsmanager = secrets
+    plain = ("SCC_SECRET_KEY", "GMAIL_TOKEN", "SCC_ORIGIN_SECRET")
+    serve_env(world, target, {k: v for k, v in stage_env(target.stage).items() if k not in plain})
+    return dataclasses.replace(target, secrets_arn=bundle["ARN"], origin_secret_arn=origin["ARN"])
+
+
+def test_a_deploy_reads_the_stacks_secrets_to_check_them(world: World, release: Release) -> None:
+    content = {"SCC_SECRET_KEY": "s" * 40, "GMAIL_TOKEN": GMAIL_TOKEN}
+    world.staging = with_stack_secrets(world, world.staging, content)
+    deploy_staging(world, release)
+    variables = served_variables(world, world.staging)
+    assert variables["SCC_SECRETS_ARN"] == world.staging.secrets_arn
+    assert variables["SCC_ORIGIN_SECRET_ARN"] == world.staging.origin_secret_arn
+    assert not {"SCC_SECRET_KEY", "GMAIL_TOKEN", "SCC_ORIGIN_SECRET"} & set(variables)
+    assert GMAIL_TOKEN not in "\n".join(world.output) and "s" * 40 not in "\n".join(world.output)
+
+
+@pytest.mark.parametrize(
+    ("content", "new", "message"),
+    [
+        ({"SCC_SECRET_KEY": "s" * 40}, {}, "GMAIL_TOKEN would be missing"),
+        ({"SCC_SECRET_KEY": "s" * 40, "GMAIL_TOKEN": "{}"}, {}, "GMAIL_TOKEN: missing"),
+        (
+            {"SCC_SECRET_KEY": "s" * 40, "GMAIL_TOKEN": GMAIL_TOKEN},
+            {"SCC_SECRET_KEY": "p" * 40},
+            "SCC_SECRET_KEY: set both as a variable and in SCC_SECRETS_ARN",
+        ),
+        (
+            {"SCC_SECRET_KEY": "s" * 40, "GMAIL_TOKEN": GMAIL_TOKEN},
+            {"SCC_SECRETS_ARN": "arn:aws:secretsmanager:us-east-1:1:secret:other"},
+            "SCC_SECRETS_ARN comes from the stack",
+        ),
+    ],
+)
+def test_a_bad_stack_secret_refuses_the_deploy(
+    world: World, release: Release, content: dict[str, str], new: dict[str, str], message: str
+) -> None:
+    world.staging = with_stack_secrets(world, world.staging, content)
+    before = world.alias(world.staging)
+    world.calls.clear()
+    with pytest.raises(DeployError, match=re.escape(message)):
+        deploy_staging(world, release, **new)
+    assert "UpdateFunctionConfiguration" not in world.ops()
+    assert world.alias(world.staging) == before
