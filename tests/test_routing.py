@@ -249,7 +249,8 @@ def test_the_function_origin_carries_the_origin_secret() -> None:
             "Fn::If": [
                 "PinnedOriginSecret",
                 {
-                    "Fn::Sub": "{{resolve:secretsmanager:${OriginVerifySecret}:SecretString:::${OriginSecretVersion}}}"
+                    "Fn::Sub": "{{resolve:secretsmanager:${OriginVerifySecret}"
+                    ":SecretString:::${OriginSecretVersion}}}"
                 },
                 {"Fn::Sub": "{{resolve:secretsmanager:${OriginVerifySecret}}}"},
             ]
