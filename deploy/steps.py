@@ -18,7 +18,7 @@ from deploy.errors import DeployError, Say
 from deploy.release import HANDLER, RUNTIME, Asset, Release
 from deploy.stacks import Target
 from deploy.versions import alias_record
-from server.settings import CURRENT, SecretReader
+from server.settings import SecretReader, secret_reader
 from server.web.assets import IMMUTABLE
 
 
@@ -33,20 +33,7 @@ class Clients:
     secretsmanager: Any = None  # reads the stage's secrets to validate them; None: boto3's
 
     def secret_reader(self) -> SecretReader | None:
-        client = self.secretsmanager
-        if client is None:
-            return None
-
-        def read(secret_id: str, stage: str) -> str | None:
-            try:
-                answer = client.get_secret_value(SecretId=secret_id, VersionStage=stage)
-            except client.exceptions.ResourceNotFoundException:
-                if stage == CURRENT:
-                    raise
-                return None
-            return str(answer["SecretString"])
-
-        return read
+        return None if self.secretsmanager is None else secret_reader(self.secretsmanager)
 
 
 @contextmanager

@@ -137,7 +137,11 @@ class LambdaApp:
         store: Store = self.app.state.store
         store.refresh_credentials()
         if self.reload is not None:
-            self.use_settings(self.reload())
+            try:
+                self.use_settings(self.reload())
+            except Exception:  # Secrets Manager unreachable: serve with the snapshot's
+                log.exception("settings not read again after the restore; the snapshot's stay")
+                return
             self.origin_read_at = time.monotonic()
 
     def use_settings(self, fresh: Settings) -> None:

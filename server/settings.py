@@ -220,10 +220,16 @@ CURRENT, PREVIOUS = "AWSCURRENT", "AWSPREVIOUS"
 
 
 def secrets_manager(region: str) -> SecretReader:
-    """A reader for Secrets Manager in `region` (boto3, imported only when needed)."""
+    """A reader for Secrets Manager in `region`, with a client made now (boto3, imported
+    only when needed), so it holds the credentials of now (after a SnapStart restore,
+    not the snapshot's)."""
     import boto3
 
-    client = boto3.client("secretsmanager", region_name=region)
+    return secret_reader(boto3.client("secretsmanager", region_name=region))
+
+
+def secret_reader(client: Any) -> SecretReader:
+    """A reader through a boto3 Secrets Manager client."""
 
     def read(secret_id: str, stage: str) -> str | None:
         try:
