@@ -38,7 +38,6 @@ from starlette.datastructures import Secret
 
 from server import observe
 from server.domain.users import dummy_hash
-from server.notify.gmail import make_mailer
 from server.notify.outbox import Notifier
 from server.notify.stream import is_stream_event, owed_by
 from server.settings import (
@@ -149,7 +148,7 @@ class LambdaApp:
         old: Settings = self.app.state.settings
         self.app.state.settings = fresh
         if str(fresh.gmail_token or "") != str(old.gmail_token or ""):
-            self.notifier.mailer = make_mailer(fresh)
+            self.notifier.mailer = self.app.state.make_mailer(fresh)
 
     def refresh_origin_secrets(self) -> Settings:
         """Re-read the origin secrets from SCC_ORIGIN_SECRET_ARN (OriginGuard calls this
