@@ -207,8 +207,9 @@ SETTINGS: tuple[Setting, ...] = (
 
 GMAIL = ("GMAIL_TOKEN", "GMAIL_SENDER", "GMAIL_RECIPIENT")
 # The operator as the waiver and the emails name them: a staging or production deploy
-# refuses to go out without every one of these (deploy/environment.py REQUIRED).
-OPERATOR = ("SCC_OPERATOR_NAME",)
+# refuses to go out without every one of these (deploy/environment.py REQUIRED). The
+# phone and email are the settings of issue 24 (patrons' contact on the trip pages).
+OPERATOR = ("SCC_OPERATOR_NAME", "SCC_OPERATOR_PHONE", "SCC_OPERATOR_EMAIL")
 # The settings SCC_SECRETS_ARN may hold (never plain variables on Lambda); the origin
 # secret's two come from SCC_ORIGIN_SECRET_ARN.
 SECRETS = ("SCC_SECRET_KEY", "GMAIL_TOKEN")
