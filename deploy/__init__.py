@@ -10,5 +10,7 @@ static bucket and CloudFront distribution. One module per job:
 - `environment`: the function's variables merged with a deploy's, refused if incomplete.
 - `steps`: the single AWS steps; `stages`: staging, promote and rollback put them in order.
 - `smoke`: the smoke test every deploy ends with.
+- `versions`: the alias's rollback record, and pruning old versions after a promote.
+- `status`: what each stage runs, its settings hash and the template's drift.
 - `cli`: the `scc deploy` commands.
 """

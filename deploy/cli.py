@@ -1,4 +1,5 @@
-"""`scc deploy build|staging|promote|rollback`, registered on `scc` by `add_commands`."""
+"""`scc deploy build|staging|promote|rollback|status`, registered on `scc` by
+`add_commands`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from deploy import status
 from deploy.build import build
 from deploy.environment import parse_assignments
 from deploy.errors import DeployError
@@ -16,6 +18,7 @@ from deploy.release import DEFAULT_BUILD, load_release
 from deploy.stacks import STAGES, Target, read_target, stack_exists
 from deploy.stages import Deployer
 from deploy.steps import Clients
+from deploy.versions import KEEP_VERSIONS
 
 
 def _session(args: argparse.Namespace) -> tuple[Any, Clients]:
@@ -32,6 +35,7 @@ def _session(args: argparse.Namespace) -> tuple[Any, Clients]:
         s3=session.client("s3", config=config),
         cloudfront=session.client("cloudfront", config=config),
         region=region,
+        secretsmanager=session.client("secretsmanager", config=config),
     )
     return session.client("cloudformation", config=config), clients
 
@@ -77,7 +81,9 @@ def cmd_promote(args: argparse.Namespace) -> int:
     staging, prod = _targets(args, cloudformation)
     if prod is None:
         raise DeployError(f"stack {args.stack_prefix}-prod does not exist: create it first")
-    Deployer(clients).promote(staging, prod, new, args.unset or [], args.waiver_event)
+    Deployer(clients).promote(
+        staging, prod, new, args.unset or [], args.waiver_event, args.keep_versions
+    )
     return 0
 
 
@@ -85,6 +91,16 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     cloudformation, clients = _session(args)
     target = read_target(cloudformation, f"{args.stack_prefix}-{args.stage}", args.stage)
     Deployer(clients).rollback(target, args.waiver_event)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    cloudformation, clients = _session(args)
+    staging, prod = _targets(args, cloudformation)
+    stages = [(f"{args.stack_prefix}-staging", staging)]
+    if prod is not None:
+        stages.append((f"{args.stack_prefix}-prod", prod))
+    status.report(cloudformation, clients.lambda_, stages, print)
     return 0
 
 
@@ -103,7 +119,7 @@ def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse
 
 
 def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register `scc deploy build|staging|promote|rollback`."""
+    """Register `scc deploy build|staging|promote|rollback|status`."""
     deploy = subparsers.add_parser(
         "deploy", help="build, deploy to staging, promote to prod, roll back"
     ).add_subparsers(dest="deploy_command", required=True)
@@ -141,9 +157,23 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     promote = deploy.add_parser("promote", help="run what staging runs in prod")
     aws(promote)
     settings(promote)
+    promote.add_argument(
+        "--keep-versions",
+        type=int,
+        default=KEEP_VERSIONS,
+        metavar="N",
+        help=f"afterwards, delete each stage's versions older than its last N (default "
+        f"{KEEP_VERSIONS}; never one an alias serves or would roll back to)",
+    )
     promote.set_defaults(func=_guarded(cmd_promote))
 
     rollback = deploy.add_parser("rollback", help="point prod back at its previous version")
     rollback.add_argument("--stage", choices=STAGES, default="prod")
     aws(rollback)
     rollback.set_defaults(func=_guarded(cmd_rollback))
+
+    status_parser = deploy.add_parser(
+        "status", help="each stage's version, build, settings hash and template drift"
+    )
+    aws(status_parser)
+    status_parser.set_defaults(func=_guarded(cmd_status))

@@ -8,15 +8,33 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from deploy.errors import DeployError
-from server.settings import GMAIL, SES, Settings, SettingsError
+from server.settings import (
+    GMAIL,
+    OPERATOR,
+    SES,
+    SecretReader,
+    Settings,
+    SettingsError,
+    resolve_secrets,
+)
 
-# Every variable the deployed app needs (with the default mailer, Gmail); a deploy that
-# would leave one out is refused. With SCC_MAILER=ses the SES pair replaces the Gmail three.
-ALWAYS = ("SCC_SECRET_KEY", "SCC_TABLE_PREFIX", "SCC_BASE_URL", "SCC_ORIGIN_SECRET")
+# Every variable the deployed app needs (staging and prod alike, with the default mailer,
+# Gmail); a deploy that would leave one out is refused. With SCC_MAILER=ses the SES pair
+# replaces the Gmail three. The secret ones may come from SCC_SECRETS_ARN or
+# SCC_ORIGIN_SECRET_ARN instead; the operator's (the waiver's "Operator") are
+# server.settings.OPERATOR, one list for both.
+ALWAYS = (
+    "SCC_SECRET_KEY",
+    "SCC_TABLE_PREFIX",
+    "SCC_BASE_URL",
+    "SCC_ORIGIN_SECRET",
+    *OPERATOR,
+)
 REQUIRED = (*ALWAYS, *GMAIL)
 MAILER_REQUIRED = {"gmail": GMAIL, "ses": SES}
-# Set from the stack's outputs, so a stage can never be pointed at another's tables.
-FROM_STACK = ("SCC_TABLE_PREFIX", "SCC_BASE_URL")
+# Set from the stack's outputs, so a stage can never be pointed at another's tables
+# (or secrets).
+FROM_STACK = ("SCC_TABLE_PREFIX", "SCC_BASE_URL", "SCC_SECRETS_ARN", "SCC_ORIGIN_SECRET_ARN")
 # Local-only settings that must never reach Lambda (they would bypass real AWS).
 LOCAL_ONLY = ("SCC_DYNAMODB_ENDPOINT", "SCC_GMAIL_API_ENDPOINT", "SCC_SES_ENDPOINT")
 # Lambda sets these itself and refuses them in a function's configuration.
@@ -50,10 +68,13 @@ def merge_environment(
     unset: Sequence[str],
     stack: Mapping[str, str],
     region: str,
+    secrets: SecretReader | None = None,
 ) -> Merge:
-    """The function's current variables, minus `unset`, plus `new`, plus the stack's
-    facts; refused when a required one would be missing or any is invalid. Variables
-    not mentioned are kept as they are (the Gmail ones included)."""
+    """The variables of the version the stage serves (`current`), minus `unset`, plus
+    `new`, plus the stack's facts; refused when a required one would be missing or any
+    is invalid, as the app's own settings parser sees them (with the secrets the stack's
+    Secrets Manager secrets hold, read with `secrets`). Variables not mentioned are kept
+    as they are (the Gmail ones included)."""
     for key in new:
         if RESERVED.match(key):
             raise DeployError(f"{key} is reserved by Lambda and cannot be set")
@@ -71,8 +92,12 @@ def merge_environment(
             f"refusing to deploy: {', '.join(local)} must not be set on Lambda "
             f"(local testing only); remove with --unset"
         )
-    mail = MAILER_REQUIRED.get(merged.get("SCC_MAILER", "gmail").lower(), GMAIL)
-    missing = [k for k in (*ALWAYS, *mail) if not merged.get(k)]
+    try:
+        resolved = resolve_secrets({**merged, "AWS_REGION": region}, secrets)
+    except SettingsError as exc:
+        raise DeployError(f"refusing to deploy: {exc} (with --unset NAME)") from exc
+    mail = MAILER_REQUIRED.get(resolved.get("SCC_MAILER", "gmail").lower(), GMAIL)
+    missing = [k for k in (*ALWAYS, *mail) if not resolved.get(k)]
     if missing:
         raise DeployError(
             f"refusing to deploy: required variable(s) {', '.join(missing)} would be missing. "
@@ -81,7 +106,7 @@ def merge_environment(
     if not merged["SCC_BASE_URL"].startswith("https://"):
         raise DeployError("refusing to deploy: SCC_BASE_URL must be an https:// URL")
     try:
-        Settings.from_env({**merged, "AWS_REGION": region})
+        Settings.from_env({**merged, "AWS_REGION": region}, secrets=secrets)
     except SettingsError as exc:
         raise DeployError(f"refusing to deploy: {exc}") from exc
 

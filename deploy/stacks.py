@@ -19,6 +19,12 @@ OUTPUTS = {
     "SiteUrl": "site_url",
     "TablePrefix": "table_prefix",
 }
+# Outputs of the stacks made from this version of the template on; an older stack
+# without them deploys with plain variables.
+OPTIONAL_OUTPUTS = {
+    "SecretsArn": "secrets_arn",
+    "OriginSecretArn": "origin_secret_arn",
+}
 
 
 @dataclass(frozen=True)
@@ -31,10 +37,23 @@ class Target:
     distribution_id: str
     site_url: str
     table_prefix: str
+    secrets_arn: str = ""
+    origin_secret_arn: str = ""
 
     @property
     def alias(self) -> str:
         return self.stage
+
+    @property
+    def stack_facts(self) -> dict[str, str]:
+        """The variables the stack decides (deploy/environment.py FROM_STACK)."""
+        facts = {
+            "SCC_TABLE_PREFIX": self.table_prefix,
+            "SCC_BASE_URL": self.site_url,
+            "SCC_SECRETS_ARN": self.secrets_arn,
+            "SCC_ORIGIN_SECRET_ARN": self.origin_secret_arn,
+        }
+        return {k: v for k, v in facts.items() if v}
 
 
 def read_target(cloudformation: Any, stack: str, stage: str) -> Target:
@@ -49,7 +68,8 @@ def read_target(cloudformation: Any, stack: str, stage: str) -> Target:
             f"stack {stack} lacks output(s) {', '.join(missing)}: "
             "update it from infra/template.yaml"
         )
-    target = Target(**{name: outputs[key] for key, name in OUTPUTS.items()})
+    optional = {name: outputs[key] for key, name in OPTIONAL_OUTPUTS.items() if key in outputs}
+    target = Target(**{name: outputs[key] for key, name in OUTPUTS.items()}, **optional)
     if target.stage != stage:
         raise DeployError(f"stack {stack} is the {target.stage} stage, not {stage}")
     return target

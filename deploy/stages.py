@@ -5,7 +5,11 @@ order, each numbered so that a failure says where it stopped.
   `staging` alias move.
 - promote: smoke-tests staging, then publishes the exact code staging runs (same
   SHA-256) to the prod function with prod's configuration and moves `prod`; a failed
-  smoke test of prod moves it straight back.
+  smoke test of prod moves it straight back (and leaves the alias's rollback record as
+  it was, so `rollback` never returns to the failed version). A promote that succeeds
+  deletes each stage's versions older than its last few (`deploy.versions.prune`).
+- every deploy's settings are the ones the alias serves, merged with the new ones
+  (never $LATEST's, which a rollback leaves behind), checked by the app's own parser.
 - rollback: points an alias back at the version it pointed at before, in one call.
 
 Every alias move records the version it left in the alias description, so rollback
@@ -23,7 +27,8 @@ from pathlib import Path
 from deploy.errors import DeployError
 from deploy.release import Asset, Release, code_hex, parse_manifest
 from deploy.stacks import Target
-from deploy.steps import Steps, alias_record, step
+from deploy.steps import Steps, step
+from deploy.versions import KEEP_VERSIONS, failed_promote_record, prune, recorded_previous
 
 
 @dataclass(frozen=True)
@@ -123,13 +128,17 @@ class Deployer(Steps):
         new: Mapping[str, str],
         unset: Sequence[str],
         waiver_event: str | None = None,
+        keep_versions: int = KEEP_VERSIONS,
     ) -> str:
-        say, total = self.say, 11
+        """Then, prod's new version serving, each stage keeps its last `keep_versions`
+        versions (and every one an alias needs); older ones are deleted."""
+        say, total = self.say, 12
         s3 = self.clients.s3
         with step(say, 1, total, "smoke-test staging"):
             self.smoke(staging, waiver_event)
         with step(say, 2, total, "record what prod runs now"):
-            prod_version = str(self.alias(prod)["FunctionVersion"])
+            before = self.alias(prod)
+            prod_version = str(before["FunctionVersion"])
             say(f"  {prod.function_name} alias prod -> version {prod_version}")
         with step(say, 3, total, "find the exact code staging runs"):
             staging_version = str(self.alias(staging)["FunctionVersion"])
@@ -177,7 +186,7 @@ class Deployer(Steps):
                     FunctionName=prod.function_name,
                     Name=prod.alias,
                     FunctionVersion=prod_version,
-                    Description=alias_record(version, "promote failed, rolled back"),
+                    Description=failed_promote_record(before, version),
                 )
             except Exception as exc:
                 raise DeployError(
@@ -185,6 +194,12 @@ class Deployer(Steps):
                     f"{version}. Run `scc deploy rollback` now"
                 ) from failure
             raise DeployError(f"{failure}; prod is back on version {prod_version}") from failure
+        with step(say, 12, total, f"keep the last {keep_versions} versions of each stage"):
+            for target in (prod, staging):
+                try:
+                    prune(self.lam, target, keep_versions, say)
+                except Exception as exc:  # prod is promoted all the same; say so
+                    say(f"  could not prune {target.function_name}: {exc}; the next promote will")
         say(f"prod runs version {version} ({release.commit}): {prod.site_url}")
         say(f"to undo: `scc deploy rollback` (back to version {prod_version})")
         return version
@@ -193,12 +208,11 @@ class Deployer(Steps):
         say, total = self.say, 3
         with step(say, 1, total, f"read what the {target.alias} alias recorded"):
             current = self.alias(target)
-            try:
-                previous = str(json.loads(current.get("Description") or "")["previous"])
-            except (ValueError, KeyError, TypeError):
+            previous = recorded_previous(current)
+            if previous is None:
                 raise DeployError(
                     f"alias {target.alias} records no previous version: nothing to roll back to"
-                ) from None
+                )
             now = str(current["FunctionVersion"])
             say(f"  {target.alias} -> version {now}; before it: version {previous}")
         with step(say, 2, total, f"point {target.alias} back at version {previous}"):

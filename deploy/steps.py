@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from deploy import smoke
@@ -18,6 +17,8 @@ from deploy.environment import Merge, merge_environment
 from deploy.errors import DeployError, Say
 from deploy.release import HANDLER, RUNTIME, Asset, Release
 from deploy.stacks import Target
+from deploy.versions import alias_record
+from server.settings import SecretReader, secret_reader
 from server.web.assets import IMMUTABLE
 
 
@@ -29,6 +30,10 @@ class Clients:
     s3: Any
     cloudfront: Any
     region: str
+    secretsmanager: Any = None  # reads the stage's secrets to validate them; None: boto3's
+
+    def secret_reader(self) -> SecretReader | None:
+        return None if self.secretsmanager is None else secret_reader(self.secretsmanager)
 
 
 @contextmanager
@@ -42,12 +47,6 @@ def step(say: Say, number: int, total: int, title: str) -> Iterator[None]:
         raise DeployError(
             f"step {number}/{total} ({title}) failed: {type(exc).__name__}: {exc}"
         ) from exc
-
-
-def alias_record(previous: str, action: str) -> str:
-    """The alias description: the version it left, for rollback."""
-    when = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return json.dumps({"previous": previous, "by": action, "at": when})
 
 
 def _error_code(exc: BaseException) -> str:
@@ -85,6 +84,9 @@ class Steps:
     def merged_environment(
         self, target: Target, new: Mapping[str, str], unset: Sequence[str]
     ) -> tuple[Merge, dict[str, Any]]:
+        """The merge of `new` into the settings of the version the alias serves (never
+        $LATEST's, which a rollback leaves holding the settings it rolled away from),
+        and $LATEST's configuration (its runtime, its revision for the update)."""
         config: dict[str, Any] = self.lam.get_function_configuration(
             FunctionName=target.function_name
         )
@@ -93,10 +95,17 @@ class Steps:
                 f"{target.function_name} runs {config.get('Runtime')}, the build is for "
                 f"{RUNTIME}: update the stack from infra/template.yaml"
             )
-        current = config.get("Environment", {}).get("Variables", {})
-        stack = {"SCC_TABLE_PREFIX": target.table_prefix, "SCC_BASE_URL": target.site_url}
-        merge = merge_environment(current, new, unset, stack, self.clients.region)
-        self.say(f"  {target.function_name}: {merge.report}")
+        serving = str(self.alias(target)["FunctionVersion"])
+        served = self.lam.get_function_configuration(
+            FunctionName=target.function_name, Qualifier=serving
+        )
+        current = served.get("Environment", {}).get("Variables", {})
+        merge = merge_environment(
+            current, new, unset, target.stack_facts, self.clients.region,
+            self.clients.secret_reader(),
+        )  # fmt: skip
+        self.say(f"  {target.function_name}: the settings version {serving} runs ({target.alias})")
+        self.say(f"  {merge.report}")
         return merge, config
 
     def update_configuration(self, target: Target, merge: Merge, config: Mapping[str, Any]) -> None:

@@ -95,6 +95,7 @@ def create_app(
         app.state.settings = settings or (store.settings if store else Settings.from_env())
         app.state.store = store or Store.connect(app.state.settings)
         app.state.notifier = Notifier(app.state.store, make_mailer(app.state.settings))
+        app.state.make_mailer = make_mailer  # a new mailer when the settings are read again
         yield
 
     assets = Assets(ROOT / "static")

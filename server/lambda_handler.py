@@ -12,9 +12,11 @@
 On Lambda the app is started while the module is imported (the init phase): settings
 from the environment, the DynamoDB client, the notifier, every template compiled. With
 SnapStart that work is in the snapshot, and `after_restore` renews what must differ
-between execution environments. The app runs with `send_after_response=False`: under
-Mangum a background task would run before the invocation returns, so a payment or a
-waiver answers at once and the stream sends its email.
+between execution environments and reads the settings again (the secrets held in
+Secrets Manager may have changed since the snapshot). The app runs with
+`send_after_response=False`: under Mangum a background task would run before the
+invocation returns, so a payment or a waiver answers at once and the stream sends its
+email.
 
 Tables are never created here: the CloudFormation template owns them.
 """
@@ -22,35 +24,59 @@ Tables are never created here: the CloudFormation template owns them.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
+import time
 from collections.abc import Callable
 from typing import Any
 
 from mangum import Mangum
 from mangum.protocols import LifespanCycle
 from starlette.applications import Starlette
+from starlette.datastructures import Secret
 
 from server import observe
 from server.domain.users import dummy_hash
 from server.notify.outbox import Notifier
 from server.notify.stream import is_stream_event, owed_by
-from server.settings import Settings, on_lambda, snapshotting
+from server.settings import (
+    SecretReader,
+    Settings,
+    on_lambda,
+    resolve_secrets,
+    snapshotting,
+)
 from server.store import Store
 
 log = logging.getLogger(__name__)
+
+# A header matching neither origin secret re-reads them at most this often (a rotation
+# made after this environment started), so forged headers cannot run up reads.
+ORIGIN_REFRESH_SECONDS = 60.0
 
 
 class LambdaApp:
     """The started app behind Mangum. Creating it runs the app's lifespan startup."""
 
-    def __init__(self, app: Starlette) -> None:
+    def __init__(
+        self,
+        app: Starlette,
+        reload: Callable[[], Settings] | None = None,
+        secrets: SecretReader | None = None,
+    ) -> None:
+        """`reload` reads the settings again after a SnapStart restore (the
+        environment's, when the app started from it); `secrets` reads Secrets Manager."""
+        self.reload = reload
+        self.secrets = secrets
+        self.origin_read_at = float("-inf")
         self.loop = asyncio.new_event_loop()
         asyncio.set_event_loop(self.loop)  # the loop Mangum runs every request on
         self.app = app
         self.lifespan = LifespanCycle(app, "on")
         self.lifespan.__enter__()  # left open: the app lives as long as the environment
         self.adapter = Mangum(app, lifespan="off")
+        app.state.refresh_origin_secrets = self.refresh_origin_secrets
 
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         if event.get("scc_task") == "outbox-send":
@@ -103,11 +129,51 @@ class LambdaApp:
     def after_restore(self) -> None:
         """What must not be shared by environments restored from one snapshot: the
         notifier's lease owner, the DynamoDB client's credentials, and `random`'s state
-        (botocore's retry jitter)."""
+        (botocore's retry jitter); and the settings, read again, since a secret may
+        have been rotated after the snapshot was taken."""
         random.seed()
         self.notifier.renew_owner()
         store: Store = self.app.state.store
         store.refresh_credentials()
+        if self.reload is not None:
+            try:
+                self.use_settings(self.reload())
+            except Exception:  # Secrets Manager unreachable: serve with the snapshot's
+                log.exception("settings not read again after the restore; the snapshot's stay")
+                return
+            self.origin_read_at = time.monotonic()
+
+    def use_settings(self, fresh: Settings) -> None:
+        """Serve with `fresh` settings; a new Gmail token gets a new mailer."""
+        old: Settings = self.app.state.settings
+        self.app.state.settings = fresh
+        if str(fresh.gmail_token or "") != str(old.gmail_token or ""):
+            self.notifier.mailer = self.app.state.make_mailer(fresh)
+
+    def refresh_origin_secrets(self) -> Settings:
+        """Re-read the origin secrets from SCC_ORIGIN_SECRET_ARN (OriginGuard calls this
+        for a header that matches neither), at most once per ORIGIN_REFRESH_SECONDS."""
+        settings: Settings = self.app.state.settings
+        now = time.monotonic()
+        if not settings.origin_secret_arn or now - self.origin_read_at < ORIGIN_REFRESH_SECONDS:
+            return settings
+        self.origin_read_at = now
+        try:
+            arn, region = settings.origin_secret_arn, settings.aws_region
+            found = resolve_secrets(
+                {"SCC_ORIGIN_SECRET_ARN": arn, "AWS_REGION": region}, self.secrets
+            )
+        except Exception:
+            log.exception("could not re-read the origin secret; keeping the one read before")
+            return settings
+        previous = found.get("SCC_ORIGIN_SECRET_PREVIOUS")
+        fresh = dataclasses.replace(
+            settings,
+            origin_secret=Secret(found["SCC_ORIGIN_SECRET"]),
+            origin_secret_previous=Secret(previous) if previous else None,
+        )
+        self.app.state.settings = fresh
+        return fresh
 
     def close(self) -> None:
         """Run the lifespan shutdown and close the loop (tests; Lambda never does)."""
@@ -124,12 +190,22 @@ def _time_left(context: Any) -> Callable[[], float] | None:
 
 
 def start(
-    settings: Settings | None = None, store: Store | None = None, *, warm: bool = True
+    settings: Settings | None = None,
+    store: Store | None = None,
+    *,
+    warm: bool = True,
+    secrets: SecretReader | None = None,
 ) -> LambdaApp:
-    """The app as the function runs it (settings from the environment by default)."""
+    """The app as the function runs it (settings from the environment by default, and
+    then read again from it after a SnapStart restore)."""
     from server.app import create_app
 
-    started = LambdaApp(create_app(settings, store, send_after_response=False))
+    def from_environment() -> Settings:
+        return Settings.from_env(secrets=secrets)
+
+    reload = None if settings is not None or store is not None else from_environment
+    app = create_app(settings or (reload() if reload else None), store, send_after_response=False)
+    started = LambdaApp(app, reload, secrets)
     if warm:
         started.warm()
     return started

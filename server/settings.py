@@ -15,6 +15,7 @@ means real AWS.
 
 from __future__ import annotations
 
+import hmac
 import json
 import os
 import re
@@ -146,6 +147,17 @@ def _mailer(name: str, raw: str) -> str:
 _HOST = re.compile(r"^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
 
 
+def _addresses(name: str, raw: str) -> str:
+    """Comma-separated email addresses, each checked by the app's one email syntax."""
+    from server.domain.forms import is_email
+
+    addresses = [a.strip() for a in raw.split(",") if a.strip()]
+    bad = [a for a in addresses if not is_email(a)]
+    if bad or not addresses:
+        raise SettingsError(f"{name}: {', '.join(bad) or raw!r} is not an email address")
+    return ", ".join(addresses)
+
+
 def _hosts(name: str, raw: str) -> tuple[str, ...]:
     hosts = tuple(h.strip().lower() for h in raw.split(",") if h.strip())
     for host in hosts:
@@ -185,19 +197,22 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SCC_SESSION_IDLE_DAYS", _days, "14", "A session unused this many days ends."),
     Setting("SCC_SESSION_MAX_DAYS", _days, "30", "A session ends this many days after sign-in, used or not."),
     Setting("GMAIL_TOKEN", _gmail_token, None, "Gmail authorized-user JSON (refresh token, client id and secret)."),
-    Setting("GMAIL_SENDER", _text, None, "Address notifications are sent from."),
-    Setting("GMAIL_RECIPIENT", _text, None, "Operator address(es) for payment notifications, comma-separated."),
-    Setting("SCC_SHORE_CONTACT", _text, None, "Who gets the float plan, running-late, back and OVERDUE emails, comma-separated; unset: the operator's (GMAIL_RECIPIENT, or SCC_SES_RECIPIENT with SES)."),
+    Setting("GMAIL_SENDER", _addresses, None, "Address notifications are sent from."),
+    Setting("GMAIL_RECIPIENT", _addresses, None, "Operator address(es) for payment notifications, comma-separated."),
+    Setting("SCC_SHORE_CONTACT", _addresses, None, "Who gets the float plan, running-late, back and OVERDUE emails, comma-separated; unset: the operator's (GMAIL_RECIPIENT, or SCC_SES_RECIPIENT with SES)."),
     Setting("SCC_OVERDUE_GRACE_MINUTES", _whole_number(0, 24 * 60), "30", "A departed trip not back this many minutes after its expected return is marked overdue by the sweep and the shore contact alerted."),
     Setting("SCC_GMAIL_API_ENDPOINT", _url, None, "Gmail API root override, for tests against a local server."),
     Setting("SCC_MAILER", _mailer, "gmail", "Which mailer sends the emails: `gmail` (GMAIL_TOKEN, GMAIL_SENDER, GMAIL_RECIPIENT) or `ses` (Amazon SES: SCC_SES_FROM, SCC_SES_RECIPIENT)."),
-    Setting("SCC_SES_FROM", _text, None, "With SCC_MAILER=ses: the address emails are sent from, on an SES identity verified in AWS_REGION (the stack's SesIdentity)."),
-    Setting("SCC_SES_RECIPIENT", _text, None, "With SCC_MAILER=ses: operator address(es) for payment notifications, comma-separated."),
+    Setting("SCC_SES_FROM", _addresses, None, "With SCC_MAILER=ses: the address emails are sent from, on an SES identity verified in AWS_REGION (the stack's SesIdentity)."),
+    Setting("SCC_SES_RECIPIENT", _addresses, None, "With SCC_MAILER=ses: operator address(es) for payment notifications, comma-separated."),
     Setting("SCC_SES_CONFIGURATION_SET", _text, None, "With SCC_MAILER=ses: optional SES configuration set every send names (event publishing, a dedicated IP pool)."),
     Setting("SCC_SES_ENDPOINT", _url, None, "Amazon SES (sesv2) endpoint override, for tests against a local server."),
     Setting("SCC_OPERATOR_NAME", _text, "your charter operator", "The charter business's name, as patrons see it on the trip page, the waiver and their emails (the waiver text's \"Operator\")."),
     Setting("SCC_WAIVER_CLOSE_DAYS", _whole_number(0, 365), "2", "Waivers can be signed until this many days after the trip."),
     Setting("SCC_ORIGIN_SECRET", _secret, None, "Secret CloudFront adds as X-Origin-Verify; when set, requests without it are refused and CloudFront-Viewer-Address is trusted for the client IP."),
+    Setting("SCC_ORIGIN_SECRET_PREVIOUS", _secret, None, "The origin secret before a rotation: accepted as well as SCC_ORIGIN_SECRET until CloudFront sends the new one."),
+    Setting("SCC_ORIGIN_SECRET_ARN", _text, None, "Secrets Manager secret (ARN or name) whose current and previous versions are SCC_ORIGIN_SECRET and SCC_ORIGIN_SECRET_PREVIOUS, read at start-up (the stack sets it)."),
+    Setting("SCC_SECRETS_ARN", _text, None, "Secrets Manager secret (ARN or name) holding a JSON object of the secret settings (SCC_SECRET_KEY, GMAIL_TOKEN), read at start-up instead of plain variables (the stack sets it)."),
     Setting("SCC_ALLOWED_HOSTS", _hosts, None, "Extra Host header values the app answers, comma-separated (`*.example.com` allowed), besides SCC_BASE_URL's host; behind CloudFront (SCC_ORIGIN_SECRET set) the region's Lambda Function URL hosts are added."),
     Setting("PORT", _port, "8000", "Port `scc serve` and `make run` listen on."),
     Setting("SCC_LOCAL_DATA", _path, None, "Folder where `make run` keeps dynalite's data and the demo logins (default: var/ in the checkout)."),
@@ -207,6 +222,85 @@ SETTINGS: tuple[Setting, ...] = (
 
 GMAIL = ("GMAIL_TOKEN", "GMAIL_SENDER", "GMAIL_RECIPIENT")
 SES = ("SCC_SES_FROM", "SCC_SES_RECIPIENT")
+# The operator as the waiver and the emails name them: a staging or production deploy
+# refuses to go out without every one of these (deploy/environment.py REQUIRED). The
+# phone and email are the settings of issue 24 (patrons' contact on the trip pages).
+OPERATOR = ("SCC_OPERATOR_NAME", "SCC_OPERATOR_PHONE", "SCC_OPERATOR_EMAIL")
+# The settings SCC_SECRETS_ARN may hold (never plain variables on Lambda); the origin
+# secret's two come from SCC_ORIGIN_SECRET_ARN.
+SECRETS = ("SCC_SECRET_KEY", "GMAIL_TOKEN")
+ORIGIN_SECRETS = ("SCC_ORIGIN_SECRET", "SCC_ORIGIN_SECRET_PREVIOUS")
+
+# (secret id, version stage) -> its SecretString, or None when no version has that stage.
+SecretReader = Callable[[str, str], str | None]
+CURRENT, PREVIOUS = "AWSCURRENT", "AWSPREVIOUS"
+
+
+def secrets_manager(region: str) -> SecretReader:
+    """A reader for Secrets Manager in `region`, with a client made now (boto3, imported
+    only when needed), so it holds the credentials of now (after a SnapStart restore,
+    not the snapshot's)."""
+    import boto3
+
+    return secret_reader(boto3.client("secretsmanager", region_name=region))
+
+
+def secret_reader(client: Any) -> SecretReader:
+    """A reader through a boto3 Secrets Manager client."""
+
+    def read(secret_id: str, stage: str) -> str | None:
+        try:
+            answer = client.get_secret_value(SecretId=secret_id, VersionStage=stage)
+        except client.exceptions.ResourceNotFoundException:
+            if stage == CURRENT:
+                raise
+            return None  # no previous version yet
+        return str(answer["SecretString"])
+
+    return read
+
+
+def resolve_secrets(
+    environ: Mapping[str, str], reader: SecretReader | None = None
+) -> dict[str, str]:
+    """`environ` with the values the Secrets Manager secrets it names hold:
+    SCC_SECRETS_ARN's JSON object (only the SECRETS names) and SCC_ORIGIN_SECRET_ARN's
+    current and previous versions. A name set both ways is refused (which one would
+    win is a guess). Without those two, `environ` as it is (local development)."""
+    env = {k: v for k, v in environ.items() if v.strip()}
+    bundle, origin = (
+        env.get("SCC_SECRETS_ARN", "").strip(),
+        env.get("SCC_ORIGIN_SECRET_ARN", "").strip(),
+    )
+    if not bundle and not origin:
+        return env
+    read = reader or secrets_manager(env.get("AWS_REGION", "us-east-1"))
+    found: dict[str, str] = {}
+    if bundle:
+        try:
+            values = json.loads(read(bundle, CURRENT) or "")
+        except ValueError:
+            raise SettingsError("SCC_SECRETS_ARN: the secret is not a JSON object") from None
+        if not isinstance(values, dict):
+            raise SettingsError("SCC_SECRETS_ARN: the secret is not a JSON object")
+        unknown = sorted(set(values) - set(SECRETS))
+        if unknown:
+            raise SettingsError(
+                f"SCC_SECRETS_ARN: holds {', '.join(unknown)}; only {', '.join(SECRETS)} belong there"
+            )
+        found.update({k: str(v) for k, v in values.items() if str(v).strip()})
+    if origin:
+        found["SCC_ORIGIN_SECRET"] = read(origin, CURRENT) or ""
+        previous = read(origin, PREVIOUS)
+        if previous:
+            found["SCC_ORIGIN_SECRET_PREVIOUS"] = previous
+    both = sorted(k for k in found if k in env)
+    if both:
+        source = "SCC_SECRETS_ARN or SCC_ORIGIN_SECRET_ARN"
+        raise SettingsError(
+            f"{both[0]}: set both as a variable and in {source}; remove the variable"
+        )
+    return {**env, **found}
 
 
 @dataclass(frozen=True)
@@ -233,6 +327,9 @@ class Settings:
     operator_name: str = "your charter operator"
     waiver_close_days: int = 2
     origin_secret: Secret | None = None
+    origin_secret_previous: Secret | None = None
+    origin_secret_arn: str | None = None
+    secrets_arn: str | None = None
     allowed_hosts: tuple[str, ...] = ()
     port: int = 8000
     dynalite_port: int = 4567
@@ -279,6 +376,13 @@ class Settings:
             hosts.append(f"*.lambda-url.{self.aws_region}.on.aws")
         return [*hosts, *self.allowed_hosts]
 
+    def from_cloudfront(self, sent: str) -> bool:
+        """Whether `sent` (the X-Origin-Verify header) is the origin secret or, during a
+        rotation, the previous one."""
+        secrets = [s for s in (self.origin_secret, self.origin_secret_previous) if s]
+        matches = [hmac.compare_digest(sent.encode(), str(s).encode()) for s in secrets]
+        return any(matches)
+
     @property
     def is_local_dynamodb(self) -> bool:
         return self.dynamodb_endpoint is not None
@@ -288,14 +392,20 @@ class Settings:
 
     @classmethod
     def from_env(
-        cls, environ: Mapping[str, str] | None = None, *, checkout: Path | None = None
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        checkout: Path | None = None,
+        secrets: SecretReader | None = None,
     ) -> Settings:
         """Read and validate every setting. Reading the process environment (no
         `environ`) inside a source checkout applies the checkout's local defaults (see
-        the module's docstring); `checkout` applies them to a given mapping (tests)."""
+        the module's docstring); `checkout` applies them to a given mapping (tests).
+        Secret values named by SCC_SECRETS_ARN / SCC_ORIGIN_SECRET_ARN are read with
+        `secrets` (default: Secrets Manager in AWS_REGION)."""
         if environ is None:
             checkout = checkout or source_checkout()
-        env = os.environ if environ is None else environ
+        env = resolve_secrets(os.environ if environ is None else environ, secrets)
         given = {s.name: raw for s in SETTINGS if (raw := env.get(s.name, "").strip())}
         local_key = checkout / "var" / "secret-key" if checkout else None
         if "SCC_SECRET_KEY" not in given and local_key is not None and local_key.is_file():

@@ -6,6 +6,7 @@ credentials, `mock_aws`, and the smoke tests hit a local http.server."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import io
 import json
@@ -62,6 +63,9 @@ def stage_env(stage: str) -> dict[str, str]:
         "GMAIL_TOKEN": GMAIL_TOKEN,
         "GMAIL_SENDER": "dispatch@charter.example",
         "GMAIL_RECIPIENT": f"{stage}-office@charter.example",
+        "SCC_OPERATOR_NAME": "Harbour Charters",
+        "SCC_OPERATOR_PHONE": "+1 415 555 0100",
+        "SCC_OPERATOR_EMAIL": "office@charter.example",
     }
 
 
@@ -265,7 +269,9 @@ def make_stage(stage: str, role: str, clients: Clients) -> Target:
         Code={"ZipFile": placeholder_zip()},
         Environment={"Variables": stage_env(stage)},
     )
-    first = lam.publish_version(FunctionName=name)["Version"]
+    first = lam.publish_version(  # as AppFirstVersion describes it
+        FunctionName=name, Description="placeholder, before the first deploy"
+    )["Version"]
     lam.create_alias(FunctionName=name, Name=stage, FunctionVersion=first)
     bucket = f"scc-{stage}-staticbucket-1a2b3c"
     clients.s3.create_bucket(Bucket=bucket)
@@ -457,6 +463,17 @@ def seed_stale_asset(world: World, target: Target, release: Release) -> str:
     return key
 
 
+def serve_env(world: World, target: Target, env: dict[str, str]) -> str:
+    """Make the stage's alias serve a version with `env` (what earlier deploys left)."""
+    lam = world.clients.lambda_
+    lam.update_function_configuration(
+        FunctionName=target.function_name, Environment={"Variables": env}
+    )
+    version = str(lam.publish_version(FunctionName=target.function_name)["Version"])
+    lam.update_alias(FunctionName=target.function_name, Name=target.alias, FunctionVersion=version)
+    return version
+
+
 def deploy_staging(world: World, release: Release, **new: str) -> str:
     return world.deployer().deploy_staging(release, world.staging, world.prod, new, [])
 
@@ -546,9 +563,7 @@ def test_a_missing_required_variable_refuses_the_deploy(
 ) -> None:
     lam = world.clients.lambda_
     env = {k: v for k, v in stage_env("staging").items() if k != variable}
-    lam.update_function_configuration(
-        FunctionName=world.staging.function_name, Environment={"Variables": env}
-    )
+    serve_env(world, world.staging, env)
     before = (world.alias(world.staging), world.alias(world.prod))
     world.calls.clear()
     with pytest.raises(DeployError, match=f"step 2/9 .*{variable} would be missing"):
@@ -569,9 +584,7 @@ def test_a_missing_required_variable_refuses_the_deploy(
 
 def test_the_missing_variable_can_be_given_on_the_deploy(world: World, release: Release) -> None:
     env = {k: v for k, v in stage_env("staging").items() if k != "GMAIL_TOKEN"}
-    world.clients.lambda_.update_function_configuration(
-        FunctionName=world.staging.function_name, Environment={"Variables": env}
-    )
+    serve_env(world, world.staging, env)
     deploy_staging(world, release, GMAIL_TOKEN=GMAIL_TOKEN)
     assert world.version_config(world.staging)["Environment"]["Variables"]["GMAIL_TOKEN"] == (
         GMAIL_TOKEN
@@ -682,7 +695,7 @@ def test_promote_refuses_when_staging_fails_its_smoke_test(world: World, release
     deploy_staging(world, release)
     world.site.broken.add("staging")
     before = world.alias(world.prod)
-    with pytest.raises(DeployError, match=r"step 1/11 \(smoke-test staging\)"):
+    with pytest.raises(DeployError, match=r"step 1/12 \(smoke-test staging\)"):
         world.deployer().promote(world.staging, world.prod, {}, [])
     assert world.alias(world.prod) == before
 
@@ -731,7 +744,7 @@ def test_a_failure_at_any_promote_step_leaves_prod_where_it_was(
     seed_stale_asset(world, world.prod, release)  # so step 10 has work to fail at
     before = world.alias(world.prod)
     PROMOTE_FAILURES[failing](world)
-    with pytest.raises(DeployError, match=rf"^step {failing}/11 \("):
+    with pytest.raises(DeployError, match=rf"^step {failing}/12 \("):
         world.deployer().promote(world.staging, world.prod, {}, [])
     world.failures.clear()
     assert world.alias(world.prod)["version"] == before["version"]
@@ -818,9 +831,322 @@ def test_the_cli_deploys_promotes_and_rolls_back(
     assert world.alias(world.prod)["version"] == "1" != promoted
 
     env = {k: v for k, v in stage_env("staging").items() if k != "GMAIL_SENDER"}
-    world.clients.lambda_.update_function_configuration(
-        FunctionName=world.staging.function_name, Environment={"Variables": env}
-    )
+    serve_env(world, world.staging, env)
     assert main(["deploy", "staging", *build_dir, *common]) == 1
     err = capsys.readouterr().err
     assert err.startswith("deploy failed: step 2/9") and "GMAIL_SENDER" in err
+
+
+# --- issue 23: settings from the served version, rollback records, old versions ------------
+
+
+def served_variables(world: World, target: Target) -> dict[str, str]:
+    variables: dict[str, str] = world.version_config(target)["Environment"]["Variables"]
+    return variables
+
+
+def test_a_deploy_after_a_rollback_never_brings_back_the_rolled_back_settings(
+    world: World, release: Release
+) -> None:
+    deploy_staging(world, release)
+    world.deployer().promote(world.staging, world.prod, {"SCC_TIMEZONE": "Europe/Paris"}, [])
+    assert served_variables(world, world.prod)["SCC_TIMEZONE"] == "Europe/Paris"
+    world.deployer().rollback(world.prod)  # $LATEST still holds Europe/Paris
+    latest = world.clients.lambda_.get_function_configuration(FunctionName=world.prod.function_name)
+    assert latest["Environment"]["Variables"]["SCC_TIMEZONE"] == "Europe/Paris"
+    world.output.clear()
+    world.deployer().promote(world.staging, world.prod, {}, [])  # a plain promote
+    assert "SCC_TIMEZONE" not in served_variables(world, world.prod)
+    assert any("the settings version 1 runs (prod)" in line for line in world.output)
+
+
+def test_a_malformed_address_is_refused_before_anything_changes(
+    world: World, release: Release
+) -> None:
+    before = (world.alias(world.staging), world.alias(world.prod))
+    world.calls.clear()
+    with pytest.raises(DeployError, match=r"step 2/9 .*GMAIL_RECIPIENT: 'typo@@example'"):
+        deploy_staging(world, release, GMAIL_RECIPIENT="typo@@example")
+    changing = {"UpdateFunctionConfiguration", "UpdateFunctionCode", "PublishVersion"}
+    assert not changing & set(world.ops()) and "PutObject" not in world.ops()
+    assert (world.alias(world.staging), world.alias(world.prod)) == before
+
+
+@pytest.mark.parametrize(
+    "variable", ["SCC_OPERATOR_NAME", "SCC_OPERATOR_PHONE", "SCC_OPERATOR_EMAIL"]
+)
+def test_the_operator_is_required_in_every_stage(
+    world: World, release: Release, variable: str
+) -> None:
+    from server.settings import OPERATOR
+
+    assert variable in OPERATOR and set(OPERATOR) <= set(REQUIRED)
+    env = {k: v for k, v in stage_env("prod").items() if k != variable}
+    serve_env(world, world.prod, env)
+    deploy_staging(world, release)
+    before = world.alias(world.prod)
+    with pytest.raises(DeployError, match=f"step 4/12 .*{variable} would be missing"):
+        world.deployer().promote(world.staging, world.prod, {}, [])
+    assert world.alias(world.prod) == before
+    given = stage_env("prod")[variable]
+    world.deployer().promote(world.staging, world.prod, {variable: given}, [])
+    assert served_variables(world, world.prod)[variable] == given
+
+
+def test_after_promote_undoes_itself_rollback_never_returns_to_the_failed_version(
+    world: World, release: Release
+) -> None:
+    deploy_staging(world, release)
+    good = world.deployer().promote(world.staging, world.prod, {}, [])  # previous: 1
+    world.site.broken.add("prod")
+    with pytest.raises(DeployError, match="prod is back on version " + good):
+        world.deployer().promote(world.staging, world.prod, {"SCC_TIMEZONE": "UTC"}, [])
+    world.site.broken.clear()
+    record = json.loads(world.alias(world.prod)["description"])
+    assert world.alias(world.prod)["version"] == good
+    assert record["previous"] == "1" and record["failed"] != good
+    assert world.deployer().rollback(world.prod) == "1"  # where it was before `good`
+
+
+def test_a_first_promote_that_undoes_itself_leaves_nothing_to_roll_back_to(
+    world: World, release: Release
+) -> None:
+    deploy_staging(world, release)
+    world.site.broken.add("prod")
+    with pytest.raises(DeployError, match="prod is back on version 1"):
+        world.deployer().promote(world.staging, world.prod, {}, [])
+    world.site.broken.clear()
+    with pytest.raises(DeployError, match="no previous version"):
+        world.deployer().rollback(world.prod)
+    assert world.alias(world.prod)["version"] == "1"
+
+
+def version_numbers(world: World, target: Target) -> list[int]:
+    from deploy.versions import published
+
+    return [int(v["Version"]) for v in published(world.clients.lambda_, target.function_name)]
+
+
+def test_a_successful_promote_keeps_the_last_versions_and_every_one_an_alias_needs(
+    world: World, release: Release
+) -> None:
+    first = world.alias(world.prod)["version"]  # the stack's own (AppFirstVersion)
+    for n in range(6):  # earlier deploys' versions, each with other settings
+        serve_env(world, world.prod, {**stage_env("prod"), "SCC_WAIVER_CLOSE_DAYS": str(n)})
+    serving = world.alias(world.prod)["version"]
+    deploy_staging(world, release)
+    promoted = world.deployer().promote(world.staging, world.prod, {}, [], keep_versions=2)
+    left = version_numbers(world, world.prod)
+    newest = sorted(left)[-2:]
+    assert int(promoted) in newest and int(serving) in left  # serving = the rollback target
+    assert int(first) in left  # the stack's own version stays
+    assert left == sorted({*newest, int(serving), int(first)})
+    assert 2 not in left  # an old one went
+    assert any("prod-app: " in line and "deleted" in line for line in world.output)
+    # Staging too: its alias's version and its rollback target stay.
+    staging_left = version_numbers(world, world.staging)
+    assert int(world.alias(world.staging)["version"]) in staging_left
+    assert world.deployer().rollback(world.prod) == serving  # still there to go back to
+
+
+def test_a_failed_promote_deletes_no_version(world: World, release: Release) -> None:
+    for n in range(4):
+        serve_env(world, world.prod, {**stage_env("prod"), "SCC_WAIVER_CLOSE_DAYS": str(n)})
+    before = version_numbers(world, world.prod)
+    deploy_staging(world, release)
+    world.site.broken.add("prod")
+    with pytest.raises(DeployError):
+        world.deployer().promote(world.staging, world.prod, {}, [], keep_versions=1)
+    assert set(before) <= set(version_numbers(world, world.prod))
+    assert "DeleteFunction" not in world.ops()
+
+
+def test_one_version_that_cannot_be_deleted_does_not_stop_the_rest(
+    world: World, release: Release
+) -> None:
+    for n in range(4):
+        serve_env(world, world.prod, {**stage_env("prod"), "SCC_WAIVER_CLOSE_DAYS": str(n)})
+    deploy_staging(world, release)
+    world.failures.append(fail_on("DeleteFunction", FunctionName="scc-prod-app", Qualifier="2"))
+    promoted = world.deployer().promote(world.staging, world.prod, {}, [], keep_versions=1)
+    left = version_numbers(world, world.prod)
+    assert 2 in left and 3 not in left and 4 not in left and int(promoted) in left
+    assert any("could not delete scc-prod-app version 2" in line for line in world.output)
+
+
+def test_the_origin_secret_is_made_once_and_survives_plain_stack_updates() -> None:
+    """Template inspection (moto's CloudFormation needs extras this project does not
+    install): no parameter carries the secret, so no `aws cloudformation deploy` line
+    can make a new one; Secrets Manager generates it when the stack is created, and
+    CloudFormation changes a secret's value only when its GenerateSecretString changes;
+    CloudFront's header reads it, pinned to the version a rotation names."""
+    from tests.test_routing import resources, template
+
+    parameters = template()["Parameters"]
+    assert not [p for p in parameters if "Secret" in p and p != "OriginSecretVersion"]
+    assert parameters["OriginSecretVersion"]["Default"] == ""
+    secret = resources("AWS::SecretsManager::Secret")["OriginVerifySecret"]["Properties"]
+    assert secret["GenerateSecretString"] == {"PasswordLength": 48, "ExcludePunctuation": True}
+    assert "SecretString" not in secret
+    app = resources("AWS::SecretsManager::Secret")["AppSecrets"]["Properties"]
+    assert app["GenerateSecretString"]["GenerateStringKey"] == "SCC_SECRET_KEY"
+    readme = (ROOT / "README.md").read_text()
+    deploys = re.findall(r"aws cloudformation deploy[^`]*?(?=\n\S|\n\n|```)", readme)
+    assert deploys and not [d for d in deploys if "OriginSecret=" in d], deploys
+
+
+# --- scc deploy status ------------------------------------------------------------------
+
+
+def drift_stub(client: Any, drifts: dict[str, list[dict[str, Any]]]) -> Stubber:
+    """CloudFormation's drift detection answers, stack by stack (moto has none)."""
+    stub = Stubber(client)
+    for stack, found in drifts.items():
+        stub.add_response("detect_stack_drift", {"StackDriftDetectionId": f"id-{stack}"})
+        for state in ("DETECTION_IN_PROGRESS", "DETECTION_COMPLETE"):
+            stub.add_response(
+                "describe_stack_drift_detection_status",
+                {
+                    "StackId": stack,
+                    "StackDriftDetectionId": f"id-{stack}",
+                    "DetectionStatus": state,
+                    "Timestamp": "2026-12-01T00:00:00Z",
+                },
+            )
+        stub.add_response(
+            "describe_stack_resource_drifts",
+            {"StackResourceDrifts": found},
+            {"StackName": stack, "StackResourceDriftStatusFilters": ["MODIFIED", "DELETED"]},
+        )
+    return stub
+
+
+def resource_drift(logical: str, kind: str, state: str, *paths: str) -> dict[str, Any]:
+    return {
+        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/scc-prod/x",
+        "LogicalResourceId": logical,
+        "ResourceType": kind,
+        "StackResourceDriftStatus": state,
+        "Timestamp": "2026-12-01T00:00:00Z",
+        "PropertyDifferences": [
+            {"PropertyPath": p, "ExpectedValue": "a", "ActualValue": "b"}
+            | {"DifferenceType": "NOT_EQUAL"}
+            for p in paths
+        ],
+    }
+
+
+def test_status_shows_each_stages_version_build_settings_and_drift(
+    world: World, release: Release
+) -> None:
+    from deploy import status
+
+    deploy_staging(world, release)
+    promoted = world.deployer().promote(world.staging, world.prod, {}, [])
+    cloudformation = boto3.client("cloudformation", region_name=REGION)
+    function, alias = "AWS::Lambda::Function", "AWS::Lambda::Alias"
+    staging_drift = [  # only what scc deploy itself changes: not drift
+        resource_drift("AppFunction", function, "MODIFIED", "/Handler", "/Code/ZipFile"),
+        resource_drift("AppAlias", alias, "MODIFIED", "/FunctionVersion"),
+    ]
+    prod_drift = [
+        resource_drift("AppRole", "AWS::IAM::Role", "MODIFIED", "/Policies/0/PolicyDocument"),
+        resource_drift("AppFunction", function, "MODIFIED", "/Environment", "/MemorySize"),
+        resource_drift("AlarmTopic", "AWS::SNS::Topic", "DELETED"),
+    ]
+    out: list[str] = []
+    with drift_stub(cloudformation, {"scc-staging": staging_drift, "scc-prod": prod_drift}):
+        found = status.report(
+            cloudformation,
+            world.clients.lambda_,
+            [("scc-staging", world.staging), ("scc-prod", world.prod)],
+            out.append,
+            delay=0,
+        )
+    staging, prod = found
+    assert prod.version == promoted and staging.version == world.alias(world.staging)["version"]
+    assert staging.commit == prod.commit == release.commit
+    assert prod.code_sha256 == staging.code_sha256 == release.code_sha256
+    assert prod.settings == status.settings_hash(served_variables(world, world.prod))
+    assert staging.settings == status.settings_hash(served_variables(world, world.staging))
+    assert prod.settings != staging.settings  # each stage its own secrets
+    assert staging.drift == []
+    assert prod.drift == [
+        "AppRole MODIFIED: /Policies/0/PolicyDocument",
+        "AppFunction MODIFIED: /MemorySize",
+        "AlarmTopic DELETED: -",
+    ]
+    text = "\n".join(out)
+    assert f"prod: version {promoted}, build {release.commit}" in text
+    assert "template drift: none" in text and "template drift: 3 resource(s)" in text
+    assert "prod runs the code staging runs" in text
+    for value in stage_env("prod").values():
+        assert value not in text  # a hash, never a value
+
+
+def test_status_command_says_when_drift_cannot_be_checked(
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """moto has no drift detection: the command still shows the versions and says so."""
+    targets = {"scc-staging": world.staging, "scc-prod": world.prod}
+    monkeypatch.setattr(cli, "read_target", lambda cfn, stack, stage: targets[stack])
+    monkeypatch.setattr(cli, "stack_exists", lambda cfn, stack: stack in targets)
+    assert main(["deploy", "status", "--region", REGION]) == 0
+    out = capsys.readouterr().out
+    assert "staging: version 1, build not deployed by scc deploy" in out
+    assert out.count("template drift: could not be checked") == 2
+
+
+# --- the stack's secrets ----------------------------------------------------------------------
+
+
+def with_stack_secrets(world: World, target: Target, content: dict[str, str]) -> Target:
+    """The stage as this template makes it: its secrets in Secrets Manager (moto), their
+    ARNs stack outputs, the served version holding no secret value."""
+    secrets = boto3.client("secretsmanager", region_name=REGION)
+    bundle = secrets.create_secret(Name=f"scc-{target.stage}-app", SecretString=json.dumps(content))
+    origin = secrets.create_secret(Name=f"scc-{target.stage}-origin-verify", SecretString="o" * 48)
+    world.clients.secretsmanager = secrets
+    plain = ("SCC_SECRET_KEY", "GMAIL_TOKEN", "SCC_ORIGIN_SECRET")
+    serve_env(world, target, {k: v for k, v in stage_env(target.stage).items() if k not in plain})
+    return dataclasses.replace(target, secrets_arn=bundle["ARN"], origin_secret_arn=origin["ARN"])
+
+
+def test_a_deploy_reads_the_stacks_secrets_to_check_them(world: World, release: Release) -> None:
+    content = {"SCC_SECRET_KEY": "s" * 40, "GMAIL_TOKEN": GMAIL_TOKEN}
+    world.staging = with_stack_secrets(world, world.staging, content)
+    deploy_staging(world, release)
+    variables = served_variables(world, world.staging)
+    assert variables["SCC_SECRETS_ARN"] == world.staging.secrets_arn
+    assert variables["SCC_ORIGIN_SECRET_ARN"] == world.staging.origin_secret_arn
+    assert not {"SCC_SECRET_KEY", "GMAIL_TOKEN", "SCC_ORIGIN_SECRET"} & set(variables)
+    assert GMAIL_TOKEN not in "\n".join(world.output) and "s" * 40 not in "\n".join(world.output)
+
+
+@pytest.mark.parametrize(
+    ("content", "new", "message"),
+    [
+        ({"SCC_SECRET_KEY": "s" * 40}, {}, "GMAIL_TOKEN would be missing"),
+        ({"SCC_SECRET_KEY": "s" * 40, "GMAIL_TOKEN": "{}"}, {}, "GMAIL_TOKEN: missing"),
+        (
+            {"SCC_SECRET_KEY": "s" * 40, "GMAIL_TOKEN": GMAIL_TOKEN},
+            {"SCC_SECRET_KEY": "p" * 40},
+            "SCC_SECRET_KEY: set both as a variable and in SCC_SECRETS_ARN",
+        ),
+        (
+            {"SCC_SECRET_KEY": "s" * 40, "GMAIL_TOKEN": GMAIL_TOKEN},
+            {"SCC_SECRETS_ARN": "arn:aws:secretsmanager:us-east-1:1:secret:other"},
+            "SCC_SECRETS_ARN comes from the stack",
+        ),
+    ],
+)
+def test_a_bad_stack_secret_refuses_the_deploy(
+    world: World, release: Release, content: dict[str, str], new: dict[str, str], message: str
+) -> None:
+    world.staging = with_stack_secrets(world, world.staging, content)
+    before = world.alias(world.staging)
+    world.calls.clear()
+    with pytest.raises(DeployError, match=re.escape(message)):
+        deploy_staging(world, release, **new)
+    assert "UpdateFunctionConfiguration" not in world.ops()
+    assert world.alias(world.staging) == before

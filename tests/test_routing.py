@@ -242,7 +242,24 @@ def test_the_default_behaviour_is_uncached_and_forwards_everything() -> None:
 def test_the_function_origin_carries_the_origin_secret() -> None:
     (app,) = [o for o in distribution()["Origins"] if origin_kind(o) == APP]
     headers = {h["HeaderName"]: h["HeaderValue"] for h in app["OriginCustomHeaders"]}
-    assert headers == {"X-Origin-Verify": {"Ref": "OriginSecret"}}
+    # The stack's generated secret (kept across updates), pinned to a version once a
+    # rotation names one; the function reads the same secret (current and previous).
+    assert headers == {
+        "X-Origin-Verify": {
+            "Fn::If": [
+                "PinnedOriginSecret",
+                {
+                    "Fn::Sub": "{{resolve:secretsmanager:${OriginVerifySecret}"
+                    ":SecretString:::${OriginSecretVersion}}}"
+                },
+                {"Fn::Sub": "{{resolve:secretsmanager:${OriginVerifySecret}}}"},
+            ]
+        }
+    }
+    (function,) = resources("AWS::Lambda::Function").values()
+    variables = function["Properties"]["Environment"]["Variables"]
+    assert variables["SCC_ORIGIN_SECRET_ARN"] == {"Ref": "OriginVerifySecret"}
+    assert "SCC_ORIGIN_SECRET" not in variables
     assert app["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
     (url,) = resources("AWS::Lambda::Url").values()
     assert url["Properties"]["AuthType"] == "NONE"
@@ -347,6 +364,10 @@ def test_the_role_may_touch_only_its_own_tables() -> None:
             }
             streams = [{"Fn::GetAtt": [t, "StreamArn"]} for t in ("EventsTable", "WaiversTable")]
             assert statement["Resource"] == streams
+        elif statement.get("Sid") == "ReadOwnSecrets":
+            # Its own two secrets, read only (server/settings.py resolve_secrets).
+            assert actions == ["secretsmanager:GetSecretValue"]
+            assert statement["Resource"] == [{"Ref": "AppSecrets"}, {"Ref": "OriginVerifySecret"}]
         elif statement.get("Sid") == "FailedBatchesToTheQueue":
             assert actions == ["sqs:SendMessage"]
             assert statement["Resource"] == {"Fn::GetAtt": ["OwedStreamFailures", "Arn"]}
@@ -435,7 +456,20 @@ def test_owed_marks_stream_into_the_function_with_a_failure_queue() -> None:
 def test_snapstart_reserved_concurrency_and_json_logs() -> None:
     (function,) = resources("AWS::Lambda::Function").values()
     props = function["Properties"]
-    assert props["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    # A parameter: on for prod and off for staging unless `on` / `off` says otherwise.
+    assert props["SnapStart"] == {
+        "ApplyOn": {"Fn::If": ["UseSnapStart", "PublishedVersions", "None"]}
+    }
+    condition = template()["Conditions"]["UseSnapStart"]
+    assert condition == {
+        "Fn::Or": [
+            {"Fn::Equals": [{"Ref": "SnapStart"}, "on"]},
+            {"Fn::And": [
+                {"Fn::Equals": [{"Ref": "SnapStart"}, "stage"]},
+                {"Fn::Equals": [{"Ref": "Stage"}, "prod"]},
+            ]},
+        ]
+    }  # fmt: skip
     assert props["ReservedConcurrentExecutions"] == {"Ref": "ReservedConcurrency"}
     assert template()["Parameters"]["ReservedConcurrency"]["Type"] == "Number"
     assert props["LoggingConfig"]["LogFormat"] == "JSON"

@@ -226,7 +226,12 @@ def test_scc_mailer_chooses_the_one_mailer_and_its_settings_go_together() -> Non
 
 def test_the_deploy_needs_the_ses_settings_instead_of_gmails_with_ses() -> None:
     stack = {"SCC_TABLE_PREFIX": "scc-prod-", "SCC_BASE_URL": "https://book.charter.example"}
-    env = {"SCC_SECRET_KEY": SECRET, "SCC_ORIGIN_SECRET": "o" * 40, **ses_env()}
+    operator = {
+        "SCC_OPERATOR_NAME": "Harbour Charters",
+        "SCC_OPERATOR_PHONE": "+1 415 555 0100",
+        "SCC_OPERATOR_EMAIL": "office@charter.example",
+    }
+    env = {"SCC_SECRET_KEY": SECRET, "SCC_ORIGIN_SECRET": "o" * 40, **operator, **ses_env()}
     env.pop("SCC_BASE_URL"), env.pop("AWS_REGION")
     merged = merge_environment({}, env, [], stack, REGION).variables
     assert merged["SCC_MAILER"] == "ses" and "GMAIL_TOKEN" not in merged

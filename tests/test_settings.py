@@ -5,6 +5,11 @@ import pytest
 from server.settings import Settings, SettingsError
 
 BASE = {"SCC_SECRET_KEY": "k" * 40}
+GMAIL = {
+    "GMAIL_TOKEN": '{"refresh_token": "r", "client_id": "c", "client_secret": "s"}',
+    "GMAIL_SENDER": "dispatch@charter.example",
+    "GMAIL_RECIPIENT": "office@charter.example",
+}
 
 
 def test_defaults_need_only_the_secret_key() -> None:
@@ -39,11 +44,22 @@ def test_https_base_url_makes_cookies_secure() -> None:
         ({**BASE, "SCC_SESSION_IDLE_DAYS": "many"}, "SCC_SESSION_IDLE_DAYS"),
         ({**BASE, "SCC_SESSION_IDLE_DAYS": "40"}, "SCC_SESSION_IDLE_DAYS"),
         ({**BASE, "PORT": "99999"}, "PORT"),
+        ({**BASE, **GMAIL, "GMAIL_RECIPIENT": "typo@@example"}, "GMAIL_RECIPIENT: 'typo@@example'"),
+        ({**BASE, **GMAIL, "GMAIL_SENDER": "dispatch"}, "GMAIL_SENDER"),
+        ({**BASE, "SCC_SHORE_CONTACT": "a@example.org, nobody"}, "SCC_SHORE_CONTACT: 'nobody'"),
+        ({**BASE, "SCC_ORIGIN_SECRET_PREVIOUS": "short"}, "SCC_ORIGIN_SECRET_PREVIOUS"),
     ],
 )
 def test_bad_settings_stop_start_up_naming_the_variable(env: dict[str, str], variable: str) -> None:
     with pytest.raises(SettingsError, match=variable):
         Settings.from_env(env)
+
+
+def test_addresses_are_checked_and_lists_kept() -> None:
+    settings = Settings.from_env(
+        {**BASE, **GMAIL, "GMAIL_RECIPIENT": " office@charter.example,captain@charter.example "}
+    )
+    assert settings.gmail_recipients == ["office@charter.example", "captain@charter.example"]
 
 
 def test_only_the_settings_module_reads_the_environment() -> None:

@@ -6,7 +6,6 @@ partial alone, so the two cannot drift. Handlers never read `HX-*` headers thems
 
 from __future__ import annotations
 
-import hmac
 import logging
 import unicodedata
 import uuid
@@ -215,10 +214,9 @@ def client_ip(request: Request) -> str:
     proved it came through our distribution (the origin secret), else the socket peer.
     X-Forwarded-For is never trusted."""
     settings = settings_of(request)
-    secret = settings.origin_secret
     viewer = request.headers.get("cloudfront-viewer-address", "")
     sent = request.headers.get("x-origin-verify", "")
-    if secret is not None and viewer and hmac.compare_digest(sent, str(secret)):
+    if settings.origin_secret is not None and viewer and settings.from_cloudfront(sent):
         host = viewer.rsplit(":", 1)[0] if viewer.count(":") == 1 or "]" in viewer else viewer
         return host.strip("[]")
     return request.client.host if request.client else ""
