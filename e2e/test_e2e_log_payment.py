@@ -314,3 +314,33 @@ def test_keyboard_only_open_and_escape(page: Page, crew: Account, make_event: Ma
     expect(link).to_be_focused()
     assert link.evaluate("el => el === document.activeElement")
     assert_same_page(page)
+
+
+def test_the_error_summary_follows_the_fields_it_names(
+    page: Page, crew: Account, make_event: MakeEvent
+) -> None:
+    """Issue 24 item 13: "There is a problem" names only what is still wrong, and goes
+    once every field it named has been changed."""
+    event_id = make_event()["event_id"]
+    signed_in_dashboard(page, crew)
+    box = open_payment_dialog(page, event_id)
+    box.locator("form").evaluate("form => { form.noValidate = true; }")
+    box.get_by_label("Amount (USD)").fill("abc")
+    with page.expect_response(re.compile(rf"/api/events/{event_id}/payment$")) as answer:
+        box.get_by_role("button", name="Save payment").click()
+    assert answer.value.status == 422
+    summary = box.locator(".error-summary")
+    expect(summary).to_contain_text("There is a problem")
+    links = summary.locator(".error-summary-list a")
+    expect(links).to_have_count(2)
+    expect(links.first).to_have_attribute("href", "#amount")
+
+    box.get_by_label("Amount (USD)").fill("40")
+    expect(links).to_have_count(1)
+    expect(links.first).to_have_attribute("href", "#method")
+    expect(box.locator("#amount-error")).to_have_count(0)
+
+    box.get_by_label("Cash").check()
+    expect(summary).to_have_count(0)
+    expect(box.locator(".field-error")).to_have_count(0)
+    expect(box.locator("[aria-invalid=true]")).to_have_count(0)

@@ -216,6 +216,9 @@ class Settings:
     port: int = 8000
     dynalite_port: int = 4567
     local_data: Path = SOURCE_ROOT / "var"
+    # The names read from the environment (not defaulted): `make run` derives
+    # SCC_BASE_URL from its host and port only when it was not given.
+    given: frozenset[str] = frozenset()
 
     @property
     def secure_cookies(self) -> bool:
@@ -283,7 +286,7 @@ class Settings:
             values["dynamodb_endpoint"] = f"http://127.0.0.1:{values['dynalite_port']}"
         if values["session_idle_days"] > values["session_max_days"]:
             raise SettingsError("SCC_SESSION_IDLE_DAYS: cannot exceed SCC_SESSION_MAX_DAYS")
-        return cls(**values)
+        return cls(**values, given=frozenset(given))
 
 
 def describe(environ: Mapping[str, str] | None = None) -> list[tuple[str, str, str, bool]]:

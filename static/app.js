@@ -151,7 +151,22 @@
     });
     field.removeAttribute("aria-invalid");
     if (kept.length) { field.setAttribute("aria-describedby", kept.join(" ")); } else { field.removeAttribute("aria-describedby"); }
+    forgetInSummary(field);
   });
+
+  // The "There is a problem" summary follows: the changed field's line goes, and the
+  // whole box once it names nothing (no field left and no message for the whole form).
+  function forgetInSummary(field) {
+    var form = field.form || field.closest("form");
+    var summary = form && form.querySelector(".error-summary");
+    if (!summary || !field.id) { return; }
+    summary.querySelectorAll(".error-summary-list a").forEach(function (link) {
+      if (link.getAttribute("href") === "#" + field.id) { link.closest("li").remove(); }
+    });
+    var list = summary.querySelector(".error-summary-list");
+    if (list && !list.children.length) { list.remove(); }
+    if (!summary.querySelector(".error-summary-list, .form-error")) { summary.remove(); }
+  }
 
   // The captain's destructive buttons (cancel a trip, disable an account, void a
   // payment) ask first. Without JavaScript the button opens a confirmation page; with

@@ -12,7 +12,7 @@ from typing import Any
 import jinja2
 
 from server import ROOT
-from server.domain.clock import human_time
+from server.domain.clock import clock_time, human_time
 from server.domain.float_plan import BACK, FLOAT, LATE, OVERDUE
 from server.domain.legal_text import legal_html
 from server.domain.money import format_money
@@ -33,6 +33,7 @@ def _environment(html: bool) -> jinja2.Environment:
     )
     env.filters["money"] = format_money
     env.filters["when"] = _when
+    env.filters["clock"] = clock_time
     env.filters["legal_html"] = legal_html
     return env
 
