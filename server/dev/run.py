@@ -33,9 +33,7 @@ def run_local(settings: Settings, host: str, *, proxy_headers: bool) -> int:
     """dynalite in var/dynamodb, tables, demo data, then the app on `host`; 1 when it
     cannot start as asked (the message says why) or dynalite stopped under it."""
     endpoint = f"http://127.0.0.1:{settings.dynalite_port}"
-    settings = dataclasses.replace(
-        local_settings(settings, host), dynamodb_endpoint=endpoint
-    )
+    settings = dataclasses.replace(local_settings(settings, host), dynamodb_endpoint=endpoint)
     try:
         # The app's port first: a busy PORT stops here, before dynalite starts.
         sock = bind_port(host, settings.port)

@@ -252,6 +252,8 @@ class Notifier:
             settings.gmail_sender or "",
             settings.timezone,
             settings.operator_name,
+            settings.operator_phone,
+            settings.operator_email,
         )
 
     def _event(self, event_id: str) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from server.store.client import is_unavailable
 from server.web import security
 from server.web.cookies import session_cookie_name
 from server.web.csrf import csrf_token, set_csrf_cookie
+from server.web.inputs import input_type
 from server.web.qr import qr_svg
 from server.web.state import settings_of
 
@@ -69,6 +70,7 @@ def make_environment() -> jinja2.Environment:
     env.filters["money"] = format_money
     env.filters["when"] = when  # any stored moment a person reads: <time> in their zone
     env.filters["clock"] = clock_time  # a trip's start time ("09:30") as "9:30 am"
+    env.globals["input_type"] = input_type  # date/time inputs that keep what was typed
     env.globals["zone_name"] = _zone_name
     env.globals["absolute_url"] = _absolute_url  # the patron link to share, with the host
     env.globals["qr_svg"] = qr_svg
@@ -151,6 +153,10 @@ def _context(request: Request, context: Mapping[str, Any]) -> dict[str, Any]:
         "url": _url(request.app),
         "timezone": settings.timezone if settings is not None else UTC,
         "operator": settings.operator_name if settings is not None else "",  # patron pages
+        # How patrons reach the operator (_operator_contact.html); None when not set.
+        "operator_phone": settings.operator_phone if settings is not None else None,
+        "operator_tel": settings.operator_tel if settings is not None else None,
+        "operator_email": settings.operator_email if settings is not None else None,
         **context,
     }
 
