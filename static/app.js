@@ -56,11 +56,11 @@
     if (button) { waiverAction = button.value; }
   });
   document.addEventListener("htmx:afterSwap", function (event) {
-    var form = event.detail.target;
-    if (!form || form.id !== "waiver-form" || !document.contains(form)) {
-      form = document.getElementById("waiver-form");
-      if (!form || event.detail.target !== form && !form.contains(event.detail.target)) { return; }
-    }
+    // The form swaps itself (outerHTML): the event's target is then the old, detached
+    // form, so the new one is found by its id.
+    var swapped = event.detail.target;
+    var form = document.getElementById("waiver-form");
+    if (!form || !swapped || (swapped.id !== "waiver-form" && !form.contains(swapped))) { return; }
     var target = form.querySelector(".error-summary");
     if (!target && waiverAction === "add_minor") {
       var names = form.querySelectorAll("input[name^=minor_name_]");
@@ -212,12 +212,20 @@
     if (voidNotice) { voidNotice.focus({ preventScroll: true }); }
   });
 
+  // The message takes focus: the tapped button was disabled while the request ran, so
+  // focus fell to the page; on the message it is announced and the place is kept.
+  function focusMessage(region) {
+    if (!region.hasAttribute("tabindex")) { region.setAttribute("tabindex", "-1"); }
+    region.focus({ preventScroll: false });
+  }
+
   function notSaved(form, why) {
     var status = form.querySelector(".form-status");
     if (status) {
       // The float plan's forms say what they record (data-what); payments by default.
       status.textContent = (form.dataset.what || "Payment") + " NOT saved: " + why +
         " Your entry is still here. Try again; it will not be recorded twice.";
+      focusMessage(status);
     }
   }
 
@@ -263,8 +271,10 @@
   function notSent(event) {
     var form = otherForm(event);
     if (form) {
-      status(form).textContent = form.dataset.notSent ||
+      var region = status(form);
+      region.textContent = form.dataset.notSent ||
         "No connection — this was not sent. Try again when you have signal.";
+      focusMessage(region);
     }
   }
   document.addEventListener("htmx:sendError", notSent);
@@ -276,8 +286,10 @@
     if (!form) { return; }
     var answer = new DOMParser().parseFromString(event.detail.xhr.responseText || "", "text/html");
     var said = answer.querySelector(".error-page p");
-    status(form).textContent = said ? said.textContent :
+    var region = status(form);
+    region.textContent = said ? said.textContent :
       "This was not saved (error " + event.detail.xhr.status + "). Try again in a minute.";
+    focusMessage(region);
   });
   document.addEventListener("htmx:beforeRequest", function (event) {
     var form = otherForm(event);
