@@ -344,3 +344,42 @@ def test_the_error_summary_follows_the_fields_it_names(
     expect(summary).to_have_count(0)
     expect(box.locator(".field-error")).to_have_count(0)
     expect(box.locator("[aria-invalid=true]")).to_have_count(0)
+
+
+def test_back_after_a_refusal_and_the_save_without_javascript_never_resubmits(
+    nojs_page: Page, crew: Account, make_event: MakeEvent
+) -> None:
+    """Issue 24 item 15: the refused POST and the overpay question answer with a redirect
+    to the form's page, so Back goes through pages, never "Confirm Form Resubmission"."""
+    page = nojs_page
+    event = make_event(total_price="100.00")
+    event_id = event["event_id"]
+    sign_in(page, crew)
+    form_url = re.compile(rf"/dispatch/events/{event_id}/payment$")
+    log_payment_link(card(page, event_id)).click()
+    page.get_by_label("Amount (USD)").fill("0")
+    page.get_by_label("Cash").check()
+    page.get_by_role("button", name="Save payment").click()
+    expect(page).to_have_url(form_url)
+    expect(page.locator("#amount-error")).to_have_text("The amount must be more than zero.")
+    expect(page.locator(".error-summary")).to_be_focused()
+    expect(page.get_by_label("Amount (USD)")).to_have_value("0")
+
+    page.get_by_label("Amount (USD)").fill("150")  # more than the balance: asked first
+    page.get_by_role("button", name="Save payment").click()
+    expect(page).to_have_url(form_url)
+    confirm = page.get_by_role("button", name=re.compile(r"^Yes, log \$150\.00"))
+    expect(confirm).to_be_focused()
+    confirm.click()
+    expect(page).to_have_url(re.compile(r"/dispatch\?saved="))
+
+    # Chromium here runs with --disable-prompt-on-repost: going back to a POST's answer
+    # would send the POST again without asking, so "no POST is sent" is the check.
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    for _ in range(2):  # the question's page, then the refusal's: both plain pages
+        page.go_back()
+        expect(page).to_have_url(form_url)
+        expect(page.get_by_role("heading", name="Log Payment")).to_be_visible()
+    assert posts == []
+    assert event_json(page, event_id)["payment_count"] == 1
