@@ -7,14 +7,14 @@ import re
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.domain.clock import today_in
+from server.domain.clock import human_time, today_in
 from server.domain.waiver_rules import CURRENT_WAIVER, PINNED
 from server.store import Store
 from server.store.tables import init_tables
@@ -368,6 +368,15 @@ def test_captain_reads_the_full_waiver_with_its_audit_trail(
         "gross negligence",
     ):
         assert shown in record.text
+    # The moment as people read it, in the one time format (issue 24 item 15): the day
+    # and the zone, and UTC; the ISO form only in <time datetime>, never as text.
+    zone = store.settings.timezone
+    local = human_time(waiver["signed_at"], zone, always_day=True, zone=True)
+    in_utc = human_time(waiver["signed_at"], UTC, always_day=True, zone=True)
+    assert f">{local}</time>" in record.text and f">{in_utc}</time>)" in record.text
+    visible = re.sub(r"<[^>]+>", "", record.text)
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", visible)
+    assert "recorded as" not in visible
     missing = client.get(f"/admin/events/{event['event_id']}/waivers/{uuid.uuid4()}")
     assert missing.status_code == 404
 
