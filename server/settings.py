@@ -270,6 +270,15 @@ class Settings:
         return tel_uri(self.operator_phone) if self.operator_phone else None
 
     @property
+    def operator_contact(self) -> dict[str, str | None]:
+        """How patrons reach the operator: `phone` as typed, its `tel` link, `email`."""
+        return {
+            "phone": self.operator_phone,
+            "tel": self.operator_tel,
+            "email": self.operator_email,
+        }
+
+    @property
     def gmail_recipients(self) -> list[str]:
         return [r.strip() for r in (self.gmail_recipient or "").split(",") if r.strip()]
 

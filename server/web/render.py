@@ -153,10 +153,7 @@ def _context(request: Request, context: Mapping[str, Any]) -> dict[str, Any]:
         "url": _url(request.app),
         "timezone": settings.timezone if settings is not None else UTC,
         "operator": settings.operator_name if settings is not None else "",  # patron pages
-        # How patrons reach the operator (_operator_contact.html); None when not set.
-        "operator_phone": settings.operator_phone if settings is not None else None,
-        "operator_tel": settings.operator_tel if settings is not None else None,
-        "operator_email": settings.operator_email if settings is not None else None,
+        "contact": settings.operator_contact if settings is not None else {},  # patron pages
         **context,
     }
 

@@ -95,22 +95,13 @@ def _refuse_if_closed(request: Request, event: EventView) -> None:
         raise HTTPException(410, "This trip is over and its waiver is closed.")
 
 
-def trip_stage(event: EventView) -> str:
-    """What the trip page says: `cancelled`, `past`, `today` or `upcoming`."""
-    if event.cancelled:
-        return "cancelled"
-    if event.day < event.today:
-        return "past"
-    return "today" if event.day == event.today else "upcoming"
-
-
 @routes.get("/g/{event_id}", "trip")
 async def trip_page(request: Request) -> Response:
     event = await run_in_threadpool(_event, request)
     closes = event.day + timedelta(days=settings_of(request).waiver_close_days)
     context = {
         "event": event,
-        "stage": trip_stage(event),
+        "stage": event.stage,
         # The last day the waiver can be signed (a past trip's guests may still sign).
         "waiver_closes": closes if closes >= event.today else None,
     }
