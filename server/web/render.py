@@ -153,7 +153,7 @@ def _context(request: Request, context: Mapping[str, Any]) -> dict[str, Any]:
         "url": _url(request.app),
         "timezone": settings.timezone if settings is not None else UTC,
         "operator": settings.operator_name if settings is not None else "",  # patron pages
-        "contact": settings.operator_contact if settings is not None else {},  # patron pages
+        "contact": settings.operator_contact if settings else dict.fromkeys(("phone", "email")),
         **context,
     }
 
