@@ -54,6 +54,6 @@ def test_captain_creates_an_event_and_it_is_on_the_board(
     sign_in(board, crew)
     new_card = card(board, expected_id)
     expect(new_card).to_contain_text(name)
-    expect(new_card).to_contain_text("18:15")
+    expect(new_card).to_contain_text("6:15 pm")  # the one time format (issue 24 item 15)
     expect(new_card).to_contain_text("$1,450.00")
     expect(new_card.locator(".facts")).to_contain_text(re.compile(r"Party\s*7"))

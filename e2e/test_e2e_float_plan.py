@@ -81,8 +81,19 @@ def test_check_in_depart_overdue_banner_and_back_at_the_dock(
     expect(banner).to_contain_text(event["patron_first_name"])
     fits_320(page)
 
+    # Running late, then Back at the dock: each lands on the board with its result said
+    # by the card and focused, not lost to the page (issue 24 item 15).
+    trip = card(page, event_id)
+    trip.get_by_role("button", name=re.compile("^Running late")).click()
+    expect(page).to_have_url(re.compile(rf"/dispatch\?float=late&trip={event_id}$"))
+    result = card(page, event_id).locator(".float-done[role=status]")
+    expect(result).to_contain_text(f"Running late saved: {event['patron_first_name']}’s trip")
+    expect(result).to_be_focused()
     trip = card(page, event_id)
     trip.get_by_role("button", name=re.compile("^Back at the dock")).click()
-    expect(page).to_have_url(re.compile(r"/dispatch$"))
+    expect(page).to_have_url(re.compile(rf"/dispatch\?float=back&trip={event_id}$"))
     expect(card(page, event_id).locator(".badge.back")).to_contain_text("Back at the dock")
+    result = card(page, event_id).locator(".float-done[role=status]")
+    expect(result).to_contain_text("Back at the dock saved for")
+    expect(result).to_be_focused()
     expect(page.locator(".overdue-banner", has_text=event["patron_first_name"])).to_have_count(0)

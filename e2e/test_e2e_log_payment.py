@@ -314,3 +314,72 @@ def test_keyboard_only_open_and_escape(page: Page, crew: Account, make_event: Ma
     expect(link).to_be_focused()
     assert link.evaluate("el => el === document.activeElement")
     assert_same_page(page)
+
+
+def test_the_error_summary_follows_the_fields_it_names(
+    page: Page, crew: Account, make_event: MakeEvent
+) -> None:
+    """Issue 24 item 13: "There is a problem" names only what is still wrong, and goes
+    once every field it named has been changed."""
+    event_id = make_event()["event_id"]
+    signed_in_dashboard(page, crew)
+    box = open_payment_dialog(page, event_id)
+    box.locator("form").evaluate("form => { form.noValidate = true; }")
+    box.get_by_label("Amount (USD)").fill("abc")
+    with page.expect_response(re.compile(rf"/api/events/{event_id}/payment$")) as answer:
+        box.get_by_role("button", name="Save payment").click()
+    assert answer.value.status == 422
+    summary = box.locator(".error-summary")
+    expect(summary).to_contain_text("There is a problem")
+    links = summary.locator(".error-summary-list a")
+    expect(links).to_have_count(2)
+    expect(links.first).to_have_attribute("href", "#amount")
+
+    box.get_by_label("Amount (USD)").fill("40")
+    expect(links).to_have_count(1)
+    expect(links.first).to_have_attribute("href", "#method")
+    expect(box.locator("#amount-error")).to_have_count(0)
+
+    box.get_by_label("Cash").check()
+    expect(summary).to_have_count(0)
+    expect(box.locator(".field-error")).to_have_count(0)
+    expect(box.locator("[aria-invalid=true]")).to_have_count(0)
+
+
+def test_back_after_a_refusal_and_the_save_without_javascript_never_resubmits(
+    nojs_page: Page, crew: Account, make_event: MakeEvent
+) -> None:
+    """Issue 24 item 15: the refused POST and the overpay question answer with a redirect
+    to the form's page, so Back goes through pages, never "Confirm Form Resubmission"."""
+    page = nojs_page
+    event = make_event(total_price="100.00")
+    event_id = event["event_id"]
+    sign_in(page, crew)
+    form_url = re.compile(rf"/dispatch/events/{event_id}/payment$")
+    log_payment_link(card(page, event_id)).click()
+    page.get_by_label("Amount (USD)").fill("0")
+    page.get_by_label("Cash").check()
+    page.get_by_role("button", name="Save payment").click()
+    expect(page).to_have_url(form_url)
+    expect(page.locator("#amount-error")).to_have_text("The amount must be more than zero.")
+    expect(page.locator(".error-summary")).to_be_focused()
+    expect(page.get_by_label("Amount (USD)")).to_have_value("0")
+
+    page.get_by_label("Amount (USD)").fill("150")  # more than the balance: asked first
+    page.get_by_role("button", name="Save payment").click()
+    expect(page).to_have_url(form_url)
+    confirm = page.get_by_role("button", name=re.compile(r"^Yes, log \$150\.00"))
+    expect(confirm).to_be_focused()
+    confirm.click()
+    expect(page).to_have_url(re.compile(r"/dispatch\?saved="))
+
+    # Chromium here runs with --disable-prompt-on-repost: going back to a POST's answer
+    # would send the POST again without asking, so "no POST is sent" is the check.
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    for _ in range(2):  # the question's page, then the refusal's: both plain pages
+        page.go_back()
+        expect(page).to_have_url(form_url)
+        expect(page.get_by_role("heading", name="Log Payment")).to_be_visible()
+    assert posts == []
+    assert event_json(page, event_id)["payment_count"] == 1

@@ -115,6 +115,13 @@ def test_no_signal_three_payments_land_once_in_order_after_reopening(
     phone.set_offline(False)
     page.goto("/dispatch")  # the app opening again with a signal sends the queue
     sent_everything(page)
+    # What went is said, in the live region, as the pending marks go (issue 24 item 11).
+    # (The page left behind may have sent the first ones when the signal came back, just
+    # before this one opened: this page says what it sent, the last one at least.)
+    patron = event["patron_first_name"]
+    expect(page.locator("#toast[role=status][aria-live=polite]")).to_have_text(
+        re.compile(rf"^Sent: (\$[0-9.]+ \w+ for {patron}; )*\$30\.00 check for {patron}$")
+    )
     payments = stored(desk, event_id)
     assert [(p["amount"], p["method"], p["note"]) for p in payments] == [
         ("10.00", "cash", "first"),
@@ -172,6 +179,7 @@ def test_browser_offline_mode_queues_and_sends_when_back_online(
     phone.set_offline(False)  # the `online` event sends it, and the banner goes
     expect(banner).to_have_count(0)
     sent_everything(page)
+    expect(page.locator("#toast")).to_have_text(f"Sent: $250.00 cash for {patron}")
     [payment] = stored(desk, event_id)
     assert payment["amount"] == "250.00" and payment["logged_by"] == crew.email
     paid = card(page, event_id).locator(".paid")

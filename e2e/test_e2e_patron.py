@@ -129,6 +129,9 @@ def test_no_connection_says_the_waiver_was_not_sent(
     context.set_offline(True)
     sign_button(page).click()
     expect(waiver_form(page).get_by_role("alert")).to_have_text(NO_CONNECTION)
+    # The message has focus (the disabled button had dropped it to the page): heard, and
+    # the place kept (issue 24 item 15).
+    expect(status).to_be_focused()
     expect(sign_button(page)).to_be_enabled()
     expect_adult_kept(page)
     expect(signature(page)).to_have_value(ADULT["full_name"])

@@ -178,6 +178,8 @@ def test_sign_for_self_and_a_minor_then_crew_checks_in(
     minor_name, minor_born = minor_fields(page)
     expect(minor_name).to_be_visible()
     expect(minor_name).to_have_value("")
+    # Focus goes to the new minor's name, with and without JS (issue 24 item 15).
+    expect(minor_name).to_be_focused()
     expect_adult_kept(page)
     expect(waiver_form(page).locator("input[name=waiver_id]")).to_have_value(waiver_id)
     if js:
@@ -348,7 +350,9 @@ def test_keyboard_only_signing(
     expect_adult_kept(page)
     assert_same_page(page)
 
-    tab_to(page, "minor_name_0", visited)
+    # Focus is on the new minor's name, not lost to the page (issue 24 item 15).
+    expect(minor_name).to_be_focused()
+    visited.append("minor_name_0")
     page.keyboard.type(MINOR_NAME)
     tab_to(page, "minor_dob_0", visited)
     type_date(page, minor_dob)
@@ -362,9 +366,8 @@ def test_keyboard_only_signing(
     tab_to(page, "signature", visited)
     page.keyboard.type(ADULT["full_name"])
 
-    # Focus reached the fields in the order they appear on the screen. (With JS, adding a
-    # minor swaps the form and focus falls back to <body>, so Tab starts again at the top
-    # of the page: each pass from the top is checked on its own.)
+    # Focus reached the fields in the order they appear on the screen (each pass from the
+    # top of the page, should focus ever fall back to <body>, is checked on its own).
     expected = [*ADULT, "minor_name_0", "minor_dob_0", "signature"]
     passes: list[list[str]] = [[]]
     for key in visited:

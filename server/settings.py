@@ -166,6 +166,42 @@ def _hosts(name: str, raw: str) -> tuple[str, ...]:
     return hosts
 
 
+# A phone number as people type it: digits with spaces, dots, dashes or brackets between
+# them, an optional leading + (international), 7 to 15 digits (E.164's most).
+_PHONE = re.compile(r"^\+?[0-9]([0-9 .()-]*[0-9])?$")
+
+
+def _phone(name: str, raw: str) -> str:
+    digits = sum(c.isdigit() for c in raw)
+    if not _PHONE.match(raw) or not 7 <= digits <= 15 or "((" in raw or "))" in raw:
+        raise SettingsError(
+            f"{name}: {raw!r} is not a phone number (digits, optionally a leading + and "
+            "spaces, dots, dashes or brackets between them, e.g. +1 415 555 0100)"
+        )
+    return raw
+
+
+def tel_uri(phone: str) -> str:
+    """A `_phone` value as a `tel:` link (RFC 3966): the digits, with the + if given."""
+    return "tel:" + ("+" if phone.startswith("+") else "") + "".join(filter(str.isdigit, phone))
+
+
+def _email(name: str, raw: str) -> str:
+    """One address, parsed strictly (RFC 5322 addr-spec, as `email.policy.strict` reads
+    it), with a host name for a domain: no display name, no list, nothing left over."""
+    from email.errors import HeaderParseError, MessageDefect
+    from email.headerregistry import Address
+
+    try:
+        address = Address(addr_spec=raw)
+    except (ValueError, HeaderParseError, MessageDefect):
+        address = None
+    domain = address.domain.lower() if address is not None else ""
+    if address is None or not raw.isascii() or "." not in domain or not _HOST.match(domain):
+        raise SettingsError(f"{name}: {raw!r} is not one email address like name@example.com")
+    return raw
+
+
 @dataclass(frozen=True)
 class Setting:
     """One environment variable, parsed by `parse` from the variable's text or from
@@ -192,7 +228,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SCC_DYNAMODB_ENDPOINT", _endpoint, None, "DynamoDB endpoint URL (dynalite locally); `aws` means real AWS. Unset: make run's dynalite in a source checkout, real AWS elsewhere."),
     Setting("AWS_REGION", _text, "us-east-1", "AWS region of the tables."),
     Setting("SCC_TABLE_PREFIX", _prefix, "scc-dev-", "Prefix of every table name, e.g. scc-prod- gives scc-prod-events."),
-    Setting("SCC_BASE_URL", _url, "http://localhost:8000", "Public URL of the app; https makes cookies Secure."),
+    Setting("SCC_BASE_URL", _url, "http://localhost:8000", "Public URL of the app (patron links, QR codes, email links); https makes cookies Secure. Unset under `make run`: worked out from PORT and the host (the LAN address on 0.0.0.0)."),
     Setting("SCC_TIMEZONE", _timezone, "America/Los_Angeles", "The operator's time zone (IANA name); decides what 'today' is."),
     Setting("SCC_SESSION_IDLE_DAYS", _days, "14", "A session unused this many days ends."),
     Setting("SCC_SESSION_MAX_DAYS", _days, "30", "A session ends this many days after sign-in, used or not."),
@@ -208,6 +244,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SCC_SES_CONFIGURATION_SET", _text, None, "With SCC_MAILER=ses: optional SES configuration set every send names (event publishing, a dedicated IP pool)."),
     Setting("SCC_SES_ENDPOINT", _url, None, "Amazon SES (sesv2) endpoint override, for tests against a local server."),
     Setting("SCC_OPERATOR_NAME", _text, "your charter operator", "The charter business's name, as patrons see it on the trip page, the waiver and their emails (the waiver text's \"Operator\")."),
+    Setting("SCC_OPERATOR_PHONE", _phone, None, "The phone number patrons can call, on the trip and waiver pages and in their emails (a tel: link), e.g. +1 415 555 0100."),
+    Setting("SCC_OPERATOR_EMAIL", _email, None, "The email address patrons can write to, on the trip and waiver pages and in their emails."),
     Setting("SCC_WAIVER_CLOSE_DAYS", _whole_number(0, 365), "2", "Waivers can be signed until this many days after the trip."),
     Setting("SCC_ORIGIN_SECRET", _secret, None, "Secret CloudFront adds as X-Origin-Verify; when set, requests without it are refused and CloudFront-Viewer-Address is trusted for the client IP."),
     Setting("SCC_ORIGIN_SECRET_PREVIOUS", _secret, None, "The origin secret before a rotation: accepted as well as SCC_ORIGIN_SECRET until CloudFront sends the new one."),
@@ -325,6 +363,8 @@ class Settings:
     shore_contact: str | None = None
     overdue_grace_minutes: int = 30
     operator_name: str = "your charter operator"
+    operator_phone: str | None = None
+    operator_email: str | None = None
     waiver_close_days: int = 2
     origin_secret: Secret | None = None
     origin_secret_previous: Secret | None = None
@@ -334,10 +374,27 @@ class Settings:
     port: int = 8000
     dynalite_port: int = 4567
     local_data: Path = SOURCE_ROOT / "var"
+    # The names read from the environment (not defaulted): `make run` derives
+    # SCC_BASE_URL from its host and port only when it was not given.
+    given: frozenset[str] = frozenset()
 
     @property
     def secure_cookies(self) -> bool:
         return self.base_url.startswith("https://")
+
+    @property
+    def operator_tel(self) -> str | None:
+        """SCC_OPERATOR_PHONE as a `tel:` link."""
+        return tel_uri(self.operator_phone) if self.operator_phone else None
+
+    @property
+    def operator_contact(self) -> dict[str, str | None]:
+        """How patrons reach the operator: `phone` as typed, its `tel` link, `email`."""
+        return {
+            "phone": self.operator_phone,
+            "tel": self.operator_tel,
+            "email": self.operator_email,
+        }
 
     @property
     def gmail_recipients(self) -> list[str]:
@@ -432,7 +489,7 @@ class Settings:
             values["dynamodb_endpoint"] = f"http://127.0.0.1:{values['dynalite_port']}"
         if values["session_idle_days"] > values["session_max_days"]:
             raise SettingsError("SCC_SESSION_IDLE_DAYS: cannot exceed SCC_SESSION_MAX_DAYS")
-        return cls(**values)
+        return cls(**values, given=frozenset(given))
 
 
 def describe(environ: Mapping[str, str] | None = None) -> list[tuple[str, str, str, bool]]:

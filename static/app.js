@@ -56,11 +56,11 @@
     if (button) { waiverAction = button.value; }
   });
   document.addEventListener("htmx:afterSwap", function (event) {
-    var form = event.detail.target;
-    if (!form || form.id !== "waiver-form" || !document.contains(form)) {
-      form = document.getElementById("waiver-form");
-      if (!form || event.detail.target !== form && !form.contains(event.detail.target)) { return; }
-    }
+    // The form swaps itself (outerHTML): the event's target is then the old, detached
+    // form, so the new one is found by its id.
+    var swapped = event.detail.target;
+    var form = document.getElementById("waiver-form");
+    if (!form || !swapped || (swapped.id !== "waiver-form" && !form.contains(swapped))) { return; }
     var target = form.querySelector(".error-summary");
     if (!target && waiverAction === "add_minor") {
       var names = form.querySelectorAll("input[name^=minor_name_]");
@@ -151,7 +151,22 @@
     });
     field.removeAttribute("aria-invalid");
     if (kept.length) { field.setAttribute("aria-describedby", kept.join(" ")); } else { field.removeAttribute("aria-describedby"); }
+    forgetInSummary(field);
   });
+
+  // The "There is a problem" summary follows: the changed field's line goes, and the
+  // whole box once it names nothing (no field left and no message for the whole form).
+  function forgetInSummary(field) {
+    var form = field.form || field.closest("form");
+    var summary = form && form.querySelector(".error-summary");
+    if (!summary || !field.id) { return; }
+    summary.querySelectorAll(".error-summary-list a").forEach(function (link) {
+      if (link.getAttribute("href") === "#" + field.id) { link.closest("li").remove(); }
+    });
+    var list = summary.querySelector(".error-summary-list");
+    if (list && !list.children.length) { list.remove(); }
+    if (!summary.querySelector(".error-summary-list, .form-error")) { summary.remove(); }
+  }
 
   // The captain's destructive buttons (cancel a trip, disable an account, void a
   // payment) ask first. Without JavaScript the button opens a confirmation page; with
@@ -197,12 +212,20 @@
     if (voidNotice) { voidNotice.focus({ preventScroll: true }); }
   });
 
+  // The message takes focus: the tapped button was disabled while the request ran, so
+  // focus fell to the page; on the message it is announced and the place is kept.
+  function focusMessage(region) {
+    if (!region.hasAttribute("tabindex")) { region.setAttribute("tabindex", "-1"); }
+    region.focus({ preventScroll: false });
+  }
+
   function notSaved(form, why) {
     var status = form.querySelector(".form-status");
     if (status) {
       // The float plan's forms say what they record (data-what); payments by default.
       status.textContent = (form.dataset.what || "Payment") + " NOT saved: " + why +
         " Your entry is still here. Try again; it will not be recorded twice.";
+      focusMessage(status);
     }
   }
 
@@ -248,8 +271,10 @@
   function notSent(event) {
     var form = otherForm(event);
     if (form) {
-      status(form).textContent = form.dataset.notSent ||
+      var region = status(form);
+      region.textContent = form.dataset.notSent ||
         "No connection — this was not sent. Try again when you have signal.";
+      focusMessage(region);
     }
   }
   document.addEventListener("htmx:sendError", notSent);
@@ -261,8 +286,10 @@
     if (!form) { return; }
     var answer = new DOMParser().parseFromString(event.detail.xhr.responseText || "", "text/html");
     var said = answer.querySelector(".error-page p");
-    status(form).textContent = said ? said.textContent :
+    var region = status(form);
+    region.textContent = said ? said.textContent :
       "This was not saved (error " + event.detail.xhr.status + "). Try again in a minute.";
+    focusMessage(region);
   });
   document.addEventListener("htmx:beforeRequest", function (event) {
     var form = otherForm(event);

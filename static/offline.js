@@ -87,6 +87,7 @@
       payment_id: String(data.get("payment_id") || newKey()),
       event_id: form.dataset.eventId || "",
       label: form.dataset.label || "",
+      patron: form.dataset.patron || (card && card.dataset.patron) || "",
       url: form.getAttribute("data-hx-post") || form.getAttribute("action"),
       amount: String(data.get("amount") || ""),
       method: String(data.get("method") || ""),
@@ -104,7 +105,7 @@
       form.querySelector("input[name=payment_id]").value = newKey();
       var status = form.querySelector(".form-status");
       if (status) { status.textContent = ""; }  // not "NOT saved": it is, on the phone
-      var patron = form.dataset.patron || (card && card.dataset.patron) || item.label;
+      var patron = item.patron || item.label;
       say("Saved on this phone: " + amountText(item.amount) + " " + item.method +
         (patron ? " for " + patron : "") + " — will send when online");
       var dialog = document.getElementById("payment-dialog");
@@ -197,12 +198,25 @@
   function flush() {
     if (flushing || !user || navigator.onLine === false) { return Promise.resolve(); }
     flushing = true;
+    sentNow = [];
     return all().then(function (items) {
       var mine = items.filter(function (i) { return i.user === user && i.status === "waiting"; });
       return mine.reduce(function (previous, item) {
         return previous.then(function (go) { return go ? send(item) : false; });
       }, Promise.resolve(true));
-    }).catch(function () { return false; }).then(function () { flushing = false; render(); });
+    }).catch(function () { return false; }).then(function () {
+      flushing = false;
+      // What went, said in the toast (a live region: screen readers hear it too), in
+      // place of the pending marks that are about to disappear.
+      if (sentNow.length) { say("Sent: " + sentNow.join("; ")); }
+      render();
+    });
+  }
+
+  var sentNow = [];
+  function sentText(item) {
+    var patron = item.patron || item.label;
+    return amountText(item.amount) + " " + item.method + (patron ? " for " + patron : "");
   }
 
   function send(item) {
@@ -216,6 +230,7 @@
       if (response.status === 201) {
         return response.json().then(function (saved) {
           updateCard(item.event_id, saved);
+          sentNow.push(sentText(item));
           return drop(item.payment_id).then(function () { return true; });
         });
       }

@@ -68,7 +68,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/dispatch"): crew_page(),
     ("GET", "/dispatch/events/{event_id}"): crew_page(),
     ("GET", "/dispatch/events/{event_id}/payment"): crew_page(),
-    ("POST", "/dispatch/events/{event_id}/payment"): crew_post(422),
+    # A refused plain form answers 303 to its page, which shows the refusal (issue 24).
+    ("POST", "/dispatch/events/{event_id}/payment"): crew_post(303),
     ("GET", "/dispatch/events/{event_id}/manifest"): crew_page(),
     ("POST", "/dispatch/events/{event_id}/manifest/checkin"): crew_post(303),
     ("GET", "/dispatch/events/{event_id}/depart"): crew_page(),

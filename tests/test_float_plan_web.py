@@ -148,7 +148,16 @@ def test_an_overdue_trip_is_red_on_top_until_it_is_back_at_the_dock(
 
     back = {"csrf_token": token, "departure_id": departure_id, "from": "dispatch"}
     answer = client.post(f"/dispatch/events/{event_id}/back", data=back, follow_redirects=False)
-    assert answer.status_code == 303 and answer.headers["location"] == "/dispatch"
+    # Back on the board, which says the result by the card (issue 24 item 15: the page
+    # it lands on focuses it), so the address names what was done, for which trip.
+    landing = f"/dispatch?float=back&trip={event_id}"
+    assert answer.status_code == 303 and answer.headers["location"] == landing
+    said = client.get(landing).text
+    assert re.search(
+        r'<p class="notice float-done" role="status" tabindex="-1" autofocus>'
+        r"Back at the dock saved for \w+’s trip, at <time",
+        said,
+    )
     again = client.post(f"/dispatch/events/{event_id}/back", data=back, follow_redirects=False)
     assert again.status_code == 303
     dashboard = client.get("/dispatch").text
@@ -178,7 +187,11 @@ def test_running_late_moves_the_return_thirty_minutes_once_per_tap(
     for _ in range(2):  # a double tap
         answer = client.post(f"/dispatch/events/{event_id}/late", data=late, follow_redirects=False)
         assert answer.status_code == 303
+        assert answer.headers["location"] == f"/dispatch/events/{event_id}?float=late"
     moved = (store.events.get(event_id) or {})["departure"]["expected_back"]
+    said = client.get(f"/dispatch/events/{event_id}?float=late").text
+    assert "Running late saved: Alice’s trip is now expected back by <time" in said
+    assert said.count("autofocus") == 1
     assert parse_utc(moved).timestamp() - parse_utc(plan["expected_back"]).timestamp() == 1800
     assert actions(store).count("trip.extended") == 1
     assert time.time() < parse_utc(moved).timestamp()

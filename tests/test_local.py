@@ -27,6 +27,8 @@ from server.dev.local import (
     free_port,
     lan_addresses,
     listens_on,
+    local_base_url,
+    local_settings,
     serving_urls,
     start_dynalite,
     stop,
@@ -138,6 +140,13 @@ def test_make_run_on_the_lan_says_serving_once_listening_and_refuses_a_second_dy
             assert answer.status == 200
         assert lines[-1] == f"Serving on http://localhost:{port}/dispatch"
         phone = read_until(first, "/dispatch" if lan_addresses() else "No network address")
+        # No SCC_BASE_URL: patron links and emails are built on the LAN address (issue
+        # 24 item 10), and the app answers there and on localhost alike.
+        base = local_base_url("0.0.0.0", port)
+        assert f"Patron links, QR codes and emails use {base}" in phone
+        for url in (base, f"http://localhost:{port}"):
+            with urllib.request.urlopen(f"{url}/login", timeout=5) as answer:
+                assert answer.status == 200, url
         for address in lan_addresses():
             assert any(f"http://{address}:{port}/dispatch" in line for line in phone), phone
         assert (tmp_path / "var" / "demo-logins.txt").exists()
@@ -208,6 +217,21 @@ def test_serving_urls_name_localhost_and_on_all_interfaces_the_lan() -> None:
     assert lan[0] == "http://localhost:8123/dispatch"
     assert lan[1:] == [f"http://{a}:8123/dispatch" for a in lan_addresses()]
     assert all(not url.startswith("http://127.") for url in lan)
+
+
+def test_make_run_derives_the_base_url_from_host_and_port_unless_given() -> None:
+    unset = Settings.from_env({"SCC_SECRET_KEY": SECRET, "PORT": "8123"})
+    assert local_settings(unset, "127.0.0.1").base_url == "http://localhost:8123"
+    assert local_settings(unset, "192.0.2.7").base_url == "http://192.0.2.7:8123"
+    lan = local_settings(unset, "0.0.0.0")
+    addresses = lan_addresses()
+    assert lan.base_url == f"http://{(addresses or ['localhost'])[0]}:8123"
+    # Every address `make run` prints is answered, not only the base URL's host.
+    assert {"localhost", "127.0.0.1", *addresses} <= set(lan.trusted_hosts)
+    given = Settings.from_env(
+        {"SCC_SECRET_KEY": SECRET, "PORT": "8123", "SCC_BASE_URL": "https://trips.example"}
+    )
+    assert local_settings(given, "0.0.0.0").base_url == "https://trips.example"
 
 
 # --- `scc` in a checkout: make run's dynalite by default, AWS only when asked ----------

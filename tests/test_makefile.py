@@ -35,6 +35,14 @@ def test_make_run_host_serves_that_address() -> None:
     assert recipe("run").endswith("scc local --host 127.0.0.1")
 
 
+def test_make_run_passes_the_port_and_leaves_the_base_url_to_scc_local() -> None:
+    # `scc local` derives SCC_BASE_URL from PORT and the host when it is not set (issue
+    # 24 item 10), so the Makefile must pass PORT on and never pin a base URL itself.
+    line = recipe("run", "PORT=8123", "HOST=0.0.0.0")
+    assert "PORT=8123 " in line and line.endswith("scc local --host 0.0.0.0")
+    assert "SCC_BASE_URL" not in line
+
+
 @pytest.mark.parametrize("target", ["e2e", "test"])
 def test_browser_runs_keep_traces_and_screenshots_of_failures(target: str) -> None:
     line = recipe(target, "BASE_URL=https://stage.example")

@@ -171,6 +171,31 @@ def test_waiver_copy_goes_to_the_signer(
     assert "outbox" not in mail_store.waivers.get(event["event_id"], waiver["waiver_id"])
 
 
+def test_the_signers_copy_says_how_to_reach_the_operator(
+    dynalite_endpoint: str, gmail: FakeGmail
+) -> None:
+    """Issue 24 item 14: SCC_OPERATOR_PHONE and SCC_OPERATOR_EMAIL in the patron's email."""
+    settings = make_settings(
+        dynalite_endpoint,
+        **gmail_env(gmail),
+        SCC_OPERATOR_PHONE="+1 (415) 555-0100",
+        SCC_OPERATOR_EMAIL="trips@charter.example",
+    )
+    init_tables(settings, poll_seconds=0.05, say=lambda _: None)
+    store = Store.connect(settings)
+    with TestClient(create_app(settings, store), base_url="https://crew.charter.example") as client:
+        event = add_event(store, start_time="14:05")
+        assert sign_waiver(client, event["event_id"]).status_code == 303
+    [message] = gmail.messages
+    text = text_of(message)
+    assert "Phone:            +1 (415) 555-0100" in text
+    assert "Email:            trips@charter.example" in text
+    assert " at 2:05 pm" in text and "14:05" not in text  # the one time format
+    html = text_of(message, "html")
+    assert '<a href="tel:+14155550100">+1 (415) 555-0100</a>' in html
+    assert '<a href="mailto:trips@charter.example">trips@charter.example</a>' in html
+
+
 @pytest.mark.parametrize("mode", ["500", "hang"])
 def test_gmail_failing_never_loses_the_payment_and_the_email_goes_later(
     mail_client: TestClient, mail_store: Store, gmail: FakeGmail, mode: str

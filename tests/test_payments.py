@@ -406,11 +406,47 @@ def test_the_plain_form_posts_to_its_page_and_a_refusal_stays_there(
     event = add_event(store)
     page = f"/dispatch/events/{event['event_id']}/payment"
     data = {"payment_id": str(uuid.uuid4()), "amount": "0", "method": "cash", "csrf_token": crew}
-    refused = client.post(page, data=data, follow_redirects=False)
-    assert refused.status_code == 422 and "The amount must be more than zero." in refused.text
+    # Post/redirect/get, also for a refusal (issue 24 item 15): the answer is a 303 to the
+    # form's own page, which shows what was typed and the message (once), so the
+    # browser's history holds no POST and Back never asks to resubmit.
+    refused = client.post(page, data={**data, "note": "deck ✓"}, follow_redirects=False)
+    assert refused.status_code == 303 and refused.headers["location"] == page
     assert stored(store, event["event_id"]) == []
+    shown = client.get(page)
+    assert shown.status_code == 422 and "The amount must be more than zero." in shown.text
+    assert 'id="amount-error"' in shown.text and "There is a problem" in shown.text
+    assert 'value="0"' in shown.text and ">deck ✓</textarea>" in shown.text
+    assert f'name="payment_id" value="{data["payment_id"]}"' in shown.text  # the same key
+    again = client.get(page)  # shown once: the page again is a fresh form
+    assert again.status_code == 200 and "There is a problem" not in again.text
+    assert data["payment_id"] not in again.text
+    # A draft is the signer's own: a forged or another trip's cookie is ignored.
+    client.cookies.set("scc_draft", "e30.0000")
+    assert "There is a problem" not in client.get(page).text
     saved = client.post(page, data={**data, "amount": "12"}, follow_redirects=False)
     assert saved.status_code == 303 and len(stored(store, event["event_id"])) == 1
+
+
+def test_the_overpay_question_without_js_is_a_page_of_its_own(
+    client: TestClient, store: Store, crew: str
+) -> None:
+    event = add_event(store, total_price="100.00")
+    page = f"/dispatch/events/{event['event_id']}/payment"
+    key = str(uuid.uuid4())
+    data = {"payment_id": key, "amount": "150", "method": "cash", "csrf_token": crew}
+    asked = client.post(page, data={**data, "balance_due": "100.00"}, follow_redirects=False)
+    assert asked.status_code == 303 and asked.headers["location"] == page
+    shown = client.get(page)
+    assert shown.status_code == 422 and "$150.00 is $50.00 more than the balance due" in shown.text
+    assert 'name="confirm_over" value="150.00"' in shown.text
+    assert f'name="payment_id" value="{key}"' in shown.text
+    assert stored(store, event["event_id"]) == []
+    done = client.post(
+        page,
+        data={**data, "balance_due": "100.00", "confirm_over": "150.00"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"].startswith("/dispatch?saved=")
 
 
 def test_a_payment_from_the_trip_page_updates_its_history_and_returns_there(

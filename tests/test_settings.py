@@ -48,6 +48,15 @@ def test_https_base_url_makes_cookies_secure() -> None:
         ({**BASE, **GMAIL, "GMAIL_SENDER": "dispatch"}, "GMAIL_SENDER"),
         ({**BASE, "SCC_SHORE_CONTACT": "a@example.org, nobody"}, "SCC_SHORE_CONTACT: 'nobody'"),
         ({**BASE, "SCC_ORIGIN_SECRET_PREVIOUS": "short"}, "SCC_ORIGIN_SECRET_PREVIOUS"),
+        ({**BASE, "SCC_OPERATOR_PHONE": "call us"}, "SCC_OPERATOR_PHONE"),
+        ({**BASE, "SCC_OPERATOR_PHONE": "12345"}, "SCC_OPERATOR_PHONE"),
+        ({**BASE, "SCC_OPERATOR_PHONE": "555-0100 ext. 4"}, "SCC_OPERATOR_PHONE"),
+        ({**BASE, "SCC_OPERATOR_PHONE": "1+415 555 0100"}, "SCC_OPERATOR_PHONE"),
+        ({**BASE, "SCC_OPERATOR_EMAIL": "office"}, "SCC_OPERATOR_EMAIL"),
+        ({**BASE, "SCC_OPERATOR_EMAIL": "Office <office@example.com>"}, "SCC_OPERATOR_EMAIL"),
+        ({**BASE, "SCC_OPERATOR_EMAIL": "a@example.com, b@example.com"}, "SCC_OPERATOR_EMAIL"),
+        ({**BASE, "SCC_OPERATOR_EMAIL": "office@localhost"}, "SCC_OPERATOR_EMAIL"),
+        ({**BASE, "SCC_OPERATOR_EMAIL": "office@@example.com"}, "SCC_OPERATOR_EMAIL"),
     ],
 )
 def test_bad_settings_stop_start_up_naming_the_variable(env: dict[str, str], variable: str) -> None:
@@ -60,6 +69,22 @@ def test_addresses_are_checked_and_lists_kept() -> None:
         {**BASE, **GMAIL, "GMAIL_RECIPIENT": " office@charter.example,captain@charter.example "}
     )
     assert settings.gmail_recipients == ["office@charter.example", "captain@charter.example"]
+
+
+def test_the_operators_phone_and_email_are_kept_as_typed_with_a_tel_link() -> None:
+    settings = Settings.from_env(
+        {
+            **BASE,
+            "SCC_OPERATOR_PHONE": "+1 (415) 555-0100",
+            "SCC_OPERATOR_EMAIL": "trips@example.com",
+        }
+    )
+    assert settings.operator_phone == "+1 (415) 555-0100"
+    assert settings.operator_tel == "tel:+14155550100"
+    assert settings.operator_email == "trips@example.com"
+    local = Settings.from_env({**BASE, "SCC_OPERATOR_PHONE": "415.555.0100"})
+    assert local.operator_tel == "tel:4155550100" and local.operator_email is None
+    assert Settings.from_env(BASE).operator_tel is None
 
 
 def test_only_the_settings_module_reads_the_environment() -> None:

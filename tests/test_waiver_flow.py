@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.domain.clock import today_in
+from server.domain.clock import human_time, today_in
 from server.domain.waiver_rules import CURRENT_WAIVER, PINNED
 from server.store import Store
+from server.store.tables import init_tables
 from server.store.waivers import WaiverExists
-from tests.conftest import HX, add_event, csrf_from, sign_in
+from tests.conftest import HX, add_event, csrf_from, make_settings, sign_in
 
 PATRON_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Safari/604.1"
 
@@ -65,7 +67,9 @@ def test_trip_page_shows_the_trip_to_anyone(client: TestClient, store: Store) ->
     event = add_event(store, first_name="Alice", boat="Orca", meeting_point="Dock B")
     page = client.get(f"/g/{event['event_id']}")
     assert page.status_code == 200
-    assert "Orca" in page.text and "Dock B" in page.text and "09:30" in page.text
+    # The start time in the one format every time is shown in (issue 24 item 15).
+    assert "Orca" in page.text and "Dock B" in page.text and "9:30 am" in page.text
+    assert "09:30" not in page.text
     assert f'href="/g/{event["event_id"]}/waiver"' in page.text
     assert "Sign out" not in page.text
 
@@ -364,6 +368,15 @@ def test_captain_reads_the_full_waiver_with_its_audit_trail(
         "gross negligence",
     ):
         assert shown in record.text
+    # The moment as people read it, in the one time format (issue 24 item 15): the day
+    # and the zone, and UTC; the ISO form only in <time datetime>, never as text.
+    zone = store.settings.timezone
+    local = human_time(waiver["signed_at"], zone, always_day=True, zone=True)
+    in_utc = human_time(waiver["signed_at"], UTC, always_day=True, zone=True)
+    assert f">{local}</time>" in record.text and f">{in_utc}</time>)" in record.text
+    visible = re.sub(r"<[^>]+>", "", record.text)
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", visible)
+    assert "recorded as" not in visible
     missing = client.get(f"/admin/events/{event['event_id']}/waivers/{uuid.uuid4()}")
     assert missing.status_code == 404
 
@@ -404,3 +417,95 @@ def test_the_operator_is_named_on_patron_pages(client: TestClient, store: Store)
     # The main action comes before the trip's details.
     assert trip.index("Sign the waiver") < trip.index("Trip details")
     assert "your charter operator" in client.get(f"/g/{event['event_id']}/waiver").text
+
+
+@pytest.fixture
+def contact_client(dynalite_endpoint: str) -> Iterator[tuple[TestClient, Store]]:
+    settings = make_settings(
+        dynalite_endpoint, SCC_OPERATOR_PHONE="415 555 0100", SCC_OPERATOR_EMAIL="trips@example.com"
+    )
+    init_tables(settings, poll_seconds=0.05, say=lambda _: None)
+    store = Store.connect(settings)
+    with TestClient(create_app(settings, store)) as test_client:
+        yield test_client, store
+
+
+def _cancel(store: Store, event_id: str) -> None:
+    store.events.table.update_item(
+        Key={"event_id": event_id},
+        UpdateExpression="SET #s = :c",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":c": "cancelled"},
+    )
+
+
+CONTACT = (
+    '<a href="tel:4155550100">415 555 0100</a>',
+    '<a href="mailto:trips@example.com">trips@example.com</a>',
+)
+PACKING = "Warm layers and a waterproof jacket"
+NEEDS_WAIVER = "Every guest needs a signed waiver"
+
+
+@pytest.mark.parametrize("stage", ["upcoming", "today", "past-open", "past-closed", "cancelled"])
+def test_the_trip_page_says_what_is_true_for_the_trip_now(
+    contact_client: tuple[TestClient, Store], stage: str
+) -> None:
+    """Issue 24 item 14: only a trip ahead asks every guest for a waiver and gives packing
+    advice; a past one offers the waiver only while it is open (never a button to "No
+    longer open"); a cancelled one says so; each says how to reach the operator."""
+    client, store = contact_client
+    close = store.settings.waiver_close_days
+    days = {"upcoming": 3, "today": 0, "past-open": -1, "past-closed": -(close + 1)}
+    event = add_event(store, days_ahead=days.get(stage, 2), first_name="Zoe")
+    if stage == "cancelled":
+        _cancel(store, event["event_id"])
+    page = client.get(f"/g/{event['event_id']}")
+    assert page.status_code == 200
+    text = page.text
+    for link in CONTACT:
+        assert link in text, stage
+    waiver_link = f'href="/g/{event["event_id"]}/waiver"'
+    if stage in ("upcoming", "today"):
+        assert "Welcome aboard, Zoe’s party" in text
+        assert NEEDS_WAIVER in text and PACKING in text and waiver_link in text
+        assert ("Your trip is today at 9:30 am" in text) == (stage == "today")
+    else:
+        assert "Welcome aboard" not in text and NEEDS_WAIVER not in text
+        assert PACKING not in text and "arrive 15 minutes" not in text
+    if stage == "cancelled":
+        assert "Trip cancelled" in text and "was cancelled" in text
+        assert waiver_link not in text
+    if stage == "past-open":
+        assert "Thank you for sailing with us" in text and "can still be signed until" in text
+        assert waiver_link in text
+        assert client.get(f"/g/{event['event_id']}/waiver").status_code == 200
+    if stage == "past-closed":
+        assert "its waiver is closed" in text and waiver_link not in text
+    # Every link the page offers leads somewhere open.
+    for href in re.findall(r'href="(/g/[^"]+)"', text):
+        assert client.get(href).status_code == 200, href
+
+
+def test_every_patron_page_says_how_to_reach_the_operator(
+    contact_client: tuple[TestClient, Store],
+) -> None:
+    client, store = contact_client
+    event = add_event(store, first_name="Zoe")
+    event_id = event["event_id"]
+    form = client.get(f"/g/{event_id}/waiver")
+    signed = sign(client, event_id)
+    assert signed.status_code == 303
+    pages = {
+        "waiver form": form,
+        "signed": client.get(signed.headers["location"]),
+        "signed here": client.get(f"/g/{event_id}/waiver"),
+    }
+    past = add_event(store, days_ahead=-(store.settings.waiver_close_days + 1), first_name="Old")
+    pages["closed waiver"] = client.get(f"/g/{past['event_id']}/waiver")
+    assert pages["closed waiver"].status_code == 410
+    for name, page in pages.items():
+        for link in CONTACT:
+            assert link in page.text, name
+    # Not on the crew's pages: they know the operator.
+    assert "trips@example.com" not in client.get("/login").text

@@ -5,6 +5,7 @@ the one it started, the addresses a phone on the same network can open)."""
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import errno
 import fcntl
 import os
@@ -242,6 +243,36 @@ def serving_urls(host: str, port: int) -> list[str]:
     if host in ("127.0.0.1", "localhost"):
         shown = "localhost"
     return [f"http://{shown}:{port}/dispatch"]
+
+
+def local_base_url(host: str, port: int) -> str:
+    """The app's public URL under `make run` when SCC_BASE_URL is not given: what the
+    patron link, its QR code and every email link are built on. On all interfaces it is
+    the LAN address (a phone scanning the QR code reaches it), else the host served."""
+    if host in ALL_INTERFACES:
+        lan = lan_addresses()
+        return f"http://{lan[0]}:{port}" if lan else f"http://localhost:{port}"
+    if host in ("127.0.0.1", "localhost"):
+        return f"http://localhost:{port}"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def local_settings(settings: Settings, host: str) -> Settings:
+    """`settings` for `make run` on `host`: the base URL derived from the host and the
+    port when SCC_BASE_URL was not set, and the app answering every address it prints
+    (localhost and the LAN ones), not only the base URL's host."""
+    if "SCC_BASE_URL" in settings.given:
+        return settings
+    base_url = local_base_url(host, settings.port)
+    names = ["localhost", "127.0.0.1"]
+    if host in ALL_INTERFACES:
+        names += lan_addresses()
+    elif ":" not in host:
+        names.append(host)
+    extra = tuple(n for n in names if n not in settings.allowed_hosts)
+    return dataclasses.replace(
+        settings, base_url=base_url, allowed_hosts=settings.allowed_hosts + extra
+    )
 
 
 def wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 30.0) -> None:

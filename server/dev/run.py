@@ -18,6 +18,7 @@ from server.dev.local import (
     ALL_INTERFACES,
     LocalStackError,
     bind_port,
+    local_settings,
     serving_urls,
     start_dynalite,
     stop,
@@ -32,7 +33,7 @@ def run_local(settings: Settings, host: str, *, proxy_headers: bool) -> int:
     """dynalite in var/dynamodb, tables, demo data, then the app on `host`; 1 when it
     cannot start as asked (the message says why) or dynalite stopped under it."""
     endpoint = f"http://127.0.0.1:{settings.dynalite_port}"
-    settings = dataclasses.replace(settings, dynamodb_endpoint=endpoint)
+    settings = dataclasses.replace(local_settings(settings, host), dynamodb_endpoint=endpoint)
     try:
         # The app's port first: a busy PORT stops here, before dynalite starts.
         sock = bind_port(host, settings.port)
@@ -68,6 +69,7 @@ def run_local(settings: Settings, host: str, *, proxy_headers: bool) -> int:
                 time.sleep(0.05)
             if server.started:
                 print(f"\nServing on {urls[0]}", flush=True)
+                print(f"Patron links, QR codes and emails use {settings.base_url}", flush=True)
                 if host in ALL_INTERFACES:
                     _print_phone_urls(urls[1:])
             while not server.should_exit:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, date, datetime, tzinfo
+from datetime import time as time_of_day
 
 
 def utc_iso(timestamp: float) -> str:
@@ -46,7 +47,7 @@ def human_time(
     text read later (emails); `zone` adds the zone's abbreviation (`5:10 pm PST`)."""
     local = as_utc(moment).astimezone(timezone)
     today = (now or datetime.now(UTC)).astimezone(timezone).date()
-    clock = f"{local.hour % 12 or 12}:{local.minute:02d} {'am' if local.hour < 12 else 'pm'}"
+    clock = _clock(local.hour, local.minute)
     if zone:
         clock = f"{clock} {zone_abbreviation(timezone, local)}"
     if local.date() == today and not always_day:
@@ -55,6 +56,22 @@ def human_time(
     if local.year != today.year:
         day = f"{day} {local.year}"
     return f"{day}, {clock}"
+
+
+def _clock(hour: int, minute: int) -> str:
+    return f"{hour % 12 or 12}:{minute:02d} {'am' if hour < 12 else 'pm'}"
+
+
+def clock_time(hhmm: object) -> str:
+    """A trip's start time as stored (`09:30`, 24-hour, what `<input type=time>` sends)
+    as people read it, in the one format every time is shown in: `9:30 am`. Anything
+    that is not such a time (a legacy value) is shown as it is."""
+    text = str(hhmm or "")
+    try:
+        parsed = time_of_day.fromisoformat(text)
+    except ValueError:
+        return text
+    return _clock(parsed.hour, parsed.minute)
 
 
 def zone_abbreviation(timezone: tzinfo, at: datetime | None = None) -> str:

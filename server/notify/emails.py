@@ -12,12 +12,13 @@ from typing import Any
 import jinja2
 
 from server import ROOT
-from server.domain.clock import human_time
+from server.domain.clock import clock_time, human_time
 from server.domain.float_plan import BACK, FLOAT, LATE, OVERDUE
 from server.domain.legal_text import legal_html
 from server.domain.money import format_money
 from server.domain.payments import ledger
 from server.domain.waiver_rules import load_text
+from server.settings import tel_uri
 
 TEMPLATES = ROOT / "templates" / "email"
 
@@ -33,6 +34,7 @@ def _environment(html: bool) -> jinja2.Environment:
     )
     env.filters["money"] = format_money
     env.filters["when"] = _when
+    env.filters["clock"] = clock_time
     env.filters["legal_html"] = legal_html
     return env
 
@@ -137,12 +139,17 @@ def waiver_email(
     sender: str,
     timezone: tzinfo,
     operator: str = "your charter operator",
+    operator_phone: str | None = None,
+    operator_email: str | None = None,
 ) -> EmailMessage:
     """To the signer: what they signed (version and text), when, the reference number,
-    and the ESIGN copy notice."""
+    the ESIGN copy notice, and how to reach the operator (phone, email) when set."""
     context = {
         "event": event,
         "operator": operator,
+        "operator_phone": operator_phone,
+        "operator_tel": tel_uri(operator_phone) if operator_phone else None,
+        "operator_email": operator_email,
         "waiver": waiver,
         "reference": str(waiver["waiver_id"])[:8].upper(),
         "text": load_text(str(waiver["waiver_version"])),

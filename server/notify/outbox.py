@@ -281,6 +281,8 @@ class Notifier:
             settings.mail_sender,
             settings.timezone,
             settings.operator_name,
+            settings.operator_phone,
+            settings.operator_email,
         )
 
     def _event(self, event_id: str) -> dict[str, Any]:

@@ -20,3 +20,8 @@ def signed_cookie_name(settings: Settings) -> str:
     waiver form then asks before showing a fresh form, so Back after signing never shows
     the browser's restored copy of the signed form."""
     return "__Host-scc_signed" if settings.secure_cookies else "scc_signed"
+
+
+def draft_cookie_name(settings: Settings) -> str:
+    """A plain form's refused entry, for the page it is redirected to (server.web.drafts)."""
+    return "__Host-scc_draft" if settings.secure_cookies else "scc_draft"

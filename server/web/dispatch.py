@@ -30,6 +30,7 @@ from server.notify.outbox import Notifier
 from server.store import Store
 from server.store.events import AppendRefused
 from server.web.auth import crew_only
+from server.web.drafts import forget_draft, redirect_with_draft, take_draft
 from server.web.event_view import (
     EventView,
     entry_json,
@@ -128,7 +129,23 @@ def _payment_form(
 async def payment_form(request: Request) -> Response:
     item = await run_in_threadpool(find_event, store_of(request), request.path_params["event_id"])
     from_trip = request.query_params.get("from") == "trip"
-    return _payment_form(request, view_of(request, item), from_trip=from_trip)
+    draft = take_draft(request, "payment", str(item["event_id"]))
+    if draft is None:
+        response = _payment_form(request, view_of(request, item), from_trip=from_trip)
+    else:  # redirected here after a refusal (no JS): what was typed, with its messages
+        over = draft.get("over")
+        response = _payment_form(
+            request,
+            view_of(request, item),
+            payment_id=str(draft.get("payment_id") or "") or None,
+            values={k: str(v) for k, v in dict(draft.get("values") or {}).items()},
+            errors={k: str(v) for k, v in dict(draft.get("errors") or {}).items()},
+            status_code=int(draft.get("status") or 422),
+            from_trip=from_trip,
+            over=(Decimal(over[0]), Decimal(over[1])) if over else None,
+        )
+    forget_draft(request, response)
+    return response
 
 
 def _form_error(
@@ -145,10 +162,33 @@ def _form_error(
         return json_form_error(errors, status_code)
     item = find_event(store_of(request), event_id)
     values = form_values(form, ("amount", "method", "note"), multiline=("note",))
+    payment_id = str(uuid.uuid4()) if fresh_key else text_field(form, "payment_id")
+    page = request.app.url_path_for("log_payment_page", event_id=event_id)
+    if response_kind(request) is Kind.PAGE and request.url.path == page:
+        # Without JS: post/redirect/get, so Back never lands on "Confirm Form
+        # Resubmission" (server.web.drafts); the page redirected to says it all again.
+        url = str(request.app.url_path_for("payment_form", event_id=str(item["event_id"])))
+        from_trip = text_field(form, "from") == "trip"
+        draft = {
+            "values": values,
+            "errors": errors,
+            "payment_id": payment_id,
+            "status": status_code,
+            "over": [f"{over[0]:.2f}", f"{over[1]:.2f}"] if over else None,
+        }
+        answer = redirect_with_draft(
+            request,
+            url + ("?from=trip" if from_trip else ""),
+            "payment",
+            str(item["event_id"]),
+            draft,
+        )
+        if answer is not None:
+            return answer
     return _payment_form(
         request,
         view_of(request, item),
-        payment_id=None if fresh_key else text_field(form, "payment_id"),
+        payment_id=payment_id,
         values=values,
         errors=errors,
         status_code=status_code,

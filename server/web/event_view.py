@@ -113,6 +113,15 @@ class EventView:
         return self.item.get("status") == "cancelled"
 
     @property
+    def stage(self) -> str:
+        """What the patron's trip page says: `cancelled`, `past`, `today` or `upcoming`."""
+        if self.cancelled:
+            return "cancelled"
+        if self.day < self.today:
+            return "past"
+        return "today" if self.day == self.today else "upcoming"
+
+    @property
     def trip_state(self) -> TripState:
         """Not departed, out, back or overdue (the float plan)."""
         return state_of(self.item, self.now, self.grace_minutes)

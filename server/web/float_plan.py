@@ -162,15 +162,25 @@ async def depart(request: Request) -> Response:
     return _done(request, event_id, notice_ref(FLOAT, departure_id) if first else None)
 
 
-def _done(request: Request, event_id: str, owed: str | None, to_dispatch: bool = False) -> Response:
+def _done(
+    request: Request,
+    event_id: str,
+    owed: str | None,
+    to_dispatch: bool = False,
+    said: str = "",
+) -> Response:
     """The answer after a float-plan write: 303 (or HX-Redirect) back to the trip or
-    the dashboard; the email is tried right after the response where that is the way."""
+    the dashboard; the email is tried right after the response where that is the way.
+    `said` (late, back): the page it lands on says the result there and focuses it."""
     if response_kind(request) is Kind.JSON:
         response: Response = JSONResponse({"event_id": event_id, "created": owed is not None})
     else:
         name = "dispatch" if to_dispatch else "event_detail"
         params = {} if to_dispatch else {"event_id": event_id}
-        response = redirect(request, str(request.app.url_path_for(name, **params)))
+        url = str(request.app.url_path_for(name, **params))
+        if said:
+            url += f"?float={said}" + (f"&trip={event_id}" if to_dispatch else "")
+        response = redirect(request, url)
     if owed is not None and sends_after_response(request):
         response.background = BackgroundTask(notifier_of(request).after_trip, event_id, owed)
     return response
@@ -211,6 +221,7 @@ async def run_late(request: Request) -> Response:
         event_id,
         notice_ref(LATE, departure_id, new_back) if first else None,
         text_field(form, "from") == "dispatch",
+        said="late",
     )
 
 
@@ -234,4 +245,5 @@ async def back_at_dock(request: Request) -> Response:
         event_id,
         notice_ref(BACK, departure_id) if first else None,
         text_field(form, "from") == "dispatch",
+        said="back",
     )

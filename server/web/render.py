@@ -24,7 +24,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import NoMatchFound, Route
 
 from server import ROOT, observe
-from server.domain.clock import as_utc, human_time, zone_abbreviation
+from server.domain.clock import as_utc, clock_time, human_time, zone_abbreviation
 from server.domain.legal_text import legal_html
 from server.domain.money import format_money
 from server.domain.payments import METHODS
@@ -32,6 +32,7 @@ from server.store.client import is_unavailable
 from server.web import security
 from server.web.cookies import session_cookie_name
 from server.web.csrf import csrf_token, set_csrf_cookie
+from server.web.inputs import input_type
 from server.web.qr import qr_svg
 from server.web.state import settings_of
 
@@ -67,6 +68,8 @@ def make_environment() -> jinja2.Environment:
     )
     env.filters["money"] = format_money
     env.filters["when"] = when  # any stored moment a person reads: <time> in their zone
+    env.filters["clock"] = clock_time  # a trip's start time ("09:30") as "9:30 am"
+    env.globals["input_type"] = input_type  # date/time inputs that keep what was typed
     env.globals["zone_name"] = _zone_name
     env.globals["absolute_url"] = _absolute_url  # the patron link to share, with the host
     env.globals["qr_svg"] = qr_svg
@@ -78,16 +81,23 @@ def make_environment() -> jinja2.Environment:
 
 @jinja2.pass_context
 def when(
-    context: jinja2.runtime.Context, moment: str | datetime | None, plain: bool = False
+    context: jinja2.runtime.Context,
+    moment: str | datetime | None,
+    plain: bool = False,
+    *,
+    full: bool = False,
+    in_utc: bool = False,
 ) -> Markup | str:
     """`{{ p.logged_at | when }}`: `<time datetime="…Z">5:10 pm</time>` in the operator's
     zone (the context's `timezone`), with the day when it is not today; `when(plain=True)`
-    is the text alone, for a sentence built in a template."""
+    is the text alone, for a sentence built in a template. `full` (a record read later)
+    always says the day and the zone; `in_utc` says it in UTC."""
     if not moment:
         return ""
     utc = as_utc(moment)
     iso = utc.isoformat(timespec="seconds").replace("+00:00", "Z")
-    text = human_time(utc, context.get("timezone") or UTC)
+    zone = UTC if in_utc else context.get("timezone") or UTC
+    text = human_time(utc, zone, always_day=full, zone=full)
     if plain:
         return text
     return Markup('<time datetime="{}">{}</time>').format(iso, text)
@@ -142,6 +152,7 @@ def _context(request: Request, context: Mapping[str, Any]) -> dict[str, Any]:
         "url": _url(request.app),
         "timezone": settings.timezone if settings is not None else UTC,
         "operator": settings.operator_name if settings is not None else "",  # patron pages
+        "contact": settings.operator_contact if settings else dict.fromkeys(("phone", "email")),
         **context,
     }
 

@@ -98,7 +98,14 @@ def _refuse_if_closed(request: Request, event: EventView) -> None:
 @routes.get("/g/{event_id}", "trip")
 async def trip_page(request: Request) -> Response:
     event = await run_in_threadpool(_event, request)
-    return render(request, "trip.html", {"event": event})
+    closes = event.day + timedelta(days=settings_of(request).waiver_close_days)
+    context = {
+        "event": event,
+        "stage": event.stage,
+        # The last day the waiver can be signed (a past trip's guests may still sign).
+        "waiver_closes": closes if closes >= event.today else None,
+    }
+    return render(request, "trip.html", context)
 
 
 def _published(version: str, current: str) -> WaiverText:
