@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from deploy import concurrency
 from deploy.build import build
 from deploy.environment import parse_assignments
 from deploy.errors import DeployError
@@ -88,6 +89,12 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_concurrency(args: argparse.Namespace) -> int:
+    cloudformation, clients = _session(args)
+    stack = f"{args.stack_prefix}-{args.stage}"
+    return 0 if concurrency.check(cloudformation, clients.lambda_, stack, args.reserve) else 1
+
+
 def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         started = time.monotonic()
@@ -147,3 +154,13 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     rollback.add_argument("--stage", choices=STAGES, default="prod")
     aws(rollback)
     rollback.set_defaults(func=_guarded(cmd_rollback))
+
+    quota = deploy.add_parser(
+        "concurrency", help="whether ReservedConcurrency fits the account's quota"
+    )
+    quota.add_argument("--stage", choices=STAGES, default="prod")
+    quota.add_argument(
+        "--reserve", type=int, help="the reservation to check (default: the stack's)"
+    )
+    aws(quota)
+    quota.set_defaults(func=_guarded(cmd_concurrency))

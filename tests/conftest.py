@@ -4,6 +4,7 @@ so fresh tables) per test. No mocks of boto3 stand in for DynamoDB."""
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -37,6 +38,7 @@ def calls_allowed_by_the_app_role() -> Iterator[None]:
     teardown fails the session otherwise, naming each operation and table)."""
     yield
     check_calls(CALL_LOG)
+    shutil.rmtree(CALL_LOG.parent)  # kept, and named in the message, when it fails
 
 
 @pytest.fixture(scope="session")
