@@ -21,7 +21,7 @@ from pathlib import Path
 
 from deploy.errors import DeployError, Say
 from deploy.release import DEFAULT_BUILD, ROOT, Asset, Release
-from server.web.assets import hashed_name
+from server.web.assets import Assets
 
 PYTHON_VERSION = "3.12"  # Lambda's, as RUNTIME says
 PLATFORM = "manylinux2014_x86_64"  # Lambda's x86_64 Linux (the template's architecture)
@@ -156,10 +156,11 @@ def build(
 
     assets = []
     static = root / "static"
+    served = Assets(static)  # the names and bytes the app links (manifest links hashed)
     for path in _files(static):
         relative = path.relative_to(static).as_posix()
-        content = path.read_bytes()
-        key = f"static/{hashed_name(relative, content)}"
+        content = served.content(relative)
+        key = f"static/{served.names[relative]}"
         (out / key).parent.mkdir(parents=True, exist_ok=True)
         (out / key).write_bytes(content)
         assets.append(Asset(key, hashlib.sha256(content).hexdigest(), content_type(relative)))
