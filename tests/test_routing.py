@@ -23,7 +23,7 @@ from deploy.stacks import OUTPUTS
 from server.app import create_app
 from server.lambda_handler import HEARTBEAT
 from server.settings import Settings
-from server.store.tables import TABLES
+from server.store.tables import TABLES, TTL
 from server.web.assets import Assets
 from server.web.render import ROOT
 
@@ -441,11 +441,15 @@ def test_the_queues_are_kept_like_the_tables() -> None:
         assert queue["DeletionPolicy"] == queue["UpdateReplacePolicy"] == "Retain", name
 
 
-def test_the_limits_table_expires_its_items() -> None:
-    """Every counter and marker carries expires_at (server/store/limits.py); without a
-    TTL they would pile up for ever."""
-    limits = resources("AWS::DynamoDB::Table")["LimitsTable"]["Properties"]
-    assert limits["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+def test_the_tables_expire_what_the_app_says_expires() -> None:
+    """Every limits counter and marker carries expires_at (server/store/limits.py), as
+    sessions do; without a TTL on the limits table they piled up for ever."""
+    assert TTL["limits"] == "expires_at"
+    for resource in resources("AWS::DynamoDB::Table").values():
+        props = resource["Properties"]
+        table = _sub(props["TableName"]).removeprefix("scc-${Stage}-")
+        expected = {"AttributeName": TTL[table], "Enabled": True} if table in TTL else None
+        assert props.get("TimeToLiveSpecification") == expected, table
 
 
 def test_the_metric_filters_compare_status_as_a_number() -> None:
