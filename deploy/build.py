@@ -33,6 +33,9 @@ APP_DIRS = ("server", "templates", "partials", "waivers", "static")
 # Inside APP_DIRS but never run on Lambda: the local dynalite runner and the demo seed
 # (`scc local` imports them lazily; nothing the handler imports needs them).
 LEFT_OUT = ("server/dev/",)
+# No bytecode: Lambda needs CPython 3.12's, which a machine without 3.12 cannot make
+# (another version's .pyc is ignored); the cost, ~0.2 s per cold init without SnapStart,
+# is in docs/performance.md.
 SKIP_PARTS = frozenset({"__pycache__", ".mypy_cache", ".ruff_cache"})
 # google-api-python-client ships ~110 MB of discovery documents for every Google API;
 # the app only builds the Gmail client (static discovery), so the zip keeps that one.
