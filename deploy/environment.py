@@ -23,7 +23,7 @@ REQUIRED = (
 # Set from the stack's outputs, so a stage can never be pointed at another's tables.
 FROM_STACK = ("SCC_TABLE_PREFIX", "SCC_BASE_URL")
 # Local-only settings that must never reach Lambda (they would bypass real AWS).
-LOCAL_ONLY = ("SCC_DYNAMODB_ENDPOINT", "SCC_GMAIL_API_ENDPOINT")
+LOCAL_ONLY = ("SCC_DYNAMODB_ENDPOINT", "SCC_GMAIL_API_ENDPOINT", "SCC_AWS_CALL_LOG")
 # Lambda sets these itself and refuses them in a function's configuration.
 RESERVED = re.compile(r"^(AWS_.*|_HANDLER|_X_AMZN_TRACE_ID|LAMBDA_TASK_ROOT|LAMBDA_RUNTIME_DIR)$")
 

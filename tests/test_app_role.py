@@ -10,9 +10,12 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from deploy.environment import merge_environment
+from deploy.errors import DeployError
 from server.store import Store
 from tests.app_role import grants, is_the_apps, needs, read_calls, refused
 from tests.conftest import CALL_LOG, sign_in
+from tests.test_deploy import REGION, stage_env
 from tests.test_routing import template
 
 
@@ -107,3 +110,11 @@ def test_what_the_role_grants_passes() -> None:
 def test_a_table_the_template_does_not_have_fails_the_check() -> None:
     with pytest.raises(AssertionError, match="no table of the template"):
         refused([call("GetItem", {"TableName": "scc-prod-payments"})])
+
+
+def test_the_call_log_never_reaches_lambda() -> None:
+    """SCC_AWS_CALL_LOG is for the test suites: `scc deploy` refuses it."""
+    stack = {"SCC_TABLE_PREFIX": "scc-prod-", "SCC_BASE_URL": "https://book.example"}
+    new = {"SCC_AWS_CALL_LOG": "/tmp/calls.jsonl"}
+    with pytest.raises(DeployError, match="SCC_AWS_CALL_LOG must not be set on Lambda"):
+        merge_environment(stage_env("prod"), new, [], stack, REGION)
