@@ -23,6 +23,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto import settings as moto_settings
 
@@ -152,7 +153,7 @@ def test_the_main_flows_pass_as_the_app_role_with_iam_enforced(account: Account)
         aws_access_key_id="AKIANOTANACCOUNTKEY0",
         aws_secret_access_key="nope",
     )
-    with pytest.raises(Exception, match="security token|InvalidClientTokenId|UnrecognizedClient"):
+    with pytest.raises(ClientError, match="security token|InvalidClientTokenId|UnrecognizedClient"):
         stranger.describe_table(TableName=f"{PREFIX}events")
 
     health = lambda_handler.handler(url_event("GET", "/healthz"), None)
