@@ -21,7 +21,7 @@ from pathlib import Path
 
 from deploy.errors import DeployError, Say
 from deploy.release import DEFAULT_BUILD, ROOT, Asset, Release
-from server.web.assets import hashed_name
+from server.web.assets import Assets
 
 PYTHON_VERSION = "3.12"  # Lambda's, as RUNTIME says
 PLATFORM = "manylinux2014_x86_64"  # Lambda's x86_64 Linux (the template's architecture)
@@ -33,6 +33,9 @@ APP_DIRS = ("server", "templates", "partials", "waivers", "static")
 # Inside APP_DIRS but never run on Lambda: the local dynalite runner and the demo seed
 # (`scc local` imports them lazily; nothing the handler imports needs them).
 LEFT_OUT = ("server/dev/",)
+# No bytecode: Lambda needs CPython 3.12's, which a machine without 3.12 cannot make
+# (another version's .pyc is ignored); the cost, ~0.2 s per cold init without SnapStart,
+# is in docs/performance.md.
 SKIP_PARTS = frozenset({"__pycache__", ".mypy_cache", ".ruff_cache"})
 # google-api-python-client ships ~110 MB of discovery documents for every Google API;
 # the app only builds the Gmail client (static discovery), so the zip keeps that one.
@@ -156,10 +159,11 @@ def build(
 
     assets = []
     static = root / "static"
+    served = Assets(static)  # the names and bytes the app links (manifest links hashed)
     for path in _files(static):
         relative = path.relative_to(static).as_posix()
-        content = path.read_bytes()
-        key = f"static/{hashed_name(relative, content)}"
+        content = served.content(relative)
+        key = f"static/{served.names[relative]}"
         (out / key).parent.mkdir(parents=True, exist_ok=True)
         (out / key).write_bytes(content)
         assets.append(Asset(key, hashlib.sha256(content).hexdigest(), content_type(relative)))

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from deploy import status
+from deploy import concurrency, status
 from deploy.build import build
 from deploy.environment import parse_assignments
 from deploy.errors import DeployError
@@ -104,6 +104,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_concurrency(args: argparse.Namespace) -> int:
+    cloudformation, clients = _session(args)
+    stack = f"{args.stack_prefix}-{args.stage}"
+    return 0 if concurrency.check(cloudformation, clients.lambda_, stack, args.reserve) else 1
+
+
 def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         started = time.monotonic()
@@ -177,3 +183,13 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     )
     aws(status_parser)
     status_parser.set_defaults(func=_guarded(cmd_status))
+
+    quota = deploy.add_parser(
+        "concurrency", help="whether ReservedConcurrency fits the account's quota"
+    )
+    quota.add_argument("--stage", choices=STAGES, default="prod")
+    quota.add_argument(
+        "--reserve", type=int, help="the reservation to check (default: the stack's)"
+    )
+    aws(quota)
+    quota.set_defaults(func=_guarded(cmd_concurrency))

@@ -36,7 +36,12 @@ MAILER_REQUIRED = {"gmail": GMAIL, "ses": SES}
 # (or secrets).
 FROM_STACK = ("SCC_TABLE_PREFIX", "SCC_BASE_URL", "SCC_SECRETS_ARN", "SCC_ORIGIN_SECRET_ARN")
 # Local-only settings that must never reach Lambda (they would bypass real AWS).
-LOCAL_ONLY = ("SCC_DYNAMODB_ENDPOINT", "SCC_GMAIL_API_ENDPOINT", "SCC_SES_ENDPOINT")
+LOCAL_ONLY = (
+    "SCC_DYNAMODB_ENDPOINT",
+    "SCC_GMAIL_API_ENDPOINT",
+    "SCC_SES_ENDPOINT",
+    "SCC_AWS_CALL_LOG",
+)
 # Lambda sets these itself and refuses them in a function's configuration.
 RESERVED = re.compile(r"^(AWS_.*|_HANDLER|_X_AMZN_TRACE_ID|LAMBDA_TASK_ROOT|LAMBDA_RUNTIME_DIR)$")
 

@@ -26,6 +26,7 @@ from playwright.sync_api import BrowserContext, Page, Playwright
 from e2e.desk import CaptainDesk, DeskError, qa_first_name
 from e2e.helpers import Account
 from e2e.stack import CAPTAIN_EMAIL_VAR, CAPTAIN_PASSWORD_VAR, Stage, local_stage
+from tests.app_role import check_calls
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -75,7 +76,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def stage(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
-    """The stage under test: the remote one named by --base-url, or one started here."""
+    """The stage under test: the remote one named by --base-url, or one started here.
+    A local stage's app records every AWS call it makes; once it has stopped, each must
+    be allowed by infra/template.yaml's AppRole (tests/app_role.py)."""
     url = _remote_base_url(pytestconfig)
     if url:
         captain = _remote_captain()
@@ -83,8 +86,11 @@ def stage(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory)
             raise pytest.UsageError(MISSING_CAPTAIN.format(url=url))
         yield Stage(base_url=url, captain=captain)
         return
-    with local_stage(tmp_path_factory.mktemp("e2e-server")) as local:
+    folder = tmp_path_factory.mktemp("e2e-server")
+    calls = folder / "aws-calls.jsonl"
+    with local_stage(folder, calls) as local:
         yield local
+    assert check_calls(calls) > 0, "the app's AWS calls were not recorded"
 
 
 @pytest.fixture(scope="session")

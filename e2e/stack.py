@@ -68,8 +68,9 @@ def bootstrap_captain(store: Store) -> Account:
 
 
 @contextmanager
-def local_stage(log_dir: Path) -> Iterator[Stage]:
-    """Start dynalite + tables + uvicorn, bootstrap a captain, yield the stage; stop all."""
+def local_stage(log_dir: Path, call_log: Path | None = None) -> Iterator[Stage]:
+    """Start dynalite + tables + uvicorn, bootstrap a captain, yield the stage; stop all.
+    With `call_log` the app appends every AWS call it makes there (SCC_AWS_CALL_LOG)."""
     dynalite_port = free_port()
     dynalite = start_dynalite(dynalite_port, fast=True)
     try:
@@ -77,6 +78,8 @@ def local_stage(log_dir: Path) -> Iterator[Stage]:
         base_url, app_env, store = throwaway_app(dynalite_port, port, "e2e")
         captain = bootstrap_captain(store)
         env = {**app_environment(), **app_env}
+        if call_log is not None:
+            env["SCC_AWS_CALL_LOG"] = str(call_log)
         log = log_dir / "uvicorn.log"
         with log.open("wb") as log_file:
             server = subprocess.Popen(

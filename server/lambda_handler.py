@@ -50,6 +50,8 @@ from server.settings import (
 from server.store import Store
 
 log = logging.getLogger(__name__)
+# The metric every finished sweep emits (infra/template.yaml's SweepMissingAlarm).
+HEARTBEAT = "SweepHeartbeat"
 
 # A header matching neither origin secret re-reads them at most this often (a rotation
 # made after this environment started), so forged headers cannot run up reads.
@@ -81,7 +83,7 @@ class LambdaApp:
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         if event.get("scc_task") == "outbox-send":
             # The EventBridge schedule in infra/template.yaml: `scc outbox send`.
-            return {"outbox": dict(self.notifier.send_due(_time_left(context)))}
+            return self.sweep(context)
         if is_stream_event(event):
             return self.stream(event["Records"], context)
         return self.adapter(event, context)
@@ -90,6 +92,15 @@ class LambdaApp:
     def notifier(self) -> Notifier:
         notifier: Notifier = self.app.state.notifier
         return notifier
+
+    def sweep(self, context: Any) -> dict[str, Any]:
+        """Send what is owed and mark overdue trips; then the heartbeat: the template
+        alarms when no sweep has finished for 15 minutes (it is the only sender of the
+        OVERDUE alerts)."""
+        outcomes = self.notifier.send_due(_time_left(context))
+        settings: Settings = self.app.state.settings
+        observe.emit_metric(HEARTBEAT, 1, {"TablePrefix": settings.table_prefix})
+        return {"outbox": dict(outcomes)}
 
     def stream(self, records: list[dict[str, Any]], context: Any) -> dict[str, Any]:
         """Collect what each record made owed, then send it. A record whose collecting

@@ -255,6 +255,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PORT", _port, "8000", "Port `scc serve` and `make run` listen on."),
     Setting("SCC_LOCAL_DATA", _path, None, "Folder where `make run` keeps dynalite's data and the demo logins (default: var/ in the checkout)."),
     Setting("SCC_DYNALITE_PORT", _port, "4567", "Port of the local dynalite that `make run` starts."),
+    Setting("SCC_AWS_CALL_LOG", _path, None, "Test suites only: a file where every AWS call the app makes is appended (service, operation, table), checked against the template's AppRole (server/call_log.py). Never set on AWS."),
 )
 # fmt: on
 
@@ -377,6 +378,7 @@ class Settings:
     # The names read from the environment (not defaulted): `make run` derives
     # SCC_BASE_URL from its host and port only when it was not given.
     given: frozenset[str] = frozenset()
+    aws_call_log: Path | None = None
 
     @property
     def secure_cookies(self) -> bool:

@@ -4,9 +4,12 @@ so fresh tables) per test. No mocks of boto3 stand in for DynamoDB."""
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,9 +23,22 @@ from server.domain.users import hash_password
 from server.settings import Settings
 from server.store import Store
 from server.store.tables import init_tables
+from tests.app_role import check_calls
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 PASSWORD = "correct horse battery staple"
+# Every AWS call the app's clients make in this test session (server/call_log.py); at
+# the session's end each must be allowed by infra/template.yaml's AppRole.
+CALL_LOG = Path(tempfile.mkdtemp(prefix="scc-aws-calls-")) / "calls.jsonl"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def calls_allowed_by_the_app_role() -> Iterator[None]:
+    """After the last test: the app asked AWS only for what AppRole allows (its
+    teardown fails the session otherwise, naming each operation and table)."""
+    yield
+    check_calls(CALL_LOG)
+    shutil.rmtree(CALL_LOG.parent)  # kept, and named in the message, when it fails
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +59,7 @@ def make_settings(endpoint: str, **extra: str) -> Settings:
         "SCC_TABLE_PREFIX": f"t{uuid.uuid4().hex[:12]}-",
         "SCC_TIMEZONE": "America/Los_Angeles",
         "SCC_BASE_URL": "http://testserver",  # the host TestClient sends
+        "SCC_AWS_CALL_LOG": str(CALL_LOG),
         **extra,
     }
     return Settings.from_env(env)

@@ -433,3 +433,23 @@ def test_refreshed_credentials_replace_the_ones_resolved_at_init(
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "restored-secret")
     store.refresh_credentials()
     assert signer._credentials.access_key == "AKIARESTORERESTORE"
+
+
+def test_every_sweep_emits_the_heartbeat_the_template_alarms_on(
+    deployed: LambdaApp, store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 23 item 5: a sweep with nothing to send still beats; two sweeps, two beats."""
+    import json
+
+    capsys.readouterr()
+    for _ in range(2):
+        assert deployed({"scc_task": "outbox-send"}, None) == {"outbox": {}}
+    beats = [json.loads(x) for x in capsys.readouterr().out.splitlines() if '"_aws"' in x]
+    assert len(beats) == 2
+    for beat in beats:
+        (directive,) = beat["_aws"]["CloudWatchMetrics"]
+        assert directive["Namespace"] == "ShipCaptainCrew"  # the alarm's namespace
+        assert directive["Metrics"] == [{"Name": lambda_handler.HEARTBEAT, "Unit": "Count"}]
+        assert directive["Dimensions"] == [["TablePrefix"]]
+        assert beat[lambda_handler.HEARTBEAT] == 1
+        assert beat["TablePrefix"] == store.settings.table_prefix

@@ -21,8 +21,9 @@ from starlette.routing import BaseRoute, Match, Mount, Route
 from deploy.release import RUNTIME
 from deploy.stacks import OUTPUTS
 from server.app import create_app
+from server.lambda_handler import HEARTBEAT
 from server.settings import Settings
-from server.store.tables import TABLES
+from server.store.tables import TABLES, TTL
 from server.web.assets import Assets
 from server.web.render import ROOT
 
@@ -387,12 +388,37 @@ def test_the_role_may_touch_only_its_own_tables() -> None:
 
 def test_the_schedule_may_only_invoke_the_app_with_the_outbox_task() -> None:
     role = resources("AWS::IAM::Role")["OutboxScheduleRole"]
-    [statement] = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
-    assert statement["Action"] == "lambda:InvokeFunction"
-    assert statement["Resource"] == {"Ref": "AppAlias"}
+    invoke, dead_letters = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    assert invoke["Action"] == "lambda:InvokeFunction"
+    assert invoke["Resource"] == {"Ref": "AppAlias"}
+    # ... and put what it could not deliver in its own dead-letter queue.
+    assert dead_letters["Action"] == "sqs:SendMessage"
+    assert dead_letters["Resource"] == {"Fn::GetAtt": ["SweepDeadLetters", "Arn"]}
     schedule = resources("AWS::Scheduler::Schedule")["OutboxSchedule"]["Properties"]
     assert schedule["ScheduleExpression"] == "rate(5 minutes)"
     assert json.loads(schedule["Target"]["Input"]) == {"scc_task": "outbox-send"}
+
+
+def test_the_sweep_is_retried_dead_lettered_and_missed_when_silent() -> None:
+    """Issue 23 item 5: the sweep is the only sender of OVERDUE alerts."""
+    target = resources("AWS::Scheduler::Schedule")["OutboxSchedule"]["Properties"]["Target"]
+    retries = target["RetryPolicy"]
+    assert retries["MaximumRetryAttempts"] >= 1
+    assert 60 <= retries["MaximumEventAgeInSeconds"] < 300  # given up before the next run
+    assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["SweepDeadLetters", "Arn"]}}
+    alarms = resources("AWS::CloudWatch::Alarm")
+    missing = alarms["SweepMissingAlarm"]["Properties"]
+    assert (missing["Namespace"], missing["MetricName"]) == ("ShipCaptainCrew", HEARTBEAT)
+    assert missing["Dimensions"] == [{"Name": "TablePrefix", "Value": {"Fn::Sub": "scc-${Stage}-"}}]
+    assert missing["Period"] * missing["EvaluationPeriods"] == 15 * 60
+    assert missing["DatapointsToAlarm"] == missing["EvaluationPeriods"]
+    assert missing["TreatMissingData"] == "breaching"
+    assert (missing["ComparisonOperator"], missing["Threshold"]) == ("LessThanThreshold", 1)
+    assert missing["Statistic"] == "Sum"
+    queued = alarms["SweepDeadLettersAlarm"]["Properties"]
+    assert queued["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["SweepDeadLetters", "QueueName"]}}
+    ]
 
 
 def test_the_bucket_is_private_and_cloudfront_reads_static_only() -> None:
@@ -420,10 +446,46 @@ def test_the_function_has_a_stage_alias_and_the_deploy_outputs() -> None:
     assert set(OUTPUTS) <= set(template()["Outputs"])
 
 
-def test_cfn_lint_passes() -> None:
+def test_cfn_lint_passes_with_its_informational_rules() -> None:
+    """cfn-lint as `make lint` runs it: informational rules (I3011: the stream-failure
+    queue's DeletionPolicy) included."""
     cfn_lint = Path(sys.executable).parent / "cfn-lint"
-    result = subprocess.run([str(cfn_lint), str(TEMPLATE)], capture_output=True, text=True)
+    command = [str(cfn_lint), "--include-checks", "I", "--", str(TEMPLATE)]
+    result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+    makefile = (ROOT / "Makefile").read_text()
+    assert "cfn-lint --include-checks I -- infra/template.yaml" in makefile
+
+
+def test_the_queues_are_kept_like_the_tables() -> None:
+    for name, queue in resources("AWS::SQS::Queue").items():
+        assert queue["DeletionPolicy"] == queue["UpdateReplacePolicy"] == "Retain", name
+
+
+def test_the_tables_expire_what_the_app_says_expires() -> None:
+    """Every limits counter and marker carries expires_at (server/store/limits.py), as
+    sessions do; without a TTL on the limits table they piled up for ever."""
+    assert TTL["limits"] == "expires_at"
+    for resource in resources("AWS::DynamoDB::Table").values():
+        props = resource["Properties"]
+        table = _sub(props["TableName"]).removeprefix("scc-${Stage}-")
+        expected = {"AttributeName": TTL[table], "Enabled": True} if table in TTL else None
+        assert props.get("TimeToLiveSpecification") == expected, table
+
+
+def test_the_metric_filters_compare_status_as_a_number() -> None:
+    """`status` is a JSON number in the request log line; CloudWatch Logs documents
+    numeric comparisons (>=, <, ...) for numbers, so both filters use one (the old
+    `$.status = *` was not a documented form for a numeric field)."""
+    filters = {
+        f["Properties"]["MetricTransformations"][0]["MetricName"]: f["Properties"]["FilterPattern"]
+        for f in resources("AWS::Logs::MetricFilter").values()
+    }
+    numeric = r'\{ \$\.message = "request" && \$\.status (>=|<|>|<=) (\d+) \}'
+    requests = re.fullmatch(numeric, filters["Requests"])
+    errors = re.fullmatch(numeric, filters["ServerErrors"])
+    assert requests and requests.groups() == (">=", "100"), filters["Requests"]
+    assert errors and errors.groups() == (">=", "500"), filters["ServerErrors"]
 
 
 # --- the production path (issue 16) ----------------------------------------------------------
@@ -450,7 +512,7 @@ def test_owed_marks_stream_into_the_function_with_a_failure_queue() -> None:
         (only,) = props["FilterCriteria"]["Filters"]
         pattern = json.loads(only["Pattern"])
         assert pattern["dynamodb"] == {"NewImage": {"outbox": {"S": ["owed"]}}}
-    assert set(resources("AWS::SQS::Queue")) == {"OwedStreamFailures"}
+    assert set(resources("AWS::SQS::Queue")) == {"OwedStreamFailures", "SweepDeadLetters"}
 
 
 def test_snapstart_reserved_concurrency_and_json_logs() -> None:
@@ -470,8 +532,17 @@ def test_snapstart_reserved_concurrency_and_json_logs() -> None:
             ]},
         ]
     }  # fmt: skip
-    assert props["ReservedConcurrentExecutions"] == {"Ref": "ReservedConcurrency"}
-    assert template()["Parameters"]["ReservedConcurrency"]["Type"] == "Number"
+    # 0 (the default) reserves nothing: the property is left out (issue 23 item 9).
+    reserved = {"Ref": "ReservedConcurrency"}
+    assert props["ReservedConcurrentExecutions"] == {
+        "Fn::If": ["HasReservedConcurrency", reserved, {"Ref": "AWS::NoValue"}]
+    }
+    parameter = template()["Parameters"]["ReservedConcurrency"]
+    assert parameter["Type"] == "Number"
+    assert (parameter["Default"], parameter["MinValue"]) == (0, 0)
+    assert template()["Conditions"]["HasReservedConcurrency"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "ReservedConcurrency"}, 0]}]
+    }
     assert props["LoggingConfig"]["LogFormat"] == "JSON"
 
 
@@ -498,6 +569,7 @@ def test_alarms_reach_the_operator_by_email() -> None:
         "IteratorAge",
         "ApproximateNumberOfMessagesVisible",
         "NoticesFailed",
+        HEARTBEAT,
     } <= watched
     filters = resources("AWS::Logs::MetricFilter")
     assert any("$.status >= 500" in f["Properties"]["FilterPattern"] for f in filters.values())

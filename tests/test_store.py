@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from decimal import Decimal
 
@@ -9,11 +10,12 @@ import pytest
 from botocore.exceptions import ClientError
 
 from server.domain.clock import today_in
+from server.domain.rate_limits import Limit
 from server.settings import Settings
 from server.store import Store
 from server.store.client import conditional, error_code, update_if
 from server.store.events import AppendRefused, EventExists
-from server.store.tables import TABLES, init_tables
+from server.store.tables import TABLES, TTL, init_tables
 from server.store.users import UserExists
 from tests.conftest import add_event
 
@@ -152,3 +154,19 @@ def test_sessions_of_one_user_end_together(store: Store) -> None:
     assert store.sessions.delete_for_user("a@example.com") == 2
     assert store.sessions.get("k1") is None and store.sessions.get("k2") is None
     assert store.sessions.get("k3") is not None
+
+
+def test_every_limits_item_carries_its_ttl_as_epoch_seconds(store: Store) -> None:
+    """The limits table's TTL (infra/template.yaml) deletes items by `expires_at`, which
+    DynamoDB reads only as a Number of epoch seconds: counters and markers both."""
+    now = time.time()
+    limit = Limit("sign-in", most=5, window_seconds=600)
+    store.limits.hit(limit, "key-hash", now)
+    assert store.limits.take(limit, "other-hash", now)
+    assert store.limits.mark_once("marker-hash", int(now) + 60)
+    items = store.limits.table.scan()["Items"]
+    assert len(items) == 5  # two windows per key, and the marker
+    for item in items:
+        expires = item[TTL["limits"]]
+        assert isinstance(expires, Decimal) and expires == int(expires)
+        assert now < expires < now + 2 * 600 + 60

@@ -34,6 +34,7 @@ class SesMailer:
         self._endpoint = settings.ses_endpoint
         self._sender = settings.ses_from or ""
         self._configuration_set = settings.ses_configuration_set
+        self._call_log = settings.aws_call_log
         self._ses: Any = None
 
     def _client(self) -> Any:
@@ -56,6 +57,10 @@ class SesMailer:
                 aws_access_key_id=key,
                 aws_secret_access_key=key,
             )
+            if self._call_log is not None:
+                from server import call_log
+
+                call_log.record(self._ses, self._call_log)
         return self._ses
 
     def send(self, message: EmailMessage) -> str:

@@ -9,7 +9,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from server import observe
+from server import call_log, observe
 from server.settings import Settings
 
 if TYPE_CHECKING:
@@ -50,6 +50,8 @@ def make_resource(settings: Settings) -> DynamoDBServiceResource:
     its calls counted and timed per request (server.observe)."""
     resource = _resource(settings)
     observe.instrument(resource.meta.client)
+    if settings.aws_call_log is not None:  # the test suites' record (server/call_log.py)
+        call_log.record(resource.meta.client, settings.aws_call_log)
     return resource
 
 

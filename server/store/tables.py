@@ -88,6 +88,12 @@ TABLES: dict[str, dict[str, Any]] = {
 }
 
 
+# Tables whose items expire by DynamoDB's TTL: the attribute holding the epoch second.
+# infra/template.yaml sets the same (tests/test_routing.py); dynalite has no TTL, so
+# `scc db init` cannot, and locally nothing expires but what the code checks itself.
+TTL = {"sessions": "expires_at", "limits": "expires_at"}
+
+
 def init_tables(
     settings: Settings, *, poll_seconds: float = 1.0, say: Callable[[str], None] = print
 ) -> list[str]:
