@@ -16,24 +16,24 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from enum import StrEnum
 from typing import Any
 
-from server import observe
 from server.domain.clock import utc_iso
-from server.domain.float_plan import overdue_due, split_ref
+from server.domain.float_plan import split_ref
+from server.notify import failures
 from server.notify.emails import payment_email, trip_email, waiver_email
-from server.notify.gmail import TIMEOUT_SECONDS, Mailer, MailError
+from server.notify.failures import MAX_ATTEMPTS, STALLED
+from server.notify.gmail import TIMEOUT_SECONDS, Mailer
+from server.notify.overdue import mark_overdue_trips
 from server.notify.stream import Owed
 from server.store import Store
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
 LEASE_SECONDS = 120
-BACKOFF_SECONDS = 60  # then 2, 4, 8 minutes
 # A send is started only with this much time left (Gmail's timeout and its writes).
 SEND_RESERVE_SECONDS = TIMEOUT_SECONDS + 3
 
@@ -47,6 +47,7 @@ class SendOutcome(StrEnum):
     BUSY = "busy"  # leased by another sender, not due, or no longer pending
     UNCONFIGURED = "unconfigured"  # no Gmail settings: it stays pending
     DEFERRED = "deferred"  # not attempted: too little time left in this invocation
+    ERROR = "error"  # interrupted (the store failed): tried again once the lease runs out
 
 
 def payment_notice(payment_id: str) -> str:
@@ -115,27 +116,8 @@ class Notifier:
         return [self.collect_waiver(owed.event_id, ref) for ref in sorted(owed.refs)]
 
     def mark_overdue_trips(self) -> int:
-        """Mark overdue (once) each departed trip not back `SCC_OVERDUE_GRACE_MINUTES`
-        after its expected return; the same write owes the OVERDUE alert. Trips from
-        yesterday on are looked at (a sunset trip may come back after midnight)."""
-        settings = self.store.settings
-        now = datetime.fromtimestamp(self.clock(), UTC)
-        since = (now.astimezone(settings.timezone).date() - timedelta(days=1)).isoformat()
-        marked = 0
-        for event in self.store.events.upcoming(since):
-            if not overdue_due(event, now, settings.overdue_grace_minutes):
-                continue
-            departure = event["departure"]
-            event_id = str(event["event_id"])
-            if self.store.events.mark_overdue(
-                event_id,
-                str(departure["departure_id"]),
-                str(departure["expected_back"]),
-                utc_iso(now.timestamp()),
-            ):
-                self.store.audit.record(utc_iso(now.timestamp()), "sweep", "trip.overdue", event_id)
-                marked += 1
-        return marked
+        """The sweep's overdue check (server.notify.overdue), as of this clock."""
+        return mark_overdue_trips(self.store, datetime.fromtimestamp(self.clock(), UTC))
 
     def collect(self) -> int:
         """Queue everything marked as owed (e.g. after a crash before the send)."""
@@ -166,24 +148,42 @@ class Notifier:
         if self.mailer is None:
             return SendOutcome.UNCONFIGURED
         notice_id = str(notice["notice_id"])
+        # Anything that goes wrong building or sending this email is this notice's
+        # failed attempt alone (a stored record the templates cannot take, a provider's
+        # odd error): it backs off and is finally `failed`; the sweep goes on.
         try:
-            message_id = self.mailer.send(self.compose(notice, event))
-        except (MailError, LookupError) as exc:
-            attempts = int(notice["attempts"])
-            retry_at = (
-                None if attempts >= MAX_ATTEMPTS else now + BACKOFF_SECONDS * 2 ** (attempts - 1)
-            )
-            self.store.outbox.mark_unsent(notice_id, str(exc), retry_at)
-            log.warning("notice %s not sent (attempt %s): %s", notice_id, attempts, exc)
-            if retry_at is None:
-                # The alarm "notices failed" counts these (infra/template.yaml).
-                observe.emit_metric(
-                    "NoticesFailed", 1, {"TablePrefix": self.store.settings.table_prefix}
-                )
-                return SendOutcome.FAILED
-            return SendOutcome.RETRY
+            message = self.compose(notice, event)
+        except Exception as exc:
+            return self._failed_attempt(notice, now, failures.not_built(exc))
+        try:
+            message_id = self.mailer.send(message)
+        except Exception as exc:
+            return self._failed_attempt(notice, now, failures.not_sent(exc))
         self.store.outbox.mark_sent(notice_id, message_id, utc_iso(self.clock()))
         return SendOutcome.SENT
+
+    def _failed_attempt(self, notice: dict[str, Any], now: float, why: str) -> SendOutcome:
+        notice_id, attempts = str(notice["notice_id"]), int(notice["attempts"])
+        retry_at = failures.next_attempt_at(attempts, now)
+        self.store.outbox.mark_unsent(notice_id, why, retry_at)
+        log.warning("notice %s not sent (attempt %s): %s", notice_id, attempts, why)
+        if retry_at is None:
+            failures.alarm(self.store.settings.table_prefix)
+            return SendOutcome.FAILED
+        return SendOutcome.RETRY
+
+    def give_up_stalled(self, pending: list[dict[str, Any]]) -> int:
+        """Mark failed (and alarm) each pending notice whose last allowed attempt died
+        before recording its outcome: no sender may claim it again, so without this it
+        would wait, pending, forever."""
+        now, failed = self.clock(), 0
+        for notice in pending:
+            stalled = int(notice.get("attempts", 0)) >= MAX_ATTEMPTS
+            notice_id = str(notice["notice_id"])
+            if stalled and self.store.outbox.give_up(notice_id, now, MAX_ATTEMPTS, STALLED):
+                failures.alarm(self.store.settings.table_prefix)
+                failed += 1
+        return failed
 
     def send_due(self, time_left: Callable[[], float] | None = None) -> Counter[SendOutcome]:
         """Mark overdue trips, queue what is owed, then attempt every pending notice
@@ -191,12 +191,18 @@ class Notifier:
         self.mark_overdue_trips()
         self.collect()
         now = self.clock()
+        pending = self.store.outbox.in_state("pending")
+        stalled = self.give_up_stalled(pending)
         due = [
             str(notice["notice_id"])
-            for notice in self.store.outbox.in_state("pending")
+            for notice in pending
             if int(notice.get("next_attempt_at", 0)) <= now
+            and int(notice.get("attempts", 0)) < MAX_ATTEMPTS
         ]
-        return self.send_each(due, time_left)
+        outcomes = self.send_each(due, time_left)
+        if stalled:
+            outcomes[SendOutcome.FAILED] += stalled
+        return outcomes
 
     def send_each(
         self, notice_ids: list[str], time_left: Callable[[], float] | None = None
@@ -209,7 +215,12 @@ class Notifier:
             if time_left is not None and time_left() < SEND_RESERVE_SECONDS:
                 outcomes[SendOutcome.DEFERRED] += 1
                 continue
-            outcomes[self.send(notice_id)] += 1
+            try:
+                outcomes[self.send(notice_id)] += 1
+            except Exception:  # the store failed mid-attempt: the lease runs out, and a
+                # later sweep tries again; the other notices go on regardless
+                log.exception("notice %s: attempt interrupted", notice_id)
+                outcomes[SendOutcome.ERROR] += 1
         return outcomes
 
     def compose(self, notice: dict[str, Any], event: dict[str, Any] | None = None) -> EmailMessage:
