@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -29,7 +30,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.domain.clock import utc_now_iso
+from server.domain.clock import today_in, utc_now_iso
 from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
 from server.domain.users import hash_password
 from server.domain.waiver_rules import CURRENT_ESIGN, CURRENT_WAIVER, PINNED
@@ -921,3 +922,126 @@ def test_reconciliation_query_params(desk: Desk, day: Any, start: Any, end: Any)
         response = desk.client.get(path, params=sent, follow_redirects=False)
         refused(response, {"GET": path, **sent})
     assert all_events(store) == before and audit_entries(store) == audit
+
+
+# --- a void of a void; the audit page and whatever the tables hold (issue 24, item 5) -------
+
+
+def stored_void(store: Store, event_id: str, target: str, *, legacy: bool = False) -> str:
+    """A void of `target` written straight to the table; `legacy`: as an app that kept
+    no `void_ids` (so only the ledger says it is a void)."""
+    void_id = str(uuid.uuid4())
+    entry = {
+        "payment_id": void_id,
+        "kind": "void",
+        "voids": target,
+        "reason": "typo",
+        "logged_by": "captain@example.com",
+        "logged_at": utc_now_iso(),
+    }
+    adds = "payment_ids :id, voided_ids :target" + ("" if legacy else ", void_ids :id")
+    store.events.table.update_item(
+        Key={"event_id": event_id},
+        UpdateExpression=f"SET payments = list_append(payments, :new) ADD {adds}",
+        ExpressionAttributeValues={":new": [entry], ":id": {void_id}, ":target": {target}},
+    )
+    return void_id
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["void", "older void"])
+@pytest.mark.parametrize("headers", [{}, HX, JSON], ids=["no JS", "htmx", "JSON"])
+def test_a_void_of_a_void_is_refused_with_a_message(
+    desk: Desk, headers: dict[str, str], legacy: bool
+) -> None:
+    store, event_id = desk.store, desk.event_id
+    payment_id = add_payment(store, event_id)
+    if legacy:
+        void_id = stored_void(store, event_id, payment_id, legacy=True)
+    else:
+        voided = desk.client.post(
+            f"/api/events/{event_id}/payments/{payment_id}/void",
+            data={"csrf_token": desk.token, "void_id": str(uuid.uuid4()), "reason": "typo"},
+            headers=JSON,
+        )
+        assert voided.status_code == 201
+        void_id = next(
+            str(e["payment_id"])
+            for e in event_item(store, event_id)["payments"]
+            if e.get("kind") == "void"
+        )
+    before = event_item(store, event_id)
+    for path in (
+        f"/api/events/{event_id}/payments/{void_id}/void",
+        f"/dispatch/events/{event_id}/payments/{void_id}/void",
+    ):
+        form = {"csrf_token": desk.token, "void_id": str(uuid.uuid4()), "reason": "again"}
+        response = desk.client.post(path, data=form, headers=headers, follow_redirects=False)
+        assert response.status_code == 404, response.text[:400]
+        assert any("only a payment can be voided" in m for m in human_messages(response))
+    assert event_item(store, event_id) == before
+    confirm = desk.client.get(f"/dispatch/events/{event_id}/payments/{void_id}/void")
+    assert confirm.status_code == 404
+
+
+def audit_row(day: str, key: str, **fields: Any) -> dict[str, Any]:
+    return {"day": day, "entry_key": f"{key}#{uuid.uuid4().hex}", **fields}
+
+
+def test_the_audit_page_shows_any_stored_entry_whatever_its_shape(desk: Desk) -> None:
+    store, event_id = desk.store, desk.event_id
+    payment_id = add_payment(store, event_id)
+    void_id = stored_void(store, event_id, payment_id)
+    void_of_void = stored_void(store, event_id, void_id, legacy=True)  # what was accepted once
+    day = today_in(store.settings.timezone).isoformat()
+    now = utc_now_iso()
+    now_day = now[:10]
+    rows = [
+        audit_row(
+            now_day,
+            now,
+            at=now,
+            user="x@example.com",
+            action="payment.voided",
+            target=f"{event_id}/{void_id}",
+        ),  # the void of a void's own record
+        audit_row(
+            now_day,
+            now,
+            at=now,
+            user="x@example.com",
+            action="payment.voided",
+            target=f"{event_id}/{void_of_void}",
+        ),
+        audit_row(now_day, now, at=now, action="payment.refunded", target=event_id),  # unknown
+        audit_row(now_day, now, at=now),  # only a moment
+        audit_row(now_day, now, at=now, action=7, user={"a", "b"}, target=Decimal("1.5")),
+        audit_row(now_day, now, at=now, action="waiver.opened", target="a/b/c"),
+        audit_row(now_day, now, at=now, action="waiver.opened", target=f"{event_id}/"),
+        audit_row(now_day, now, at=now, action="event.edited", target="x" * 3000),
+        audit_row(now_day, now, at=now, action="event.edited", target="a/b"),
+        audit_row(now_day, now, at=now, action="event.renamed", target="", detail="../../x"),
+        audit_row(
+            now_day,
+            now,
+            at=now,
+            action="trip.departed",
+            target=event_id,
+            detail="back by 9999-99-99T99:99:99Z",
+        ),
+        audit_row(now_day, now, at=now, action="account.added", target="", detail=None),
+        audit_row(now_day, now, at=now, action="payment.voided", target="/"),
+        audit_row(day, "garbage", at="sometime", action="event.created", target=event_id),
+        audit_row(day, "none", action="event.created", target=event_id),  # no moment at all
+    ]
+    page = desk.client.get("/admin/audit", params={"date": day})
+    assert page.status_code == 200
+    shown = page.text.count('<li class="payment">')
+    for row in rows:
+        store.audit.table.put_item(Item=row)
+    page = desk.client.get("/admin/audit", params={"date": day})
+    assert page.status_code == 200, page.text[:400]
+    assert page.text.count('<li class="payment">') == shown + len(rows)
+    assert "voided a void (a void of a void changes no money) on trip" in page.text
+    assert "time unknown" in page.text and "recorded payment.refunded for" in page.text
+    assert 'datetime="sometime"' not in page.text and 'datetime=""' not in page.text
+    renders(desk.client, f"/dispatch/events/{event_id}", "/admin/payments", "/dispatch")

@@ -7,11 +7,12 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
+from server.domain.clock import utc_iso
 from server.domain.float_plan import parse_utc
 from server.domain.money import format_money
 
@@ -35,13 +36,14 @@ VERBS = {
 ACTORS = {"sweep": "The overdue check", "scc-cli": "The command line"}
 _BACK_BY = re.compile(r"back by (\S+Z)$")
 _PATH_ID = re.compile(r"[A-Za-z0-9-]{1,80}")  # the ids the app's links are built from
+MAX_THING = 120
 NO_LINK: tuple[str, ...] = ("",)  # a line that links nowhere
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class AuditLine:
-    at: str  # the stored UTC moment, for <time datetime>
+    at: str  # the stored UTC moment, for <time datetime> ("" when none can be read)
     clock: str  # "5:10 pm" in the operator's zone
     actor: str  # "Casey" (the email when the account is gone)
     verb: str  # "created trip"
@@ -64,6 +66,8 @@ def _moment(entry: Mapping[str, Any]) -> datetime | None:
     try:
         moment = parse_utc(str(entry.get("at", "")))
     except (ValueError, OverflowError):
+        return None
+    if not 1 < moment.year < 9999:  # a day away from the calendar's ends: no overflow
         return None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
@@ -152,15 +156,19 @@ def describe(
     (an action this version does not know, fields missing, an older app's oddity): the
     records are kept for years, and one of them must never take the page down."""
     try:
-        return _describe(entry, names, events, timezone)
+        line = _describe(entry, names, events, timezone)
     except Exception:  # a shape not foreseen: say what is stored, plainly
         log.exception("audit record %s not worded", entry.get("entry_key"))
-        at = str(entry.get("at", ""))
+        moment = _moment(entry)
+        at = utc_iso(moment.timestamp()) if moment else ""
         what = f"recorded {entry.get('action', 'an entry')!s} for"
         actor = str(entry.get("user", "")) or "Someone"
-        return AuditLine(
+        line = AuditLine(
             at, _clock(at, timezone), actor, what, str(entry.get("target", "")), NO_LINK
         )
+    # Whatever is stored, a line reads as one: something named, and not a page long.
+    thing = line.thing if len(line.thing) <= MAX_THING else line.thing[: MAX_THING - 1] + "…"
+    return replace(line, thing=thing or "(nothing named)")
 
 
 def _describe(
@@ -171,7 +179,8 @@ def _describe(
 ) -> AuditLine:
     action, target = str(entry.get("action", "")), str(entry.get("target", ""))
     detail, user = str(entry.get("detail") or ""), str(entry.get("user", ""))
-    at = str(entry.get("at", ""))
+    moment = _moment(entry)
+    at = utc_iso(moment.timestamp()) if moment else ""  # for <time datetime>: valid or none
     when = _clock(at, timezone)
     actor = ACTORS.get(user) or names.get(user) or user or "Someone"
     verb, tail = VERBS.get(action, (f"recorded {action or 'an entry'} for", ""))
@@ -180,7 +189,9 @@ def _describe(
         thing = f"{names[target]} ({target})" if target in names else target
         if action == "account.added" and detail:
             tail = f" as {detail}"
-        return AuditLine(at, when, actor, verb, thing, ("account", target), tail)
+        return AuditLine(
+            at, when, actor, verb, thing, ("account", target) if target else NO_LINK, tail
+        )
     if action == "waiver.opened" and "/" in target:
         event_id, waiver_id = target.split("/", 1)
         thing = trip_name(events.get(event_id), event_id)
@@ -195,12 +206,11 @@ def _describe(
         link = ("trip", event_id) if _linkable(event_id) else NO_LINK
         return AuditLine(at, when, actor, verb, trip_name(event, event_id), link)
     event_id = detail if action == "event.renamed" and detail else target
-    if found := _BACK_BY.search(detail):
+    if (found := _BACK_BY.search(detail)) and _moment({"at": found.group(1)}):
         tail += f", back by {_clock(found.group(1), timezone)}"
     thing = trip_name(events.get(event_id), event_id)
-    return AuditLine(
-        at, when, actor, verb, thing, ("trip", event_id) if _linkable(event_id) else NO_LINK
-    )
+    link = ("trip", event_id) if _linkable(event_id) else NO_LINK
+    return AuditLine(at, when, actor, verb, thing, link, tail)
 
 
 def mentioned_trips(entries: Iterable[Mapping[str, Any]]) -> set[str]:
