@@ -15,6 +15,7 @@ import functools
 import itertools
 import re
 import string
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.domain.clock import today_in, utc_now_iso
+from server.domain.clock import today_in, utc_iso, utc_now_iso
 from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
 from server.domain.users import hash_password
 from server.domain.waiver_rules import CURRENT_ESIGN, CURRENT_WAIVER, PINNED
@@ -1045,3 +1046,143 @@ def test_the_audit_page_shows_any_stored_entry_whatever_its_shape(desk: Desk) ->
     assert "time unknown" in page.text and "recorded payment.refunded for" in page.text
     assert 'datetime="sometime"' not in page.text and 'datetime=""' not in page.text
     renders(desk.client, f"/dispatch/events/{event_id}", "/admin/payments", "/dispatch")
+
+
+# --- the float plan: depart, running late, back at the dock (issue 24, item 7) ---------------
+
+TIMES_OF_DAY = st.one_of(
+    st.sampled_from(
+        [
+            *(
+                "15:30",
+                "00:00",
+                "23:59",
+                "24:00",
+                "9:30",
+                "09:60",
+                "٠٩:٣٠",
+                "１５:３０",
+                "15:30:00",
+            ),
+            *("2030-05-23T15:30", "9999-12-31T23:59", "0001-01-01T00:00", "2030-02-30T10:00"),
+            *("2030-05-23T15:30Z", "2030-05-23 15:30", "15h30", "now", "+1h", "15:30\x00"),
+        ]
+    ),
+    st.times().map(lambda t: t.isoformat(timespec="minutes")),
+    st.datetimes().map(lambda t: t.isoformat(timespec="minutes")),
+)
+DEPART_FIELDS: dict[str, st.SearchStrategy[Any]] = {
+    "departure_id": UUIDS,
+    "expected_back": TIMES_OF_DAY,
+    "area": st.one_of(st.text(max_size=200), near(120)),
+    "crew": st.one_of(EMAILS, st.just("<captain>")),
+    "confirm_empty": FLAGS,
+}
+
+
+def fresh_trip(store: Store) -> str:
+    """A trip today, not departed, with a name no other example uses."""
+    return str(add_event(store, first_name=fresh_letters(), period="")["event_id"])
+
+
+@HYPOTHESIS
+@given(changes=overrides(DEPART_FIELDS), headers=HEADER_KINDS)
+@example(changes={"expected_back": "9999-12-31T23:59"}, headers={})  # OverflowError once
+@example(changes={"expected_back": "0001-01-01T00:00"}, headers=JSON)
+def test_depart_form(desk: Desk, changes: dict[str, Any], headers: dict[str, str]) -> None:
+    store = desk.store
+    event_id = fresh_trip(store)
+    captain = next(str(u["email"]) for u in store.users.all() if u.get("role") == "captain")
+    base = {
+        "csrf_token": desk.token,
+        "departure_id": str(uuid.uuid4()),
+        "expected_back": "15:30",
+        "area": "Outer bay",
+        "crew": captain,
+        "confirm_empty": "yes",
+    }
+    form = merged(base, replace_tokens(changes, {"<captain>": captain}))
+    before = event_item(store, event_id)
+    response = desk.client.post(
+        f"/dispatch/events/{event_id}/depart", data=form, headers=headers, follow_redirects=False
+    )
+    if refused(response, form):
+        assert event_item(store, event_id) == before, f"a refusal stored: {describe(form)}"
+    else:
+        renders(
+            desk.client, f"/dispatch/events/{event_id}", "/dispatch", *event_pages(event_id, "")
+        )
+
+
+DEPARTURE, STORED_BACK = "<departure-id>", "<stored-back>"
+RETURNS = st.one_of(
+    st.sampled_from(
+        [
+            *(STORED_BACK, f" {STORED_BACK} ", STORED_BACK.lower(), "soon", "", "Z"),
+            *("9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z", "2030-02-30T10:00:00Z"),
+            *("2030-05-23T10:00:00", "2030-05-23T10:00:00+05:00", "2030-05-23", "10:00"),
+            *("٢٠٣٠-٠٥-٢٣T10:00:00Z", "2030-05-23T25:00:00Z", "2030-05-23T10:00:00.5Z"),
+        ]
+    ),
+    DATES,
+    st.datetimes().map(lambda t: t.isoformat() + "Z"),
+)
+FINISH_FIELDS: dict[str, st.SearchStrategy[Any]] = {
+    "departure_id": st.one_of(
+        st.sampled_from([DEPARTURE, DEPARTURE.upper(), f" {DEPARTURE}\x00"]), UUIDS
+    ),
+    "from": st.sampled_from(["dispatch", "", "trip", "//evil.example", "DISPATCH"]),
+}
+
+
+def departed_trip(store: Store) -> tuple[str, dict[str, Any]]:
+    """A trip out at sea, departed as the app records it."""
+    from tests.test_float_plan_store import departure
+
+    event_id = fresh_trip(store)
+    now = time.time()
+    plan = departure(expected_back=utc_iso(now + 3600), departed_at=utc_iso(now))
+    store.events.depart(event_id, plan)
+    return event_id, plan
+
+
+def finish(desk: Desk, action: str, changes: dict[str, Any], headers: dict[str, str]) -> None:
+    """POST Running late or Back at the dock for a fresh departed trip with `changes`."""
+    store = desk.store
+    event_id, plan = departed_trip(store)
+    tokens = {DEPARTURE: plan["departure_id"], STORED_BACK: plan["expected_back"]}
+    base = {
+        "csrf_token": desk.token,
+        "departure_id": plan["departure_id"],
+        "expected_back": plan["expected_back"],
+        "from": "trip",
+    }
+    form = merged(base, replace_tokens(changes, tokens))
+    if action == "back":
+        form.pop("expected_back", None)
+    before, audit = event_item(store, event_id), audit_entries(store)
+    response = desk.client.post(
+        f"/dispatch/events/{event_id}/{action}", data=form, headers=headers, follow_redirects=False
+    )
+    if refused(response, form):
+        assert event_item(store, event_id) == before, f"a refusal stored: {describe(form)}"
+        assert audit_entries(store) == audit
+    else:
+        renders(desk.client, f"/dispatch/events/{event_id}", "/dispatch")
+
+
+@HYPOTHESIS
+@given(changes=overrides({**FINISH_FIELDS, "expected_back": RETURNS}), headers=HEADER_KINDS)
+@example(changes={"expected_back": "soon"}, headers={})  # ValueError: 500 once
+@example(changes={"expected_back": "9999-12-31T23:59:59Z"}, headers=JSON)  # OverflowError
+@example(changes={"expected_back": "2030-05-23T10:00:00"}, headers=HX)  # naive vs aware
+def test_running_late_form(desk: Desk, changes: dict[str, Any], headers: dict[str, str]) -> None:
+    finish(desk, "late", changes, headers)
+
+
+@HYPOTHESIS
+@given(changes=overrides(FINISH_FIELDS), headers=HEADER_KINDS)
+def test_back_at_the_dock_form(
+    desk: Desk, changes: dict[str, Any], headers: dict[str, str]
+) -> None:
+    finish(desk, "back", changes, headers)
