@@ -203,7 +203,7 @@ def replace_tokens(changes: dict[str, Any], tokens: dict[str, str]) -> dict[str,
 # --- what every answer must be ------------------------------------------------------------
 
 _HTML_MESSAGE = re.compile(
-    r'class="(?:field-error|form-error)"[^>]*>([^<]+)<'
+    r'class="(?:field-error|form-error|warning)"[^>]*>([^<]+)<'  # warning: "depart anyway?"
     r'|<section class="error-page"[^>]*>.*?<p>([^<]+)</p>',
     re.S,
 )
