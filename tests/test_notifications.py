@@ -476,3 +476,20 @@ def test_aliases_of_one_mailbox_get_one_signer_copy_per_trip(
         "pat+2@charter.example",
         "pa.t@charter.example",
     ]
+
+
+def test_an_owed_mark_that_cannot_be_queued_never_stops_the_others(
+    mail_store: Store, gmail: FakeGmail
+) -> None:
+    bad = add_event(mail_store, first_name="Bea")["event_id"]
+    mail_store.events.table.update_item(  # a mark no outbox key can hold (over 2 KB)
+        Key={"event_id": bad},
+        UpdateExpression="SET outbox = :owed ADD notices_owed :refs",
+        ExpressionAttributeValues={":owed": "owed", ":refs": {"p" * 3000}},
+    )
+    good = add_event(mail_store)["event_id"]
+    append_payment(mail_store, good, str(uuid.uuid4()), "25")
+    assert Notifier(mail_store, make_mailer(mail_store.settings)).send_due() == {"sent": 1}
+    [message] = gmail.messages
+    assert good in str(message["Subject"])
+    assert mail_store.events.get(bad)["outbox"] == "owed"  # still owed, for a look

@@ -15,7 +15,8 @@ import logging
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from enum import StrEnum
@@ -123,10 +124,12 @@ class Notifier:
         """Queue everything marked as owed (e.g. after a crash before the send)."""
         queued = 0
         for event_id in self.store.events.owing_notices():
-            queued += len(self.collect_payments(event_id))
+            with _alone(f"owed notices of {event_id}"):
+                queued += len(self.collect_payments(event_id))
         for event_id, waiver_id in self.store.waivers.owing_notices():
-            self.collect_waiver(event_id, waiver_id)
-            queued += 1
+            with _alone(f"owed copy of waiver {event_id}/{waiver_id}"):
+                self.collect_waiver(event_id, waiver_id)
+                queued += 1
         return queued
 
     # --- sending --------------------------------------------------------------------
@@ -322,3 +325,12 @@ class Notifier:
             attempt()
         except Exception:
             log.exception("immediate notification attempt failed; it stays owed")
+
+
+@contextmanager
+def _alone(what: str) -> Iterator[None]:
+    """One item's failure is logged and is that item's alone: the loop goes on."""
+    try:
+        yield
+    except Exception:
+        log.exception("%s: failed; the others go on", what)
