@@ -1186,3 +1186,27 @@ def test_back_at_the_dock_form(
     desk: Desk, changes: dict[str, Any], headers: dict[str, str]
 ) -> None:
     finish(desk, "back", changes, headers)
+
+
+def test_the_void_append_itself_refuses_a_void_of_a_void(desk: Desk) -> None:
+    """The conditional append itself refuses it: no read beforehand is needed."""
+    from server.domain.payments import Refusal
+    from server.store.events import AppendRefused
+
+    store, event_id = desk.store, desk.event_id
+    payment_id = add_payment(store, event_id)
+    void = {
+        "payment_id": str(uuid.uuid4()),
+        "kind": "void",
+        "voids": payment_id,
+        "reason": "typo",
+        "logged_by": "captain@example.com",
+        "logged_at": utc_now_iso(),
+    }
+    store.events.append_void(event_id, void, MAX_ENTRIES + 50, MAX_LEDGER_BYTES + 50_000)
+    before = event_item(store, event_id)
+    again = {**void, "payment_id": str(uuid.uuid4()), "voids": void["payment_id"]}
+    with pytest.raises(AppendRefused) as refused:
+        store.events.append_void(event_id, again, MAX_ENTRIES + 50, MAX_LEDGER_BYTES + 50_000)
+    assert refused.value.reason is Refusal.NOT_A_PAYMENT
+    assert event_item(store, event_id) == before
