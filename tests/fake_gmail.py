@@ -27,6 +27,7 @@ class FakeGmail:
         self.token_mode = "ok"
         self.delay = delay
         self.messages: list[Message] = []
+        self.raw: list[bytes] = []  # each message exactly as sent (for strict parsing)
         self.token_requests = 0
         self.send_requests = 0
         self.authorizations: list[str] = []
@@ -122,8 +123,10 @@ class FakeGmail:
                     self._reply(401, {"error": {"message": "token expired"}})
                 else:
                     raw = json.loads(body)["raw"]
-                    message = email.message_from_bytes(base64.urlsafe_b64decode(raw))
+                    data = base64.urlsafe_b64decode(raw)
+                    message = email.message_from_bytes(data)
                     with fake._lock:
+                        fake.raw.append(data)
                         fake.messages.append(message)
                         number = len(fake.messages)
                     self._reply(200, {"id": f"msg-{number}", "threadId": f"t-{number}"})

@@ -3,14 +3,17 @@ overdue alarm raised by the sweep on a controllable clock (no sleeping)."""
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from server.domain.clock import utc_iso
+from server.notify.failures import BACKOFF_SECONDS
 from server.notify.mailer import make_mailer
-from server.notify.outbox import Notifier
+from server.notify.outbox import MAX_ATTEMPTS, Notifier
 from server.store import Store
 from tests.conftest import add_event, make_settings
 from tests.fake_gmail import FakeGmail, text_of
@@ -156,3 +159,121 @@ def test_the_departure_write_s_stream_record_sends_the_float_plan_once(
         notifier.send_each(notifier.collect_owed(owed))
     notifier.send_due()
     assert subjects(gmail) == ["Float plan"]
+
+
+# --- one bad notice is that notice's failure alone (issue 24, item 4) --------------------------
+
+
+def metric_lines(out: str, name: str) -> list[dict[str, object]]:
+    return [line for line in map(json.loads, re.findall(r"^\{.*\}$", out, re.M)) if name in line]
+
+
+def test_a_notice_that_cannot_be_built_never_delays_another_trip_s_overdue_alarm(
+    mail_store: Store,  # noqa: F811
+    gmail: FakeGmail,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    clock = Clock()
+    notifier = Notifier(mail_store, make_mailer(mail_store.settings), clock=clock)
+    # An older item the email templates cannot take: its departure time is not a time.
+    bad_id = add_event(mail_store, first_name="Bad")["event_id"]
+    bad = departure(expected_back=utc_iso(clock.now + 5 * HOUR), departed_at="at ten, ish")
+    mail_store.events.depart(bad_id, bad)
+    good_id = add_event(mail_store, first_name="Good")["event_id"]
+    good = departure(expected_back=utc_iso(clock.now - HOUR), departed_at=utc_iso(clock.now))
+    mail_store.events.depart(good_id, good)
+    assert notifier.send_due() == {"sent": 2, "retry": 1}  # one sweep: no exception out
+    assert sorted(subjects(gmail)) == ["Float plan", "OVERDUE"]
+    assert all(good_id in str(m["Subject"]) for m in gmail.messages)
+    notice = mail_store.outbox.get(f"float:{bad['departure_id']}")
+    assert notice is not None and notice["state"] == "pending" and notice["attempts"] == 1
+    assert re.fullmatch(
+        r"the email could not be built: ValueError at \w+\.py:\d+", notice["last_error"]
+    )
+    assert metric_lines(capsys.readouterr().out, "NoticesFailed") == []
+    for attempt in range(1, MAX_ATTEMPTS):  # each back-off, then one more attempt
+        clock.now += BACKOFF_SECONDS * 2 ** (attempt - 1) + 1
+        notifier.send_due()
+    notice = mail_store.outbox.get(f"float:{bad['departure_id']}")
+    assert notice is not None and notice["state"] == "failed"
+    assert notice["attempts"] == MAX_ATTEMPTS
+    [alarm] = metric_lines(capsys.readouterr().out, "NoticesFailed")
+    assert alarm["NoticesFailed"] == 1
+    assert len(gmail.messages) == 2  # nothing else went, nothing went twice
+    clock.now += HOUR
+    assert notifier.send_due() == {}  # failed stays failed until the captain resends
+
+
+def test_one_trip_that_cannot_be_read_never_hides_another_trip_s_overdue_alarm(
+    mail_store: Store,  # noqa: F811
+    gmail: FakeGmail,  # noqa: F811
+) -> None:
+    clock = Clock()
+    notifier = Notifier(mail_store, make_mailer(mail_store.settings), clock=clock)
+    for name in ("Bad", "Good"):
+        event_id = add_event(mail_store, first_name=name)["event_id"]
+        back = utc_iso(clock.now - HOUR)
+        mail_store.events.depart(event_id, departure(expected_back=back, departed_at=back))
+    bad_id = next(
+        str(e["event_id"]) for e in mail_store.events.scan_all() if e["patron_first_name"] == "Bad"
+    )
+    mail_store.events.table.update_item(  # an older item, written straight to the table
+        Key={"event_id": bad_id},
+        UpdateExpression="SET departure.expected_back = :garbage",
+        ExpressionAttributeValues={":garbage": "teatime"},
+    )
+    assert notifier.mark_overdue_trips() == 1
+    notifier.send_due()
+    overdue = [m for m in gmail.messages if str(m["Subject"]).startswith("OVERDUE")]
+    assert len(overdue) == 1 and bad_id not in str(overdue[0]["Subject"])
+
+
+def test_a_last_attempt_that_died_mid_send_is_given_up_and_alarmed(
+    mail_store: Store,  # noqa: F811
+    gmail: FakeGmail,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    clock = Clock()
+    notifier = Notifier(mail_store, make_mailer(mail_store.settings), clock=clock)
+    event_id = add_event(mail_store)["event_id"]
+    plan = departure(expected_back=utc_iso(clock.now + HOUR), departed_at=utc_iso(clock.now))
+    mail_store.events.depart(event_id, plan)
+    notifier.collect()
+    notice_id = f"float:{plan['departure_id']}"
+    # As a sender that claimed the last attempt and was killed before recording it.
+    mail_store.outbox.table.update_item(
+        Key={"notice_id": notice_id},
+        UpdateExpression="SET attempts = :cap, lease_owner = :dead, lease_until = :until",
+        ExpressionAttributeValues={
+            ":cap": MAX_ATTEMPTS,
+            ":dead": "killed",
+            ":until": int(clock.now) + 60,
+        },
+    )
+    assert notifier.send_due() == {}  # leased: the dead sender's lease still runs
+    clock.now += 61
+    assert notifier.send_due() == {"failed": 1}
+    notice = mail_store.outbox.get(notice_id)
+    assert notice is not None and notice["state"] == "failed" and "lease_owner" not in notice
+    assert len(metric_lines(capsys.readouterr().out, "NoticesFailed")) == 1
+    assert notifier.send_due() == {} and gmail.messages == []
+
+
+def test_a_line_separator_stored_in_an_older_item_does_not_stop_its_email(
+    mail_store: Store,  # noqa: F811
+    gmail: FakeGmail,  # noqa: F811
+) -> None:
+    clock = Clock()
+    notifier = Notifier(mail_store, make_mailer(mail_store.settings), clock=clock)
+    event_id = add_event(mail_store)["event_id"]
+    plan = departure(expected_back=utc_iso(clock.now + HOUR), departed_at=utc_iso(clock.now))
+    mail_store.events.depart(event_id, plan)
+    mail_store.events.table.update_item(  # what the cleaner let through before: U+2028
+        Key={"event_id": event_id},
+        UpdateExpression="SET departure.boat = :boat, patron_first_name = :name",
+        ExpressionAttributeValues={":boat": "Sea\u2028Breeze\u2029", ":name": "Al\u2028ice"},
+    )
+    assert notifier.send_due() == {"sent": 1}
+    [message] = gmail.messages
+    assert str(message["Subject"]).startswith("Float plan: SeaBreeze out, back by ")
+    assert "Breeze" in text_of(message)

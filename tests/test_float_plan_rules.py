@@ -119,3 +119,28 @@ def test_a_page_shows_overdue_once_the_grace_has_run_out_before_the_sweep_marks_
     late = datetime(2026, 7, 4, 23, 1, tzinfo=UTC)
     assert fp.state_of(DEPARTED, late, 30) is fp.TripState.OVERDUE
     assert fp.overdue_due(DEPARTED, late, 30)  # the sweep still has to mark it
+
+
+def test_a_full_return_date_must_fall_after_the_start_and_within_a_week() -> None:
+    starts = fp.trip_start(TRIP, LA)
+
+    def back(text: str) -> tuple[fp.DepartForm | None, dict[str, str]]:
+        return fp.parse_depart_form({"expected_back": text, "area": "Bay"}, starts, LA, [])
+
+    assert back("2026-07-06T10:00")[0] == fp.DepartForm("2026-07-06T17:00:00Z", "Bay", ())
+    for text in ("2026-07-04T12:59", "2026-07-11T13:01", "9999-12-31T23:59", "0001-01-01T00:00"):
+        form, errors = back(text)
+        assert form is None and "within 7 days" in errors["expected_back"], text
+    for text in ("٢٠٢٦-٠٧-٠٤T15:30", "2026-07-04T15:30Z", "2026-02-30T10:00"):
+        form, errors = back(text)
+        assert form is None and errors["expected_back"] == "Use a time like 15:30.", text
+
+
+def test_running_late_accepts_only_a_return_the_app_could_have_stored() -> None:
+    assert fp.seen_back("2026-07-04T22:30:00Z") == "2026-07-04T22:30:00Z"
+    for text in (
+        *("soon", "", "2026-07-04T22:30:00", "2026-07-04T22:30Z", "2026-07-04T22:30:00+00:00"),
+        *("2026-02-30T10:00:00Z", "9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z"),
+        *("٢٠٢٦-07-04T22:30:00Z", " 2026-07-04T22:30:00Z", "2026-07-04T22:30:00.5Z"),
+    ):
+        assert fp.seen_back(text) is None, text

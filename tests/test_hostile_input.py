@@ -15,10 +15,12 @@ import functools
 import itertools
 import re
 import string
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -29,7 +31,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.domain.clock import utc_now_iso
+from server.domain.clock import today_in, utc_iso, utc_now_iso
 from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
 from server.domain.users import hash_password
 from server.domain.waiver_rules import CURRENT_ESIGN, CURRENT_WAIVER, PINNED
@@ -201,7 +203,7 @@ def replace_tokens(changes: dict[str, Any], tokens: dict[str, str]) -> dict[str,
 # --- what every answer must be ------------------------------------------------------------
 
 _HTML_MESSAGE = re.compile(
-    r'class="(?:field-error|form-error)"[^>]*>([^<]+)<'
+    r'class="(?:field-error|form-error|warning)"[^>]*>([^<]+)<'  # warning: "depart anyway?"
     r'|<section class="error-page"[^>]*>.*?<p>([^<]+)</p>',
     re.S,
 )
@@ -921,3 +923,290 @@ def test_reconciliation_query_params(desk: Desk, day: Any, start: Any, end: Any)
         response = desk.client.get(path, params=sent, follow_redirects=False)
         refused(response, {"GET": path, **sent})
     assert all_events(store) == before and audit_entries(store) == audit
+
+
+# --- a void of a void; the audit page and whatever the tables hold (issue 24, item 5) -------
+
+
+def stored_void(store: Store, event_id: str, target: str, *, legacy: bool = False) -> str:
+    """A void of `target` written straight to the table; `legacy`: as an app that kept
+    no `void_ids` (so only the ledger says it is a void)."""
+    void_id = str(uuid.uuid4())
+    entry = {
+        "payment_id": void_id,
+        "kind": "void",
+        "voids": target,
+        "reason": "typo",
+        "logged_by": "captain@example.com",
+        "logged_at": utc_now_iso(),
+    }
+    adds = "payment_ids :id, voided_ids :target" + ("" if legacy else ", void_ids :id")
+    store.events.table.update_item(
+        Key={"event_id": event_id},
+        UpdateExpression=f"SET payments = list_append(payments, :new) ADD {adds}",
+        ExpressionAttributeValues={":new": [entry], ":id": {void_id}, ":target": {target}},
+    )
+    return void_id
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["void", "older void"])
+@pytest.mark.parametrize("headers", [{}, HX, JSON], ids=["no JS", "htmx", "JSON"])
+def test_a_void_of_a_void_is_refused_with_a_message(
+    desk: Desk, headers: dict[str, str], legacy: bool
+) -> None:
+    store, event_id = desk.store, desk.event_id
+    payment_id = add_payment(store, event_id)
+    if legacy:
+        void_id = stored_void(store, event_id, payment_id, legacy=True)
+    else:
+        voided = desk.client.post(
+            f"/api/events/{event_id}/payments/{payment_id}/void",
+            data={"csrf_token": desk.token, "void_id": str(uuid.uuid4()), "reason": "typo"},
+            headers=JSON,
+        )
+        assert voided.status_code == 201
+        void_id = next(
+            str(e["payment_id"])
+            for e in event_item(store, event_id)["payments"]
+            if e.get("kind") == "void"
+        )
+    before = event_item(store, event_id)
+    for path in (
+        f"/api/events/{event_id}/payments/{void_id}/void",
+        f"/dispatch/events/{event_id}/payments/{void_id}/void",
+    ):
+        form = {"csrf_token": desk.token, "void_id": str(uuid.uuid4()), "reason": "again"}
+        response = desk.client.post(path, data=form, headers=headers, follow_redirects=False)
+        assert response.status_code == 404, response.text[:400]
+        assert any("only a payment can be voided" in m for m in human_messages(response))
+    assert event_item(store, event_id) == before
+    confirm = desk.client.get(f"/dispatch/events/{event_id}/payments/{void_id}/void")
+    assert confirm.status_code == 404
+
+
+def audit_row(day: str, key: str, **fields: Any) -> dict[str, Any]:
+    return {"day": day, "entry_key": f"{key}#{uuid.uuid4().hex}", **fields}
+
+
+def test_the_audit_page_shows_any_stored_entry_whatever_its_shape(desk: Desk) -> None:
+    store, event_id = desk.store, desk.event_id
+    payment_id = add_payment(store, event_id)
+    void_id = stored_void(store, event_id, payment_id)
+    void_of_void = stored_void(store, event_id, void_id, legacy=True)  # what was accepted once
+    day = today_in(store.settings.timezone).isoformat()
+    now = utc_now_iso()
+    now_day = now[:10]
+    rows = [
+        audit_row(
+            now_day,
+            now,
+            at=now,
+            user="x@example.com",
+            action="payment.voided",
+            target=f"{event_id}/{void_id}",
+        ),  # the void of a void's own record
+        audit_row(
+            now_day,
+            now,
+            at=now,
+            user="x@example.com",
+            action="payment.voided",
+            target=f"{event_id}/{void_of_void}",
+        ),
+        audit_row(now_day, now, at=now, action="payment.refunded", target=event_id),  # unknown
+        audit_row(now_day, now, at=now),  # only a moment
+        audit_row(now_day, now, at=now, action=7, user={"a", "b"}, target=Decimal("1.5")),
+        audit_row(now_day, now, at=now, action="waiver.opened", target="a/b/c"),
+        audit_row(now_day, now, at=now, action="waiver.opened", target=f"{event_id}/"),
+        audit_row(now_day, now, at=now, action="event.edited", target="x" * 3000),
+        audit_row(now_day, now, at=now, action="event.edited", target="a/b"),
+        audit_row(now_day, now, at=now, action="event.renamed", target="", detail="../../x"),
+        audit_row(
+            now_day,
+            now,
+            at=now,
+            action="trip.departed",
+            target=event_id,
+            detail="back by 9999-99-99T99:99:99Z",
+        ),
+        audit_row(now_day, now, at=now, action="account.added", target="", detail=None),
+        audit_row(now_day, now, at=now, action="payment.voided", target="/"),
+        audit_row(day, "garbage", at="sometime", action="event.created", target=event_id),
+        audit_row(day, "none", action="event.created", target=event_id),  # no moment at all
+    ]
+    page = desk.client.get("/admin/audit", params={"date": day})
+    assert page.status_code == 200
+    shown = page.text.count('<li class="payment">')
+    for row in rows:
+        store.audit.table.put_item(Item=row)
+    page = desk.client.get("/admin/audit", params={"date": day})
+    assert page.status_code == 200, page.text[:400]
+    assert page.text.count('<li class="payment">') == shown + len(rows)
+    assert "voided a void (a void of a void changes no money) on trip" in page.text
+    assert "time unknown" in page.text and "recorded payment.refunded for" in page.text
+    assert 'datetime="sometime"' not in page.text and 'datetime=""' not in page.text
+    renders(desk.client, f"/dispatch/events/{event_id}", "/admin/payments", "/dispatch")
+
+
+# --- the float plan: depart, running late, back at the dock (issue 24, item 7) ---------------
+
+TIMES_OF_DAY = st.one_of(
+    st.sampled_from(
+        [
+            *(
+                "15:30",
+                "00:00",
+                "23:59",
+                "24:00",
+                "9:30",
+                "09:60",
+                "٠٩:٣٠",
+                "１５:３０",
+                "15:30:00",
+            ),
+            *("2030-05-23T15:30", "9999-12-31T23:59", "0001-01-01T00:00", "2030-02-30T10:00"),
+            *("2030-05-23T15:30Z", "2030-05-23 15:30", "15h30", "now", "+1h", "15:30\x00"),
+        ]
+    ),
+    st.times().map(lambda t: t.isoformat(timespec="minutes")),
+    st.datetimes().map(lambda t: t.isoformat(timespec="minutes")),
+)
+DEPART_FIELDS: dict[str, st.SearchStrategy[Any]] = {
+    "departure_id": UUIDS,
+    "expected_back": TIMES_OF_DAY,
+    "area": st.one_of(st.text(max_size=200), near(120)),
+    "crew": st.one_of(EMAILS, st.just("<captain>")),
+    "confirm_empty": FLAGS,
+}
+
+
+def fresh_trip(store: Store) -> str:
+    """A trip today, not departed, with a name no other example uses."""
+    return str(add_event(store, first_name=fresh_letters(), period="")["event_id"])
+
+
+@HYPOTHESIS
+@given(changes=overrides(DEPART_FIELDS), headers=HEADER_KINDS)
+@example(changes={"expected_back": "9999-12-31T23:59"}, headers={})  # OverflowError once
+@example(changes={"expected_back": "0001-01-01T00:00"}, headers=JSON)
+def test_depart_form(desk: Desk, changes: dict[str, Any], headers: dict[str, str]) -> None:
+    store = desk.store
+    event_id = fresh_trip(store)
+    captain = next(str(u["email"]) for u in store.users.all() if u.get("role") == "captain")
+    base = {
+        "csrf_token": desk.token,
+        "departure_id": str(uuid.uuid4()),
+        "expected_back": "15:30",
+        "area": "Outer bay",
+        "crew": captain,
+        "confirm_empty": "yes",
+    }
+    form = merged(base, replace_tokens(changes, {"<captain>": captain}))
+    before = event_item(store, event_id)
+    response = desk.client.post(
+        f"/dispatch/events/{event_id}/depart", data=form, headers=headers, follow_redirects=False
+    )
+    if refused(response, form):
+        assert event_item(store, event_id) == before, f"a refusal stored: {describe(form)}"
+    else:
+        renders(
+            desk.client, f"/dispatch/events/{event_id}", "/dispatch", *event_pages(event_id, "")
+        )
+
+
+DEPARTURE, STORED_BACK = "<departure-id>", "<stored-back>"
+RETURNS = st.one_of(
+    st.sampled_from(
+        [
+            *(STORED_BACK, f" {STORED_BACK} ", STORED_BACK.lower(), "soon", "", "Z"),
+            *("9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z", "2030-02-30T10:00:00Z"),
+            *("2030-05-23T10:00:00", "2030-05-23T10:00:00+05:00", "2030-05-23", "10:00"),
+            *("٢٠٣٠-٠٥-٢٣T10:00:00Z", "2030-05-23T25:00:00Z", "2030-05-23T10:00:00.5Z"),
+        ]
+    ),
+    DATES,
+    st.datetimes().map(lambda t: t.isoformat() + "Z"),
+)
+FINISH_FIELDS: dict[str, st.SearchStrategy[Any]] = {
+    "departure_id": st.one_of(
+        st.sampled_from([DEPARTURE, DEPARTURE.upper(), f" {DEPARTURE}\x00"]), UUIDS
+    ),
+    "from": st.sampled_from(["dispatch", "", "trip", "//evil.example", "DISPATCH"]),
+}
+
+
+def departed_trip(store: Store) -> tuple[str, dict[str, Any]]:
+    """A trip out at sea, departed as the app records it."""
+    from tests.test_float_plan_store import departure
+
+    event_id = fresh_trip(store)
+    now = time.time()
+    plan = departure(expected_back=utc_iso(now + 3600), departed_at=utc_iso(now))
+    store.events.depart(event_id, plan)
+    return event_id, plan
+
+
+def finish(desk: Desk, action: str, changes: dict[str, Any], headers: dict[str, str]) -> None:
+    """POST Running late or Back at the dock for a fresh departed trip with `changes`."""
+    store = desk.store
+    event_id, plan = departed_trip(store)
+    tokens = {DEPARTURE: plan["departure_id"], STORED_BACK: plan["expected_back"]}
+    base = {
+        "csrf_token": desk.token,
+        "departure_id": plan["departure_id"],
+        "expected_back": plan["expected_back"],
+        "from": "trip",
+    }
+    form = merged(base, replace_tokens(changes, tokens))
+    if action == "back":
+        form.pop("expected_back", None)
+    before, audit = event_item(store, event_id), audit_entries(store)
+    response = desk.client.post(
+        f"/dispatch/events/{event_id}/{action}", data=form, headers=headers, follow_redirects=False
+    )
+    if refused(response, form):
+        assert event_item(store, event_id) == before, f"a refusal stored: {describe(form)}"
+        assert audit_entries(store) == audit
+    else:
+        renders(desk.client, f"/dispatch/events/{event_id}", "/dispatch")
+
+
+@HYPOTHESIS
+@given(changes=overrides({**FINISH_FIELDS, "expected_back": RETURNS}), headers=HEADER_KINDS)
+@example(changes={"expected_back": "soon"}, headers={})  # ValueError: 500 once
+@example(changes={"expected_back": "9999-12-31T23:59:59Z"}, headers=JSON)  # OverflowError
+@example(changes={"expected_back": "2030-05-23T10:00:00"}, headers=HX)  # naive vs aware
+def test_running_late_form(desk: Desk, changes: dict[str, Any], headers: dict[str, str]) -> None:
+    finish(desk, "late", changes, headers)
+
+
+@HYPOTHESIS
+@given(changes=overrides(FINISH_FIELDS), headers=HEADER_KINDS)
+def test_back_at_the_dock_form(
+    desk: Desk, changes: dict[str, Any], headers: dict[str, str]
+) -> None:
+    finish(desk, "back", changes, headers)
+
+
+def test_the_void_append_itself_refuses_a_void_of_a_void(desk: Desk) -> None:
+    """The conditional append itself refuses it: no read beforehand is needed."""
+    from server.domain.payments import Refusal
+    from server.store.events import AppendRefused
+
+    store, event_id = desk.store, desk.event_id
+    payment_id = add_payment(store, event_id)
+    void = {
+        "payment_id": str(uuid.uuid4()),
+        "kind": "void",
+        "voids": payment_id,
+        "reason": "typo",
+        "logged_by": "captain@example.com",
+        "logged_at": utc_now_iso(),
+    }
+    store.events.append_void(event_id, void, MAX_ENTRIES + 50, MAX_LEDGER_BYTES + 50_000)
+    before = event_item(store, event_id)
+    again = {**void, "payment_id": str(uuid.uuid4()), "voids": void["payment_id"]}
+    with pytest.raises(AppendRefused) as refused:
+        store.events.append_void(event_id, again, MAX_ENTRIES + 50, MAX_LEDGER_BYTES + 50_000)
+    assert refused.value.reason is Refusal.NOT_A_PAYMENT
+    assert event_item(store, event_id) == before

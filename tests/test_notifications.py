@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import email.policy
 import re
 import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from email.message import EmailMessage
+from email.parser import BytesParser
+from html import unescape
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.domain.clock import human_time
+from server.domain.clock import human_time, utc_iso
 from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
+from server.notify.emails import message_id_domain
 from server.notify.mailer import TIMEOUT_SECONDS, make_mailer
 from server.notify.outbox import MAX_ATTEMPTS, Notifier, payment_notice
 from server.settings import Settings, SettingsError
@@ -23,6 +28,7 @@ from server.store import Store
 from server.store.tables import init_tables
 from tests.conftest import JSON, add_event, make_settings, sign_in
 from tests.fake_gmail import FakeGmail, text_of
+from tests.test_float_plan_store import departure
 from tests.test_waiver_flow import sign as sign_waiver
 
 OPERATORS = "office@charter.example, captain@charter.example"
@@ -405,3 +411,110 @@ def test_without_gmail_settings_notifications_wait_and_the_captain_is_told(
 def test_gmail_settings_go_together(env: dict[str, str], variable: str) -> None:
     with pytest.raises(SettingsError, match=variable):
         Settings.from_env({"SCC_SECRET_KEY": "k" * 40, **env})
+
+
+# --- every email is a valid RFC 5322 message (issue 24, item 17) -----------------------------
+
+
+def strictly_parsed(raw: bytes) -> EmailMessage:
+    """The message as a strict parser reads it: any defect raises or is asserted."""
+    message = BytesParser(policy=email.policy.strict).parsebytes(raw)
+    assert isinstance(message, EmailMessage)
+    for part in message.walk():
+        assert part.defects == [], part.defects
+    for name, value in message.items():
+        assert not value.defects, (name, value.defects)
+    for name in ("Date", "From", "Message-ID", "Subject", "To"):
+        assert len(message.get_all(name) or []) == 1, name
+    return message
+
+
+def test_every_email_kind_has_a_date_a_message_id_on_the_operator_s_domain_and_a_title(
+    mail_client: TestClient, mail_store: Store, gmail: FakeGmail
+) -> None:
+    event = add_event(mail_store)
+    event_id = event["event_id"]
+    token = sign_in(mail_client, mail_store)
+    assert log_payment(mail_client, token, event_id).status_code == 201
+    assert sign_waiver(mail_client, event_id).status_code == 303
+    now = time.time()
+    clock = {"now": now}
+    notifier = Notifier(mail_store, make_mailer(mail_store.settings), clock=lambda: clock["now"])
+    plan = departure(expected_back=utc_iso(now + 3600), departed_at=utc_iso(now))
+    mail_store.events.depart(event_id, plan)
+    notifier.send_due()
+    back, later_back = plan["expected_back"], utc_iso(now + 5400)
+    mail_store.events.run_late(event_id, plan["departure_id"], back, later_back, utc_iso(now))
+    notifier.send_due()
+    clock["now"] = now + 5400 + 31 * 60  # past the new return and the grace
+    notifier.send_due()
+    mail_store.events.mark_back(event_id, plan["departure_id"], "pat@example.com", utc_iso(now))
+    notifier.send_due()
+    kinds = [str(m["Subject"]).split(" ")[0] for m in gmail.messages]
+    assert kinds == ["Payment", "Your", "Float", "Running", "OVERDUE:", "Back"]
+    ids = set()
+    for raw in gmail.raw:
+        message = strictly_parsed(raw)
+        sent_at = message["Date"].datetime
+        assert sent_at.tzinfo is not None and abs(sent_at.timestamp() - time.time()) < 300
+        [message_id] = re.findall(r"<([^<>@\s]+)@([^<>@\s]+)>", str(message["Message-ID"]))
+        assert message_id[1] == "crew.charter.example"  # SCC_BASE_URL's host
+        ids.add(message_id[0])
+        html = message.get_body(("html",))
+        assert html is not None
+        title = re.search(r"<title>([^<]+)</title>", html.get_content())
+        assert title and unescape(title[1]) == str(message["Subject"]), title
+    assert len(ids) == 6  # each its own id
+
+
+def test_the_message_id_domain_comes_from_scc_base_url() -> None:
+    assert message_id_domain("https://book.charter.example:8443/app") == "book.charter.example"
+    assert message_id_domain("http://[2001:db8::1]:8000") == "[2001:db8::1]"
+    assert message_id_domain("https://bücher.example") == "xn--bcher-kva.example"
+    assert message_id_domain("http://10.0.0.5:8000") == "10.0.0.5"
+    assert message_id_domain("") == "localhost"
+
+
+# --- one signer copy per mailbox per trip (issue 24, item 6) ---------------------------------
+
+
+def test_aliases_of_one_mailbox_get_one_signer_copy_per_trip(
+    mail_client: TestClient, mail_store: Store, gmail: FakeGmail
+) -> None:
+    event_id = add_event(mail_store, party_size="8")["event_id"]
+    aliases = [
+        "pat.smith@gmail.com",
+        "patsmith+1@gmail.com",
+        "Pat.Smith+boat@googlemail.com",
+        "p.a.t.s.m.i.t.h@GMAIL.com",
+        "PATSMITH@gmail.com",
+    ]
+    for address in aliases:
+        assert sign_waiver(mail_client, event_id, email=address).status_code == 303
+    assert len(mail_store.waivers.for_event(event_id)) == 5  # every waiver is stored
+    [copy] = gmail.messages
+    assert copy["To"] == "pat.smith@gmail.com"  # as the first signer typed it
+    for address in ("pat+2@charter.example", "pat+3@charter.example", "pa.t@charter.example"):
+        assert sign_waiver(mail_client, event_id, email=address).status_code == 303
+    # `+tag` is one mailbox everywhere; dots only at Gmail.
+    assert [str(m["To"]) for m in gmail.messages[1:]] == [
+        "pat+2@charter.example",
+        "pa.t@charter.example",
+    ]
+
+
+def test_an_owed_mark_that_cannot_be_queued_never_stops_the_others(
+    mail_store: Store, gmail: FakeGmail
+) -> None:
+    bad = add_event(mail_store, first_name="Bea")["event_id"]
+    mail_store.events.table.update_item(  # a mark no outbox key can hold (over 2 KB)
+        Key={"event_id": bad},
+        UpdateExpression="SET outbox = :owed ADD notices_owed :refs",
+        ExpressionAttributeValues={":owed": "owed", ":refs": {"p" * 3000}},
+    )
+    good = add_event(mail_store)["event_id"]
+    append_payment(mail_store, good, str(uuid.uuid4()), "25")
+    assert Notifier(mail_store, make_mailer(mail_store.settings)).send_due() == {"sent": 1}
+    [message] = gmail.messages
+    assert good in str(message["Subject"])
+    assert mail_store.events.get(bad)["outbox"] == "owed"  # still owed, for a look

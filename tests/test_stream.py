@@ -370,6 +370,30 @@ def test_a_record_that_cannot_be_collected_is_reported_for_retry(
     assert mail_store.events.get(other)["outbox"] == "owed"  # still owed: sweep or retry
 
 
+def test_a_notice_that_cannot_be_built_fails_alone_and_never_the_batch(
+    function: LambdaApp, mail_store: Store, gmail: FakeGmail
+) -> None:
+    gmail.delay = 0
+    browser = Browser(function)
+    token = browser.sign_in(mail_store)
+    good_event = add_event(mail_store)["event_id"]
+    bad_event = add_event(mail_store, first_name="Bea")["event_id"]
+    bad_id, bad = paid_with_record(browser, token, mail_store, bad_event)
+    _, good = paid_with_record(browser, token, mail_store, good_event)
+    # The stored entry, as an older app might have left it: its time is not a time.
+    mail_store.events.table.update_item(
+        Key={"event_id": bad_event},
+        UpdateExpression="SET payments[0].logged_at = :garbage",
+        ExpressionAttributeValues={":garbage": "just now"},
+    )
+    answer = function(stream_event(bad, good), Context(25))
+    assert answer == {"batchItemFailures": []}  # nothing for Lambda to retry
+    assert len(gmail.messages) == 1 and good_event in str(gmail.messages[0]["Subject"])
+    notice = mail_store.outbox.get(payment_notice(bad_id))
+    assert notice is not None and notice["state"] == "pending" and notice["attempts"] == 1
+    assert str(notice["last_error"]).startswith("the email could not be built: ValueError")
+
+
 # --- the template's filter lets exactly these records through --------------------------------
 
 

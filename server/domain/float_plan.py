@@ -18,6 +18,7 @@ from server.domain.manifest import Guest
 
 LATE_STEP_MINUTES = 30
 MAX_AREA = 120
+MAX_TRIP_DAYS = 7  # an expected return further from the start is a typing slip
 # Notice refs (the owed marks on the event item): the departure's own UUID makes each
 # one unique, so a replay or a second sender can never queue an email twice.
 FLOAT, OVERDUE, LATE, BACK = "float", "overdue", "late", "back"
@@ -90,7 +91,7 @@ def parse_depart_form(
             expected = datetime(
                 trip_day.year, trip_day.month, trip_day.day, hour, minute, tzinfo=timezone
             )
-        elif re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", raw):
+        elif re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}", raw):
             expected = datetime.fromisoformat(raw).replace(tzinfo=timezone)
     except ValueError:
         expected = None
@@ -98,6 +99,11 @@ def parse_depart_form(
         expected += timedelta(days=1)
     if expected is None:
         errors["expected_back"] = "Use a time like 15:30."
+    elif not starts <= expected <= starts + timedelta(days=MAX_TRIP_DAYS):
+        errors["expected_back"] = (
+            f"Give a return after the trip starts and within {MAX_TRIP_DAYS} days of it, "
+            "like 15:30."
+        )
     area = values.get("area", "").strip()
     if not area:
         errors["area"] = "Say where the boat is going."
@@ -199,6 +205,19 @@ def overdue_due(event: dict[str, Any], now: datetime, grace_minutes: int) -> boo
     """Whether the sweep should mark this trip overdue now: out, not marked yet, and
     past its expected return by more than the grace."""
     return state_of(event) is TripState.OUT and _past_grace(event, now, grace_minutes)
+
+
+def seen_back(text: str) -> str | None:
+    """The expected return a Running late form says it saw, if it is one this app could
+    have stored (`2026-05-23T17:04:05Z`, in a year that leaves room to add to); None for
+    anything else, which no stored trip can match."""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z", text):
+        return None
+    try:
+        moment = parse_utc(text)
+    except ValueError:  # 2026-02-30, 25:00
+        return None
+    return text if 1970 <= moment.year <= 9000 else None
 
 
 def extended_back(event: dict[str, Any], now: datetime, minutes: int = LATE_STEP_MINUTES) -> str:

@@ -2,9 +2,11 @@
 field's error.
 
 Every text value is normalised here, once: Unicode NFC, control and formatting
-characters (categories Cc and Cf: NUL, BEL, bidirectional overrides...) removed, tab and
-newline kept only in multi-line fields, and the length capped at parse time so nothing
-longer is ever stored or echoed back.
+characters (categories Cc and Cf: NUL, BEL, bidirectional overrides...) removed, every
+line break (`str.splitlines()`'s set: CR, LF, VT, FF, NEL, U+2028, U+2029...) removed from
+one-line fields and made a newline in multi-line ones, tab kept only in multi-line fields,
+and the length capped at parse time so nothing longer is ever stored or echoed back. An
+email address is compared as the mailbox it names (`mailbox`).
 
 Pure domain code: imports neither Starlette nor boto3.
 """
@@ -22,6 +24,12 @@ MAX_MULTILINE = 4000
 MAX_EMAIL = 254  # RFC 5321 path limit
 MAX_BY_FIELD = {"email": MAX_EMAIL}
 _KEPT_IN_MULTILINE = {"\t", "\n"}
+# Every character `str.splitlines()` breaks a line at: not only Cc (CR, LF, NEL...) but
+# also U+2028 LINE SEPARATOR (Zl) and U+2029 PARAGRAPH SEPARATOR (Zp), which would
+# otherwise pass into a one-line field and on into an email header.
+LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+# Providers that deliver every dotted spelling of a local part to one mailbox.
+_DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
 EMAIL_MESSAGE = "Enter an email address, like name@example.com."
@@ -41,14 +49,31 @@ class FormErrors(Exception):
         self.errors = dict(errors)
 
 
+def mailbox(email: str) -> str:
+    """The mailbox an address reaches, for comparing addresses (never for sending):
+    lower case, without a `+tag` (every domain), and for Gmail without the dots it
+    ignores (googlemail.com is gmail.com). `Pat.Smith+boat@GoogleMail.com` is
+    `patsmith@gmail.com`."""
+    local, at, domain = email.strip().lower().rpartition("@")
+    if not at:
+        return email.strip().lower()
+    local = local.split("+", 1)[0] or local
+    if domain in _DOTLESS_DOMAINS:
+        local, domain = local.replace(".", ""), _DOTLESS_DOMAINS[domain]
+    return f"{local}@{domain}"
+
+
 def clean_text(value: str, *, multiline: bool = False, max_length: int = MAX_LINE) -> str:
-    """NFC, without Cc/Cf characters (tab and newline kept when `multiline`), trimmed,
-    at most `max_length` characters."""
+    """NFC, without Cc/Cf characters or line breaks (when `multiline`, tab kept and
+    every line break made a newline), trimmed, at most `max_length` characters."""
     value = unicodedata.normalize("NFC", value.replace("\r\n", "\n"))
+    if multiline:
+        value = "".join("\n" if c in LINE_BREAKS else c for c in value)
     kept = "".join(
         c
         for c in value
-        if unicodedata.category(c) not in ("Cc", "Cf") or (multiline and c in _KEPT_IN_MULTILINE)
+        if (unicodedata.category(c) not in ("Cc", "Cf") and c not in LINE_BREAKS)
+        or (multiline and c in _KEPT_IN_MULTILINE)
     )
     return kept.strip()[:max_length]
 

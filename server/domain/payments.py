@@ -205,9 +205,22 @@ class Refusal(StrEnum):
     DUPLICATE = "duplicate"  # this payment_id is already stored
     UNKNOWN_TARGET = "unknown_target"  # a void of a payment the event does not hold
     ALREADY_VOIDED = "already_voided"
+    NOT_A_PAYMENT = "not_a_payment"  # a void of a void
     CANCELLED = "cancelled"
     FULL = "full"  # the entry cap or the ledger's byte cap
     CONFLICT = "conflict"  # changed between the write and the read that explains it
+
+
+def is_void(item: Mapping[str, Any], entry_id: str) -> bool:
+    """Whether the event's ledger entry `entry_id` is a void (which cannot be voided).
+    Voids appended before `void_ids` was kept are found in the ledger itself: entries
+    are never changed, so this answer cannot go stale."""
+    if entry_id in item.get("void_ids", set()):
+        return True
+    return any(
+        e.get("payment_id") == entry_id and e.get("kind") == "void"
+        for e in item.get("payments", [])
+    )
 
 
 def why_refused(
@@ -224,6 +237,8 @@ def why_refused(
     if target is not None:
         if target not in item.get("payment_ids", set()):
             return Refusal.UNKNOWN_TARGET
+        if is_void(item, str(target)):
+            return Refusal.NOT_A_PAYMENT
         if target in item.get("voided_ids", set()):
             return Refusal.ALREADY_VOIDED
     elif item.get("status") == "cancelled":

@@ -1,19 +1,29 @@
 """The notification emails, built with the standard library's `email` package: a
-plain-text part and an HTML part from templates in `templates/email/`."""
+plain-text part and an HTML part from templates in `templates/email/`.
+
+Each is a complete RFC 5322 message: `Date` (now, in the operator's zone) and a
+`Message-ID` on the operator's own domain, the host of `SCC_BASE_URL` (the address the
+app answers at is theirs; the sender may be a shared gmail.com mailbox, whose domain
+is not the operator's to mint ids on). Header text passes through the one text cleaner,
+so a stored value with a line break (U+2028, from an older item) cannot break one."""
 
 from __future__ import annotations
 
 import functools
-from datetime import tzinfo
+import ipaddress
+import re
+from datetime import datetime, tzinfo
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, make_msgid
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 
 from server import ROOT
 from server.domain.clock import clock_time, human_time
 from server.domain.float_plan import BACK, FLOAT, LATE, OVERDUE
+from server.domain.forms import MAX_EMAIL, clean_text
 from server.domain.legal_text import legal_html
 from server.domain.money import format_money
 from server.domain.payments import ledger
@@ -51,14 +61,40 @@ def _when(context: jinja2.runtime.Context, moment: str) -> str:
     return _said(moment, context["timezone"])
 
 
+_DOT_ATOM_HOST = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*")
+
+
+def message_id_domain(base_url: str) -> str:
+    """The right side of a `Message-ID`: SCC_BASE_URL's host (an IP as `[literal]`)."""
+    host = urlsplit(base_url).hostname or ""
+    try:
+        return f"[{ipaddress.IPv6Address(host)}]"
+    except ValueError:
+        pass
+    try:
+        host = host.encode("idna").decode("ascii")  # bücher.example -> xn--bcher-kva.example
+    except UnicodeError:
+        host = ""
+    return host if _DOT_ATOM_HOST.fullmatch(host) else "localhost"
+
+
 def _message(
-    subject: str, sender: str, to: list[str], name: str, context: dict[str, Any]
+    subject: str,
+    sender: str,
+    to: list[str],
+    name: str,
+    context: dict[str, Any],
+    base_url: str,
+    timezone: tzinfo,
 ) -> EmailMessage:
+    subject = clean_text(subject)
     message = EmailMessage()
     message["Subject"] = subject
-    message["From"] = sender
-    message["To"] = ", ".join(to)
-    message["Message-ID"] = make_msgid(domain="shipcaptaincrew.invalid")
+    message["From"] = clean_text(sender, max_length=MAX_EMAIL)
+    message["To"] = ", ".join(clean_text(a, max_length=MAX_EMAIL) for a in to)
+    message["Date"] = format_datetime(datetime.now(timezone))
+    message["Message-ID"] = make_msgid(domain=message_id_domain(base_url))
+    context = {**context, "subject": subject}
     message.set_content(_environment(False).get_template(f"{name}.txt").render(context))
     message.add_alternative(
         _environment(True).get_template(f"{name}.html").render(context), subtype="html"
@@ -91,7 +127,7 @@ def payment_email(
         f"Payment {format_money(entry['amount'])} {entry['method']} · "
         f"{event.get('patron_first_name', '')} {event['event_id']}"
     )
-    return _message(subject, sender, recipients, "payment", context)
+    return _message(subject, sender, recipients, "payment", context, base_url, timezone)
 
 
 TRIP_SUBJECTS = {
@@ -129,7 +165,8 @@ def trip_email(
     }
     boat = departure.get("boat") or event["event_id"]
     subject = TRIP_SUBJECTS[kind].format(boat=boat, back=context["back"])
-    return _message(f"{subject} · {event['event_id']}", sender, recipients, "trip", context)
+    subject = f"{subject} · {event['event_id']}"
+    return _message(subject, sender, recipients, "trip", context, base_url, timezone)
 
 
 def waiver_email(
@@ -158,4 +195,5 @@ def waiver_email(
         "link": f"{base_url}/g/{event['event_id']}/waiver/signed/{waiver['waiver_id']}",
     }
     subject = f"Your signed waiver, reference {context['reference']}"
-    return _message(subject, sender, [str(waiver["email"])], "waiver", context)
+    to = [str(waiver["email"])]
+    return _message(subject, sender, to, "waiver", context, base_url, timezone)

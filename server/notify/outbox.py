@@ -17,25 +17,27 @@ import logging
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from enum import StrEnum
 from typing import Any
 
 from server import observe
 from server.domain.clock import utc_iso
-from server.domain.float_plan import overdue_due, split_ref
-from server.notify.emails import payment_email, trip_email, waiver_email
-from server.notify.mailer import TIMEOUT_SECONDS, Mailer, MailerBroken, MailError
+from server.domain.float_plan import split_ref
+from server.notify import failures
+from server.notify.compose import compose_notice
+from server.notify.failures import MAX_ATTEMPTS, STALLED
+from server.notify.mailer import TIMEOUT_SECONDS, Mailer, MailerBroken
+from server.notify.overdue import mark_overdue_trips
 from server.notify.stream import Owed
 from server.store import Store
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
 LEASE_SECONDS = 120
-BACKOFF_SECONDS = 60  # then 2, 4, 8 minutes
 # A send is started only with this much time left (Gmail's timeout and its writes).
 SEND_RESERVE_SECONDS = TIMEOUT_SECONDS + 3
 # After a broken mailer's refusal this sender tries no send for this long (one probe a
@@ -53,6 +55,7 @@ class SendOutcome(StrEnum):
     UNCONFIGURED = "unconfigured"  # no Gmail settings: it stays pending
     DEFERRED = "deferred"  # not attempted: too little time left in this invocation
     BROKEN = "broken"  # the mailer refuses every send: it stays pending, not counted
+    ERROR = "error"  # interrupted (the store failed): tried again once the lease runs out
 
 
 def payment_notice(payment_id: str) -> str:
@@ -123,36 +126,19 @@ class Notifier:
         return [self.collect_waiver(owed.event_id, ref) for ref in sorted(owed.refs)]
 
     def mark_overdue_trips(self) -> int:
-        """Mark overdue (once) each departed trip not back `SCC_OVERDUE_GRACE_MINUTES`
-        after its expected return; the same write owes the OVERDUE alert. Trips from
-        yesterday on are looked at (a sunset trip may come back after midnight)."""
-        settings = self.store.settings
-        now = datetime.fromtimestamp(self.clock(), UTC)
-        since = (now.astimezone(settings.timezone).date() - timedelta(days=1)).isoformat()
-        marked = 0
-        for event in self.store.events.upcoming(since):
-            if not overdue_due(event, now, settings.overdue_grace_minutes):
-                continue
-            departure = event["departure"]
-            event_id = str(event["event_id"])
-            if self.store.events.mark_overdue(
-                event_id,
-                str(departure["departure_id"]),
-                str(departure["expected_back"]),
-                utc_iso(now.timestamp()),
-            ):
-                self.store.audit.record(utc_iso(now.timestamp()), "sweep", "trip.overdue", event_id)
-                marked += 1
-        return marked
+        """The sweep's overdue check (server.notify.overdue), as of this clock."""
+        return mark_overdue_trips(self.store, datetime.fromtimestamp(self.clock(), UTC))
 
     def collect(self) -> int:
         """Queue everything marked as owed (e.g. after a crash before the send)."""
         queued = 0
         for event_id in self.store.events.owing_notices():
-            queued += len(self.collect_payments(event_id))
+            with _alone(f"owed notices of {event_id}"):
+                queued += len(self.collect_payments(event_id))
         for event_id, waiver_id in self.store.waivers.owing_notices():
-            self.collect_waiver(event_id, waiver_id)
-            queued += 1
+            with _alone(f"owed copy of waiver {event_id}/{waiver_id}"):
+                self.collect_waiver(event_id, waiver_id)
+                queued += 1
         return queued
 
     # --- sending --------------------------------------------------------------------
@@ -176,25 +162,20 @@ class Notifier:
         if self.mailer is None:
             return SendOutcome.UNCONFIGURED
         notice_id = str(notice["notice_id"])
+        # Anything that goes wrong building or sending this email is this notice's
+        # failed attempt alone (a stored record the templates cannot take, a provider's
+        # odd error): it backs off and is finally `failed`; the sweep goes on.
         try:
-            message_id = self.mailer.send(self.compose(notice, event))
+            message = self.compose(notice, event)
+        except Exception as exc:
+            return self._failed_attempt(notice, now, failures.not_built(exc))
+        try:
+            message_id = self.mailer.send(message)
         except MailerBroken as exc:
             self._broken(notice_id, str(exc), now)
             return SendOutcome.BROKEN
-        except (MailError, LookupError) as exc:
-            attempts = int(notice["attempts"])
-            retry_at = (
-                None if attempts >= MAX_ATTEMPTS else now + BACKOFF_SECONDS * 2 ** (attempts - 1)
-            )
-            self.store.outbox.mark_unsent(notice_id, str(exc), retry_at)
-            log.warning("notice %s not sent (attempt %s): %s", notice_id, attempts, exc)
-            if retry_at is None:
-                # The alarm "notices failed" counts these (infra/template.yaml).
-                observe.emit_metric(
-                    "NoticesFailed", 1, {"TablePrefix": self.store.settings.table_prefix}
-                )
-                return SendOutcome.FAILED
-            return SendOutcome.RETRY
+        except Exception as exc:
+            return self._failed_attempt(notice, now, failures.not_sent(exc))
         self.store.outbox.mark_sent(notice_id, message_id, utc_iso(self.clock()))
         if not self.mailer_ok:
             # The first send through since this sender started: the mailer works (its
@@ -214,18 +195,47 @@ class Notifier:
         observe.emit_metric("MailerBroken", 1, {"TablePrefix": self.store.settings.table_prefix})
         log.error("the %s mailer is broken; notices stay pending: %s", self.mailer.name, reason)
 
+    def _failed_attempt(self, notice: dict[str, Any], now: float, why: str) -> SendOutcome:
+        notice_id, attempts = str(notice["notice_id"]), int(notice["attempts"])
+        retry_at = failures.next_attempt_at(attempts, now)
+        self.store.outbox.mark_unsent(notice_id, why, retry_at)
+        log.warning("notice %s not sent (attempt %s): %s", notice_id, attempts, why)
+        if retry_at is None:
+            failures.alarm(self.store.settings.table_prefix)
+            return SendOutcome.FAILED
+        return SendOutcome.RETRY
+
+    def give_up_stalled(self, pending: list[dict[str, Any]]) -> int:
+        """Mark failed (and alarm) each pending notice whose last allowed attempt died
+        before recording its outcome: no sender may claim it again, so without this it
+        would wait, pending, forever."""
+        now, failed = self.clock(), 0
+        for notice in pending:
+            stalled = int(notice.get("attempts", 0)) >= MAX_ATTEMPTS
+            notice_id = str(notice["notice_id"])
+            if stalled and self.store.outbox.give_up(notice_id, now, MAX_ATTEMPTS, STALLED):
+                failures.alarm(self.store.settings.table_prefix)
+                failed += 1
+        return failed
+
     def send_due(self, time_left: Callable[[], float] | None = None) -> Counter[SendOutcome]:
         """Mark overdue trips, queue what is owed, then attempt every pending notice
         that is due."""
         self.mark_overdue_trips()
         self.collect()
         now = self.clock()
+        pending = self.store.outbox.in_state("pending")
+        stalled = self.give_up_stalled(pending)
         due = [
             str(notice["notice_id"])
-            for notice in self.store.outbox.in_state("pending")
+            for notice in pending
             if int(notice.get("next_attempt_at", 0)) <= now
+            and int(notice.get("attempts", 0)) < MAX_ATTEMPTS
         ]
-        return self.send_each(due, time_left)
+        outcomes = self.send_each(due, time_left)
+        if stalled:
+            outcomes[SendOutcome.FAILED] += stalled
+        return outcomes
 
     def send_each(
         self, notice_ids: list[str], time_left: Callable[[], float] | None = None
@@ -238,52 +248,20 @@ class Notifier:
             if time_left is not None and time_left() < SEND_RESERVE_SECONDS:
                 outcomes[SendOutcome.DEFERRED] += 1
                 continue
-            outcomes[self.send(notice_id)] += 1
+            try:
+                outcomes[self.send(notice_id)] += 1
+            except Exception:  # the store failed mid-attempt: the lease runs out, and a
+                # later sweep tries again; the other notices go on regardless
+                log.exception("notice %s: attempt interrupted", notice_id)
+                outcomes[SendOutcome.ERROR] += 1
         return outcomes
 
     def compose(self, notice: dict[str, Any], event: dict[str, Any] | None = None) -> EmailMessage:
-        """The email for a notice, from the stored payment or waiver (LookupError if it
-        has gone); `event` is the trip as just written, when the caller holds it."""
-        settings = self.store.settings
+        """The email for a notice (LookupError if what it tells of has gone); `event` is
+        the trip as just written, when the caller holds it."""
         if event is None:
             event = self._event(str(notice["event_id"]))
-        if notice["kind"] == "trip":
-            kind, _, detail = split_ref(str(notice["ref_id"])) or ("", "", "")
-            if "departure" not in event or not kind:
-                raise LookupError("the trip's departure is no longer stored")
-            return trip_email(
-                event,
-                kind,
-                detail,
-                settings.base_url,
-                settings.mail_sender,
-                settings.shore_contacts,
-                settings.timezone,
-            )
-        if notice["kind"] == "payment":
-            return payment_email(
-                event,
-                str(notice["ref_id"]),
-                settings.base_url,
-                settings.mail_sender,
-                settings.mail_recipients,
-                settings.timezone,
-            )
-        waiver = self.store.waivers.get(str(event["event_id"]), str(notice["ref_id"]))
-        if waiver is None:
-            waiver = self.store.waivers.get(str(notice["event_id"]), str(notice["ref_id"]))
-        if waiver is None:
-            raise LookupError("the waiver is no longer stored")
-        return waiver_email(
-            event,
-            waiver,
-            settings.base_url,
-            settings.mail_sender,
-            settings.timezone,
-            settings.operator_name,
-            settings.operator_phone,
-            settings.operator_email,
-        )
+        return compose_notice(self.store, notice, event)
 
     def _event(self, event_id: str) -> dict[str, Any]:
         item = self.store.events.get(event_id)
@@ -344,3 +322,12 @@ class Notifier:
             attempt()
         except Exception:
             log.exception("immediate notification attempt failed; it stays owed")
+
+
+@contextmanager
+def _alone(what: str) -> Iterator[None]:
+    """One item's failure is logged and is that item's alone: the loop goes on."""
+    try:
+        yield
+    except Exception:
+        log.exception("%s: failed; the others go on", what)

@@ -217,15 +217,17 @@ class EventsRepo(FloatPlanWrites):
     def append_void(
         self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
     ) -> dict[str, Any]:
-        """Append a void of `entry["voids"]`: that payment must be stored and not yet
-        voided; the void's own payment_id makes the request idempotent."""
+        """Append a void of `entry["voids"]`: that payment must be stored, not yet voided
+        and not itself a void (`void_ids`: the ids of the voids); the void's own
+        payment_id makes the request idempotent."""
         return self._append(
             event_id,
             entry,
-            extra_add=", voided_ids :target_set",
+            extra_add=", voided_ids :target_set, void_ids :id_set",
             condition=(
                 OPEN_FOR_WRITES + " AND NOT contains(payment_ids, :id)"
                 " AND contains(payment_ids, :target) AND NOT contains(voided_ids, :target)"
+                " AND NOT contains(void_ids, :target)"
             ),
             values={":target": entry["voids"], ":target_set": {entry["voids"]}},
             names={},

@@ -155,6 +155,26 @@ class OutboxRepo:
         """A send went through: the mailer works (a no-op when it was not marked)."""
         self.table.delete_item(Key={"notice_id": MAILER_STATUS})
 
+    def give_up(self, notice_id: str, now: float, max_attempts: int, error: str) -> bool:
+        """Failed: a pending item at the attempt cap whose last attempt never recorded
+        its outcome (its sender died mid-send) and whose lease has run out, so no
+        sender may claim it again. False when that is not so (another sender did it)."""
+        return update_if(
+            self.table,
+            {"notice_id": notice_id},
+            "SET #state = :failed, last_error = :error REMOVE lease_owner, lease_until",
+            "#state = :pending AND attempts >= :cap"
+            " AND (attribute_not_exists(lease_until) OR lease_until < :now)",
+            values={
+                ":failed": "failed",
+                ":pending": "pending",
+                ":cap": max_attempts,
+                ":now": int(now),
+                ":error": error[:300],
+            },
+            names={"#state": "state"},
+        )
+
     def reset(self, notice_id: str, now: float) -> bool:
         """The captain's resend: pending, due now, attempts from zero."""
         return update_if(

@@ -27,6 +27,7 @@ from server.domain.float_plan import (
     notice_ref,
     parse_depart_form,
     persons_aboard,
+    seen_back,
     trip_start,
 )
 from server.domain.forms import text_field
@@ -205,7 +206,9 @@ async def _departed_trip(request: Request) -> tuple[dict[str, Any], FormData, st
 async def run_late(request: Request) -> Response:
     """Running late: the expected return moves 30 minutes and the alarm with it."""
     item, form, departure_id = await _departed_trip(request)
-    seen = text_field(form, "expected_back") or str(item["departure"]["expected_back"])
+    seen = seen_back(text_field(form, "expected_back") or str(item["departure"]["expected_back"]))
+    if seen is None:  # not a return this trip could have: a damaged or hand-made form
+        raise HTTPException(422, "This form is out of date or damaged: reload the trip, try again.")
     new_back = extended_back({"departure": {"expected_back": seen}}, datetime.now(UTC))
     event_id = str(item["event_id"])
     try:

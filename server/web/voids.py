@@ -14,6 +14,7 @@ from server.domain.payments import (
     MAX_ENTRIES,
     MAX_LEDGER_BYTES,
     Refusal,
+    is_void,
     parse_payment_id,
     validate_void_reason,
 )
@@ -30,6 +31,7 @@ routes = Routes()
 
 # Voids may go a little past the ledger's caps, so a full event can still be corrected.
 VOID_HEADROOM = 50
+NOT_A_PAYMENT = "That entry is a void, not a payment: only a payment can be voided."
 
 
 # The confirmation page posts to its own address, so a refusal without JavaScript stays
@@ -57,6 +59,11 @@ async def void_payment(request: Request) -> Response:
         "logged_by_name": user.name,
         "logged_at": utc_now_iso(),
     }
+    # The write refuses a void of any void it records in `void_ids`; one stored before
+    # that set was kept is found in the ledger (entries never change: no race).
+    stored = await run_in_threadpool(store.events.get, event_id)
+    if stored is not None and is_void(stored, target):
+        raise HTTPException(404, NOT_A_PAYMENT)
     try:
         await run_in_threadpool(
             store.events.append_void,
@@ -70,6 +77,8 @@ async def void_payment(request: Request) -> Response:
             raise HTTPException(404) from None
         if refused.reason is Refusal.UNKNOWN_TARGET:
             raise HTTPException(404, "There is no such payment on this trip.") from None
+        if refused.reason is Refusal.NOT_A_PAYMENT:
+            raise HTTPException(404, NOT_A_PAYMENT) from None
         if refused.reason is not Refusal.DUPLICATE:  # a replayed void is already done
             message = {
                 Refusal.ALREADY_VOIDED: "That payment was already voided.",

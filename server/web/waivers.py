@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.domain.clock import utc_now_iso
-from server.domain.forms import FormErrors, text_field
+from server.domain.forms import FormErrors, mailbox, text_field
 from server.domain.rate_limits import TRIP_MISSES_PER_IP, WAIVERS_PER_IP
 from server.domain.waiver_rules import (
     CURRENT_ESIGN,
@@ -230,7 +230,9 @@ def _admit(request: Request, event: EventView, signed: WaiverSubmission) -> bool
 
 
 def _copy_marker(event_id: str, email: str) -> str:
-    return f"waiver-copy:{event_id}:{hashlib.sha256(email.encode()).hexdigest()[:32]}"
+    # One copy per mailbox, not per spelling: pat+1@ and p.a.t@gmail.com reach one inbox.
+    key = hashlib.sha256(mailbox(email).encode()).hexdigest()[:32]
+    return f"waiver-copy:{event_id}:{key}"
 
 
 def _store_waiver(request: Request, event: EventView, signed: WaiverSubmission) -> bool:

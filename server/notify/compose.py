@@ -1,0 +1,53 @@
+"""The email a notice sends, built from what is stored: the trip's float-plan news, a
+payment, or a signer's copy of a waiver."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from typing import Any
+
+from server.domain.float_plan import split_ref
+from server.notify.emails import payment_email, trip_email, waiver_email
+from server.store import Store
+
+
+def compose_notice(store: Store, notice: dict[str, Any], event: dict[str, Any]) -> EmailMessage:
+    """The email for `notice` about `event` (LookupError if what it tells of has gone)."""
+    settings = store.settings
+    if notice["kind"] == "trip":
+        kind, _, detail = split_ref(str(notice["ref_id"])) or ("", "", "")
+        if "departure" not in event or not kind:
+            raise LookupError("the trip's departure is no longer stored")
+        return trip_email(
+            event,
+            kind,
+            detail,
+            settings.base_url,
+            settings.mail_sender,
+            settings.shore_contacts,
+            settings.timezone,
+        )
+    if notice["kind"] == "payment":
+        return payment_email(
+            event,
+            str(notice["ref_id"]),
+            settings.base_url,
+            settings.mail_sender,
+            settings.mail_recipients,
+            settings.timezone,
+        )
+    waiver = store.waivers.get(str(event["event_id"]), str(notice["ref_id"]))
+    if waiver is None:
+        waiver = store.waivers.get(str(notice["event_id"]), str(notice["ref_id"]))
+    if waiver is None:
+        raise LookupError("the waiver is no longer stored")
+    return waiver_email(
+        event,
+        waiver,
+        settings.base_url,
+        settings.mail_sender,
+        settings.timezone,
+        settings.operator_name,
+        settings.operator_phone,
+        settings.operator_email,
+    )
