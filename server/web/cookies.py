@@ -20,3 +20,9 @@ def signed_cookie_name(settings: Settings) -> str:
     waiver form then asks before showing a fresh form, so Back after signing never shows
     the browser's restored copy of the signed form."""
     return "__Host-scc_signed" if settings.secure_cookies else "scc_signed"
+
+
+def known_device_cookie_name(settings: Settings) -> str:
+    """The accounts that signed in successfully on this device (see
+    `server.web.known_device`): the owner gets past the account-wide sign-in limit."""
+    return "__Host-scc_device" if settings.secure_cookies else "scc_device"

@@ -7,6 +7,7 @@ partial alone, so the two cannot drift. Handlers never read `HX-*` headers thems
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import logging
 import unicodedata
 import uuid
@@ -211,17 +212,30 @@ def safe_next(target: str | None) -> str:
 
 
 def client_ip(request: Request) -> str:
-    """The visitor's IP: CloudFront's `CloudFront-Viewer-Address` when the request
-    proved it came through our distribution (the origin secret), else the socket peer.
-    X-Forwarded-For is never trusted."""
+    """The visitor's IP address, without a port: CloudFront's `CloudFront-Viewer-Address`
+    when the request proved it came through our distribution (the origin secret), else
+    the socket peer. X-Forwarded-For is never trusted. CloudFront sends `ip:port`, for
+    IPv6 without brackets (`2001:db8::1:46532`), so the port is always what follows the
+    last colon. Limits count the address's host (`rate_limits.ip_key`: IPv6 per /64)."""
     settings = settings_of(request)
     secret = settings.origin_secret
     viewer = request.headers.get("cloudfront-viewer-address", "")
     sent = request.headers.get("x-origin-verify", "")
+    peer = request.client.host if request.client else ""
     if secret is not None and viewer and hmac.compare_digest(sent, str(secret)):
-        host = viewer.rsplit(":", 1)[0] if viewer.count(":") == 1 or "]" in viewer else viewer
-        return host.strip("[]")
-    return request.client.host if request.client else ""
+        # `ip:port` as CloudFront documents it; an address alone is taken as it is.
+        address = _ip_address(viewer.rsplit(":", 1)[0]) or _ip_address(viewer)
+        if address is not None:
+            return address
+    return _ip_address(peer) or peer
+
+
+def _ip_address(text: str) -> str | None:
+    """`text` as an IP address in its one canonical spelling, or None if it is not one."""
+    try:
+        return str(ipaddress.ip_address(text.removeprefix("[").removesuffix("]")))
+    except ValueError:
+        return None
 
 
 # --- the one error path ------------------------------------------------------------

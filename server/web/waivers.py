@@ -3,9 +3,11 @@ event's). Waiver pages hold personal data: never cached, nothing from them in UR
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -17,7 +19,7 @@ from starlette.responses import Response
 
 from server.domain.clock import utc_now_iso
 from server.domain.forms import FormErrors, text_field
-from server.domain.rate_limits import TRIP_MISSES_PER_IP, WAIVERS_PER_IP
+from server.domain.rate_limits import TRIP_MISSES_PER_IP, WAIVERS_PER_IP, ip_key
 from server.domain.waiver_rules import (
     CURRENT_ESIGN,
     CURRENT_WAIVER,
@@ -31,6 +33,7 @@ from server.domain.waiver_rules import (
     validate_waiver,
 )
 from server.notify.outbox import Notifier
+from server.store.limits import Spent
 from server.store.waivers import WaiverExists
 from server.web.cookies import signed_cookie_name
 from server.web.event_view import EventView, find_event
@@ -69,18 +72,24 @@ def _too_many(message: str, until: float, now: float) -> HTTPException:
 
 def _event(request: Request) -> EventView:
     """The trip at the path's id. Unknown ids count against the client IP: after too
-    many, every /g/ page answers 429 to it until its window ends (links are guessable)."""
+    many, every /g/ page answers 429 to it until its window ends (links are guessable).
+    The lookup is counted before it is made and given back when the trip is there, so
+    parallel guesses get no more answers than the limit, and a 429 says nothing about
+    whether a trip exists."""
     store = store_of(request)
-    ip, now = client_ip(request), time.time()
-    blocked = store.limits.blocked_until([(TRIP_MISSES_PER_IP, ip)], now)
-    if blocked is not None:
-        raise _too_many(TOO_MANY_MISSES, blocked, now)
+    ip, now = ip_key(client_ip(request)), time.time()
+    taken = store.limits.take([(TRIP_MISSES_PER_IP, ip)], now)
+    if not taken.admitted:
+        raise _too_many(TOO_MANY_MISSES, taken.until or now, now)
+    missed = False
     try:
         item = find_event(store, request.path_params["event_id"])
     except HTTPException as missing:
-        if missing.status_code == 404:
-            store.limits.hit(TRIP_MISSES_PER_IP, ip, now)
+        missed = missing.status_code == 404
         raise
+    finally:
+        if not missed:
+            store.limits.give_back(taken.spent)
     return EventView(item=item, today=today_of(request))
 
 
@@ -208,18 +217,38 @@ def _refuse_if_full(request: Request, event: EventView) -> None:
         raise HTTPException(429, TRIP_FULL)
 
 
-def _admit(request: Request, event: EventView, signed: WaiverSubmission) -> bool:
-    """Apply the flood limits before a new waiver is stored: 429 when the trip has all
-    the signers it takes online or this IP has stored too many waivers lately. Returns
-    whether the signer's copy may be sent (one per email address per trip)."""
+@dataclass(frozen=True)
+class Admitted:
+    """A waiver admitted by the flood limits: whether its signer's copy is owed, and
+    what it took (given back if the waiver is not stored after all)."""
+
+    send_copy: bool
+    spent: tuple[Spent, ...]
+    place: str
+
+
+def _admit(request: Request, event: EventView, signed: WaiverSubmission) -> Admitted:
+    """Apply the flood limits before a new waiver is stored: 429 when this IP has stored
+    too many waivers lately or the trip has all the signers it takes online. Each is one
+    conditional write taken before the waiver's, so parallel signers cannot pass them."""
     store = store_of(request)
     now = time.time()
-    _refuse_if_full(request, event)
-    if not store.limits.take(WAIVERS_PER_IP, client_ip(request), now):
-        until = store.limits.blocked_until([(WAIVERS_PER_IP, client_ip(request))], now)
-        raise _too_many(TOO_MANY_WAIVERS, until or now + WAIVERS_PER_IP.window_seconds, now)
+    taken = store.limits.take([(WAIVERS_PER_IP, ip_key(client_ip(request)))], now)
+    if not taken.admitted:
+        raise _too_many(TOO_MANY_WAIVERS, taken.until or now, now)
+    cap = signer_cap(int(event.item.get("capacity") or 0), event.party_size)
+    place = _signers_key(event.event_id)
     expires = int(now) + COPY_MARKER_DAYS * 86400
-    return store.limits.mark_once(_copy_marker(event.event_id, signed.email), expires)
+    counted = functools.partial(store.waivers.count_for_event, event.event_id)
+    if not store.limits.take_place(place, cap, counted, expires):
+        store.limits.give_back(taken.spent)
+        raise HTTPException(429, TRIP_FULL)
+    send_copy = store.limits.mark_once(_copy_marker(event.event_id, signed.email), expires)
+    return Admitted(send_copy, taken.spent, place)
+
+
+def _signers_key(event_id: str) -> str:
+    return f"trip-signers:{event_id}"
 
 
 def _copy_marker(event_id: str, email: str) -> str:
@@ -228,18 +257,21 @@ def _copy_marker(event_id: str, email: str) -> str:
 
 def _store_waiver(request: Request, event: EventView, signed: WaiverSubmission) -> bool:
     """Admit and store a new waiver; True when its signer's copy is owed. A form sent
-    again (a double tap, a retry) raises WaiverExists before any limit is spent."""
+    again (a double tap, a retry) raises WaiverExists before any limit is spent; a write
+    that fails gives back what the limits took."""
     store = store_of(request)
     if store.waivers.get(event.event_id, signed.waiver_id) is not None:
         raise WaiverExists(signed.waiver_id)
-    send_copy = _admit(request, event, signed)
+    admitted = _admit(request, event, signed)
     try:
-        store.waivers.create(_waiver_item(request, event, signed, send_copy))
+        store.waivers.create(_waiver_item(request, event, signed, admitted.send_copy))
     except Exception:
-        if send_copy:  # the copy was not sent: the next waiver for this email may send it
+        store.limits.give_back_place(admitted.place)
+        store.limits.give_back(admitted.spent)
+        if admitted.send_copy:  # not sent: the next waiver for this email may send it
             store.limits.unmark(_copy_marker(event.event_id, signed.email))
         raise
-    return send_copy
+    return admitted.send_copy
 
 
 @routes.post("/g/{event_id}/waiver", "sign_waiver")
