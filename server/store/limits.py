@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
 from server.domain.rate_limits import BUCKET_SECONDS, Limit, bucket_of
-from server.store.client import put_new, update_if
+from server.store.client import conditional, put_new, update_if
 
 # Keys never hold personal data in clear: callers pass hashes of emails.
 
@@ -92,8 +92,9 @@ class LimitsRepo:
     ) -> tuple[bool, Spent, int | None]:
         """One conditional ADD to the current minute's bucket. It holds only while that
         bucket is below the room the other buckets leave and no other bucket of the
-        window changed since they were read, so the write's answer decides: parallel
-        tries cannot together pass the limit."""
+        window grew since they were read (a try counted by a clock a little behind or
+        ahead), so the write's answer decides: parallel tries cannot together pass the
+        limit. Such a write reads again and retries."""
         for _ in range(ATTEMPTS):
             # Never count behind a newer minute another instance already counted in.
             bucket = max([bucket_of(now), *counts])
@@ -116,7 +117,7 @@ class LimitsRepo:
                 names[f"#b{at}"] = f"{BUCKET_PREFIX}{at}"
                 if at in counts:
                     values[f":b{at}"] = counts[at]
-                    unchanged.append(f"#b{at} = :b{at}")
+                    unchanged.append(f"#b{at} <= :b{at}")  # given back is still safe
                 else:
                     unchanged.append(f"attribute_not_exists(#b{at})")
             expression = "ADD #now :one SET expires_at = :expires"
@@ -126,18 +127,39 @@ class LimitsRepo:
                     names[f"#old{at}"] = f"{BUCKET_PREFIX}{at}"
                 expression += " REMOVE " + ", ".join(f"#old{at}" for at in stale)
             condition = " AND ".join(["(attribute_not_exists(#now) OR #now < :room)", *unchanged])
-            if update_if(
-                self.table,
-                {"limit_key": name},
-                expression,
-                condition,
-                values=values,
-                names=names,
-            ):
-                after = {**others, bucket: counts.get(bucket, 0) + 1}
+            written = self._count(name, expression, condition, names, values)
+            if written is not None:
+                # The bucket as written, parallel tries included: whether this try took
+                # the last place is exact.
+                after = {**others, bucket: written}
                 return True, (name, attribute), limit.free_at(after, bucket)
             counts = self.buckets([name])[name]
         return False, (name, ""), int(now) + BUCKET_SECONDS
+
+    def _count(
+        self,
+        name: str,
+        expression: str,
+        condition: str,
+        names: dict[str, str],
+        values: dict[str, Any],
+    ) -> int | None:
+        """One conditional UpdateItem of a limit item: the current bucket's count after
+        it, or None when its condition did not hold."""
+        counted = conditional(
+            lambda: self.table.update_item(
+                Key={"limit_key": name},
+                UpdateExpression=expression,
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues="UPDATED_NEW",
+            )
+        )
+        if counted is None:
+            return None
+        attributes: dict[str, Any] = dict(counted["Attributes"])
+        return int(attributes[names["#now"]])
 
     def give_back(self, spent: Sequence[Spent]) -> None:
         """Uncount tries that were taken but did not happen (another limit refused, the

@@ -142,7 +142,7 @@ class SignInResult:
     locked_until: float | None = None
 
 
-def _sign_in_limits(email: str, ip: str, device: str | None) -> list[tuple[Limit, str]]:
+def sign_in_limits(email: str, ip: str, device: str | None) -> list[tuple[Limit, str]]:
     # Keys hold a hash of the email, not the address itself.
     account = hashlib.sha256(email.encode()).hexdigest()[:32]
     host = ip_key(ip)
@@ -161,7 +161,7 @@ def attempt_sign_in(
     parallel tries get no more checks than the limit; a correct password then clears
     the pair's count and gives the others back. Unknown emails and wrong passwords cost
     the same (Argon2 either way) and count the same."""
-    limits = _sign_in_limits(email, ip, device)
+    limits = sign_in_limits(email, ip, device)
     taken = store.limits.take(limits, now)
     if not taken.admitted:
         return SignInResult(None, float(taken.until or now))
