@@ -17,6 +17,7 @@ from server.domain.rate_limits import (
     BUCKET_SECONDS,
     SIGN_IN_ACCOUNT,
     SIGN_IN_ACCOUNT_AND_IP,
+    SIGN_IN_KNOWN_DEVICE,
     TRIP_MISSES_PER_IP,
     Limit,
     ip_key,
@@ -281,6 +282,23 @@ def test_a_known_device_still_meets_the_per_ip_limit(
     ]
     assert statuses[-1] == 429
     assert _sign_in(owner, "192.0.2.88", "captain@example.com", PASSWORD).status_code == 429
+
+
+def test_a_known_device_has_its_own_failure_limit(
+    cloudfront: tuple[TestClient, Store],
+) -> None:
+    """A stolen known-device cookie buys no unlimited guessing over many IPs."""
+    device, store = cloudfront
+    add_user(store, "captain@example.com", role="captain")
+    assert _sign_in(device, "198.51.100.1", "captain@example.com", PASSWORD).status_code == 303
+    per_ip = SIGN_IN_ACCOUNT_AND_IP.most
+    for ip in range(SIGN_IN_KNOWN_DEVICE.most // per_ip):
+        for _ in range(per_ip):
+            _sign_in(device, f"192.0.2.{ip}", "captain@example.com", "wrong")
+    assert _sign_in(device, "192.0.2.200", "captain@example.com", PASSWORD).status_code == 429
+    # The device's failures are its own: a new device is not locked by them.
+    with TestClient(device.app, headers={"X-Origin-Verify": ORIGIN_SECRET}) as other:
+        assert _sign_in(other, "192.0.2.201", "captain@example.com", PASSWORD).status_code == 303
 
 
 def test_the_known_device_cookie_is_bound_to_its_account_and_signed(
