@@ -33,6 +33,7 @@ from server.domain.waiver_rules import (
     validate_waiver,
 )
 from server.notify.outbox import Notifier
+from server.store import Store
 from server.store.limits import Spent
 from server.store.waivers import WaiverExists
 from server.web.cookies import signed_cookie_name
@@ -243,8 +244,18 @@ def _admit(request: Request, event: EventView, signed: WaiverSubmission) -> Admi
     if not store.limits.take_place(place, cap, counted, expires):
         store.limits.give_back(taken.spent)
         raise HTTPException(429, TRIP_FULL)
-    send_copy = store.limits.mark_once(_copy_marker(event.event_id, signed.email), expires)
+    try:
+        send_copy = store.limits.mark_once(_copy_marker(event.event_id, signed.email), expires)
+    except Exception:
+        _release(store, place, taken.spent)
+        raise
     return Admitted(send_copy, taken.spent, place)
+
+
+def _release(store: Store, place: str, spent: tuple[Spent, ...]) -> None:
+    """Give back the trip's place and the per-IP count of a waiver not stored."""
+    store.limits.give_back_place(place)
+    store.limits.give_back(spent)
 
 
 def _signers_key(event_id: str) -> str:
@@ -266,8 +277,7 @@ def _store_waiver(request: Request, event: EventView, signed: WaiverSubmission) 
     try:
         store.waivers.create(_waiver_item(request, event, signed, admitted.send_copy))
     except Exception:
-        store.limits.give_back_place(admitted.place)
-        store.limits.give_back(admitted.spent)
+        _release(store, admitted.place, admitted.spent)
         if admitted.send_copy:  # not sent: the next waiver for this email may send it
             store.limits.unmark(_copy_marker(event.event_id, signed.email))
         raise
