@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 # X-Forwarded-For and friends are never trusted, by `serve` or `local` (uvicorn trusts
 # them from 127.0.0.1 by default, which let a local client choose its own IP and so
-# escape the sign-in limit); see server.web.render.client_ip.
+# escape the sign-in limit); see server.web.client_address.client_ip.
 PROXY_HEADERS = False
 
 

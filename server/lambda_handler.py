@@ -3,7 +3,7 @@
 - Function URL requests (payload format 2.0) forwarded by CloudFront, through Mangum:
   base64 form bodies are decoded, every `Set-Cookie` goes out in the response's
   `cookies` list, redirects keep their `Location`. The client IP comes from
-  `CloudFront-Viewer-Address` (see `server.web.render.client_ip`).
+  `CloudFront-Viewer-Address` (see `server.web.client_address.client_ip`).
 - DynamoDB stream records from the events and waivers tables (`Records` with
   `eventSource` "aws:dynamodb"): the notification emails those writes made owed are
   collected and sent by the app's notifier (`server.notify.stream`).

@@ -184,15 +184,28 @@ def test_waiver_submit_is_the_event_lookup_the_flood_limits_and_one_put_item(
     counter.reset()
     response = client.post(f"/g/{event['event_id']}/waiver", data=data, follow_redirects=False)
     assert response.status_code == 303
-    # The event and a replay check (GetItem x2); the link-guessing throttle (one
-    # BatchGetItem); the trip's signer count (one keys-only Query); the per-IP limit
-    # (a conditional UpdateItem per window); the one-copy-per-email marker and the
-    # waiver itself (PutItem x2).
+    # The event and a replay check (GetItem x2); the link-guessing limit (a BatchGetItem
+    # and a conditional UpdateItem taken before the lookup, one more to give it back as
+    # the trip is there); the per-IP limit (a BatchGetItem and a conditional UpdateItem);
+    # the trip's signer counter (its first signer: a conditional UpdateItem that finds
+    # no counter, a keys-only Query of what is stored, the UpdateItem that starts it);
+    # the one-copy-per-email marker and the waiver itself (PutItem x2).
     assert counter.during_request == {
         "GetItem": 2,
-        "BatchGetItem": 1,
+        "BatchGetItem": 2,
         "Query": 1,
-        "UpdateItem": 2,
+        "UpdateItem": 5,
+        "PutItem": 2,
+    }
+    # Every later signer: the counter is one conditional UpdateItem, no Query.
+    data = signer(waiver_form(client, event["event_id"]), email="bo@example.com")
+    counter.reset()
+    response = client.post(f"/g/{event['event_id']}/waiver", data=data, follow_redirects=False)
+    assert response.status_code == 303
+    assert counter.during_request == {
+        "GetItem": 2,
+        "BatchGetItem": 2,
+        "UpdateItem": 4,
         "PutItem": 2,
     }
 

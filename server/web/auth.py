@@ -21,13 +21,17 @@ from server.domain.rate_limits import (
     SIGN_IN_ACCOUNT,
     SIGN_IN_ACCOUNT_AND_IP,
     SIGN_IN_IP,
+    SIGN_IN_KNOWN_DEVICE,
     Limit,
+    ip_key,
 )
 from server.domain.users import MAX_PASSWORD, User, check_password, normalize_email
 from server.store import Store
 from server.web import cookies
+from server.web.client_address import client_ip
 from server.web.csrf import rotate_csrf_cookie
-from server.web.render import LoginRequired, client_ip, redirect, render, safe_next
+from server.web.known_device import known_device, remember_device
+from server.web.render import LoginRequired, redirect, render, safe_next
 from server.web.routing import Routes
 from server.web.state import settings_of, store_of
 
@@ -139,30 +143,35 @@ class SignInResult:
     locked_until: float | None = None
 
 
-def _sign_in_limits(email: str, ip: str) -> list[tuple[Limit, str]]:
+def sign_in_limits(email: str, ip: str, device: str | None) -> list[tuple[Limit, str]]:
     # Keys hold a hash of the email, not the address itself.
     account = hashlib.sha256(email.encode()).hexdigest()[:32]
-    return [
-        (SIGN_IN_ACCOUNT_AND_IP, f"{account}:{ip}"),
-        (SIGN_IN_ACCOUNT, account),
-        (SIGN_IN_IP, ip),
-    ]
+    host = ip_key(ip)
+    # A known device is past the account-wide limit (a lever strangers could pull to
+    # lock the owner out), not past the IP limits; its own limit counts its failures.
+    wide = (SIGN_IN_KNOWN_DEVICE, f"{account}:{device}") if device else (SIGN_IN_ACCOUNT, account)
+    return [(SIGN_IN_ACCOUNT_AND_IP, f"{account}:{host}"), wide, (SIGN_IN_IP, host)]
 
 
-def attempt_sign_in(store: Store, email: str, password: str, ip: str, now: float) -> SignInResult:
+def attempt_sign_in(
+    store: Store, email: str, password: str, ip: str, now: float, device: str | None = None
+) -> SignInResult:
     """Check a sign-in against the failure limits (this account from this IP, this
-    account from anywhere, this IP for any account). Unknown emails and wrong passwords
-    cost the same (Argon2 either way) and count the same."""
-    limits = _sign_in_limits(email, ip)
-    blocked = store.limits.blocked_until(limits, now)
-    if blocked is not None:
-        return SignInResult(None, float(blocked))
+    account from anywhere or from this known device, this IP for any account). The try
+    is counted before the password is checked, in one conditional write per limit, so
+    parallel tries get no more checks than the limit; a correct password then clears
+    the pair's count and gives the others back. Unknown emails and wrong passwords cost
+    the same (Argon2 either way) and count the same."""
+    limits = sign_in_limits(email, ip, device)
+    taken = store.limits.take(limits, now)
+    if not taken.admitted:
+        return SignInResult(None, float(taken.until or now))
     user = store.users.get(email) if email else None
     if check_password(user, password) and user is not None and not user.get("disabled"):
-        store.limits.clear(*limits[0], now)
+        store.limits.clear(*limits[0])
+        store.limits.give_back(taken.spent[1:])
         return SignInResult(user)
-    ends = [end for limit, key in limits if (end := store.limits.hit(limit, key, now))]
-    return SignInResult(None, float(max(ends)) if ends else None)
+    return SignInResult(None, float(taken.until) if taken.until is not None else None)
 
 
 def _locked_message(timezone: tzinfo, until: float, now: float) -> str:
@@ -184,8 +193,9 @@ async def login(request: Request) -> Response:
     target = safe_next(sent_next if isinstance(sent_next, str) else None)
     store = store_of(request)
     now = time.time()
+    device = known_device(request, email, now)
     result = await run_in_threadpool(
-        attempt_sign_in, store, email, password[:MAX_PASSWORD], client_ip(request), now
+        attempt_sign_in, store, email, password[:MAX_PASSWORD], client_ip(request), now, device
     )
     if result.user is None:
         context = {"email": email, "next": target, "error": NO_MATCH}
@@ -196,6 +206,7 @@ async def login(request: Request) -> Response:
         return render(request, "login.html", context, status_code=429, headers=wait)
     response = redirect(request, target)
     await run_in_threadpool(start_session, request, response, result.user)
+    remember_device(request, response, email, now)
     return response
 
 

@@ -25,3 +25,9 @@ def signed_cookie_name(settings: Settings) -> str:
 def draft_cookie_name(settings: Settings) -> str:
     """A plain form's refused entry, for the page it is redirected to (server.web.drafts)."""
     return "__Host-scc_draft" if settings.secure_cookies else "scc_draft"
+
+
+def known_device_cookie_name(settings: Settings) -> str:
+    """The accounts that signed in successfully on this device (see
+    `server.web.known_device`): the owner gets past the account-wide sign-in limit."""
+    return "__Host-scc_device" if settings.secure_cookies else "scc_device"

@@ -220,19 +220,6 @@ def safe_next(target: str | None) -> str:
     return quote(target, safe=_URL_SAFE)
 
 
-def client_ip(request: Request) -> str:
-    """The visitor's IP: CloudFront's `CloudFront-Viewer-Address` when the request
-    proved it came through our distribution (the origin secret), else the socket peer.
-    X-Forwarded-For is never trusted."""
-    settings = settings_of(request)
-    viewer = request.headers.get("cloudfront-viewer-address", "")
-    sent = request.headers.get("x-origin-verify", "")
-    if settings.origin_secret is not None and viewer and settings.from_cloudfront(sent):
-        host = viewer.rsplit(":", 1)[0] if viewer.count(":") == 1 or "]" in viewer else viewer
-        return host.strip("[]")
-    return request.client.host if request.client else ""
-
-
 # --- the one error path ------------------------------------------------------------
 
 MESSAGES = {

@@ -3,7 +3,7 @@ event's). Waiver pages hold personal data: never cached, nothing from them in UR
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import time
 import uuid
 from datetime import timedelta
@@ -16,8 +16,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.domain.clock import utc_now_iso
-from server.domain.forms import FormErrors, mailbox, text_field
-from server.domain.rate_limits import TRIP_MISSES_PER_IP, WAIVERS_PER_IP
+from server.domain.forms import FormErrors, text_field
+from server.domain.rate_limits import TRIP_MISSES_PER_IP, ip_key
 from server.domain.waiver_rules import (
     CURRENT_ESIGN,
     CURRENT_WAIVER,
@@ -27,17 +27,18 @@ from server.domain.waiver_rules import (
     load_text,
     minor_rows,
     same_name,
-    signer_cap,
     validate_waiver,
 )
 from server.notify.outbox import Notifier
 from server.store.waivers import WaiverExists
+from server.web.client_address import client_ip
 from server.web.cookies import signed_cookie_name
 from server.web.event_view import EventView, find_event
 from server.web.manifest import parse_waiver_id
-from server.web.render import client_ip, redirect, render
+from server.web.render import redirect, render
 from server.web.routing import Routes
 from server.web.state import sends_after_response, settings_of, store_of, today_of
+from server.web.waiver_admission import refuse_if_full, store_waiver, too_many
 
 routes = Routes()
 
@@ -49,38 +50,30 @@ TOO_MANY_MISSES = (
     "Too many trip links from this connection did not match a trip. Check the link the "
     "captain sent you, and try again in a few minutes."
 )
-TRIP_FULL = (
-    "This trip already has all the waivers it can take online. Please ask the crew: "
-    "they will sign you in at the dock."
-)
-TOO_MANY_WAIVERS = (
-    "Many waivers were just signed from this connection. Nothing was saved. If you are "
-    "signing for a whole group, ask the crew to help, or try again in a few minutes."
-)
-# How long the one-copy-per-email marker is kept (the TTL), well past any trip.
-COPY_MARKER_DAYS = 400
 # How long the form asks "another guest?" after a waiver was signed in this browser.
 SIGNED_COOKIE_SECONDS = 30 * 60
 
 
-def _too_many(message: str, until: float, now: float) -> HTTPException:
-    return HTTPException(429, message, headers={"Retry-After": str(max(1, int(until - now)))})
-
-
 def _event(request: Request) -> EventView:
     """The trip at the path's id. Unknown ids count against the client IP: after too
-    many, every /g/ page answers 429 to it until its window ends (links are guessable)."""
+    many, every /g/ page answers 429 to it until its window ends (links are guessable).
+    The lookup is counted before it is made and given back when the trip is there, so
+    parallel guesses get no more answers than the limit, and a 429 says nothing about
+    whether a trip exists."""
     store = store_of(request)
-    ip, now = client_ip(request), time.time()
-    blocked = store.limits.blocked_until([(TRIP_MISSES_PER_IP, ip)], now)
-    if blocked is not None:
-        raise _too_many(TOO_MANY_MISSES, blocked, now)
+    ip, now = ip_key(client_ip(request)), time.time()
+    taken = store.limits.take([(TRIP_MISSES_PER_IP, ip)], now)
+    if not taken.admitted:
+        raise too_many(TOO_MANY_MISSES, taken.until or now, now)
+    missed = False
     try:
         item = find_event(store, request.path_params["event_id"])
     except HTTPException as missing:
-        if missing.status_code == 404:
-            store.limits.hit(TRIP_MISSES_PER_IP, ip, now)
+        missed = missing.status_code == 404
         raise
+    finally:
+        if not missed:
+            store.limits.give_back(taken.spent)
     return EventView(item=item, today=today_of(request))
 
 
@@ -152,7 +145,7 @@ def _form(
 async def waiver_form(request: Request) -> Response:
     event = await run_in_threadpool(_event, request)
     _refuse_if_closed(request, event)
-    await run_in_threadpool(_refuse_if_full, request, event)
+    await run_in_threadpool(refuse_if_full, request, event)
     signed_here = _signed_here(request, event)
     if signed_here and signed_here != request.query_params.get("after"):
         # Back after signing, or the trip's link again: never the browser's restored
@@ -208,49 +201,6 @@ def _waiver_item(
     return item
 
 
-def _refuse_if_full(request: Request, event: EventView) -> None:
-    """429 once the trip has every signer it takes online: the crew signs the rest."""
-    cap = signer_cap(int(event.item.get("capacity") or 0), event.party_size)
-    if store_of(request).waivers.count_for_event(event.event_id) >= cap:
-        raise HTTPException(429, TRIP_FULL)
-
-
-def _admit(request: Request, event: EventView, signed: WaiverSubmission) -> bool:
-    """Apply the flood limits before a new waiver is stored: 429 when the trip has all
-    the signers it takes online or this IP has stored too many waivers lately. Returns
-    whether the signer's copy may be sent (one per email address per trip)."""
-    store = store_of(request)
-    now = time.time()
-    _refuse_if_full(request, event)
-    if not store.limits.take(WAIVERS_PER_IP, client_ip(request), now):
-        until = store.limits.blocked_until([(WAIVERS_PER_IP, client_ip(request))], now)
-        raise _too_many(TOO_MANY_WAIVERS, until or now + WAIVERS_PER_IP.window_seconds, now)
-    expires = int(now) + COPY_MARKER_DAYS * 86400
-    return store.limits.mark_once(_copy_marker(event.event_id, signed.email), expires)
-
-
-def _copy_marker(event_id: str, email: str) -> str:
-    # One copy per mailbox, not per spelling: pat+1@ and p.a.t@gmail.com reach one inbox.
-    key = hashlib.sha256(mailbox(email).encode()).hexdigest()[:32]
-    return f"waiver-copy:{event_id}:{key}"
-
-
-def _store_waiver(request: Request, event: EventView, signed: WaiverSubmission) -> bool:
-    """Admit and store a new waiver; True when its signer's copy is owed. A form sent
-    again (a double tap, a retry) raises WaiverExists before any limit is spent."""
-    store = store_of(request)
-    if store.waivers.get(event.event_id, signed.waiver_id) is not None:
-        raise WaiverExists(signed.waiver_id)
-    send_copy = _admit(request, event, signed)
-    try:
-        store.waivers.create(_waiver_item(request, event, signed, send_copy))
-    except Exception:
-        if send_copy:  # the copy was not sent: the next waiver for this email may send it
-            store.limits.unmark(_copy_marker(event.event_id, signed.email))
-        raise
-    return send_copy
-
-
 @routes.post("/g/{event_id}/waiver", "sign_waiver")
 async def sign_waiver(request: Request) -> Response:
     form = await request.form()
@@ -270,7 +220,8 @@ async def sign_waiver(request: Request) -> Response:
     store = store_of(request)
     background = None
     try:
-        send_copy = await run_in_threadpool(_store_waiver, request, event, signed)
+        item = functools.partial(_waiver_item, request, event, signed)
+        send_copy = await run_in_threadpool(store_waiver, request, event, signed, item)
     except WaiverExists:
         # The same form sent twice (a double tap, a retry): show what was stored. A
         # different signer reusing a reference gets a fresh form instead.
