@@ -26,7 +26,7 @@ from starlette.routing import Route
 from server import lambda_handler
 from server.lambda_handler import LambdaApp
 from server.store import Store
-from server.web.render import client_ip
+from server.web.client_address import client_ip
 from tests.conftest import PASSWORD, SECRET, add_event, add_user
 from tests.test_notifications import append_payment
 
