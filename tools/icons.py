@@ -67,8 +67,10 @@ def draw(size: int, *, maskable: bool) -> list[bytes]:
     # Shapes in output pixels, so distances are in pixels (one pixel of soft edge).
     centre = size / 2
     segments = [
-        tuple(((p[0] - GRID / 2) * art * scale + centre, (p[1] - GRID / 2) * art * scale + centre)
-              for p in segment)
+        tuple(
+            ((p[0] - GRID / 2) * art * scale + centre, (p[1] - GRID / 2) * art * scale + centre)
+            for p in segment
+        )
         for segment in SEGMENTS
     ]
     half = HALF_STROKE * art * scale
