@@ -26,6 +26,7 @@ from playwright.sync_api import BrowserContext, Page, Playwright
 from e2e.desk import CaptainDesk, DeskError, qa_first_name
 from e2e.helpers import Account
 from e2e.stack import CAPTAIN_EMAIL_VAR, CAPTAIN_PASSWORD_VAR, Stage, local_stage
+from tests.nu import Capture
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -74,8 +75,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def stage(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
-    """The stage under test: the remote one named by --base-url, or one started here."""
+def stage(
+    pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory, html_capture: Capture
+) -> Iterator[Stage]:
+    """The stage under test: the remote one named by --base-url, or one started here
+    (whose every HTML answer the Nu Html Checker sees when the session ends)."""
     url = _remote_base_url(pytestconfig)
     if url:
         captain = _remote_captain()
@@ -83,7 +87,7 @@ def stage(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory)
             raise pytest.UsageError(MISSING_CAPTAIN.format(url=url))
         yield Stage(base_url=url, captain=captain)
         return
-    with local_stage(tmp_path_factory.mktemp("e2e-server")) as local:
+    with local_stage(tmp_path_factory.mktemp("e2e-server"), html_capture.folder) as local:
         yield local
 
 

@@ -32,6 +32,7 @@ from server.domain.clock import utc_now_iso
 from server.domain.users import hash_password
 from server.settings import Settings
 from server.store import Store
+from tests.nu import CAPTURE_DIR_VAR
 
 START_TIMEOUT = 30.0
 CAPTAIN_EMAIL_VAR = "SCC_E2E_CAPTAIN_EMAIL"
@@ -68,8 +69,10 @@ def bootstrap_captain(store: Store) -> Account:
 
 
 @contextmanager
-def local_stage(log_dir: Path) -> Iterator[Stage]:
-    """Start dynalite + tables + uvicorn, bootstrap a captain, yield the stage; stop all."""
+def local_stage(log_dir: Path, html_capture: Path | None = None) -> Iterator[Stage]:
+    """Start dynalite + tables + uvicorn, bootstrap a captain, yield the stage; stop all.
+    With `html_capture` the server also writes each HTML answer there (e2e/nu_app.py)
+    for the Nu Html Checker."""
     dynalite_port = free_port()
     dynalite = start_dynalite(dynalite_port, fast=True)
     try:
@@ -77,6 +80,10 @@ def local_stage(log_dir: Path) -> Iterator[Stage]:
         base_url, app_env, store = throwaway_app(dynalite_port, port, "e2e")
         captain = bootstrap_captain(store)
         env = {**app_environment(), **app_env}
+        app = "server.app:app"
+        if html_capture is not None:
+            env[CAPTURE_DIR_VAR] = str(html_capture)
+            app = "e2e.nu_app:app"
         log = log_dir / "uvicorn.log"
         with log.open("wb") as log_file:
             server = subprocess.Popen(
@@ -84,7 +91,7 @@ def local_stage(log_dir: Path) -> Iterator[Stage]:
                     sys.executable,
                     "-m",
                     "uvicorn",
-                    "server.app:app",
+                    app,
                     "--host",
                     "127.0.0.1",
                     "--port",
