@@ -181,12 +181,15 @@ class Problem:
     message: str
     extract: str
 
-    def __str__(self) -> str:
-        where = self.requests[0] if self.requests else "(unknown request)"
+    def where(self) -> str:
+        """The first request that answered it (and how many more), the line, the text."""
+        first = self.requests[0] if self.requests else "(unknown request)"
         more = f" (+{len(self.requests) - 1} more)" if len(self.requests) > 1 else ""
         line = f" line {self.line}" if self.line else ""
-        extract = " ".join(self.extract.split())
-        return f"{where}{more}{line}: {self.message} [{extract}]"
+        return f"{first}{more}{line} [{' '.join(self.extract.split())}]"
+
+    def __str__(self) -> str:
+        return f"{self.where()}: {self.message}"
 
 
 Runner = Callable[[list[str]], "subprocess.CompletedProcess[str]"]

@@ -1,0 +1,95 @@
+"""The pytest plugin (loaded by the root conftest.py) that runs the Nu Html Checker over
+every HTML answer the session saw (tests/nu.py).
+
+Every TestClient answer of text/html is captured here, and the browser suite's local
+stage captures its own (e2e/conftest.py passes `html_capture`'s folder on). When the
+session ends the checker runs once over everything; any error fails the session and is
+listed with the request that answered it (the full list: var/nu-html-checker.txt under
+the rootdir).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx
+import pytest
+from starlette.testclient import TestClient
+
+from tests.nu import Capture, Problem, check, is_html
+
+REPORT = Path("var") / "nu-html-checker.txt"  # under the rootdir
+SHOWN = 40  # distinct messages printed in the terminal; the report file has every error
+_capture = pytest.StashKey[Capture]()
+_problems = pytest.StashKey[list[Problem]]()
+_original_request = TestClient.request
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    capture = Capture(Path(tempfile.mkdtemp(prefix="scc-nu-")))
+    config.stash[_capture] = capture
+
+    def request(self: TestClient, method: str, url: Any, **kwargs: Any) -> httpx.Response:
+        response = _original_request(self, method, url, **kwargs)
+        if is_html(response.headers.get("content-type", "")):
+            target = response.request.url
+            path = target.raw_path.decode("ascii", "replace")
+            capture.record(f"{response.request.method} {path}", response.content)
+        return response
+
+    TestClient.request = request  # type: ignore[method-assign]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    TestClient.request = _original_request  # type: ignore[method-assign]
+    capture = config.stash.get(_capture, None)
+    if capture is not None:
+        shutil.rmtree(capture.folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def html_capture(pytestconfig: pytest.Config) -> Capture:
+    """The session's folder of HTML answers (the browser suite's stage writes there)."""
+    return pytestconfig.stash[_capture]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    capture = session.config.stash[_capture]
+    stopped = exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR)
+    if stopped or session.config.option.collectonly or not capture.documents():
+        return
+    problems = check(capture)
+    session.config.stash[_problems] = problems
+    report = session.config.rootpath / REPORT
+    report.unlink(missing_ok=True)
+    if problems:
+        report.parent.mkdir(exist_ok=True)
+        report.write_text("".join(f"{problem}\n" for problem in problems), encoding="utf-8")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Each distinct error once, with how many answers have it and the first of them."""
+    capture = config.stash[_capture]
+    problems = config.stash.get(_problems, None)
+    if problems is None:
+        return
+    documents = len(capture.documents())
+    if not problems:
+        terminalreporter.write_line(f"Nu Html Checker: {documents} HTML documents, 0 errors")
+        return
+    terminalreporter.section("Nu Html Checker", sep="=", red=True, bold=True)
+    by_message: dict[str, list[Problem]] = {}
+    for problem in problems:
+        by_message.setdefault(problem.message, []).append(problem)
+    for message, same in list(by_message.items())[:SHOWN]:
+        terminalreporter.write_line(f"{len(same)}x {message}\n    e.g. {same[0].where()}")
+    terminalreporter.write_line(
+        f"Nu Html Checker: {len(problems)} errors in {documents} HTML documents "
+        f"(each one with its request in {REPORT})",
+        red=True,
+    )
