@@ -16,6 +16,7 @@ listed with the URLs that answered it.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -155,18 +156,20 @@ class CaptureHtml:
             return
         query = scope.get("query_string", b"").decode("latin-1")
         request = f"{scope['method']} {scope['path']}" + (f"?{query}" if query else "")
-        html = False
+        html = gzipped = False
         chunks: list[bytes] = []
 
         async def keep(message: Message) -> None:
-            nonlocal html
+            nonlocal html, gzipped
             if message["type"] == "http.response.start":
                 headers = dict(message.get("headers", []))
                 html = is_html(headers.get(b"content-type", b"").decode("latin-1"))
+                gzipped = headers.get(b"content-encoding", b"").lower() == b"gzip"
             elif message["type"] == "http.response.body" and html:
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
-                    self.capture.record(request, b"".join(chunks))
+                    body = b"".join(chunks)
+                    self.capture.record(request, gzip.decompress(body) if gzipped else body)
             await send(message)
 
         await self.app(scope, receive, keep)
@@ -244,5 +247,5 @@ def _report(text: str) -> dict[str, Any] | None:
     text = text.strip()
     if not text.startswith("{"):
         return None
-    data: dict[str, Any] = json.loads(text)
+    data: dict[str, Any] = json.loads(text, strict=False)
     return data
