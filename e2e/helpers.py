@@ -58,7 +58,9 @@ def log_payment_link(card_locator: Locator) -> Locator:
 # A Content-Security-Policy violation as the page reports it (an init script runs outside
 # the page's CSP, so it can listen); the console says the same in words.
 CSP_PROBE = """
+window.__cspViolations = 0;
 document.addEventListener("securitypolicyviolation", function (e) {
+  window.__cspViolations += 1;
   console.error("CSP violation: " + e.violatedDirective + " blocked " +
     (e.blockedURI || "inline") + " in " + e.sourceFile + ":" + e.lineNumber +
     " [" + (e.sample || "") + "] (Content Security Policy)");

@@ -9,7 +9,8 @@ answered it):
   `server.app:app` inside `CaptureHtml`, writing into the folder named by NU_CAPTURE_DIR.
 
 An htmx fragment (no doctype) is checked inside a minimal document whose prefix adds no
-line, so a message's line is the fragment's own. At the end of the session the checker
+line, so a message's line is the fragment's own (its <title>, which htmx puts on the page,
+goes in the head). At the end of the session the checker
 runs once over the whole folder (one JVM start) and every error fails the session,
 listed with the URLs that answered it.
 """
@@ -33,10 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 ROOT = Path(__file__).resolve().parent.parent
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 CAPTURE_DIR_VAR = "NU_CAPTURE_DIR"
-FRAGMENT_PREFIX = (
-    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-    "<title>htmx fragment</title></head><body>"
-)
+FRAGMENT_HEAD = '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">{title}</head><body>'
 FRAGMENT_SUFFIX = "\n</body></html>\n"
 TIMEOUT = 900.0
 
@@ -101,11 +99,16 @@ def as_document(body: bytes) -> bytes:
     text = body.decode("utf-8", "replace")
     starts = _TopLevel(text).starts
     parts = [text[: starts[0][0]] if starts else text]
+    title = "<title>htmx fragment</title>"
     for index, (offset, tag) in enumerate(starts):
         end = starts[index + 1][0] if index + 1 < len(starts) else len(text)
+        if tag == "title":  # htmx sets the page's title from it
+            title = text[offset:end]
+            continue
         before, after = CONTEXTS.get(tag, ("", ""))
         parts.append(before + text[offset:end] + after)
-    return (FRAGMENT_PREFIX + "".join(parts) + FRAGMENT_SUFFIX).encode()
+    head = FRAGMENT_HEAD.format(title=title)
+    return (head + "".join(parts) + FRAGMENT_SUFFIX).encode()
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,11 @@ def test_a_fragment_is_checked_in_the_parent_it_is_swapped_into() -> None:
     assert document.startswith("<!DOCTYPE html>")
     assert '<body><ul><li id="a">\n <p>Rae</p></li></ul><dl><dt>context</dt><dd id="n"' in document
     assert document.count("\n") == fragment.count(b"\n") + 2  # line numbers stay the fragment's
+    titled = as_document(b"<title>Trip \xc2\xb7 Ship Captain Crew</title>\n<section>x</section>")
+    assert titled.startswith(
+        b'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Trip'
+    )
+    assert b"</title>\n</head><body><section>x</section>" in titled  # htmx's page title
     page = b"<!doctype html>\n<html></html>"
     assert as_document(page) == page
 
