@@ -11,6 +11,7 @@ the rootdir).
 from __future__ import annotations
 
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     stopped = exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR)
     if stopped or session.config.option.collectonly or not capture.documents():
         return
-    problems = check(capture)
+    try:
+        problems = check(capture)
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as failed:  # no Java, no jar
+        problems = [Problem(["(the Nu Html Checker did not run)"], None, str(failed), "")]
     session.config.stash[_problems] = problems
     report = session.config.rootpath / REPORT
     report.unlink(missing_ok=True)
