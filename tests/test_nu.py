@@ -5,6 +5,7 @@ swaps them into; only HTML answers are kept, once per distinct document."""
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,11 @@ from starlette.applications import Starlette
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
+from starlette.testclient import TestClient
 from starlette.types import Message
 
+from server.store import Store
+from tests.conftest import sign_in
 from tests.nu import Capture, CaptureHtml, as_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,3 +119,17 @@ def test_only_html_answers_are_kept_once_per_distinct_document(tmp_path: Path) -
         asyncio.run(call(path, query))
     assert [path.read_bytes() for path in capture.documents()] == [as_document(b"<p>same</p>")]
     assert list(capture.sources().values()) == [["GET /a?x=1", "GET /b"]]
+
+
+def test_code_points_html_forbids_are_not_echoed_into_a_page(
+    client: TestClient, store: Store
+) -> None:
+    """A refused filter shows what was typed, less what HTML may not carry (the Nu
+    checker's "forbidden code point": C0/C1 controls, DEL, non-characters); the
+    rest, tabs and non-ASCII included, is kept."""
+    sign_in(client, store, "captain")
+    typed = "\x88x\x7f\x19\ufdd0\U0010ffff\tZoë"
+    page = client.get("/admin/payments", params={"date": typed})
+    assert page.status_code == 422
+    assert not re.search("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\U0010ffff]", page.text)
+    assert 'value="x\tZoë"' in page.text
