@@ -4,15 +4,16 @@ Every text/html response the tests receive is written to one folder, once per di
 content (a SHA-256 of the document names the file; `urls-<pid>.tsv` says which requests
 answered it):
 
-- TestClient answers: the root conftest.py wraps `TestClient.request`;
+- TestClient answers: tests/nu_plugin.py (loaded by the root conftest.py) wraps
+  `TestClient.request`;
 - the browser suite's answers: its local uvicorn runs `e2e.nu_app:app`, which is
   `server.app:app` inside `CaptureHtml`, writing into the folder named by NU_CAPTURE_DIR.
 
 An htmx fragment (no doctype) is checked inside a minimal document whose prefix adds no
 line, so a message's line is the fragment's own (its <title>, which htmx puts on the page,
-goes in the head). At the end of the session the checker
-runs once over the whole folder (one JVM start) and every error fails the session,
-listed with the URLs that answered it.
+goes in the head). At the end of the session the checker runs once over the whole folder
+(one JVM start) and every error fails the session, listed with the requests that
+answered it.
 """
 
 from __future__ import annotations

@@ -16,7 +16,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import httpx2 as httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -33,7 +32,7 @@ def pytest_configure(config: pytest.Config) -> None:
     capture = Capture(Path(tempfile.mkdtemp(prefix="scc-nu-")))
     config.stash[_capture] = capture
 
-    def request(self: TestClient, method: str, url: Any, **kwargs: Any) -> httpx.Response:
+    def request(self: TestClient, method: str, url: Any, **kwargs: Any) -> Any:
         response = _original_request(self, method, url, **kwargs)
         if is_html(response.headers.get("content-type", "")):
             target = response.request.url
