@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ REPORT = Path("var") / "nu-html-checker.txt"  # under the rootdir
 SHOWN = 40  # distinct messages printed in the terminal; the report file has every error
 _capture = pytest.StashKey[Capture]()
 _problems = pytest.StashKey[list[Problem]]()
+_seconds = pytest.StashKey[float]()
 _original_request = TestClient.request
 
 
@@ -62,11 +64,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     stopped = exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR)
     if stopped or session.config.option.collectonly or not capture.documents():
         return
+    started = time.monotonic()
     try:
         problems = check(capture)
     except (RuntimeError, OSError, subprocess.TimeoutExpired) as failed:  # no Java, no jar
         problems = [Problem(["(the Nu Html Checker did not run)"], None, str(failed), "")]
     session.config.stash[_problems] = problems
+    session.config.stash[_seconds] = time.monotonic() - started
     report = session.config.rootpath / REPORT
     report.unlink(missing_ok=True)
     if problems:
@@ -82,8 +86,11 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if problems is None:
         return
     documents = len(capture.documents())
+    took = f"checked in {config.stash.get(_seconds, 0.0):.1f} s"
     if not problems:
-        terminalreporter.write_line(f"Nu Html Checker: {documents} HTML documents, 0 errors")
+        terminalreporter.write_line(
+            f"Nu Html Checker: {documents} HTML documents, 0 errors ({took})"
+        )
         return
     terminalreporter.section("Nu Html Checker", sep="=", red=True, bold=True)
     by_message: dict[str, list[Problem]] = {}
@@ -92,7 +99,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     for message, same in list(by_message.items())[:SHOWN]:
         terminalreporter.write_line(f"{len(same)}x {message}\n    e.g. {same[0].where()}")
     terminalreporter.write_line(
-        f"Nu Html Checker: {len(problems)} errors in {documents} HTML documents "
+        f"Nu Html Checker: {len(problems)} errors in {documents} HTML documents, {took} "
         f"(each one with its request in {REPORT})",
         red=True,
     )

@@ -59,7 +59,7 @@ def test_a_known_bad_answer_fails_the_session_naming_its_request(
     output = result.stdout.str()
     assert result.ret == pytest.ExitCode.TESTS_FAILED, output
     assert "1 passed" in output
-    assert "Nu Html Checker: 1 errors in 2 HTML documents" in output
+    assert "Nu Html Checker: 1 errors in 2 HTML documents, checked in " in output
     assert "GET /bad-page line 1" in output
     assert "“aria-label” attribute must not be specified on any “div”" in output
     report = (pytester.path / "var" / "nu-html-checker.txt").read_text(encoding="utf-8")
