@@ -26,7 +26,6 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 from e2e.desk import CaptainDesk, DeskError, qa_first_name
 from e2e.helpers import Account, CspWatch
 from e2e.stack import CAPTAIN_EMAIL_VAR, CAPTAIN_PASSWORD_VAR, Stage, local_stage
-from tests.nu import Capture
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -75,11 +74,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def stage(
-    pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory, html_capture: Capture
-) -> Iterator[Stage]:
-    """The stage under test: the remote one named by --base-url, or one started here
-    (whose every HTML answer the Nu Html Checker sees when the session ends)."""
+def stage(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
+    """The stage under test: the remote one named by --base-url, or one started here."""
     url = _remote_base_url(pytestconfig)
     if url:
         captain = _remote_captain()
@@ -87,7 +83,7 @@ def stage(
             raise pytest.UsageError(MISSING_CAPTAIN.format(url=url))
         yield Stage(base_url=url, captain=captain)
         return
-    with local_stage(tmp_path_factory.mktemp("e2e-server"), html_capture.folder) as local:
+    with local_stage(tmp_path_factory.mktemp("e2e-server")) as local:
         yield local
 
 

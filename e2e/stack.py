@@ -13,7 +13,7 @@ import secrets
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +55,12 @@ def app_environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("SCC_", "GMAIL_"))}
 
 
+def app_to_serve(env: Mapping[str, str]) -> str:
+    """`server.app:app`, inside the Nu Html Checker's capture (e2e/nu_app.py) when the
+    test session names its folder (tests/nu_plugin.py sets NU_CAPTURE_DIR)."""
+    return "e2e.nu_app:app" if env.get(CAPTURE_DIR_VAR) else "server.app:app"
+
+
 def bootstrap_captain(store: Store) -> Account:
     """The one account a stage is given by hand (as `scc users add` would create it)."""
     account = Account(
@@ -69,10 +75,8 @@ def bootstrap_captain(store: Store) -> Account:
 
 
 @contextmanager
-def local_stage(log_dir: Path, html_capture: Path | None = None) -> Iterator[Stage]:
-    """Start dynalite + tables + uvicorn, bootstrap a captain, yield the stage; stop all.
-    With `html_capture` the server also writes each HTML answer there (e2e/nu_app.py)
-    for the Nu Html Checker."""
+def local_stage(log_dir: Path) -> Iterator[Stage]:
+    """Start dynalite + tables + uvicorn, bootstrap a captain, yield the stage; stop all."""
     dynalite_port = free_port()
     dynalite = start_dynalite(dynalite_port, fast=True)
     try:
@@ -80,10 +84,6 @@ def local_stage(log_dir: Path, html_capture: Path | None = None) -> Iterator[Sta
         base_url, app_env, store = throwaway_app(dynalite_port, port, "e2e")
         captain = bootstrap_captain(store)
         env = {**app_environment(), **app_env}
-        app = "server.app:app"
-        if html_capture is not None:
-            env[CAPTURE_DIR_VAR] = str(html_capture)
-            app = "e2e.nu_app:app"
         log = log_dir / "uvicorn.log"
         with log.open("wb") as log_file:
             server = subprocess.Popen(
@@ -91,7 +91,7 @@ def local_stage(log_dir: Path, html_capture: Path | None = None) -> Iterator[Sta
                     sys.executable,
                     "-m",
                     "uvicorn",
-                    app,
+                    app_to_serve(env),
                     "--host",
                     "127.0.0.1",
                     "--port",

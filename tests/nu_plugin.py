@@ -2,7 +2,8 @@
 every HTML answer the session saw (tests/nu.py).
 
 Every TestClient answer of text/html is captured here, and the browser suite's local
-stage captures its own (e2e/conftest.py passes `html_capture`'s folder on). When the
+uvicorn captures its own into the same folder (NU_CAPTURE_DIR, set here for the session,
+makes e2e/stack.py serve e2e/nu_app.py). When the
 session ends the checker runs once over everything; any error fails the session and is
 listed with the request that answered it (the full list: var/nu-html-checker.txt under
 the rootdir).
@@ -10,6 +11,7 @@ the rootdir).
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -20,7 +22,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.nu import Capture, Problem, check, is_html
+from tests.nu import CAPTURE_DIR_VAR, Capture, Problem, check, is_html
 
 REPORT = Path("var") / "nu-html-checker.txt"  # under the rootdir
 SHOWN = 40  # distinct messages printed in the terminal; the report file has every error
@@ -33,6 +35,7 @@ _original_request = TestClient.request
 def pytest_configure(config: pytest.Config) -> None:
     capture = Capture(Path(tempfile.mkdtemp(prefix="scc-nu-")))
     config.stash[_capture] = capture
+    os.environ[CAPTURE_DIR_VAR] = str(capture.folder)  # for the browser suite's uvicorn
 
     def request(self: TestClient, method: str, url: Any, **kwargs: Any) -> Any:
         response = _original_request(self, method, url, **kwargs)
@@ -49,13 +52,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     TestClient.request = _original_request  # type: ignore[method-assign]
     capture = config.stash.get(_capture, None)
     if capture is not None:
+        os.environ.pop(CAPTURE_DIR_VAR, None)
         shutil.rmtree(capture.folder, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def html_capture(pytestconfig: pytest.Config) -> Capture:
-    """The session's folder of HTML answers (the browser suite's stage writes there)."""
-    return pytestconfig.stash[_capture]
 
 
 @pytest.hookimpl(trylast=True)
