@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 E2E_ARTIFACTS := var/e2e-artifacts
 E2E_OPTS := --tracing retain-on-failure --screenshot only-on-failure --output $(E2E_ARTIFACTS)
 
-.PHONY: setup run test lint e2e browser bench lighthouse screenshots clean
+.PHONY: setup run test lint e2e browser java bench lighthouse screenshots clean
 
 setup: $(VENV)/.installed node_modules/.installed static/vendor/htmx.min.js
 
@@ -38,6 +38,13 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
 	  else echo "Install Debian's chromium (sudo apt-get install chromium) for the browser tests" >&2; exit 1; fi; }
 
+# A Java runtime for the W3C Nu Html Checker (npm's vnu-jar), which `make test` runs over
+# every page and fragment the tests render (tests/nu.py).
+java:
+	@command -v java >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q default-jre-headless; \
+	  else echo "Install a Java runtime (sudo apt-get install default-jre-headless) for the Nu Html Checker" >&2; exit 1; fi; }
+
 run: setup var/secret-key
 	SCC_SECRET_KEY="$${SCC_SECRET_KEY:-$$(cat var/secret-key)}" PORT=$(PORT) $(BIN)/scc local --host $(HOST)
 
@@ -57,17 +64,17 @@ lint: setup $(CHECKOV_VENV)/.installed
 	$(CHECKOV_VENV)/bin/checkov --file infra/template.yaml --framework cloudformation \
 	  --compact --quiet --skip-download
 
-test: setup browser lint
+test: setup browser java lint
 	$(BIN)/pytest -q $(E2E_OPTS)
 
 # The browser suite alone; BASE_URL points it at a deployed stage, with a captain's
 # sign-in there in SCC_E2E_CAPTAIN_EMAIL / SCC_E2E_CAPTAIN_PASSWORD.
-e2e: setup browser
+e2e: setup browser java
 	$(BIN)/pytest -q e2e $(E2E_OPTS) $(if $(BASE_URL),--base-url $(BASE_URL))
 
 # PNGs of every page and state, crew, patron and captain, at 390 and 320 px: the browser
 # tests marked `screens` run with SCC_SCREENSHOTS set, and their `shoot` calls write them.
-screenshots: setup browser
+screenshots: setup browser java
 	rm -rf var/screenshots
 	SCC_SCREENSHOTS=var/screenshots $(BIN)/pytest -q e2e -m screens
 	@echo "screenshots in var/screenshots/ ($$(ls var/screenshots | wc -l) PNGs)"

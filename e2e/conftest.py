@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, Playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 
 from e2e.desk import CaptainDesk, DeskError, qa_first_name
-from e2e.helpers import Account
+from e2e.helpers import Account, CspWatch
 from e2e.stack import CAPTAIN_EMAIL_VAR, CAPTAIN_PASSWORD_VAR, Stage, local_stage
 from tests.app_role import check_calls
 
@@ -145,6 +145,40 @@ def browser_context_args(
 ) -> dict[str, Any]:
     device = {k: v for k, v in playwright.devices[DEVICE].items() if k != "default_browser_type"}
     return {**device, **browser_context_args}
+
+
+# --- no page breaks the Content Security Policy --------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(browser: Browser) -> Iterator[CspWatch]:
+    """Every browser context a test makes (pytest-playwright's, or `browser.new_context`
+    directly) is watched: any CSP violation on any page fails the test, listed with the
+    page's URL. A context is flushed before it closes, so no late message is lost."""
+    csp = CspWatch()
+    made: list[BrowserContext] = []
+    original = browser.new_context
+
+    def new_context(**kwargs: Any) -> BrowserContext:
+        context = csp.watch(original(**kwargs))
+        close = context.close
+
+        def flushed_close(*args: Any, **close_kwargs: Any) -> None:
+            csp.flush(context)
+            close(*args, **close_kwargs)
+
+        context.close = flushed_close  # type: ignore[method-assign]
+        made.append(context)
+        return context
+
+    browser.new_context = new_context  # type: ignore[method-assign]
+    try:
+        yield csp
+    finally:
+        browser.new_context = original  # type: ignore[method-assign]
+    for context in made:
+        csp.flush(context)
+    assert not csp.violations, "Content Security Policy violations:\n" + "\n".join(csp.violations)
 
 
 # --- make screenshots: PNGs of pages and states for people to look at ----------------

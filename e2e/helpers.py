@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import BrowserContext, ConsoleMessage, Locator, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 
 JSON = {"Accept": "application/json"}
 
@@ -52,3 +53,46 @@ def fact(card_locator: Locator, label: str) -> Locator:
 
 def log_payment_link(card_locator: Locator) -> Locator:
     return card_locator.get_by_role("link", name=re.compile(r"^Log Payment"))
+
+
+# A Content-Security-Policy violation as the page reports it (an init script runs outside
+# the page's CSP, so it can listen); the console says the same in words.
+CSP_PROBE = """
+window.__cspViolations = 0;
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__cspViolations += 1;
+  console.error("CSP violation: " + e.violatedDirective + " blocked " +
+    (e.blockedURI || "inline") + " in " + e.sourceFile + ":" + e.lineNumber +
+    " [" + (e.sample || "") + "] (Content Security Policy)");
+});
+"""
+
+
+class CspWatch:
+    """Every CSP violation in the browser contexts it watches, with the page's URL.
+
+    The browser suite's autouse fixture (`no_csp_violations` in e2e/conftest.py) watches
+    every context a test makes and fails the test on any violation."""
+
+    def __init__(self) -> None:
+        self.violations: list[str] = []
+
+    def watch(self, context: BrowserContext) -> BrowserContext:
+        context.add_init_script(script=CSP_PROBE)
+        context.on("console", self._console)
+        return context
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if "content security policy" in message.text.lower():
+            where = message.page.url if message.page else "(no page)"
+            self.violations.append(f"{where}: {message.text}")
+
+    @staticmethod
+    def flush(context: BrowserContext) -> None:
+        """A round trip to each open page, so console messages already sent are in."""
+        for page in context.pages:
+            if not page.is_closed():
+                try:
+                    page.evaluate("0")
+                except PlaywrightError:  # navigating or crashed: nothing more to hear
+                    pass

@@ -13,7 +13,7 @@ import secrets
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +32,7 @@ from server.domain.clock import utc_now_iso
 from server.domain.users import hash_password
 from server.settings import Settings
 from server.store import Store
+from tests.nu import CAPTURE_DIR_VAR
 
 START_TIMEOUT = 30.0
 CAPTAIN_EMAIL_VAR = "SCC_E2E_CAPTAIN_EMAIL"
@@ -52,6 +53,12 @@ def app_environment() -> dict[str, str]:
     """The parent's environment without the developer's own SCC_* / GMAIL_* settings (a
     real GMAIL_TOKEN would send mail) nor the suite's captain variables."""
     return {k: v for k, v in os.environ.items() if not k.startswith(("SCC_", "GMAIL_"))}
+
+
+def app_to_serve(env: Mapping[str, str]) -> str:
+    """`server.app:app`, inside the Nu Html Checker's capture (e2e/nu_app.py) when the
+    test session names its folder (tests/nu_plugin.py sets NU_CAPTURE_DIR)."""
+    return "e2e.nu_app:app" if env.get(CAPTURE_DIR_VAR) else "server.app:app"
 
 
 def bootstrap_captain(store: Store) -> Account:
@@ -87,7 +94,7 @@ def local_stage(log_dir: Path, call_log: Path | None = None) -> Iterator[Stage]:
                     sys.executable,
                     "-m",
                     "uvicorn",
-                    "server.app:app",
+                    app_to_serve(env),
                     "--host",
                     "127.0.0.1",
                     "--port",

@@ -12,7 +12,16 @@ from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from e2e.desk import CaptainDesk
-from e2e.helpers import Account, card, event_json, fact, log_payment_link, sign_in, wait_for_htmx
+from e2e.helpers import (
+    Account,
+    CspWatch,
+    card,
+    event_json,
+    fact,
+    log_payment_link,
+    sign_in,
+    wait_for_htmx,
+)
 
 MakeEvent = Callable[..., dict[str, Any]]
 
@@ -181,6 +190,40 @@ def test_server_validation_error_shows_inline(
     assert stored["payment_count"] == 0
     assert stored["payments"] == []
     assert_same_page(page)
+
+
+def test_htmx_re_renders_a_styled_element_without_a_csp_violation(
+    page: Page, crew: Account, make_event: MakeEvent, no_csp_violations: CspWatch
+) -> None:
+    """htmx's settle step copies an element's `style` attribute onto its new copy with
+    setAttribute, which the CSP (style-src 'self', no inline style) refuses: one console
+    error per styled element in every swap. A style given through the CSSOM (which the
+    CSP allows: a script's, the browser's, an extension's) must not become one, so
+    base.html's htmx-config settles class, width and height only. Walked here: a save
+    after a validation error, and the overpay question answered "Yes"."""
+    event = make_event(total_price="100.00", start_time="00:00")
+    event_id = event["event_id"]
+    signed_in_dashboard(page, crew)
+    styled = "el => { el.style.outlineOffset = '1px'; }"
+    card(page, event_id).evaluate(styled)  # the card comes back out of band on a save
+    box = open_payment_dialog(page, event_id)
+    amount = box.get_by_label("Amount (USD)")
+    amount.evaluate(styled)  # the form is swapped with each answer
+    amount.fill("0")
+    box.get_by_label("Cash").check()
+    box.get_by_role("button", name="Save payment").click()
+    expect(box.locator("#amount-error")).to_have_text("The amount must be more than zero.")
+    amount.evaluate(styled)
+    amount.fill("150")
+    box.get_by_role("button", name="Save payment").click()
+    yes = box.get_by_role("button", name=re.compile(r"^Yes, log \$150\.00"))
+    expect(yes).to_be_focused()
+    yes.click()
+    expect(box).to_be_hidden()
+    expect(fact(card(page, event_id), "Overpaid by")).to_have_text("$50.00")
+    CspWatch.flush(page.context)
+    assert no_csp_violations.violations == []
+    assert page.evaluate("window.__cspViolations") == 0
 
 
 def test_browser_blocks_a_malformed_amount(

@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, Dialog, Page, Request, expect
 
 from e2e.desk import CaptainDesk, letters
-from e2e.helpers import Account, card, log_payment_link, sign_in, wait_for_htmx
+from e2e.helpers import Account, CspWatch, card, log_payment_link, sign_in, wait_for_htmx
 
 PAYLOADS = [
     "<script>window.__xss=1</script>",
@@ -346,3 +346,19 @@ def test_main_flows_break_no_content_security_policy(
     captain_page.locator("#first_name").fill("Zoë")  # the live id preview (htmx)
     expect(captain_page.locator("#id-preview")).to_contain_text("-zoe")
     captain_watch.check(captain_page, "new event id preview")
+
+
+def test_every_browser_test_fails_on_a_csp_violation(
+    page: Page, crew: Account, no_csp_violations: CspWatch
+) -> None:
+    """The watch every browser test has (`no_csp_violations`, e2e/conftest.py) hears an
+    inline style set the way htmx's settle step would set one, and names the page."""
+    sign_in(page, crew)
+    page.evaluate("document.getElementById('main').setAttribute('style', 'color: red')")
+    page.wait_for_function("window.__cspViolations > 0")
+    CspWatch.flush(page.context)
+    heard = list(no_csp_violations.violations)
+    no_csp_violations.violations.clear()  # this one was made on purpose
+    assert heard, "the CSP watch heard nothing"
+    assert all(line.startswith(page.url) for line in heard), heard
+    assert any("style-src" in line for line in heard), heard

@@ -50,3 +50,21 @@ def test_browser_runs_keep_traces_and_screenshots_of_failures(target: str) -> No
     assert "--output var/e2e-artifacts" in line
     if target == "e2e":
         assert line.endswith("--base-url https://stage.example")
+
+
+def test_make_test_installs_java_for_the_nu_html_checker_when_it_is_missing() -> None:
+    """`make -n` prints the `java` target's check too: it installs Debian's
+    default-jre-headless as root when there is no `java`, before the tests run."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    for target in ("test", "e2e"):
+        printed = subprocess.run(
+            ["make", "--no-print-directory", "-n", target],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        java = printed.index("default-jre-headless")
+        assert "command -v java" in printed[:java]
+        assert java < printed.index("pytest -q")

@@ -82,6 +82,8 @@ def test_htmx_is_configured_without_eval_or_injected_styles(client: TestClient) 
     assert settings["selfRequestsOnly"] is True
     assert settings["allowEval"] is False and settings["allowScriptTags"] is False
     assert settings["includeIndicatorStyles"] is False and settings["historyCacheSize"] == 0
+    # htmx's settle step would copy a style attribute (refused by the CSP) on every swap.
+    assert "style" not in settings["attributesToSettle"] and settings["attributesToSettle"]
     assert "<script>" not in page and " style=" not in page and "onclick" not in page
 
 

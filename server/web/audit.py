@@ -27,7 +27,7 @@ from server.notify.outbox import Notifier
 from server.store import Store
 from server.web.auth import captain_only
 from server.web.render import redirect, render
-from server.web.reports import day_param
+from server.web.reports import day_param, typed_param
 from server.web.routing import Routes
 from server.web.state import settings_of, store_of, today_of
 
@@ -63,7 +63,7 @@ async def audit_log(request: Request) -> Response:
         "admin_audit.html",
         {
             "lines": lines,
-            "day": request.query_params.get("date", day.isoformat()),
+            "day": typed_param(request, "date", day.isoformat()),
             "day_label": day.strftime("%A %-d %B %Y"),
             # "Los Angeles" for America/Los_Angeles: the operator's clock, by its city.
             "zone": str(settings_of(request).timezone).split("/")[-1].replace("_", " "),

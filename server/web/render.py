@@ -7,6 +7,7 @@ partial alone, so the two cannot drift. Handlers never read `HX-*` headers thems
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 import uuid
 from collections.abc import Callable, Mapping
@@ -65,6 +66,7 @@ def make_environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=showable,
     )
     env.filters["money"] = format_money
     env.filters["when"] = when  # any stored moment a person reads: <time> in their zone
@@ -77,6 +79,25 @@ def make_environment() -> jinja2.Environment:
     env.globals["payment_methods"] = METHODS
     env.globals["uuid4"] = lambda: str(uuid.uuid4())  # idempotency keys for forms
     return env
+
+
+# What HTML may not carry (the Nu Html Checker's "forbidden code point"): the C0 controls
+# but tab, line feed, form feed and carriage return; DEL and the C1 controls; and the
+# non-characters. Only typed text echoed back (a refused query or form) can hold them.
+_NONCHARACTERS = "".join(
+    chr(plane + end) for plane in range(0, 0x110000, 0x10000) for end in (0xFFFE, 0xFFFF)
+)
+_UNSHOWABLE = re.compile(
+    "[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef" + re.escape(_NONCHARACTERS) + "]"
+)
+
+
+def showable(value: Any) -> Any:
+    """Every `{{ … }}` of every template: text without the code points HTML forbids."""
+    if isinstance(value, str) and _UNSHOWABLE.search(value):
+        cleaned = _UNSHOWABLE.sub("", value)
+        return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value
 
 
 @jinja2.pass_context

@@ -41,6 +41,13 @@ def day_param(request: Request, name: str, default: date) -> tuple[date, str | N
         return default, invalid.message
 
 
+def typed_param(request: Request, name: str, default: str = "") -> str:
+    """A query value as a one-line field shows it again: without line breaks, which
+    a browser strips from an input's value (and HTML does not allow in one)."""
+    value = request.query_params.get(name, default)
+    return value.replace("\r", "").replace("\n", "")
+
+
 @routes.get("/admin/payments", "admin_payments")
 @captain_only
 async def payments_day(request: Request) -> Response:
@@ -53,7 +60,7 @@ async def payments_day(request: Request) -> Response:
             "admin_payments.html",
             {
                 "errors": {"date": error},
-                "day": request.query_params.get("date", ""),
+                "day": typed_param(request, "date"),
                 "report": None,
                 "events": [],
             },
@@ -98,8 +105,8 @@ async def payments_range(request: Request) -> Response:
     store = store_of(request)
     start, end, errors = _range(request)
     values = {
-        "from": request.query_params.get("from", start.isoformat()),
-        "to": request.query_params.get("to", end.isoformat()),
+        "from": typed_param(request, "from", start.isoformat()),
+        "to": typed_param(request, "to", end.isoformat()),
     }
     if errors:
         return render(

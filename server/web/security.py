@@ -5,8 +5,10 @@ names must not stay in a shared phone's cache or back button) and on every JSON 
 unless the response says itself how it may be cached (the fingerprinted static files).
 
 The Content-Security-Policy allows only this site's own scripts and styles: no inline
-script, no eval, no inline style (htmx is configured with `allowEval: false` and
-`includeIndicatorStyles: false`, see base.html), no plugins, no framing."""
+script, no eval, no inline style (htmx is configured with `allowEval: false`,
+`includeIndicatorStyles: false`, and `attributesToSettle` without `style`, whose settle
+step would copy a style attribute onto a swapped element: see base.html), no plugins,
+no framing."""
 
 from __future__ import annotations
 
