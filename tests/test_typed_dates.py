@@ -37,6 +37,9 @@ def the_input(html: str, name: str) -> str:
         ("time", "99:99", False),
         ("time", "9:30", False),
         ("time", "24:00", False),
+        # Digits other than ASCII's are not a valid date or time string to a browser.
+        ("date", "\u0662\u0660\u0663\u0660-\u0660\u0665-\u0662\u0663", False),
+        ("time", "\u0660\u0669:\u0663\u0660", False),
         ("text", "anything", True),
     ],
 )

@@ -15,8 +15,8 @@ from datetime import date
 from markupsafe import Markup
 
 # The formats a browser keeps (HTML's "valid date string" and "valid time string").
-_DATE = re.compile(r"^(\d{4,})-(\d{2})-(\d{2})$")
-_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,3})?)?$")
+_DATE = re.compile(r"^(\d{4,})-(\d{2})-(\d{2})$", re.ASCII)
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,3})?)?$", re.ASCII)
 _AS_TEXT = {
     "date": Markup(
         'type="text" inputmode="numeric" pattern="\\d{4}-\\d{2}-\\d{2}" '
