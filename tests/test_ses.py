@@ -20,9 +20,10 @@ from starlette.testclient import TestClient
 from deploy.environment import merge_environment
 from deploy.errors import DeployError
 from server.app import create_app
+from server.notify.failures import BACKOFF_SECONDS
 from server.notify.gmail import GmailMailer
 from server.notify.mailer import make_mailer
-from server.notify.outbox import BACKOFF_SECONDS, MAX_ATTEMPTS, Notifier, payment_notice
+from server.notify.outbox import MAX_ATTEMPTS, Notifier, payment_notice
 from server.notify.ses import SesMailer
 from server.settings import Settings, SettingsError
 from server.store import Store
