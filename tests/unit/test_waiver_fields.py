@@ -133,7 +133,10 @@ def test_the_esign_text_is_the_one_named() -> None:
         ({"minor_name_0": ""}, {"minor_name_0": "Enter the minor's full name."}),
         (
             {"minor_dob_0": "2008-07-04"},
-            {"minor_dob_0": "This guest is 18 or older on the trip date and signs their own waiver."},
+            {
+                "minor_dob_0": "This guest is 18 or older on the trip date "
+                "and signs their own waiver."
+            },
         ),
         (
             {"waiver_id": "nope"},
