@@ -209,3 +209,20 @@ def test_a_stored_moment_shows_as_a_local_clock() -> None:
     assert fp.local_clock("2026-07-04T22:30:00Z", LA) == "15:30"
     assert fp.parse_utc("2026-07-04T22:30:00Z") == datetime(2026, 7, 4, 22, 30, tzinfo=UTC)
     assert fp.to_utc_iso(datetime(2026, 7, 4, 15, 30, tzinfo=LA)) == "2026-07-04T22:30:00Z"
+
+
+def test_a_form_without_a_return_time_asks_for_one() -> None:
+    form, errors = fp.parse_depart_form({"area": "Bay"}, fp.trip_start(TRIP, LA), LA, [])
+    assert form is None and errors == {"expected_back": "Use a time like 15:30."}
+
+
+def test_a_guest_not_checked_in_is_skipped_not_the_end_of_the_list() -> None:
+    guests = [
+        Guest("w1", "signer", "No Show", 30, None, False),
+        Guest("w2", "signer", "Ann", 40, None, True),
+    ]
+    assert [p["name"] for p in fp.persons_aboard(guests, [], [])] == ["Ann"]
+
+
+def test_a_page_without_a_grace_is_overdue_the_moment_after_the_return() -> None:
+    assert fp.state_of(OUT, datetime(2026, 7, 4, 22, 30, 30, tzinfo=UTC)) is fp.TripState.OVERDUE

@@ -81,3 +81,9 @@ def test_any_cent_amount_typed_as_shown_reads_back_the_same(cents: int) -> None:
     amount = Decimal(cents) / 100
     assert parse_amount(money_str(amount)) == amount
     assert parse_amount(format_money(amount)) == amount
+
+
+def test_thirteen_digits_are_refused_whatever_the_cap() -> None:
+    with pytest.raises(ValueError) as refused:
+        parse_amount("1" * 13, maximum=Decimal("1" * 14))
+    assert str(refused.value) == f"The amount cannot be more than ${int('1' * 14):,}.00."

@@ -90,6 +90,7 @@ def test_the_esign_text_is_the_one_named() -> None:
         ({"date_of_birth": ""}, {"date_of_birth": "Enter the date of birth."}),
         ({"date_of_birth": "1990-4-21"}, {"date_of_birth": "Enter a real date, like 1990-04-21."}),
         ({"date_of_birth": "1990-13-01"}, {"date_of_birth": "Enter a real date, like 1990-04-21."}),
+        ({"date_of_birth": "19900421"}, {"date_of_birth": "Enter a real date, like 1990-04-21."}),
         (
             {"date_of_birth": "2026-07-02"},
             {"date_of_birth": "The date of birth cannot be in the future."},
@@ -152,6 +153,11 @@ def test_each_bad_field_has_its_exact_message_and_only_it(
     overrides: dict[str, str], expected: dict[str, str]
 ) -> None:
     assert errors_of(good(**overrides)) == expected
+
+
+def test_a_name_of_exactly_the_limit_is_allowed() -> None:
+    signed = validate_waiver(good(full_name="x" * 100, signature="x" * 100), TRIP, TODAY)
+    assert signed.full_name == "x" * 100
 
 
 def test_the_earliest_year_and_the_day_of_the_form_are_allowed() -> None:
