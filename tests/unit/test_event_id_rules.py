@@ -80,3 +80,7 @@ def test_a_legacy_item_suggests_from_its_date_and_first_name() -> None:
     ) == ("2026-05-23-zoe")
     assert suggest_id({"event_id": "2026-05-23", "period": "AM"}) == "2026-05-23-guest-am"
     assert suggest_id({"event_id": "2026-05-23", "first_name": "12"}) is None
+
+
+def test_a_legacy_id_longer_than_a_date_gives_its_first_ten_characters() -> None:
+    assert suggest_id({"event_id": "2026-05-23-Whale Trip"}) == "2026-05-23-guest"
