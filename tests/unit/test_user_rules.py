@@ -3,8 +3,12 @@ disabled. Pure (Argon2 runs in-process)."""
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Iterator
 
+import pytest
+from argon2 import PasswordHasher
+
+from server.domain import users
 from server.domain.forms import FormErrors
 from server.domain.users import (
     LAST_CAPTAIN,
@@ -62,11 +66,24 @@ def test_the_common_list_skips_comments_and_blank_lines() -> None:
     assert all(p == p.strip().lower() for p in listed) and len(listed) == 801
 
 
+@pytest.fixture
+def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The same checks with cheap Argon2 parameters, so the unit tests stay fast; the
+    dummy hash made with them is dropped afterwards."""
+    monkeypatch.setattr(users, "hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    users.dummy_hash.cache_clear()
+    yield
+    users.dummy_hash.cache_clear()
+
+
+@pytest.mark.usefixtures("cheap_argon2")
 def test_a_password_checks_against_its_hash_only() -> None:
     user = {"password_hash": hash_password(GOOD)}
+    assert user["password_hash"].startswith("$argon2id$")
     assert check_password(user, GOOD)
     assert not check_password(user, GOOD + "!")
     assert not check_password(None, GOOD)
+    assert users.dummy_hash() != users.dummy_hash.__wrapped__()  # a random one, made once
     assert not check_password({"password_hash": "not a hash"}, GOOD)
 
 
