@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from server.domain.clock import as_utc, human_time, utc_iso, utc_now_iso, zone_abbreviation
+from server.domain.clock import (
+    as_utc,
+    human_time,
+    today_in,
+    utc_iso,
+    utc_now_iso,
+    zone_abbreviation,
+)
 
 LA = ZoneInfo("America/Los_Angeles")
 
@@ -57,3 +64,37 @@ def test_a_zone_without_letters_reads_as_utc_plus() -> None:
     assert zone_abbreviation(LA, at) == "PDT"
     assert zone_abbreviation(UTC) == "UTC"
     assert zone_abbreviation(LA) in ("PST", "PDT")
+
+
+class _Unnamed(tzinfo):
+    """A zone that gives no name (or a name of its own)."""
+
+    def __init__(self, name: str | None) -> None:
+        self.name = name
+
+    def utcoffset(self, dt: datetime | None) -> timedelta:
+        return timedelta(0)
+
+    def dst(self, dt: datetime | None) -> timedelta:
+        return timedelta(0)
+
+    def tzname(self, dt: datetime | None) -> str | None:
+        return self.name
+
+
+def test_a_zone_without_a_name_reads_utc_and_a_lettered_name_is_kept() -> None:
+    at = datetime(2026, 7, 4, tzinfo=UTC)
+    assert zone_abbreviation(_Unnamed(None), at) == "UTC"
+    assert zone_abbreviation(_Unnamed("XST"), at) == "XST"
+
+
+def test_today_is_the_date_in_the_zone_asked_for() -> None:
+    # Between them these two zones are on another date than UTC at every hour.
+    for name in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+        zone = ZoneInfo(name)
+        assert today_in(zone) == datetime.now(zone).date()
+
+
+def test_today_is_judged_on_the_operators_calendar_not_utcs() -> None:
+    now = datetime(2026, 7, 5, 2, 0, tzinfo=UTC)  # still 4 July, 7 pm, in Los Angeles
+    assert human_time("2026-07-05T01:00:00Z", LA, now) == "6:00 pm"

@@ -22,3 +22,8 @@ def test_a_key_is_blocked_until_the_later_full_window_ends() -> None:
     assert LIMIT.blocked_until({"try:k:b1": 4}, "k", 120) == 150
     assert LIMIT.blocked_until({"try:k:a1": 3, "try:k:b1": 3}, "k", 120) == 200
     assert LIMIT.blocked_until({"try:other:a1": 9}, "k", 120) is None
+
+
+def test_a_limit_of_one_lets_the_first_try_through() -> None:
+    assert Limit("once", 1, 100).blocked_until({}, "k", 0) is None
+    assert Limit("once", 1, 100).blocked_until({"once:k:a0": 1}, "k", 0) == 100

@@ -137,6 +137,7 @@ def test_an_unknown_method_gets_its_own_total() -> None:
 
 def test_range_totals_have_every_day_of_the_range() -> None:
     totals = range_totals(payments(), date(2026, 7, 3), date(2026, 7, 5))
+    assert all((c.name, c.email) == ("", "") for _, c in totals)
     assert [(d, c.total) for d, c in totals] == [
         (date(2026, 7, 3), Decimal("0.00")),
         (date(2026, 7, 4), Decimal("20.01")),
