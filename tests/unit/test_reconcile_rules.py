@@ -26,6 +26,7 @@ EVENTS = [
         "patron_first_name": "Bo",
         "total_price": 100,
         "payments": [
+            {"payment_id": "x", "amount": 5, "method": "cash", "logged_at": "not a time"},
             {
                 "payment_id": "b",
                 "amount": "20.005",
@@ -42,11 +43,15 @@ EVENTS = [
                 "logged_by_name": "Pat",
                 "logged_at": "2026-07-04T16:00:00+00:00",
             },
-            {"payment_id": "x", "amount": 5, "method": "cash", "logged_at": "not a time"},
             {"payment_id": "v", "kind": "void", "voids": "a", "reason": "twice"},
         ],
     },
-    {"event_id": "2026-07-04", "moved_to": "2026-07-04-bo", "payments": [{"payment_id": "s"}]},
+    {
+        "event_id": "2026-07-04",
+        "moved_to": "2026-07-04-bo",
+        "payments": [{"payment_id": "s", "amount": 1, "logged_at": "2026-07-04T16:00:00Z"}],
+    },
+    {"event_id": "2026-07-05-new"},
     {
         "event_id": "2026-07-05-al",
         "payments": [
@@ -175,3 +180,14 @@ def test_each_formula_start_is_quoted() -> None:
     for start in ("=", "+", "-", "@", "\t", "\r"):
         assert csv_cell(f"{start}1") == f"'{start}1"
     assert csv_cell("1-2") == "1-2"
+
+
+def test_each_payment_adds_to_its_methods_count_and_total() -> None:
+    at = datetime(2026, 7, 4, 9, 0, tzinfo=LA)
+    two = [
+        LoggedPayment("e", "", "1", Decimal("2.50"), "cash", "", "a@x", "A", at, False),
+        LoggedPayment("e", "", "2", Decimal("4.00"), "cash", "", "a@x", "A", at, False),
+    ]
+    (person,) = day_report(two, date(2026, 7, 4)).crew
+    assert (person.by_method["cash"].count, person.by_method["cash"].total) == (2, Decimal("6.50"))
+    assert (person.count, person.total) == (2, Decimal("6.50"))
