@@ -83,7 +83,32 @@ def test_names_and_periods_over_200_characters_are_refused_before_folding() -> N
         )
     with pytest.raises(InvalidEventId) as long_name:
         new_event_id({"date": "2026-07-04", "first_name": "a" * 200})
-    assert long_name.value.field == "first_name"  # then the id's own 30-letter rule
+    assert (long_name.value.field, long_name.value.message) == (
+        "first_name",
+        "Keep the first name to 30 letters.",  # 200 is allowed here: the id's own rule
+    )
+
+
+def test_a_missing_date_or_name_is_refused_by_the_id_rules() -> None:
+    with pytest.raises(InvalidEventId) as no_date:
+        new_event_id({"first_name": "Bo"})
+    assert (no_date.value.field, no_date.value.message) == (
+        "date",
+        "Use a date written YYYY-MM-DD.",
+    )
+    with pytest.raises(InvalidEventId) as no_name:
+        new_event_id({"date": "2026-07-04"})
+    assert (no_name.value.field, no_name.value.message) == (
+        "first_name",
+        "Give the patron's first name, in letters.",
+    )
+
+
+def test_fields_sent_as_none_read_as_empty() -> None:
+    values: dict[str, str] = {"date": "2026-07-04", "first_name": "Bo", "period": None}  # type: ignore[dict-item]
+    assert new_event_id(values) == "2026-07-04-bo"
+    item = validate_new_event({**values, "total_price": "5"})
+    assert item["event_id"] == "2026-07-04-bo" and "period" not in item
 
 
 def test_details_an_edit_clears_are_none() -> None:
@@ -119,6 +144,7 @@ def test_a_none_value_reads_as_empty() -> None:
         ({"duration_minutes": "1441"}, {"duration_minutes": "Use a number from 1 to 1440."}),
         ({"duration_minutes": "0"}, {"duration_minutes": "Use a number from 1 to 1440."}),
         ({"capacity": "501"}, {"capacity": "Use a number from 1 to 500."}),
+        ({"party_size": "501"}, {"party_size": "Use a number from 1 to 500."}),
         ({"party_size": "1.5"}, {"party_size": "Use a whole number."}),
         ({"party_size": "1234567"}, {"party_size": "Use a whole number."}),
         ({"party_size": "-1"}, {"party_size": "Use a whole number."}),
