@@ -88,6 +88,15 @@ def test_a_void_names_the_amount_and_method_of_the_payment() -> None:
     )
 
 
+def test_a_void_splits_its_target_at_the_first_slash() -> None:
+    odd = line("payment.voided", f"{TRIP_ID}/p1/x")
+    assert (odd.verb, odd.thing, odd.link) == (
+        "voided a payment on trip",
+        "Alice · whale, Sat 28 Nov",
+        ("trip", TRIP_ID),
+    )
+
+
 def test_a_void_without_a_payment_id_reads_as_its_action() -> None:
     odd = line("payment.voided", TRIP_ID)
     assert (odd.verb, odd.link) == ("payment.voided", ("trip", TRIP_ID))
@@ -156,9 +165,10 @@ def test_entries_of_the_day_are_oldest_first() -> None:
 
 def test_the_trips_mentioned_are_targets_renames_and_waivers_not_accounts() -> None:
     entries = [
-        {"action": "event.renamed", "target": "a"},
-        {"action": "payment.voided", "target": "d/p1"},
-        {"target": "e"},
         {"action": "account.added", "target": "x@x"},
+        {"action": "event.renamed", "target": "a"},
+        {"action": "payment.voided", "target": "d/p1/x"},
+        {"target": "e"},
+        {"action": "event.created"},
     ]
-    assert mentioned_trips(entries) == {"a", "d", "e"}
+    assert mentioned_trips(entries) == {"a", "d", "e", ""}

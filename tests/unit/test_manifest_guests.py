@@ -36,6 +36,11 @@ def test_a_waiver_without_minors_or_checkins_is_one_guest_not_checked_in() -> No
     ]
 
 
+def test_a_checked_in_signer_is_checked_in() -> None:
+    signed_in = {**WAIVER, "checkins": {"signer": {"checked_in": True}}}
+    assert [g.checked_in for g in guests_of([signed_in], date(2026, 7, 4))] == [True, False, False]
+
+
 def test_a_guest_has_a_short_reference_and_a_dom_id() -> None:
     guest = Guest("6f1c1c1e-8d4e", "minor-0", "Kit", 11, "Ann", True)
     assert guest.reference == "6F1C1C1E"
