@@ -113,6 +113,7 @@ def test_an_opened_waiver_links_to_it() -> None:
         ("waiver", TRIP_ID, "w9/x"),
     )
     assert line("waiver.opened", TRIP_ID).link == ("trip", TRIP_ID)
+    assert line("waiver.opened", "2026-01-01-zed/w1").thing == "2026-01-01-zed"  # trip gone
 
 
 def test_an_account_entry_names_the_person_and_links_to_the_account() -> None:
