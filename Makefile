@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 E2E_ARTIFACTS := var/e2e-artifacts
 E2E_OPTS := --tracing retain-on-failure --screenshot only-on-failure --output $(E2E_ARTIFACTS)
 
-.PHONY: setup run test lint e2e browser java bench lighthouse screenshots clean
+.PHONY: setup run test test-fast mutation lint e2e browser java bench lighthouse screenshots clean
 
 setup: $(VENV)/.installed node_modules/.installed static/vendor/htmx.min.js
 
@@ -67,6 +67,19 @@ lint: setup $(CHECKOV_VENV)/.installed
 test: setup browser java lint
 	$(BIN)/pytest -q $(E2E_OPTS)
 
+# The unit tests alone (tests/unit/: pure, no dynalite, no app, no browser): seconds.
+# --confcutdir keeps tests/conftest.py (the integration fixtures) out of them.
+test-fast: setup
+	$(BIN)/pytest -q tests/unit --confcutdir=tests/unit
+
+# Mutation testing of the modules `[tool.mutmut] only_mutate` lists in pyproject.toml,
+# against the unit tests only; fails when a module kills under 90 % (docs/mutation.md).
+# Not part of `make test`. MODULE=money: that module's mutants only. Results are kept in
+# mutants/ (git-ignored), so a second run re-tests only what changed.
+mutation: setup
+	$(BIN)/mutmut run --max-children 2 $(if $(MODULE),"*.$(MODULE).*")
+	$(BIN)/python tools/mutation_report.py $(if $(MODULE),--module $(MODULE))
+
 # The browser suite alone; BASE_URL points it at a deployed stage, with a captain's
 # sign-in there in SCC_E2E_CAPTAIN_EMAIL / SCC_E2E_CAPTAIN_PASSWORD.
 e2e: setup browser java
@@ -95,4 +108,4 @@ lighthouse: setup browser $(LIGHTHOUSE_DIR)/node_modules/.installed
 	CHROME_PATH=$(CHROMIUM) $(BIN)/python bench/lighthouse.py
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) node_modules static/vendor var $(LIGHTHOUSE_DIR)/node_modules
+	rm -rf $(VENV) $(CHECKOV_VENV) node_modules static/vendor var mutants $(LIGHTHOUSE_DIR)/node_modules

@@ -1,0 +1,175 @@
+"""server/domain/audit_text.py: each kind of audit entry as the exact line a captain
+reads, what it links to, and which trips a page of entries names. Pure."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from server.domain.audit_text import (
+    AuditLine,
+    describe,
+    mentioned_trips,
+    on_local_day,
+    trip_name,
+    utc_days,
+)
+
+LA = ZoneInfo("America/Los_Angeles")
+AT = "2026-11-29T01:10:00Z"  # 5:10 pm on 28 Nov in Los Angeles
+TRIP_ID = "2026-11-28-alice-whale"
+TRIP = {
+    "patron_first_name": "Alice",
+    "period": "whale",
+    "date": "2026-11-28",
+    "payments": [
+        {"payment_id": "p0", "amount": Decimal("1"), "method": "card"},
+        {"payment_id": "p1", "amount": Decimal("1200.5"), "method": "cash"},
+        {"payment_id": "p2", "amount": Decimal("3")},
+    ],
+}
+NAMES = {"casey@x": "Casey", "bo@x": "Bo"}
+EVENTS = {TRIP_ID: TRIP}
+
+
+def line(action: str, target: str, detail: str | None = None, user: str = "casey@x") -> AuditLine:
+    entry = {"at": AT, "user": user, "action": action, "target": target, "detail": detail}
+    return describe(entry, NAMES, EVENTS, LA)
+
+
+def test_a_trip_entry_names_the_trip_and_links_to_it() -> None:
+    assert line("event.cancelled", TRIP_ID) == AuditLine(
+        at=AT,
+        clock="5:10 pm",
+        actor="Casey",
+        verb="cancelled trip",
+        thing="Alice · whale, Sat 28 Nov",
+        link=("trip", TRIP_ID),
+        tail="",
+    )
+
+
+def test_a_departure_says_when_the_boat_is_due_back() -> None:
+    departed = line("trip.departed", TRIP_ID, "area Bay, back by 2026-11-29T02:30:00Z")
+    assert (departed.verb, departed.tail) == ("marked trip", " departed, back by 6:30 pm")
+    assert line("trip.returned", TRIP_ID).tail == " back at the dock"
+    assert line("trip.overdue", TRIP_ID, "back by soon").tail == " as overdue"
+
+
+def test_a_rename_links_to_the_new_id_and_names_the_old() -> None:
+    renamed = line("event.renamed", "2026-11-28-alice", TRIP_ID)
+    assert (renamed.verb, renamed.thing, renamed.link) == (
+        "renamed trip 2026-11-28-alice to",
+        "Alice · whale, Sat 28 Nov",
+        ("trip", TRIP_ID),
+    )
+    unfinished = line("event.renamed", TRIP_ID)
+    assert unfinished.link == ("trip", TRIP_ID)
+
+
+def test_a_void_names_the_amount_and_method_of_the_payment() -> None:
+    voided = line("payment.voided", f"{TRIP_ID}/p1")
+    assert voided == AuditLine(
+        AT,
+        "5:10 pm",
+        "Casey",
+        "voided $1,200.50 cash on trip",
+        "Alice · whale, Sat 28 Nov",
+        ("trip", TRIP_ID),
+    )
+    assert line("payment.voided", f"{TRIP_ID}/p2").verb == "voided $3.00  on trip"
+    assert line("payment.voided", f"{TRIP_ID}/p9").verb == "voided a payment on trip"
+    gone = line("payment.voided", "2026-01-01-zed/p1")
+    assert (gone.verb, gone.thing, gone.link) == (
+        "voided a payment on trip",
+        "2026-01-01-zed",
+        ("trip", "2026-01-01-zed"),
+    )
+
+
+def test_a_void_splits_its_target_at_the_first_slash() -> None:
+    odd = line("payment.voided", f"{TRIP_ID}/p1/x")
+    assert (odd.verb, odd.thing, odd.link) == (
+        "voided a payment on trip",
+        "Alice · whale, Sat 28 Nov",
+        ("trip", TRIP_ID),
+    )
+
+
+def test_a_void_without_a_payment_id_reads_as_its_action() -> None:
+    odd = line("payment.voided", TRIP_ID)
+    assert (odd.verb, odd.link) == ("payment.voided", ("trip", TRIP_ID))
+
+
+def test_an_opened_waiver_links_to_it() -> None:
+    opened = line("waiver.opened", f"{TRIP_ID}/w9/x")
+    assert opened == AuditLine(
+        AT,
+        "5:10 pm",
+        "Casey",
+        "opened a signed waiver of trip",
+        "Alice · whale, Sat 28 Nov",
+        ("waiver", TRIP_ID, "w9/x"),
+    )
+    assert line("waiver.opened", TRIP_ID).link == ("trip", TRIP_ID)
+    assert line("waiver.opened", "2026-01-01-zed/w1").thing == "2026-01-01-zed"  # trip gone
+
+
+def test_an_account_entry_names_the_person_and_links_to_the_account() -> None:
+    assert line("account.password_reset", "bo@x") == AuditLine(
+        AT, "5:10 pm", "Casey", "reset the password of", "Bo (bo@x)", ("account", "bo@x")
+    )
+    added = line("account.added", "new@x", "captain", user="scc-cli")
+    assert (added.actor, added.verb, added.thing, added.tail) == (
+        "The command line",
+        "added the account of",
+        "new@x",
+        " as captain",
+    )
+    assert line("account.added", "new@x").tail == ""
+    assert line("account.enabled", "bo@x", "captain").tail == ""
+
+
+def test_actors_are_named_by_role_name_or_email() -> None:
+    assert line("trip.overdue", TRIP_ID, user="sweep").actor == "The overdue check"
+    assert line("trip.overdue", TRIP_ID, user="gone@x").actor == "gone@x"
+
+
+def test_an_unknown_action_and_missing_fields_still_make_a_line() -> None:
+    bare = describe({"at": AT}, {}, {}, LA)
+    assert bare == AuditLine(AT, "5:10 pm", "", "", "", ("trip", ""), "")
+    assert line("thing.done", TRIP_ID).verb == "thing.done"
+
+
+def test_the_clock_has_no_leading_zero_and_reads_am() -> None:
+    morning = describe({"at": "2026-11-28T17:05:00Z", "action": "event.edited"}, {}, {}, LA)
+    assert morning.clock == "9:05 am"
+
+
+def test_a_trip_is_named_by_patron_period_and_day_or_by_its_id() -> None:
+    assert trip_name({"patron_first_name": "Bo", "date": "2026-07-04"}, "x") == "Bo, Sat 4 Jul"
+    assert trip_name({"patron_first_name": "Bo"}, "x") == "x"
+    assert trip_name({"date": "2026-07-04"}, "x") == "x"
+    assert trip_name(None, "x") == "x"
+
+
+def test_a_day_in_utc_is_one_partition() -> None:
+    assert utc_days(date(2030, 6, 1), ZoneInfo("UTC")) == ["2030-06-01"]
+    assert utc_days(date(2030, 6, 1), ZoneInfo("Asia/Tokyo")) == ["2030-05-31", "2030-06-01"]
+
+
+def test_entries_of_the_day_are_oldest_first() -> None:
+    entries = [{"at": "2030-06-01T09:00:00Z"}, {"at": "2030-06-01T08:00:00Z"}]
+    assert on_local_day(entries, date(2030, 6, 1), LA) == [entries[1], entries[0]]
+
+
+def test_the_trips_mentioned_are_targets_renames_and_waivers_not_accounts() -> None:
+    entries = [
+        {"action": "account.added", "target": "x@x"},
+        {"action": "event.renamed", "target": "a"},
+        {"action": "payment.voided", "target": "d/p1/x"},
+        {"target": "e"},
+        {"action": "event.created"},
+    ]
+    assert mentioned_trips(entries) == {"a", "d", "e", ""}
