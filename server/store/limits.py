@@ -10,12 +10,13 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
 from server.domain.rate_limits import Limit
+from server.store.boundary import Repo
 from server.store.client import put_new, update_if
 
 # Keys never hold personal data in clear: callers pass hashes of emails.
 
 
-class LimitsRepo:
+class LimitsRepo(Repo):
     """The limits table: rate-limit counters and one-time markers."""
 
     def __init__(self, table: Table) -> None:
