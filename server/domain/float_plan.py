@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 
-from server.domain.clock import utc_iso
+from server.domain.clock import as_utc, input_time, utc_iso
 from server.domain.manifest import Guest
 
 LATE_STEP_MINUTES = 30
@@ -45,10 +45,6 @@ class DepartForm:
     expected_back: str  # UTC ISO
     area: str
     crew: tuple[str, ...]
-
-
-def parse_utc(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def to_utc_iso(moment: datetime) -> str:
@@ -197,7 +193,7 @@ def state_of(
 
 
 def _past_grace(event: dict[str, Any], now: datetime, grace_minutes: int) -> bool:
-    expected = parse_utc(str(event["departure"]["expected_back"]))
+    expected = as_utc(str(event["departure"]["expected_back"]))
     return now > expected + timedelta(minutes=grace_minutes)
 
 
@@ -214,7 +210,7 @@ def seen_back(text: str) -> str | None:
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z", text):
         return None
     try:
-        moment = parse_utc(text)
+        moment = as_utc(text)
     except ValueError:  # 2026-02-30, 25:00
         return None
     return text if 1970 <= moment.year <= 9000 else None
@@ -222,7 +218,7 @@ def seen_back(text: str) -> str | None:
 
 def extended_back(event: dict[str, Any], now: datetime, minutes: int = LATE_STEP_MINUTES) -> str:
     """The new expected return: +`minutes` from the later of the old one and now."""
-    expected = parse_utc(str(event["departure"]["expected_back"]))
+    expected = as_utc(str(event["departure"]["expected_back"]))
     return to_utc_iso(max(expected, now.astimezone(UTC)) + timedelta(minutes=minutes))
 
 
@@ -249,4 +245,4 @@ def split_ref(ref: str) -> tuple[str, str, str] | None:
 
 def local_clock(iso: str, timezone: tzinfo) -> str:
     """A stored UTC moment as a local `HH:MM` (the Depart form's value)."""
-    return parse_utc(iso).astimezone(timezone).strftime("%H:%M")
+    return input_time(as_utc(iso).astimezone(timezone))
