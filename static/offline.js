@@ -108,6 +108,7 @@
       if (typed) { typed.setAttribute("aria-invalid", "true"); typed.focus(); }
       return Promise.resolve(null);
     }
+    if (typed && !form.querySelector(".field-error")) { typed.removeAttribute("aria-invalid"); }
     if (asksFirst(form, data, card)) { return Promise.resolve(null); }
     var item = {
       payment_id: String(data.get("payment_id") || newKey()),
