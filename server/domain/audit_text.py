@@ -159,7 +159,7 @@ def describe(
     except Exception:  # a shape not foreseen: say what is stored, plainly
         log.exception("audit record %s not worded", entry.get("entry_key"))
         moment = _moment(entry)
-        at = utc_iso(moment.timestamp()) if moment else ""
+        at = utc_iso(moment) if moment else ""
         what = f"recorded {entry.get('action', 'an entry')!s} for"
         actor = str(entry.get("user", "")) or "Someone"
         line = AuditLine(
@@ -179,7 +179,7 @@ def _describe(
     action, target = str(entry.get("action", "")), str(entry.get("target", ""))
     detail, user = str(entry.get("detail") or ""), str(entry.get("user", ""))
     moment = _moment(entry)
-    at = utc_iso(moment.timestamp()) if moment else ""  # for <time datetime>: valid or none
+    at = utc_iso(moment) if moment else ""  # for <time datetime>: valid or none
     when = _clock(at, timezone)
     actor = ACTORS.get(user) or names.get(user) or user or "Someone"
     verb, tail = VERBS.get(action, (f"recorded {action or 'an entry'} for", ""))

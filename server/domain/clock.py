@@ -14,11 +14,10 @@ from datetime import UTC, date, datetime, tzinfo
 from datetime import time as time_of_day
 
 
-def utc_iso(timestamp: float) -> str:
-    """`timestamp` (seconds since the epoch) as `2026-05-23T17:04:05Z`."""
-    return (
-        datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    )
+def utc_iso(moment: float | datetime) -> str:
+    """`moment` (seconds since the epoch, or an aware datetime) as `2026-05-23T17:04:05Z`."""
+    at = moment if isinstance(moment, datetime) else datetime.fromtimestamp(moment, UTC)
+    return as_utc(at).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def utc_now_iso() -> str:
@@ -76,6 +75,15 @@ def day_label(day: date, *, long: bool = False, year: bool = True) -> str:
     without `year`: `Sat 28 Nov`."""
     text = f"{day:%A} {day.day} {day:%B}" if long else f"{day:%a} {day.day} {day:%b}"
     return f"{text} {day.year}" if year else text
+
+
+def local_moment(text: str, timezone: tzinfo) -> datetime:
+    """An `<input type=datetime-local>` value (`2026-05-23T15:30`) as a moment in
+    `timezone`; ValueError for anything else."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is not None:
+        raise ValueError(f"{text!r} names its own zone")
+    return moment.replace(tzinfo=timezone)
 
 
 def input_time(moment: datetime) -> str:

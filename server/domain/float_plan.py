@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 
-from server.domain.clock import as_utc, input_time, utc_iso
+from server.domain.clock import as_utc, input_time, local_moment, utc_iso
 from server.domain.manifest import Guest
 
 LATE_STEP_MINUTES = 30
@@ -45,10 +45,6 @@ class DepartForm:
     expected_back: str  # UTC ISO
     area: str
     crew: tuple[str, ...]
-
-
-def to_utc_iso(moment: datetime) -> str:
-    return utc_iso(moment.timestamp())
 
 
 def trip_start(event: dict[str, Any], timezone: tzinfo) -> datetime:
@@ -88,7 +84,7 @@ def parse_depart_form(
                 trip_day.year, trip_day.month, trip_day.day, hour, minute, tzinfo=timezone
             )
         elif re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}", raw):
-            expected = datetime.fromisoformat(raw).replace(tzinfo=timezone)
+            expected = local_moment(raw, timezone)
     except ValueError:
         expected = None
     if expected is not None and len(raw) == 5 and expected < starts:
@@ -107,7 +103,7 @@ def parse_depart_form(
         errors["area"] = f"Keep this to {MAX_AREA} characters."
     if errors or expected is None:
         return None, errors
-    return DepartForm(to_utc_iso(expected), area, tuple(sorted(set(crew)))), {}
+    return DepartForm(utc_iso(expected), area, tuple(sorted(set(crew)))), {}
 
 
 def depart_refusal(event: dict[str, Any], today: date) -> str | None:
@@ -219,7 +215,7 @@ def seen_back(text: str) -> str | None:
 def extended_back(event: dict[str, Any], now: datetime, minutes: int = LATE_STEP_MINUTES) -> str:
     """The new expected return: +`minutes` from the later of the old one and now."""
     expected = as_utc(str(event["departure"]["expected_back"]))
-    return to_utc_iso(max(expected, now.astimezone(UTC)) + timedelta(minutes=minutes))
+    return utc_iso(max(expected, now.astimezone(UTC)) + timedelta(minutes=minutes))
 
 
 def may_finish(event: dict[str, Any], email: str, is_captain: bool) -> bool:

@@ -24,7 +24,14 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import NoMatchFound, Route
 
 from server import ROOT, observe
-from server.domain.clock import as_utc, clock_time, day_label, human_time, zone_abbreviation
+from server.domain.clock import (
+    as_utc,
+    clock_time,
+    day_label,
+    human_time,
+    utc_iso,
+    zone_abbreviation,
+)
 from server.domain.legal_text import legal_html
 from server.domain.money import AMOUNT_PATTERN, MAX_PAYMENT, format_money, money_str
 from server.domain.payments import METHODS
@@ -97,7 +104,7 @@ def when(
     if not moment:
         return ""
     utc = as_utc(moment)
-    iso = utc.isoformat(timespec="seconds").replace("+00:00", "Z")
+    iso = utc_iso(utc)
     zone = UTC if in_utc else context.get("timezone") or UTC
     text = human_time(utc, zone, always_day=full, zone=full)
     if plain:
