@@ -234,6 +234,16 @@ def test_a_refused_payment_is_shown_and_kept_until_discarded(
     panel = page.locator("#queue-panel")
     expect(panel).to_contain_text("cancelled")
     assert stored(desk, event["event_id"]) == []
+    # The fix form holds the server's amount rule (issue 25): a loose amount stays put.
+    fix = panel.locator("form.fix-form")
+    amount = fix.locator("input[name=amount]")
+    amount.fill("12.345")
+    fix.get_by_role("button", name="Send again").click()
+    assert amount.evaluate("el => el.validity.patternMismatch") is True
+    amount.fill("100001")  # the shape of an amount, but over the server's cap
+    fix.get_by_role("button", name="Send again").click()
+    assert amount.evaluate("el => el.validationMessage").startswith("Enter an amount")
+    expect(badge(page)).to_have_text("1 payment on this phone")
     panel.get_by_role("button", name="Discard this payment").click()
     expect(badge(page)).to_be_hidden()
     page.reload()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
-from botocore.exceptions import BotoCoreError, ClientError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -21,7 +20,7 @@ from server.notify.mailer import make_mailer
 from server.notify.outbox import Notifier
 from server.observe import RequestLog
 from server.settings import Settings
-from server.store import Store
+from server.store import Store, StoreUnavailable
 from server.web import (
     audit,
     auth,
@@ -58,7 +57,7 @@ async def healthz(request: Request) -> Response:
     store = store_of(request)
     try:
         await run_in_threadpool(store.ping)
-    except (BotoCoreError, ClientError):
+    except StoreUnavailable:
         return PlainTextResponse("unavailable: cannot reach the database", status_code=503)
     return PlainTextResponse("ok")
 
@@ -134,8 +133,7 @@ def create_app(
             HTTPException: handle_http_exception,
             LoginRequired: handle_login_required,
             EventMoved: handle_event_moved,
-            BotoCoreError: handle_store_error,
-            ClientError: handle_store_error,
+            StoreUnavailable: handle_store_error,
             Exception: handle_server_error,
         },
     )

@@ -25,6 +25,25 @@
     return el ? el.getAttribute("content") : "";
   }
 
+  // The server's amount rule (server/domain/money.py AMOUNT_PATTERN, rendered on the
+  // queue panel and as the amount input's pattern): a payment is kept on this phone, or
+  // sent again after a fix, only with an amount the server would read.
+  var AMOUNT_MESSAGE = "Enter an amount in dollars and cents, like 40 or 1,200.50.";
+  function amountRule() {
+    var panel = document.getElementById("queue-panel");
+    return panel && panel.dataset.amountPattern ? panel.dataset : null;
+  }
+  function amountOk(text) {
+    var rule = amountRule();
+    if (!rule) { return true; }  // no rule on this page: the server decides
+    var shape;
+    try { shape = new RegExp("^(?:" + rule.amountPattern + ")$", "v"); }
+    catch (e) { shape = new RegExp("^(?:" + rule.amountPattern + ")$", "u"); }
+    if (!shape.test(text) || !/[0-9]/.test(text)) { return false; }
+    var value = Number(text.replace(/[$,\s]/g, ""));
+    return value > 0 && value <= Number(rule.amountMax);
+  }
+
   function newKey() {
     if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
     var b = crypto.getRandomValues(new Uint8Array(16));
@@ -82,6 +101,14 @@
   function queueForm(form) {
     var data = new FormData(form);
     var card = document.getElementById(form.dataset.card || "");
+    var typed = form.querySelector("input[name=amount]");
+    if (!amountOk(String(data.get("amount") || ""))) {
+      var said = form.querySelector(".form-status");
+      if (said) { said.textContent = AMOUNT_MESSAGE; }
+      if (typed) { typed.setAttribute("aria-invalid", "true"); typed.focus(); }
+      return Promise.resolve(null);
+    }
+    if (typed && !form.querySelector(".field-error")) { typed.removeAttribute("aria-invalid"); }
     if (asksFirst(form, data, card)) { return Promise.resolve(null); }
     var item = {
       payment_id: String(data.get("payment_id") || newKey()),
@@ -326,6 +353,13 @@
       var input = document.createElement("input");
       input.name = pair[0];
       input.value = item[pair[0]];
+      var rule = amountRule();
+      if (pair[0] === "amount" && rule) {  // the same rule as the Log Payment form's
+        input.required = true;
+        input.pattern = rule.amountPattern;
+        input.inputMode = "decimal";
+        input.title = "Dollars and cents, like 40 or 1,200.50";
+      }
       label.appendChild(input);
       form.appendChild(label);
     });
@@ -339,6 +373,13 @@
     form.append(retry, discard);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      var amount = form.elements.amount;
+      if (!amountOk(amount.value)) {
+        amount.setCustomValidity(AMOUNT_MESSAGE);
+        amount.reportValidity();
+        amount.addEventListener("input", function () { amount.setCustomValidity(""); }, { once: true });
+        return;
+      }
       var fixed = Object.assign({}, item, {
         payment_id: newKey(), amount: form.elements.amount.value, note: form.elements.note.value,
         status: "waiting", message: ""

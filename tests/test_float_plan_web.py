@@ -10,8 +10,8 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
+from server.domain.clock import as_utc as parse_utc
 from server.domain.clock import human_time, utc_iso, utc_now_iso
-from server.domain.float_plan import parse_utc
 from server.notify.outbox import Notifier
 from server.store import Store
 from tests.conftest import HX, JSON, add_event, sign_in

@@ -58,3 +58,50 @@ def test_no_server_or_deploy_module_is_over_350_lines() -> None:
         if (n := len(p.read_text().splitlines())) > 350
     }
     assert long == {}
+
+
+# --- the storage boundary (issue 25, item 2; docs/decisions.md "AWS adapters") ---------
+
+AWS_LIBRARIES = ("boto3", "botocore", "mypy_boto3")
+# The only modules that may import an AWS library, and why (docs/decisions.md):
+# the store (DynamoDB; its errors become StoreUnavailable/StoreError at the repositories'
+# edge), the SES mailer (its errors become MailError/MailerBroken in `_error`), and the
+# settings' Secrets Manager reader (read once at start, and again after a restore).
+AWS_ADAPTERS = {"server/notify/ses.py", "server/settings.py"}
+
+
+def aws_imports(path: Path) -> set[str]:
+    """The AWS libraries a module imports anywhere (top level, in a function, or under
+    TYPE_CHECKING)."""
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        names = (
+            [alias.name for alias in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module or ""]
+            if isinstance(node, ast.ImportFrom) and node.level == 0
+            else []
+        )
+        found |= {n.split(".")[0] for n in names if n.split(".")[0].startswith(AWS_LIBRARIES)}
+    return found
+
+
+def test_only_the_store_and_the_named_aws_adapters_import_boto3_or_botocore() -> None:
+    importers = {
+        p.relative_to(SERVER.parent).as_posix()
+        for p in SERVER.rglob("*.py")
+        if aws_imports(p) and "store" not in p.relative_to(SERVER).parts[:1]
+    }
+    assert importers == AWS_ADAPTERS  # equal, so the list cannot outlive its reason
+
+
+def test_the_store_does_import_botocore_so_the_boundary_check_sees_imports() -> None:
+    assert "botocore" in aws_imports(SERVER / "store" / "client.py")
+    assert "boto3" in aws_imports(SERVER / "notify" / "ses.py")  # a function-local import
+
+
+def test_the_app_and_the_web_layer_import_no_aws_library() -> None:
+    web = [SERVER / "app.py", SERVER / "lambda_handler.py", *(SERVER / "web").glob("*.py")]
+    assert {p.name: aws_imports(p) for p in web if aws_imports(p)} == {}

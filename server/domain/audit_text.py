@@ -12,8 +12,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from server.domain.clock import utc_iso
-from server.domain.float_plan import parse_utc
+from server.domain.clock import as_utc, clock_label, day_label, utc_iso
 from server.domain.money import format_money
 
 # action -> (what the person did, what the link names); {thing} is the trip or account.
@@ -64,12 +63,12 @@ def utc_days(day: date, timezone: tzinfo) -> list[str]:
 def _moment(entry: Mapping[str, Any]) -> datetime | None:
     """The record's moment, or None when what is stored is not one."""
     try:
-        moment = parse_utc(str(entry.get("at", "")))
+        moment = as_utc(str(entry.get("at", "")), naive_is_utc=True)
     except (ValueError, OverflowError):
         return None
     if not 1 < moment.year < 9999:  # a day away from the calendar's ends: no overflow
         return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return moment
 
 
 def on_local_day(
@@ -100,7 +99,7 @@ def trip_name(event: Mapping[str, Any] | None, event_id: str) -> str:
     if not event or not event.get("patron_first_name") or not event.get("date"):
         return event_id
     try:
-        day = date.fromisoformat(str(event["date"])).strftime("%a %-d %b")
+        day = day_label(date.fromisoformat(str(event["date"])), year=False)
     except ValueError:
         return event_id
     name = str(event["patron_first_name"])
@@ -115,7 +114,7 @@ def _clock(iso: str, timezone: tzinfo) -> str:
     if moment is None:
         return "time unknown"
     try:
-        return moment.astimezone(timezone).strftime("%I:%M %p").lstrip("0").lower()
+        return clock_label(moment.astimezone(timezone))
     except (ValueError, OverflowError):
         return "time unknown"
 
@@ -160,7 +159,7 @@ def describe(
     except Exception:  # a shape not foreseen: say what is stored, plainly
         log.exception("audit record %s not worded", entry.get("entry_key"))
         moment = _moment(entry)
-        at = utc_iso(moment.timestamp()) if moment else ""
+        at = utc_iso(moment) if moment else ""
         what = f"recorded {entry.get('action', 'an entry')!s} for"
         actor = str(entry.get("user", "")) or "Someone"
         line = AuditLine(
@@ -180,7 +179,7 @@ def _describe(
     action, target = str(entry.get("action", "")), str(entry.get("target", ""))
     detail, user = str(entry.get("detail") or ""), str(entry.get("user", ""))
     moment = _moment(entry)
-    at = utc_iso(moment.timestamp()) if moment else ""  # for <time datetime>: valid or none
+    at = utc_iso(moment) if moment else ""  # for <time datetime>: valid or none
     when = _clock(at, timezone)
     actor = ACTORS.get(user) or names.get(user) or user or "Someone"
     verb, tail = VERBS.get(action, (f"recorded {action or 'an entry'} for", ""))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
 
+from server.domain.clock import day_label
 from server.domain.money import ZERO, format_money
 from server.domain.payments import METHODS
 from server.domain.reconcile import Collected, MethodTotal
@@ -95,7 +96,7 @@ def range_chart(days: list[tuple[date, Collected]]) -> Chart:
     rows = []
     for i, (day, collected) in enumerate(days):
         y = AXIS_HEIGHT + i * ROW_HEIGHT + (ROW_HEIGHT - BAR_HEIGHT) / 2
-        label = day.strftime("%a %-d %b")
+        label = day_label(day, year=False)
         x = float(PLOT_LEFT)
         segments = []
         for method in METHODS:

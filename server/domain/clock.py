@@ -1,4 +1,11 @@
-"""The one way a moment is written down: UTC, ISO-8601, to the second, with a Z."""
+"""The one module for time: a moment is stored as UTC, ISO-8601, to the second, with a Z
+(`utc_iso`) and read back with `as_utc`; people read a time of day as `5:10 pm`
+(`clock_label`) and a day as `Sat 28 Nov 2026` or `Saturday 28 November 2026`
+(`day_label`, the templates' `day` filter); a time input's value is `17:10`
+(`input_time`). Nothing else formats or parses a moment.
+
+Pure domain code: imports neither Starlette nor boto3.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +14,10 @@ from datetime import UTC, date, datetime, tzinfo
 from datetime import time as time_of_day
 
 
-def utc_iso(timestamp: float) -> str:
-    """`timestamp` (seconds since the epoch) as `2026-05-23T17:04:05Z`."""
-    return (
-        datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    )
+def utc_iso(moment: float | datetime) -> str:
+    """`moment` (seconds since the epoch, or an aware datetime) as `2026-05-23T17:04:05Z`."""
+    at = moment if isinstance(moment, datetime) else datetime.fromtimestamp(moment, UTC)
+    return as_utc(at).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def utc_now_iso() -> str:
@@ -24,13 +30,16 @@ def today_in(timezone: tzinfo) -> date:
     return datetime.now(timezone).date()
 
 
-def as_utc(moment: str | datetime) -> datetime:
+def as_utc(moment: str | datetime, *, naive_is_utc: bool = False) -> datetime:
     """A stored moment (`2026-11-29T00:57:46Z`, or an aware datetime) as an aware UTC
-    datetime."""
+    datetime; ValueError for what is not one. A moment without a zone is refused, or
+    read as UTC with `naive_is_utc` (old records read back leniently)."""
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
     if moment.tzinfo is None:
-        raise ValueError(f"{moment!r} has no time zone")
+        if not naive_is_utc:
+            raise ValueError(f"{moment!r} has no time zone")
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
 
 
@@ -47,19 +56,39 @@ def human_time(
     text read later (emails); `zone` adds the zone's abbreviation (`5:10 pm PST`)."""
     local = as_utc(moment).astimezone(timezone)
     today = (now or datetime.now(UTC)).astimezone(timezone).date()
-    clock = _clock(local.hour, local.minute)
+    clock = clock_label(local)
     if zone:
         clock = f"{clock} {zone_abbreviation(timezone, local)}"
     if local.date() == today and not always_day:
         return clock
-    day = f"{local:%a} {local.day} {local:%b}"
-    if local.year != today.year:
-        day = f"{day} {local.year}"
-    return f"{day}, {clock}"
+    return f"{day_label(local.date(), year=local.year != today.year)}, {clock}"
 
 
-def _clock(hour: int, minute: int) -> str:
+def clock_label(moment: datetime | time_of_day) -> str:
+    """The time of day as people read it: `5:10 pm`, `12:05 am` (in `moment`'s own zone)."""
+    hour, minute = moment.hour, moment.minute
     return f"{hour % 12 or 12}:{minute:02d} {'am' if hour < 12 else 'pm'}"
+
+
+def day_label(day: date, *, long: bool = False, year: bool = True) -> str:
+    """A day as people read it: `Sat 28 Nov 2026`; `long`: `Saturday 28 November 2026`;
+    without `year`: `Sat 28 Nov`."""
+    text = f"{day:%A} {day.day} {day:%B}" if long else f"{day:%a} {day.day} {day:%b}"
+    return f"{text} {day.year}" if year else text
+
+
+def local_moment(text: str, timezone: tzinfo) -> datetime:
+    """An `<input type=datetime-local>` value (`2026-05-23T15:30`) as a moment in
+    `timezone`; ValueError for anything else."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is not None:
+        raise ValueError(f"{text!r} names its own zone")
+    return moment.replace(tzinfo=timezone)
+
+
+def input_time(moment: datetime) -> str:
+    """The value of an `<input type=time>`: `17:10`, 24-hour (in `moment`'s zone)."""
+    return f"{moment:%H:%M}"
 
 
 def clock_time(hhmm: object) -> str:
@@ -71,7 +100,7 @@ def clock_time(hhmm: object) -> str:
         parsed = time_of_day.fromisoformat(text)
     except ValueError:
         return text
-    return _clock(parsed.hour, parsed.minute)
+    return clock_label(parsed)
 
 
 def zone_abbreviation(timezone: tzinfo, at: datetime | None = None) -> str:

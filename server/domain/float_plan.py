@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 
-from server.domain.clock import utc_iso
+from server.domain.clock import as_utc, input_time, local_moment, utc_iso
 from server.domain.manifest import Guest
 
 LATE_STEP_MINUTES = 30
@@ -45,14 +45,6 @@ class DepartForm:
     expected_back: str  # UTC ISO
     area: str
     crew: tuple[str, ...]
-
-
-def parse_utc(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def to_utc_iso(moment: datetime) -> str:
-    return utc_iso(moment.timestamp())
 
 
 def trip_start(event: dict[str, Any], timezone: tzinfo) -> datetime:
@@ -92,7 +84,7 @@ def parse_depart_form(
                 trip_day.year, trip_day.month, trip_day.day, hour, minute, tzinfo=timezone
             )
         elif re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}", raw):
-            expected = datetime.fromisoformat(raw).replace(tzinfo=timezone)
+            expected = local_moment(raw, timezone)
     except ValueError:
         expected = None
     if expected is not None and len(raw) == 5 and expected < starts:
@@ -111,7 +103,7 @@ def parse_depart_form(
         errors["area"] = f"Keep this to {MAX_AREA} characters."
     if errors or expected is None:
         return None, errors
-    return DepartForm(to_utc_iso(expected), area, tuple(sorted(set(crew)))), {}
+    return DepartForm(utc_iso(expected), area, tuple(sorted(set(crew)))), {}
 
 
 def depart_refusal(event: dict[str, Any], today: date) -> str | None:
@@ -197,7 +189,7 @@ def state_of(
 
 
 def _past_grace(event: dict[str, Any], now: datetime, grace_minutes: int) -> bool:
-    expected = parse_utc(str(event["departure"]["expected_back"]))
+    expected = as_utc(str(event["departure"]["expected_back"]))
     return now > expected + timedelta(minutes=grace_minutes)
 
 
@@ -214,7 +206,7 @@ def seen_back(text: str) -> str | None:
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z", text):
         return None
     try:
-        moment = parse_utc(text)
+        moment = as_utc(text)
     except ValueError:  # 2026-02-30, 25:00
         return None
     return text if 1970 <= moment.year <= 9000 else None
@@ -222,8 +214,8 @@ def seen_back(text: str) -> str | None:
 
 def extended_back(event: dict[str, Any], now: datetime, minutes: int = LATE_STEP_MINUTES) -> str:
     """The new expected return: +`minutes` from the later of the old one and now."""
-    expected = parse_utc(str(event["departure"]["expected_back"]))
-    return to_utc_iso(max(expected, now.astimezone(UTC)) + timedelta(minutes=minutes))
+    expected = as_utc(str(event["departure"]["expected_back"]))
+    return utc_iso(max(expected, now.astimezone(UTC)) + timedelta(minutes=minutes))
 
 
 def may_finish(event: dict[str, Any], email: str, is_captain: bool) -> bool:
@@ -249,4 +241,4 @@ def split_ref(ref: str) -> tuple[str, str, str] | None:
 
 def local_clock(iso: str, timezone: tzinfo) -> str:
     """A stored UTC moment as a local `HH:MM` (the Depart form's value)."""
-    return parse_utc(iso).astimezone(timezone).strftime("%H:%M")
+    return input_time(as_utc(iso).astimezone(timezone))

@@ -12,9 +12,14 @@ CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 MAX_PAYMENT = Decimal("100000.00")
 
-# Digits with optional thousands separators and at most two decimals: no exponents,
-# no signs, no NaN or Infinity can get through this.
-_AMOUNT = re.compile(r"^\$?\s*(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d{1,2})?$", re.ASCII)
+# The one amount rule, shared with the browser: digits with optional thousands
+# separators and at most two decimals, an optional `$`, spaces around (no exponents, no
+# signs, no NaN or Infinity). The same text is the Log Payment input's `pattern` (the
+# template global `amount_pattern`) and what static/offline.js checks a kept payment
+# with, so it is written in the syntax both Python's `re` and JavaScript's `v`-flag
+# regular expressions read alike (tests/test_money.py runs it through node).
+AMOUNT_PATTERN = r"\s*\$?\s*(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d{1,2})?\s*"
+_AMOUNT = re.compile(AMOUNT_PATTERN, re.ASCII)  # used whole: fullmatch, as a pattern is
 _HAS_DIGIT = re.compile(r"\d")
 
 
@@ -26,7 +31,7 @@ def parse_amount(text: str, maximum: Decimal = MAX_PAYMENT) -> Decimal:
         raise ValueError("Enter the amount.")
     if cleaned.startswith("-") or cleaned.startswith("$-"):
         raise ValueError("The amount must be more than zero.")
-    if not _AMOUNT.match(cleaned) or not _HAS_DIGIT.search(cleaned):
+    if not _AMOUNT.fullmatch(cleaned) or not _HAS_DIGIT.search(cleaned):
         if re.search(r"\.\d{3,}$", cleaned):
             raise ValueError("Use at most two decimal places (cents).")
         raise ValueError("Enter an amount in dollars and cents, like 40 or 1,200.50.")
@@ -53,5 +58,5 @@ def format_money(amount: Decimal) -> str:
 
 
 def money_str(amount: Decimal) -> str:
-    """`1200.50` for JSON and CSV: a string with exactly two decimals."""
+    """`1200.50` for JSON, CSV and form values: a string with exactly two decimals."""
     return f"{to_money(amount):.2f}"

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from server.domain.forms import FormErrors, text_field
-from server.domain.money import ZERO, parse_amount, to_money
+from server.domain.money import ZERO, money_str, parse_amount, to_money
 
 METHODS = ("cash", "card", "check")
 MAX_NOTE = 500
@@ -123,7 +123,7 @@ def over_balance(form: Mapping[str, object], amount: Decimal) -> Decimal | None:
         return None  # no balance shown (or not one we wrote): nothing to compare with
     shown = Decimal(shown_text)
     over = amount - max(shown, ZERO)
-    if over <= ZERO or text_field(form, "confirm_over") == f"{amount:.2f}":
+    if over <= ZERO or text_field(form, "confirm_over") == money_str(amount):
         return None
     return over
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from server.domain.clock import as_utc, input_time
 from server.domain.money import ZERO, money_str, to_money
 from server.domain.payments import METHODS, ledger
 
@@ -49,7 +50,7 @@ def logged_payments(events: Iterable[dict[str, Any]], tz: ZoneInfo) -> list[Logg
         for p in book.payments:
             stamp = str(p.get("logged_at") or "")
             try:
-                at = datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(tz)
+                at = as_utc(stamp, naive_is_utc=True).astimezone(tz)
             except ValueError:
                 continue  # an entry without a usable time cannot be placed on a day
             payment_id = str(p.get("payment_id", ""))
@@ -168,7 +169,7 @@ def csv_rows(payments: Iterable[LoggedPayment], start: date, end: date) -> list[
             rows.append(
                 [
                     p.day.isoformat(),
-                    p.logged_at.strftime("%H:%M"),
+                    input_time(p.logged_at),
                     csv_cell(p.event_id),
                     csv_cell(p.patron),
                     money_str(p.amount),

@@ -34,7 +34,7 @@ def _mark_overdue(store: Store, event: dict[str, Any], now: datetime) -> bool:
         return False
     departure = event["departure"]
     event_id = str(event["event_id"])
-    at = utc_iso(now.timestamp())
+    at = utc_iso(now)
     expected_back = str(departure["expected_back"])
     if not store.events.mark_overdue(event_id, str(departure["departure_id"]), expected_back, at):
         return False

@@ -16,11 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer
-
 from server.settings import Settings
-
-_deserialize = TypeDeserializer().deserialize
+from server.store.client import from_wire
 
 
 @dataclass(frozen=True)
@@ -52,7 +49,7 @@ def _attr(image: Mapping[str, Any] | None, name: str) -> Any:
     # Only the few attributes needed are decoded: an event's image carries its ledger.
     if not image or name not in image:
         return None
-    return _deserialize(image[name])
+    return from_wire(image[name])
 
 
 def owed_by(record: Mapping[str, Any], settings: Settings) -> Owed | None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from server.settings import Settings
 from server.store.audit import AuditRepo
+from server.store.boundary import StoreError, StoreUnavailable, translated
 from server.store.client import make_resource, refresh_credentials
 from server.store.events import EventsRepo
 from server.store.limits import LimitsRepo
@@ -14,6 +15,8 @@ from server.store.outbox import OutboxRepo
 from server.store.sessions import SessionsRepo
 from server.store.users import UsersRepo
 from server.store.waivers import WaiversRepo
+
+__all__ = ["Store", "StoreError", "StoreUnavailable"]
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBServiceResource
@@ -54,10 +57,12 @@ class Store:
             audit=AuditRepo(table("audit")),
         )
 
+    @translated
     def refresh_credentials(self) -> None:
         """After a SnapStart restore: credentials resolved at init are not reused."""
         refresh_credentials(self.resource)
 
+    @translated
     def ping(self) -> None:
-        """Raise if the events table cannot be reached (for /healthz)."""
+        """Raise `StoreUnavailable` if the events table cannot be reached (/healthz)."""
         self.resource.meta.client.describe_table(TableName=self.settings.table_name("events"))

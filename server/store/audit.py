@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
 
+from server.store.boundary import Repo
 from server.store.client import all_items
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
 
-class AuditRepo:
+class AuditRepo(Repo):
     """The audit table: who did what, one item per action, grouped by day."""
 
     def __init__(self, table: Table) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
+from boto3.dynamodb.types import TypeDeserializer
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -81,6 +82,15 @@ def refresh_credentials(resource: DynamoDBServiceResource) -> None:
     fresh = boto3.session.Session().get_credentials()
     if fresh is not None:
         client._request_signer._credentials = fresh  # type: ignore[attr-defined]
+
+
+_deserializer = TypeDeserializer()
+
+
+def from_wire(value: Any) -> Any:
+    """One attribute in DynamoDB's wire format (`{"S": "x"}`, as in a stream record's
+    image) as the Python value the repositories read (str, Decimal, set, ...)."""
+    return _deserializer.deserialize(value)
 
 
 def is_unavailable(exc: BaseException) -> bool:

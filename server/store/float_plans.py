@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from server.domain.float_plan import BACK, FLOAT, LATE, OVERDUE, notice_ref
+from server.store.boundary import Repo
 from server.store.client import conditional, get_item
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ class TripWriteRefused(Exception):
         self.item = item
 
 
-class FloatPlanWrites:
+class FloatPlanWrites(Repo):
     """Depart, running late, back at the dock, overdue: the trip's float plan."""
 
     table: Table

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
 from server.domain.rate_limits import BUCKET_SECONDS, Limit, bucket_of
+from server.store.boundary import Repo
 from server.store.client import conditional, put_new, update_if
 
 # Keys never hold personal data in clear: callers pass hashes of emails.
@@ -45,7 +46,7 @@ def _buckets(item: dict[str, Any]) -> dict[int, int]:
     }
 
 
-class LimitsRepo:
+class LimitsRepo(Repo):
     """The limits table: rate-limit counters, counters of places and one-time markers."""
 
     def __init__(self, table: Table) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
 
+from server.store.boundary import Repo
 from server.store.client import all_items, conditional, get_item, put_new, update_if
 from server.store.tables import OUTBOX_BY_STATE
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
 
-class OutboxRepo:
+class OutboxRepo(Repo):
     """The outbox table: notifications, their leases and their delivery state."""
 
     def __init__(self, table: Table) -> None:

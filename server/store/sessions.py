@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
 
+from server.store.boundary import Repo
 from server.store.client import all_items, get_item, update_if
 from server.store.tables import SESSIONS_BY_EMAIL
 
@@ -23,7 +24,7 @@ CACHE_SECONDS = 5.0
 CACHE_MAX = 10_000
 
 
-class SessionsRepo:
+class SessionsRepo(Repo):
     """The sessions table: one item per signed-in browser, each read kept a few seconds."""
 
     def __init__(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from server.store.boundary import Repo
 from server.store.client import all_items, get_item, put_new, update_if
 
 if TYPE_CHECKING:
@@ -14,7 +15,7 @@ class UserExists(Exception):
     """A user with this email is already stored."""
 
 
-class UsersRepo:
+class UsersRepo(Repo):
     """The users table: crew and captain accounts."""
 
     def __init__(self, table: Table) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import ConditionBase, Key
 
+from server.store.boundary import Repo
 from server.store.client import all_items, get_item, put_new, update_if
 from server.store.tables import BY_OUTBOX, WAIVERS_BY_TRIP
 
@@ -21,7 +22,7 @@ class WaiverExists(Exception):
     """A waiver with this id is already stored for the event."""
 
 
-class WaiversRepo:
+class WaiversRepo(Repo):
     """The waivers table: signed waivers, their check-ins and their owed emails."""
 
     def __init__(self, table: Table) -> None:

@@ -20,7 +20,7 @@ from server.domain.audit_text import (
     on_local_day,
     utc_days,
 )
-from server.domain.clock import utc_now_iso
+from server.domain.clock import day_label, utc_now_iso
 from server.domain.forms import text_field
 from server.domain.users import User
 from server.notify.outbox import Notifier
@@ -64,7 +64,7 @@ async def audit_log(request: Request) -> Response:
         {
             "lines": lines,
             "day": typed_param(request, "date", day.isoformat()),
-            "day_label": day.strftime("%A %-d %B %Y"),
+            "day_label": day_label(day, long=True),
             # "Los Angeles" for America/Los_Angeles: the operator's clock, by its city.
             "zone": str(settings_of(request).timezone).split("/")[-1].replace("_", " "),
             "errors": {"date": error} if error else {},

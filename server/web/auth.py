@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from server.domain.clock import clock_label
 from server.domain.forms import text_field
 from server.domain.rate_limits import (
     SIGN_IN_ACCOUNT,
@@ -179,7 +180,7 @@ def _locked_message(timezone: tzinfo, until: float, now: float) -> str:
     minutes = max(1, round((until - now) / 60))
     return (
         "Too many failed sign-ins. For your security, try again after "
-        f"{local:%H:%M} (in about {minutes} minute{'s' if minutes != 1 else ''})."
+        f"{clock_label(local)} (in about {minutes} minute{'s' if minutes != 1 else ''})."
     )
 
 

@@ -17,6 +17,7 @@ from server.domain.board import BOARD_CARDS, board_page, day_of, first_day
 from server.domain.clock import utc_now_iso
 from server.domain.float_plan import TripState, state_of
 from server.domain.forms import FormErrors, form_values, text_field
+from server.domain.money import money_str
 from server.domain.payments import (
     MAX_ENTRIES,
     MAX_LEDGER_BYTES,
@@ -174,7 +175,7 @@ def _form_error(
             "errors": errors,
             "payment_id": payment_id,
             "status": status_code,
-            "over": [f"{over[0]:.2f}", f"{over[1]:.2f}"] if over else None,
+            "over": [money_str(over[0]), money_str(over[1])] if over else None,
         }
         answer = redirect_with_draft(
             request,
@@ -290,8 +291,8 @@ def _payment_saved(
             {
                 "payment": entry_json(entry),
                 "event_id": view.event_id,
-                "paid": f"{book.paid:.2f}",
-                "balance_due": f"{book.balance_due:.2f}",
+                "paid": money_str(book.paid),
+                "balance_due": money_str(book.balance_due),
                 "created": created,
             },
             status_code=201,

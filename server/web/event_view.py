@@ -14,6 +14,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
+from server.domain.clock import day_label
 from server.domain.event_ids import is_valid_event_id
 from server.domain.float_plan import TripState, state_of
 from server.domain.money import money_str
@@ -77,7 +78,7 @@ class EventView:
     def day_label(self) -> str:
         delta = (self.day - self.today).days
         named = {0: "Today", 1: "Tomorrow", -1: "Yesterday"}.get(delta)
-        pretty = self.day.strftime("%a %-d %b %Y")
+        pretty = day_label(self.day)
         return f"{named} · {pretty}" if named else pretty
 
     @property

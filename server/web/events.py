@@ -18,6 +18,7 @@ from server.domain.event_form import (
 )
 from server.domain.event_ids import InvalidEventId, is_valid_event_id, suggest_id
 from server.domain.forms import FormErrors, form_values, text_field
+from server.domain.money import money_str
 from server.store import Store
 from server.store.events import EventExists
 from server.store.rename import RenameError, lint_ids, rename_event
@@ -141,7 +142,7 @@ async def event_create(request: Request) -> Response:
 def _edit_values(item: dict[str, Any]) -> dict[str, str]:
     values = {k: ("" if item.get(k) is None else str(item.get(k))) for k in EDITABLE}
     if item.get("total_price") is not None:
-        values["total_price"] = f"{item['total_price']:.2f}"
+        values["total_price"] = money_str(item["total_price"])
     return values
 
 

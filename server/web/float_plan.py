@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from server.domain.clock import utc_now_iso
+from server.domain.clock import input_time, utc_now_iso
 from server.domain.float_plan import (
     BACK,
     FLOAT,
@@ -71,7 +71,7 @@ def _depart_page(
     guests = guests_of(waivers, event.day)
     defaults = {
         "departure_id": str(uuid.uuid4()),
-        "expected_back": default_expected_back(item, settings.timezone).strftime("%H:%M"),
+        "expected_back": input_time(default_expected_back(item, settings.timezone)),
         "area": default_area(item),
         "crew": [user.email],
         "confirm_empty": "",

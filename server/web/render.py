@@ -25,11 +25,17 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import NoMatchFound, Route
 
 from server import ROOT, observe
-from server.domain.clock import as_utc, clock_time, human_time, zone_abbreviation
+from server.domain.clock import (
+    as_utc,
+    clock_time,
+    day_label,
+    human_time,
+    utc_iso,
+    zone_abbreviation,
+)
 from server.domain.legal_text import legal_html
-from server.domain.money import format_money
+from server.domain.money import AMOUNT_PATTERN, MAX_PAYMENT, format_money, money_str
 from server.domain.payments import METHODS
-from server.store.client import is_unavailable
 from server.web import security
 from server.web.cookies import session_cookie_name
 from server.web.csrf import csrf_token, set_csrf_cookie
@@ -71,6 +77,9 @@ def make_environment() -> jinja2.Environment:
     env.filters["money"] = format_money
     env.filters["when"] = when  # any stored moment a person reads: <time> in their zone
     env.filters["clock"] = clock_time  # a trip's start time ("09:30") as "9:30 am"
+    env.filters["day"] = day_label  # a date as "Sat 28 Nov 2026"; day(long=True, year=False)
+    env.globals["amount_pattern"] = AMOUNT_PATTERN  # the server's amount rule, for the browser
+    env.globals["amount_max"] = money_str(MAX_PAYMENT)
     env.globals["input_type"] = input_type  # date/time inputs that keep what was typed
     env.globals["zone_name"] = _zone_name
     env.globals["absolute_url"] = _absolute_url  # the patron link to share, with the host
@@ -116,7 +125,7 @@ def when(
     if not moment:
         return ""
     utc = as_utc(moment)
-    iso = utc.isoformat(timespec="seconds").replace("+00:00", "Z")
+    iso = utc_iso(utc)
     zone = UTC if in_utc else context.get("timezone") or UTC
     text = human_time(utc, zone, always_day=full, zone=full)
     if plain:
@@ -328,10 +337,8 @@ async def handle_event_moved(request: Request, exc: Exception) -> Response:
 
 
 async def handle_store_error(request: Request, exc: Exception) -> Response:
-    """DynamoDB unreachable or throttling: 503 saying nothing was saved. Anything else
-    from boto3 is a bug and goes on to the 500 handler."""
-    if not is_unavailable(exc):
-        raise exc
+    """DynamoDB unreachable or throttling (`StoreUnavailable`): 503 saying nothing was
+    saved. Any other `StoreError` is a bug and goes to the 500 handler."""
     log.warning("store unavailable: %s", exc)
     return error_response(request, 503)
 
