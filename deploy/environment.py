@@ -8,14 +8,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from deploy.errors import DeployError
+from server.secrets import SecretReader, resolve_secrets
 from server.settings import (
     GMAIL,
     OPERATOR,
     SES,
-    SecretReader,
     Settings,
     SettingsError,
-    resolve_secrets,
 )
 
 # Every variable the deployed app needs (staging and prod alike, with the default mailer,

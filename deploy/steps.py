@@ -18,7 +18,7 @@ from deploy.errors import DeployError, Say
 from deploy.release import HANDLER, RUNTIME, Asset, Release
 from deploy.stacks import Target
 from deploy.versions import alias_record
-from server.settings import SecretReader, secret_reader
+from server.secrets import SecretReader, secret_reader
 from server.web.assets import IMMUTABLE
 
 

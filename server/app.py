@@ -46,10 +46,10 @@ from server.web.render import (
     handle_login_required,
     handle_server_error,
     handle_store_error,
-    make_environment,
 )
 from server.web.security import SecurityHeaders
 from server.web.state import store_of
+from server.web.templating import make_environment
 
 
 async def healthz(request: Request) -> Response:

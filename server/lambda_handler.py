@@ -40,11 +40,10 @@ from server import observe
 from server.domain.users import dummy_hash
 from server.notify.outbox import Notifier
 from server.notify.stream import is_stream_event, owed_by
+from server.secrets import SecretReader, resolve_secrets
 from server.settings import (
-    SecretReader,
     Settings,
     on_lambda,
-    resolve_secrets,
     snapshotting,
 )
 from server.store import Store

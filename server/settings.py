@@ -16,17 +16,21 @@ means real AWS.
 from __future__ import annotations
 
 import hmac
-import json
 import os
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from starlette.datastructures import Secret
+
+from server import setting_values as parse
+from server.secrets import SecretReader, resolve_secrets
+from server.setting_values import REAL_AWS as REAL_AWS
+from server.setting_values import Parser
+from server.setting_values import SettingsError as SettingsError
+from server.setting_values import tel_uri as tel_uri
 
 _LOOPBACK = ("localhost", "127.0.0.1", "::1")
 
@@ -44,7 +48,6 @@ def snapshotting(environ: Mapping[str, str] | None = None) -> bool:
     return env.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start"
 
 
-REAL_AWS = "aws"
 # The folder holding server/: a source checkout when the project files are beside it.
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,151 +58,6 @@ def source_checkout(root: Path = SOURCE_ROOT) -> Path | None:
     if (root / "pyproject.toml").is_file() and (root / "Makefile").is_file():
         return root
     return None
-
-
-class SettingsError(Exception):
-    """A setting is missing or invalid; the message names the variable."""
-
-
-Parser = Callable[[str, str], Any]  # (name, raw text) -> value; raises SettingsError
-
-
-def _text(name: str, raw: str) -> str:
-    return raw
-
-
-def _url(name: str, raw: str) -> str:
-    value = raw.rstrip("/")
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise SettingsError(f"{name}: {raw!r} is not an http(s) URL")
-    return value
-
-
-def _endpoint(name: str, raw: str) -> str | None:
-    return None if raw.lower() == REAL_AWS else _url(name, raw)
-
-
-def _path(name: str, raw: str) -> Path:
-    return Path(raw)
-
-
-def _secret(name: str, raw: str) -> Secret:
-    if len(raw) < 32:
-        raise SettingsError(f"{name}: must be at least 32 characters long")
-    return Secret(raw)
-
-
-def _whole_number(low: int, high: int) -> Parser:
-    def parse(name: str, raw: str) -> int:
-        try:
-            value = int(raw)
-        except ValueError:
-            raise SettingsError(f"{name}: {raw!r} is not a whole number") from None
-        if not low <= value <= high:
-            raise SettingsError(f"{name}: must be between {low} and {high}, got {value}")
-        return value
-
-    return parse
-
-
-_PREFIX = re.compile(r"^[A-Za-z0-9_.-]{0,200}$")
-
-
-def _prefix(name: str, raw: str) -> str:
-    if not _PREFIX.match(raw):
-        raise SettingsError(f"{name}: only letters, digits, '-', '_' and '.' are allowed")
-    return raw
-
-
-def _timezone(name: str, raw: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(raw)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise SettingsError(f"{name}: unknown time zone {raw!r}") from None
-
-
-def _gmail_token(name: str, raw: str) -> Secret:
-    try:
-        token = json.loads(raw)
-    except ValueError:
-        raise SettingsError(f"{name}: is not JSON (authorized-user token expected)") from None
-    missing = [
-        k
-        for k in ("refresh_token", "client_id", "client_secret")
-        if not isinstance(token, dict) or not token.get(k)
-    ]
-    if missing:
-        raise SettingsError(f"{name}: missing {', '.join(missing)}")
-    return Secret(raw)
-
-
-MAILERS = ("gmail", "ses")
-
-
-def _mailer(name: str, raw: str) -> str:
-    value = raw.lower()
-    if value not in MAILERS:
-        raise SettingsError(f"{name}: {raw!r} is not one of {', '.join(MAILERS)}")
-    return value
-
-
-_HOST = re.compile(r"^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
-
-
-def _addresses(name: str, raw: str) -> str:
-    """Comma-separated email addresses, each checked by the app's one email syntax."""
-    from server.domain.forms import is_email
-
-    addresses = [a.strip() for a in raw.split(",") if a.strip()]
-    bad = [a for a in addresses if not is_email(a)]
-    if bad or not addresses:
-        raise SettingsError(f"{name}: {', '.join(bad) or raw!r} is not an email address")
-    return ", ".join(addresses)
-
-
-def _hosts(name: str, raw: str) -> tuple[str, ...]:
-    hosts = tuple(h.strip().lower() for h in raw.split(",") if h.strip())
-    for host in hosts:
-        if not _HOST.match(host):
-            raise SettingsError(f"{name}: {host!r} is not a host name")
-    return hosts
-
-
-# A phone number as people type it: digits with spaces, dots, dashes or brackets between
-# them, an optional leading + (international), 7 to 15 digits (E.164's most).
-_PHONE = re.compile(r"^\+?[0-9]([0-9 .()-]*[0-9])?$")
-
-
-def _phone(name: str, raw: str) -> str:
-    digits = sum(c.isdigit() for c in raw)
-    if not _PHONE.match(raw) or not 7 <= digits <= 15 or "((" in raw or "))" in raw:
-        raise SettingsError(
-            f"{name}: {raw!r} is not a phone number (digits, optionally a leading + and "
-            "spaces, dots, dashes or brackets between them, e.g. +1 415 555 0100)"
-        )
-    return raw
-
-
-def tel_uri(phone: str) -> str:
-    """A `_phone` value as a `tel:` link (RFC 3966): the digits, with the + if given."""
-    return "tel:" + ("+" if phone.startswith("+") else "") + "".join(filter(str.isdigit, phone))
-
-
-def _email(name: str, raw: str) -> str:
-    """One address, parsed strictly (RFC 5322 addr-spec, as `email.policy.strict` reads
-    it), with a host name for a domain: no display name, no list, nothing left over."""
-    from email.errors import HeaderParseError, MessageDefect
-    from email.headerregistry import Address
-
-    try:
-        address = Address(addr_spec=raw)
-    except (ValueError, HeaderParseError, MessageDefect):
-        address = None
-    domain = address.domain.lower() if address is not None else ""
-    if address is None or not raw.isascii() or "." not in domain or not _HOST.match(domain):
-        raise SettingsError(f"{name}: {raw!r} is not one email address like name@example.com")
-    return raw
 
 
 @dataclass(frozen=True)
@@ -218,44 +76,44 @@ class Setting:
         return self.name.lower().removeprefix("scc_")
 
 
-_days = _whole_number(1, 365)
-_port = _whole_number(1, 65535)
+_days = parse.whole_number(1, 365)
+_port = parse.whole_number(1, 65535)
 
 # One row per line (E501 is off for this file): the table reads as a table.
 # fmt: off
 SETTINGS: tuple[Setting, ...] = (
-    Setting("SCC_SECRET_KEY", _secret, None, "Random string of 32+ characters that signs CSRF tokens. Required."),
-    Setting("SCC_DYNAMODB_ENDPOINT", _endpoint, None, "DynamoDB endpoint URL (dynalite locally); `aws` means real AWS. Unset: make run's dynalite in a source checkout, real AWS elsewhere."),
-    Setting("AWS_REGION", _text, "us-east-1", "AWS region of the tables."),
-    Setting("SCC_TABLE_PREFIX", _prefix, "scc-dev-", "Prefix of every table name, e.g. scc-prod- gives scc-prod-events."),
-    Setting("SCC_BASE_URL", _url, "http://localhost:8000", "Public URL of the app (patron links, QR codes, email links); https makes cookies Secure. Unset under `make run`: worked out from PORT and the host (the LAN address on 0.0.0.0)."),
-    Setting("SCC_TIMEZONE", _timezone, "America/Los_Angeles", "The operator's time zone (IANA name); decides what 'today' is."),
+    Setting("SCC_SECRET_KEY", parse.secret, None, "Random string of 32+ characters that signs CSRF tokens. Required."),
+    Setting("SCC_DYNAMODB_ENDPOINT", parse.endpoint, None, "DynamoDB endpoint URL (dynalite locally); `aws` means real AWS. Unset: make run's dynalite in a source checkout, real AWS elsewhere."),
+    Setting("AWS_REGION", parse.text, "us-east-1", "AWS region of the tables."),
+    Setting("SCC_TABLE_PREFIX", parse.prefix, "scc-dev-", "Prefix of every table name, e.g. scc-prod- gives scc-prod-events."),
+    Setting("SCC_BASE_URL", parse.url, "http://localhost:8000", "Public URL of the app (patron links, QR codes, email links); https makes cookies Secure. Unset under `make run`: worked out from PORT and the host (the LAN address on 0.0.0.0)."),
+    Setting("SCC_TIMEZONE", parse.timezone, "America/Los_Angeles", "The operator's time zone (IANA name); decides what 'today' is."),
     Setting("SCC_SESSION_IDLE_DAYS", _days, "14", "A session unused this many days ends."),
     Setting("SCC_SESSION_MAX_DAYS", _days, "30", "A session ends this many days after sign-in, used or not."),
-    Setting("GMAIL_TOKEN", _gmail_token, None, "Gmail authorized-user JSON (refresh token, client id and secret)."),
-    Setting("GMAIL_SENDER", _addresses, None, "Address notifications are sent from."),
-    Setting("GMAIL_RECIPIENT", _addresses, None, "Operator address(es) for payment notifications, comma-separated."),
-    Setting("SCC_SHORE_CONTACT", _addresses, None, "Who gets the float plan, running-late, back and OVERDUE emails, comma-separated; unset: the operator's (GMAIL_RECIPIENT, or SCC_SES_RECIPIENT with SES)."),
-    Setting("SCC_OVERDUE_GRACE_MINUTES", _whole_number(0, 24 * 60), "30", "A departed trip not back this many minutes after its expected return is marked overdue by the sweep and the shore contact alerted."),
-    Setting("SCC_GMAIL_API_ENDPOINT", _url, None, "Gmail API root override, for tests against a local server."),
-    Setting("SCC_MAILER", _mailer, "gmail", "Which mailer sends the emails: `gmail` (GMAIL_TOKEN, GMAIL_SENDER, GMAIL_RECIPIENT) or `ses` (Amazon SES: SCC_SES_FROM, SCC_SES_RECIPIENT)."),
-    Setting("SCC_SES_FROM", _addresses, None, "With SCC_MAILER=ses: the address emails are sent from, on an SES identity verified in AWS_REGION (the stack's SesIdentity)."),
-    Setting("SCC_SES_RECIPIENT", _addresses, None, "With SCC_MAILER=ses: operator address(es) for payment notifications, comma-separated."),
-    Setting("SCC_SES_CONFIGURATION_SET", _text, None, "With SCC_MAILER=ses: optional SES configuration set every send names (event publishing, a dedicated IP pool)."),
-    Setting("SCC_SES_ENDPOINT", _url, None, "Amazon SES (sesv2) endpoint override, for tests against a local server."),
-    Setting("SCC_OPERATOR_NAME", _text, "your charter operator", "The charter business's name, as patrons see it on the trip page, the waiver and their emails (the waiver text's \"Operator\")."),
-    Setting("SCC_OPERATOR_PHONE", _phone, None, "The phone number patrons can call, on the trip and waiver pages and in their emails (a tel: link), e.g. +1 415 555 0100."),
-    Setting("SCC_OPERATOR_EMAIL", _email, None, "The email address patrons can write to, on the trip and waiver pages and in their emails."),
-    Setting("SCC_WAIVER_CLOSE_DAYS", _whole_number(0, 365), "2", "Waivers can be signed until this many days after the trip."),
-    Setting("SCC_ORIGIN_SECRET", _secret, None, "Secret CloudFront adds as X-Origin-Verify; when set, requests without it are refused and CloudFront-Viewer-Address is trusted for the client IP."),
-    Setting("SCC_ORIGIN_SECRET_PREVIOUS", _secret, None, "The origin secret before a rotation: accepted as well as SCC_ORIGIN_SECRET until CloudFront sends the new one."),
-    Setting("SCC_ORIGIN_SECRET_ARN", _text, None, "Secrets Manager secret (ARN or name) whose current and previous versions are SCC_ORIGIN_SECRET and SCC_ORIGIN_SECRET_PREVIOUS, read at start-up (the stack sets it)."),
-    Setting("SCC_SECRETS_ARN", _text, None, "Secrets Manager secret (ARN or name) holding a JSON object of the secret settings (SCC_SECRET_KEY, GMAIL_TOKEN), read at start-up instead of plain variables (the stack sets it)."),
-    Setting("SCC_ALLOWED_HOSTS", _hosts, None, "Extra Host header values the app answers, comma-separated (`*.example.com` allowed), besides SCC_BASE_URL's host; behind CloudFront (SCC_ORIGIN_SECRET set) the region's Lambda Function URL hosts are added."),
+    Setting("GMAIL_TOKEN", parse.gmail_token, None, "Gmail authorized-user JSON (refresh token, client id and secret)."),
+    Setting("GMAIL_SENDER", parse.addresses, None, "Address notifications are sent from."),
+    Setting("GMAIL_RECIPIENT", parse.addresses, None, "Operator address(es) for payment notifications, comma-separated."),
+    Setting("SCC_SHORE_CONTACT", parse.addresses, None, "Who gets the float plan, running-late, back and OVERDUE emails, comma-separated; unset: the operator's (GMAIL_RECIPIENT, or SCC_SES_RECIPIENT with SES)."),
+    Setting("SCC_OVERDUE_GRACE_MINUTES", parse.whole_number(0, 24 * 60), "30", "A departed trip not back this many minutes after its expected return is marked overdue by the sweep and the shore contact alerted."),
+    Setting("SCC_GMAIL_API_ENDPOINT", parse.url, None, "Gmail API root override, for tests against a local server."),
+    Setting("SCC_MAILER", parse.mailer, "gmail", "Which mailer sends the emails: `gmail` (GMAIL_TOKEN, GMAIL_SENDER, GMAIL_RECIPIENT) or `ses` (Amazon SES: SCC_SES_FROM, SCC_SES_RECIPIENT)."),
+    Setting("SCC_SES_FROM", parse.addresses, None, "With SCC_MAILER=ses: the address emails are sent from, on an SES identity verified in AWS_REGION (the stack's SesIdentity)."),
+    Setting("SCC_SES_RECIPIENT", parse.addresses, None, "With SCC_MAILER=ses: operator address(es) for payment notifications, comma-separated."),
+    Setting("SCC_SES_CONFIGURATION_SET", parse.text, None, "With SCC_MAILER=ses: optional SES configuration set every send names (event publishing, a dedicated IP pool)."),
+    Setting("SCC_SES_ENDPOINT", parse.url, None, "Amazon SES (sesv2) endpoint override, for tests against a local server."),
+    Setting("SCC_OPERATOR_NAME", parse.text, "your charter operator", "The charter business's name, as patrons see it on the trip page, the waiver and their emails (the waiver text's \"Operator\")."),
+    Setting("SCC_OPERATOR_PHONE", parse.phone, None, "The phone number patrons can call, on the trip and waiver pages and in their emails (a tel: link), e.g. +1 415 555 0100."),
+    Setting("SCC_OPERATOR_EMAIL", parse.email, None, "The email address patrons can write to, on the trip and waiver pages and in their emails."),
+    Setting("SCC_WAIVER_CLOSE_DAYS", parse.whole_number(0, 365), "2", "Waivers can be signed until this many days after the trip."),
+    Setting("SCC_ORIGIN_SECRET", parse.secret, None, "Secret CloudFront adds as X-Origin-Verify; when set, requests without it are refused and CloudFront-Viewer-Address is trusted for the client IP."),
+    Setting("SCC_ORIGIN_SECRET_PREVIOUS", parse.secret, None, "The origin secret before a rotation: accepted as well as SCC_ORIGIN_SECRET until CloudFront sends the new one."),
+    Setting("SCC_ORIGIN_SECRET_ARN", parse.text, None, "Secrets Manager secret (ARN or name) whose current and previous versions are SCC_ORIGIN_SECRET and SCC_ORIGIN_SECRET_PREVIOUS, read at start-up (the stack sets it)."),
+    Setting("SCC_SECRETS_ARN", parse.text, None, "Secrets Manager secret (ARN or name) holding a JSON object of the secret settings (SCC_SECRET_KEY, GMAIL_TOKEN), read at start-up instead of plain variables (the stack sets it)."),
+    Setting("SCC_ALLOWED_HOSTS", parse.hosts, None, "Extra Host header values the app answers, comma-separated (`*.example.com` allowed), besides SCC_BASE_URL's host; behind CloudFront (SCC_ORIGIN_SECRET set) the region's Lambda Function URL hosts are added."),
     Setting("PORT", _port, "8000", "Port `scc serve` and `make run` listen on."),
-    Setting("SCC_LOCAL_DATA", _path, None, "Folder where `make run` keeps dynalite's data and the demo logins (default: var/ in the checkout)."),
+    Setting("SCC_LOCAL_DATA", parse.path, None, "Folder where `make run` keeps dynalite's data and the demo logins (default: var/ in the checkout)."),
     Setting("SCC_DYNALITE_PORT", _port, "4567", "Port of the local dynalite that `make run` starts."),
-    Setting("SCC_AWS_CALL_LOG", _path, None, "Test suites only: a file where every AWS call the app makes is appended (service, operation, table), checked against the template's AppRole (server/call_log.py). Never set on AWS."),
+    Setting("SCC_AWS_CALL_LOG", parse.path, None, "Test suites only: a file where every AWS call the app makes is appended (service, operation, table), checked against the template's AppRole (server/call_log.py). Never set on AWS."),
 )
 # fmt: on
 
@@ -265,81 +123,6 @@ SES = ("SCC_SES_FROM", "SCC_SES_RECIPIENT")
 # refuses to go out without every one of these (deploy/environment.py REQUIRED). The
 # phone and email are the settings of issue 24 (patrons' contact on the trip pages).
 OPERATOR = ("SCC_OPERATOR_NAME", "SCC_OPERATOR_PHONE", "SCC_OPERATOR_EMAIL")
-# The settings SCC_SECRETS_ARN may hold (never plain variables on Lambda); the origin
-# secret's two come from SCC_ORIGIN_SECRET_ARN.
-SECRETS = ("SCC_SECRET_KEY", "GMAIL_TOKEN")
-ORIGIN_SECRETS = ("SCC_ORIGIN_SECRET", "SCC_ORIGIN_SECRET_PREVIOUS")
-
-# (secret id, version stage) -> its SecretString, or None when no version has that stage.
-SecretReader = Callable[[str, str], str | None]
-CURRENT, PREVIOUS = "AWSCURRENT", "AWSPREVIOUS"
-
-
-def secrets_manager(region: str) -> SecretReader:
-    """A reader for Secrets Manager in `region`, with a client made now (boto3, imported
-    only when needed), so it holds the credentials of now (after a SnapStart restore,
-    not the snapshot's)."""
-    import boto3
-
-    return secret_reader(boto3.client("secretsmanager", region_name=region))
-
-
-def secret_reader(client: Any) -> SecretReader:
-    """A reader through a boto3 Secrets Manager client."""
-
-    def read(secret_id: str, stage: str) -> str | None:
-        try:
-            answer = client.get_secret_value(SecretId=secret_id, VersionStage=stage)
-        except client.exceptions.ResourceNotFoundException:
-            if stage == CURRENT:
-                raise
-            return None  # no previous version yet
-        return str(answer["SecretString"])
-
-    return read
-
-
-def resolve_secrets(
-    environ: Mapping[str, str], reader: SecretReader | None = None
-) -> dict[str, str]:
-    """`environ` with the values the Secrets Manager secrets it names hold:
-    SCC_SECRETS_ARN's JSON object (only the SECRETS names) and SCC_ORIGIN_SECRET_ARN's
-    current and previous versions. A name set both ways is refused (which one would
-    win is a guess). Without those two, `environ` as it is (local development)."""
-    env = {k: v for k, v in environ.items() if v.strip()}
-    bundle, origin = (
-        env.get("SCC_SECRETS_ARN", "").strip(),
-        env.get("SCC_ORIGIN_SECRET_ARN", "").strip(),
-    )
-    if not bundle and not origin:
-        return env
-    read = reader or secrets_manager(env.get("AWS_REGION", "us-east-1"))
-    found: dict[str, str] = {}
-    if bundle:
-        try:
-            values = json.loads(read(bundle, CURRENT) or "")
-        except ValueError:
-            raise SettingsError("SCC_SECRETS_ARN: the secret is not a JSON object") from None
-        if not isinstance(values, dict):
-            raise SettingsError("SCC_SECRETS_ARN: the secret is not a JSON object")
-        unknown = sorted(set(values) - set(SECRETS))
-        if unknown:
-            raise SettingsError(
-                f"SCC_SECRETS_ARN: holds {', '.join(unknown)}; only {', '.join(SECRETS)} belong there"
-            )
-        found.update({k: str(v) for k, v in values.items() if str(v).strip()})
-    if origin:
-        found["SCC_ORIGIN_SECRET"] = read(origin, CURRENT) or ""
-        previous = read(origin, PREVIOUS)
-        if previous:
-            found["SCC_ORIGIN_SECRET_PREVIOUS"] = previous
-    both = sorted(k for k in found if k in env)
-    if both:
-        source = "SCC_SECRETS_ARN or SCC_ORIGIN_SECRET_ARN"
-        raise SettingsError(
-            f"{both[0]}: set both as a variable and in {source}; remove the variable"
-        )
-    return {**env, **found}
 
 
 @dataclass(frozen=True)

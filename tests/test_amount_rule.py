@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.domain.money import _AMOUNT, AMOUNT_PATTERN, parse_amount
-from server.web.render import make_environment
+from server.web.templating import make_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from server.domain.clock import human_time, zone_abbreviation
-from server.web.render import make_environment
+from server.web.templating import make_environment
 
 LA = ZoneInfo("America/Los_Angeles")
 

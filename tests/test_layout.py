@@ -67,7 +67,7 @@ AWS_LIBRARIES = ("boto3", "botocore", "mypy_boto3")
 # the store (DynamoDB; its errors become StoreUnavailable/StoreError at the repositories'
 # edge), the SES mailer (its errors become MailError/MailerBroken in `_error`), and the
 # settings' Secrets Manager reader (read once at start, and again after a restore).
-AWS_ADAPTERS = {"server/notify/ses.py", "server/settings.py"}
+AWS_ADAPTERS = {"server/notify/ses.py", "server/secrets.py"}
 
 
 def aws_imports(path: Path) -> set[str]:

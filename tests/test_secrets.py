@@ -18,7 +18,8 @@ from starlette.datastructures import Secret
 from server import lambda_handler
 from server.lambda_handler import ORIGIN_REFRESH_SECONDS, LambdaApp
 from server.notify.gmail import GmailMailer
-from server.settings import Settings, SettingsError, resolve_secrets, secrets_manager
+from server.secrets import resolve_secrets, secrets_manager
+from server.settings import Settings, SettingsError
 from server.store import Store
 from tests.conftest import SECRET
 from tests.test_lambda import url_event
