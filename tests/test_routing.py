@@ -20,12 +20,12 @@ from starlette.routing import BaseRoute, Match, Mount, Route
 
 from deploy.release import RUNTIME
 from deploy.stacks import OUTPUTS
+from server import ROOT
 from server.app import create_app
 from server.lambda_handler import HEARTBEAT
 from server.settings import Settings
 from server.store.tables import TABLES, TTL
 from server.web.assets import Assets
-from server.web.render import ROOT
 
 TEMPLATE = ROOT / "infra" / "template.yaml"
 STATIC, APP = "S3", "Function URL"
