@@ -30,6 +30,21 @@ from server.app import create_app
 from server.dev.local import free_port
 from server.store import Store
 
+TOP = 25
+
+
+def by_own_time(root: Any) -> list[tuple[tuple[str, str], float]]:
+    """Every function's own time (seconds, summed over the whole profile), largest first:
+    where the time is actually spent, whichever caller it came from."""
+    own: dict[tuple[str, str], float] = {}
+    stack = [root] if root is not None else []
+    while stack:
+        frame = stack.pop()
+        key = (str(frame.function), f"{frame.file_path_short}:{frame.line_no}")
+        own[key] = own.get(key, 0.0) + frame.total_self_time
+        stack.extend(frame.children)
+    return sorted(own.items(), key=lambda kv: -kv[1])[:TOP]
+
 
 async def _inline(func: Any, *args: Any, **_: Any) -> Any:
     return func(*args)
@@ -91,6 +106,9 @@ def main() -> int:
             raise errors[0]
         session = profiler.stop()
         print(profiler.output_text(unicode=False, color=False, show_all=False))
+        print(f"top {TOP} by own time (every frame, library code included):")
+        for (name, where), own in by_own_time(session.root_frame()):
+            print(f"{own / args.payments * 1000:8.2f} ms/payment  {name}  {where}")
         if args.html:
             args.html.parent.mkdir(parents=True, exist_ok=True)
             args.html.write_text(profiler.output_html())

@@ -5,8 +5,8 @@ are ADDed by the same conditional UpdateItem that appends a payment or a void, s
 Log Payment answer needs no ledger. `totals` marks an item whose totals are true: the
 app's new events are created with it, older items get it from `scc db backfill-totals`
 (or keep being appended the old way, answering the whole item, until then). An ADD on
-a missing attribute starts from 0, so an item without the marker may hold partial
-totals; nothing reads them there, and the backfill replaces them.
+a missing attribute starts from 0, so nothing ADDs to an item without the marker: the
+old append and a void there leave the totals alone, and the backfill SETs them.
 """
 
 from __future__ import annotations
@@ -66,8 +66,7 @@ def backfill(
     """Give every item without the marker its totals: per item one conditional write,
     made only if the ledger is still exactly as read (`size(payments)`: every append and
     void lengthens it), so a payment logged in between is never lost from the totals;
-    such an item is read again and retried. SET, not ADD: partial totals an append left
-    on an unmarked item are replaced. Returns how many items were written."""
+    such an item is read again and retried. Returns how many items were written."""
     written = 0
     for first in items:
         event_id = str(first["event_id"])
