@@ -40,9 +40,11 @@ def by_own_time(root: Any) -> list[tuple[tuple[str, str], float]]:
     stack = [root] if root is not None else []
     while stack:
         frame = stack.pop()
+        stack.extend(frame.children)
+        if str(frame.function).startswith("["):
+            continue  # pyinstrument's "[self]" frames: already in their parent's own time
         key = (str(frame.function), f"{frame.file_path_short}:{frame.line_no}")
         own[key] = own.get(key, 0.0) + frame.total_self_time
-        stack.extend(frame.children)
     return sorted(own.items(), key=lambda kv: -kv[1])[:TOP]
 
 
