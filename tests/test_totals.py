@@ -5,6 +5,7 @@ against dynalite."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +16,12 @@ from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES, ledger
 from server.store import Store
 from server.store.events import AppendRefused
 from server.store.totals import backfill
-from tests.conftest import add_event
+from tests.conftest import HX, add_event, sign_in
+from tests.fake_gmail import FakeGmail, text_of
+from tests.test_float_plan_web import checked_in_trip, depart, depart_form
+from tests.test_notifications import gmail, log_payment, mail_client, mail_store
+
+__all__ = ["gmail", "mail_client", "mail_store"]  # the fixtures, used by name
 
 
 def _entry(amount: str, payment_id: str | None = None) -> dict[str, Any]:
@@ -166,3 +172,33 @@ def test_scc_db_backfill_totals(store: Store, cli_env: None, capsys: Any) -> Non
     assert "backfill-totals: 1 event(s)" in out
     stored = store.events.get(event_id)
     assert stored is not None and stored["paid_total"] == Decimal("12.50")
+
+
+def test_the_htmx_answer_keeps_the_float_plan_on_the_page(client: Any, store: Store) -> None:
+    """The answer's card is built without the float plan (not echoed by the append):
+    it keeps the one on the page, and the dashboard still reads and shows it."""
+    token = sign_in(client, store)
+    event_id = checked_in_trip(client, store)
+    form = depart_form(client, event_id)
+    back_by = datetime.now(store.settings.timezone) + timedelta(hours=2)
+    form["expected_back"] = back_by.strftime("%H:%M")
+    assert depart(client, event_id, form).status_code == 303
+    data = {"payment_id": str(uuid.uuid4()), "amount": "5", "method": "cash", "csrf_token": token}
+    answer = client.post(f"/api/events/{event_id}/payment", data=data, headers=HX)
+    assert answer.status_code == 200
+    assert f'<div class="float-plan" id="float-{event_id}" data-hx-preserve="true"></div>' in (
+        answer.text
+    )
+    assert "Not departed" not in answer.text and "$5.00" in answer.text
+    assert "Out · back by" in client.get("/dispatch").text
+
+
+def test_each_payment_email_says_what_was_paid_after_it(
+    mail_client: Any, mail_store: Store, gmail: FakeGmail
+) -> None:
+    event = add_event(mail_store, total_price="100")
+    token = sign_in(mail_client, mail_store)
+    for amount in ("40", "25.50"):
+        assert log_payment(mail_client, token, event["event_id"], amount=amount).status_code == 201
+    second = text_of(gmail.messages[1])
+    assert "Paid so far: $65.50" in second and "Balance due: $34.50" in second

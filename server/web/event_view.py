@@ -69,7 +69,7 @@ class EventView:
     def without_ledger(self) -> bool:
         """Built from the append's answer (totals, no entries, no float plan): the card
         keeps the float plan already on the page."""
-        return "payments" not in self.item
+        return "appended" in self.item and "payments" not in self.item
 
     @property
     def event_id(self) -> str:
