@@ -1,25 +1,32 @@
-"""Issue 18's goals, each measured side by side in one run and printed next to its target:
-Log Payment against the raw append (sequential, and 16 clients on 2 workers), DynamoDB
-calls per payment with the work after the response, and /dispatch at 500 trips against
-10. `bench/run.py --goals` runs only these; `make bench` ends with them."""
+"""Issue 18's and 29's goals, each measured side by side in one run and printed next to
+its target: Log Payment against the floor (the app's append from one shared low-level
+boto3 client) and the repository's append, sequential, 16 clients on 2 workers, the 400th
+payment against the 1st, and a warm Lambda invocation; DynamoDB calls per payment with
+the work after the response; /dispatch at 500 trips against 10. `bench/run.py --goals`
+runs only these; `make bench` ends with them."""
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
+import sys
 import uuid
 from collections import Counter
 from typing import Any
 
 from measure import (
     HX,
+    Floor,
     app_dashboard,
     app_payment,
     concurrent_payments,
+    interleaved,
     ms,
     raw_payment,
     timed_sequence,
 )
-from stack import PASSWORD, Stack, csrf_from, local_stack
+from stack import PASSWORD, ROOT, Stack, csrf_from, local_stack
+from starlette.datastructures import Secret
 from starlette.testclient import TestClient
 
 from server.app import create_app
@@ -33,34 +40,87 @@ def _met(ok: bool) -> str:
     return "yes" if ok else "NO"
 
 
-def sequential_payment(stack: Stack, count: int) -> Goal:
-    """One client, one payment at a time, app and raw interleaved: median against median."""
-    app_event, raw_event = stack.add_events(2, days_ahead=-30, prefix="s")
-    app, raw = app_payment(stack, app_event), raw_payment(stack, raw_event)
-    timed_sequence(app, 5)
-    timed_sequence(raw, 5)
-    app_lat: list[float] = []
-    raw_lat: list[float] = []
-    for _ in range(count):
-        app_lat += timed_sequence(app, 1)
-        raw_lat += timed_sequence(raw, 1)
-    a, r = statistics.median(app_lat), statistics.median(raw_lat)
+def sequential_payment(stack: Stack, floor: Floor, count: int) -> list[Goal]:
+    """One client, one payment at a time, app, floor and repository call interleaved."""
+    app_event, raw_event, floor_event = stack.add_events(3, days_ahead=-30, prefix="s")
+    ops = [app_payment(stack, app_event), floor.payment(floor_event), raw_payment(stack, raw_event)]
+    a, f, r = (statistics.median(lat) for lat in interleaved(ops, count))
+    return [
+        (
+            "sequential Log Payment / floor (median, one client)",
+            f"{a / f:.2f}x ({ms(a)} vs {ms(f)}; repository call {ms(r)}, {a / r:.2f}x)",
+            "<= 1.5x",
+            _met(a / f <= 1.5),
+        )
+    ]
+
+
+def concurrent_throughput(stack: Stack, floor: Floor, clients: int, payments: int) -> Goal:
+    app, raw, low = concurrent_payments(stack, clients, payments, floor)
+    ratio = app.throughput / low.throughput
     return (
-        "sequential Log Payment / raw append (median, one client)",
-        f"{a / r:.2f}x ({ms(a)} vs {ms(r)})",
-        "<= 2x",
-        _met(a / r <= 2),
+        f"{clients} clients, {WORKERS} workers: app / floor throughput",
+        f"{ratio:.2f} ({app.throughput:.0f}/s vs {low.throughput:.0f}/s; "
+        f"repository call {raw.throughput:.0f}/s)",
+        ">= 0.8",
+        _met(ratio >= 0.8),
     )
 
 
-def concurrent_throughput(stack: Stack, clients: int, payments: int) -> Goal:
-    app, raw = concurrent_payments(stack, clients, payments)
-    ratio = app.throughput / raw.throughput
+def ledger_growth(stack: Stack, floor: Floor, depth: int) -> Goal:
+    """One trip through the app, `depth` payments in a row: the last 10 against the first
+    10 (medians); the floor's own growth beside it."""
+    app_event, floor_event = stack.add_events(2, days_ahead=-30, prefix="d")
+    app_lat, floor_lat = interleaved(
+        [app_payment(stack, app_event), floor.payment(floor_event)], depth, warm=0
+    )
+    med = statistics.median
+    grow = med(app_lat[-10:]) / med(app_lat[:10])
     return (
-        f"{clients} clients, {WORKERS} workers: app / raw throughput",
-        f"{ratio:.2f} ({app.throughput:.0f}/s vs {raw.throughput:.0f}/s)",
-        ">= 0.6",
-        _met(ratio >= 0.6),
+        f"Log Payment {depth - 9}-{depth} / 1-10 on one trip (median, one client)",
+        f"{grow:.2f}x ({ms(med(app_lat[-10:]))} vs {ms(med(app_lat[:10]))}; floor "
+        f"{med(floor_lat[-10:]) / med(floor_lat[:10]):.2f}x)",
+        "<= 1.2x",
+        _met(grow <= 1.2),
+    )
+
+
+def lambda_warm(stack: Stack, floor: Floor, count: int) -> Goal:
+    """The Lambda handler, warm, in this process, driven with Function URL events
+    (tests/test_lambda.py's), interleaved with the floor's append from this process."""
+    sys.path.insert(0, str(ROOT))
+    from server import lambda_handler
+    from tests.test_lambda import ORIGIN_SECRET, Browser
+
+    settings = dataclasses.replace(
+        stack.settings, base_url="https://scc.example", origin_secret=Secret(ORIGIN_SECRET)
+    )
+    started = lambda_handler.start(settings, Store.connect(settings))
+    try:
+        browser = Browser(started)
+        token = browser.sign_in(stack.store)
+        app_event, floor_event = stack.add_events(2, days_ahead=-30, prefix="z")
+
+        def invoke(_: int) -> None:
+            form = {"payment_id": str(uuid.uuid4()), "amount": "5", "method": "cash"}
+            answer = browser(
+                "POST",
+                f"/api/events/{app_event}/payment",
+                form={**form, "csrf_token": token},
+                headers=HX,
+            )
+            if answer["statusCode"] != 200:
+                raise RuntimeError(f"Log Payment on Lambda answered {answer['statusCode']}")
+
+        ops = [invoke, floor.payment(floor_event)]
+        a, f = (statistics.median(x) for x in interleaved(ops, count))
+    finally:
+        started.close()
+    return (
+        "warm Lambda invocation of Log Payment / floor (median, in process)",
+        f"{a / f:.2f}x ({ms(a)} vs {ms(f)})",
+        "<= 1.5x",
+        _met(a / f <= 1.5),
     )
 
 
@@ -125,9 +185,12 @@ def dashboard_growth(stack: Stack, count: int) -> Goal:
 def goals(quick: bool) -> list[Goal]:
     """Every goal, on a fresh 2-worker stack of its own."""
     with local_stack(workers=WORKERS) as stack:
+        floor = Floor(stack)
         return [
-            sequential_payment(stack, 30 if quick else 100),
-            concurrent_throughput(stack, 16, 160 if quick else 800),
+            *sequential_payment(stack, floor, 30 if quick else 100),
+            concurrent_throughput(stack, floor, 16, 160 if quick else 800),
+            ledger_growth(stack, floor, 100 if quick else 400),
+            lambda_warm(stack, floor, 30 if quick else 100),
             calls_per_payment(stack),
             dashboard_growth(stack, 10 if quick else 20),
         ]

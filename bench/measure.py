@@ -3,6 +3,7 @@ and raw sides of a payment and a dashboard read, run concurrently or in sequence
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 import uuid
@@ -12,6 +13,9 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import boto3
+from boto3.dynamodb.types import TypeSerializer
+from botocore.config import Config
 from stack import Stack
 
 from server.domain.board import BOARD_CARDS, board_page, day_of
@@ -147,6 +151,60 @@ def raw_payment(stack: Stack, event_id: str) -> Op:
     return op
 
 
+class Floor:
+    """The physical floor of a Log Payment (issue 29): the app's own append request
+    (same expression, same condition, same values) sent with ONE low-level boto3 client
+    shared by every thread, with its connection pool, as a real service would hold it.
+    The request is the one the app's store makes, caught once from a real append; each
+    call gives it a fresh payment id and serialises the values (as any client must)."""
+
+    def __init__(self, stack: Stack) -> None:
+        store = Store.connect(stack.settings)
+        caught: list[dict[str, Any]] = []
+
+        def catch(params: dict[str, Any], **_: Any) -> None:
+            caught.append(copy.deepcopy(params))
+
+        events = store.resource.meta.client.meta.events
+        events.register("provide-client-params.dynamodb.UpdateItem", catch)
+        (probe,) = stack.add_events(1, days_ahead=-30, prefix="f")
+        store.events.append_payment(
+            probe, payment_entry(stack.crew_email), MAX_ENTRIES, MAX_LEDGER_BYTES
+        )
+        self.request = caught[-1]
+        self.table = store.events.table.name
+        self.email = stack.crew_email
+        self.client = boto3.session.Session().client(
+            "dynamodb",
+            region_name=stack.settings.aws_region,
+            endpoint_url=stack.settings.dynamodb_endpoint,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+            config=Config(max_pool_connections=64, retries={"max_attempts": 1}),
+        )
+        self.serialize = TypeSerializer().serialize
+
+    def payment(self, event_id: str) -> Op:
+        def op(_: int) -> None:
+            entry = payment_entry(self.email)
+            values = {
+                **self.request["ExpressionAttributeValues"],
+                ":entry": entry,
+                ":id": entry["payment_id"],
+                ":id_set": {entry["payment_id"]},
+            }
+            self.client.update_item(
+                **{
+                    **self.request,
+                    "TableName": self.table,
+                    "Key": {"event_id": {"S": event_id}},
+                    "ExpressionAttributeValues": {k: self.serialize(v) for k, v in values.items()},
+                }
+            )
+
+        return op
+
+
 def app_dashboard(stack: Stack) -> Op:
     client, _ = stack.signed_in(**GZIP)
 
@@ -190,15 +248,42 @@ def timed_sequence(op: Op, count: int) -> list[float]:
     return out
 
 
-def concurrent_payments(stack: Stack, clients: int, payments: int) -> tuple[Run, Run]:
-    """`clients` clients each logging payments on their own trip, through the app and
-    with the raw append, side by side; `payments` per side."""
+def concurrent_payments(
+    stack: Stack, clients: int, payments: int, floor: Floor | None = None
+) -> tuple[Run, Run, Run]:
+    """`clients` clients each logging payments on their own trip, through the app, with
+    the repository's append, and with the floor (one shared low-level client), in
+    alternating rounds; `payments` per side."""
+    floor = floor or Floor(stack)
     # Trips a month ago: they take payments but stay off the dashboard measured later.
-    app_events = stack.add_events(clients, days_ahead=-30, prefix="w")
-    raw_events = stack.add_events(clients, days_ahead=-30, prefix="r")
-    app_ops = [app_payment(stack, e) for e in app_events]
-    raw_ops = [raw_payment(stack, e) for e in raw_events]
+    app_ops = [app_payment(stack, e) for e in stack.add_events(clients, -30, prefix="w")]
+    raw_ops = [raw_payment(stack, e) for e in stack.add_events(clients, -30, prefix="r")]
+    floor_ops = [floor.payment(e) for e in stack.add_events(clients, -30, prefix="l")]
     # Warm up every worker process and connection (not counted).
-    concurrently(app_ops, 3)
-    concurrently(raw_ops, 3)
-    return side_by_side(app_ops, raw_ops, payments)
+    for ops in (app_ops, raw_ops, floor_ops):
+        concurrently(ops, 3)
+    runs = alternating([app_ops, raw_ops, floor_ops], payments)
+    return runs[0], runs[1], runs[2]
+
+
+def alternating(sides: list[list[Op]], total: int, rounds: int = 4) -> list[Run]:
+    """`total` operations on each side, in `rounds` rounds of one batch per side."""
+    out = [Run() for _ in sides]
+    per_client = max(1, total // len(sides[0]))
+    for r in range(rounds):
+        count = per_client // rounds + (1 if r < per_client % rounds else 0)
+        for run, ops in zip(out, sides, strict=True):
+            if count:
+                run.add(concurrently(ops, count))
+    return out
+
+
+def interleaved(ops: list[Op], count: int, warm: int = 5) -> list[list[float]]:
+    """Each op once in turn, `count` times over (one client): their latencies."""
+    for op in ops:
+        timed_sequence(op, warm)
+    out: list[list[float]] = [[] for _ in ops]
+    for _ in range(count):
+        for lat, op in zip(out, ops, strict=True):
+            lat += timed_sequence(op, 1)
+    return out

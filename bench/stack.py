@@ -37,6 +37,7 @@ from server.domain.users import hash_password  # noqa: E402
 from server.settings import Settings  # noqa: E402
 from server.store import Store  # noqa: E402
 from server.store.events import LISTING, starts_at  # noqa: E402
+from server.store.totals import totals_of  # noqa: E402
 
 PASSWORD = "bench-password-" + secrets.token_urlsafe(12)
 START_TIMEOUT = 60.0
@@ -75,7 +76,8 @@ class Stack:
                         "meeting_point": "Dock B, slip 4",
                     }
                 )
-                batch.put_item(Item={**item, "listing": LISTING, "starts_at": starts_at(item)})
+                item.update(totals_of(item), listing=LISTING, starts_at=starts_at(item))
+                batch.put_item(Item=item)
                 ids.append(str(item["event_id"]))
         return ids
 

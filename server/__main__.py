@@ -64,6 +64,17 @@ def cmd_db_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_backfill_totals(args: argparse.Namespace) -> int:
+    """Totals for events stored before them (issue 29): one conditional write each."""
+    from server.store.totals import backfill
+
+    store = _store()
+    events = store.events
+    written = backfill(events.table, events.scan_all(), events.get, print)
+    print(f"backfill-totals: {written} event(s) given their totals")
+    return 0
+
+
 def _store() -> Store:
     from server.store import Store
 
@@ -228,6 +239,10 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_parser("init", help="create missing tables and wait until ACTIVE").set_defaults(
         func=cmd_db_init
     )
+    db.add_parser(
+        "backfill-totals",
+        help="give events stored before the running totals theirs; safe to re-run",
+    ).set_defaults(func=cmd_db_backfill_totals)
 
     users = sub.add_parser("users", help="crew and captain accounts").add_subparsers(
         dest="users_command", required=True

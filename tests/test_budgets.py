@@ -110,6 +110,45 @@ def test_log_payment_right_after_another_is_the_update_item_alone(
     assert counter.calls == {"UpdateItem": 1}
 
 
+def test_the_append_answers_the_card_and_totals_never_the_ledger(
+    counted: tuple[TestClient, CallCounter], store: Store
+) -> None:
+    """Issue 29: the append asks for UPDATED_NEW (the card's fields and the totals it
+    ADDs), so its answer does not grow with the ledger; the card still shows the truth."""
+    client, _ = counted
+    event = add_event(store)
+    token = sign_in(client, store)
+    seen: list[tuple[dict[str, Any], dict[str, Any], int]] = []
+    asked: list[dict[str, Any]] = []
+    events = store.resource.meta.client.meta.events
+
+    def ask(params: dict[str, Any], **_: Any) -> None:
+        asked.append(params)
+
+    def answer(parsed: dict[str, Any], http_response: Any, **_: Any) -> None:
+        seen.append((asked[-1], parsed, len(http_response.content)))
+
+    events.register("provide-client-params.dynamodb.UpdateItem", ask)
+    events.register("after-call.dynamodb.UpdateItem", answer)
+    for n in range(1, 41):
+        response = _log_five(client, event["event_id"], token, HX)
+        assert response.status_code == 200
+        assert f"${5 * n}.00" in response.text  # the card's paid total, from the answer
+    assert len(seen) == 40
+    for params, parsed, _size in seen:
+        assert params["ReturnValues"] == "UPDATED_NEW"
+        assert "payments" not in parsed["Attributes"]
+    first, last = seen[0][1]["Attributes"], seen[-1][1]["Attributes"]
+    assert last["paid_total"] == 200 and last["payment_count"] == 40
+    assert last["patron_first_name"] == "Alice" and last["total_price"] == 1200
+    # Only ids grow (about 40 bytes each in `payment_ids`, and in `notices_owed` while
+    # the emails are owed: no Gmail here), not the ledger (~300 bytes an entry as JSON).
+    assert seen[-1][2] - seen[0][2] < 39 * 90
+    assert set(first) == set(last)
+    stored = store.events.get(event["event_id"])
+    assert len(stored["payments"]) == 40 and stored["paid_total"] == 200
+
+
 def test_with_gmail_the_email_after_the_response_costs_three_calls(
     dynalite_endpoint: str,
 ) -> None:

@@ -139,11 +139,14 @@ def validate_void_reason(form: Mapping[str, object]) -> str:
 
 @dataclass(frozen=True)
 class Ledger:
-    """An event's money: payments in the order logged, voids applied."""
+    """An event's money: payments in the order logged, voids applied. Built from the
+    append's answer (`from_totals`), it holds no entries: the totals stand in."""
 
     total: Decimal
     payments: list[dict[str, Any]] = field(default_factory=list)
     voids: list[dict[str, Any]] = field(default_factory=list)
+    # (paid, payment count) kept on the item by the append (server/store/totals.py).
+    totals: tuple[Decimal, int] | None = None
 
     @property
     def voided_ids(self) -> set[str]:
@@ -156,6 +159,8 @@ class Ledger:
 
     @property
     def paid(self) -> Decimal:
+        if self.totals is not None:
+            return self.totals[0]
         return sum((to_money(p.get("amount", 0)) for p in self.counted), ZERO)
 
     @property
@@ -168,6 +173,8 @@ class Ledger:
 
     @property
     def payment_count(self) -> int:
+        if self.totals is not None:
+            return self.totals[1]
         return len(self.counted)
 
 
@@ -182,6 +189,15 @@ _ENTRY_DEFAULTS: dict[str, Any] = {
     "voids": "",
     "reason": "",
 }
+
+
+def book_of(item: Mapping[str, Any]) -> Ledger:
+    """An event item's ledger: summed from its entries when it holds them (the pages
+    that read the item), else the totals the append answered with (Log Payment)."""
+    if "payments" not in item and "paid_total" in item:
+        paid = (to_money(item["paid_total"]), int(item.get("payment_count", 0)))
+        return Ledger(total=to_money(item.get("total_price", 0)), totals=paid)
+    return ledger(item.get("total_price", 0), item.get("payments", []))
 
 
 def ledger(total: Decimal | int | str, entries: Iterable[Mapping[str, Any]]) -> Ledger:

@@ -26,7 +26,7 @@ from server.domain.float_plan import BACK, FLOAT, LATE, OVERDUE
 from server.domain.forms import MAX_EMAIL, clean_text
 from server.domain.legal_text import legal_html
 from server.domain.money import format_money
-from server.domain.payments import ledger
+from server.domain.payments import book_of, ledger
 from server.domain.waiver_rules import load_text
 from server.settings import tel_uri
 
@@ -111,10 +111,14 @@ def payment_email(
     timezone: tzinfo,
 ) -> EmailMessage:
     """To the operator: the payment, who logged it, and paid / balance due after it."""
-    entries = list(event.get("payments", []))
-    position = next(i for i, e in enumerate(entries) if e.get("payment_id") == payment_id)
-    entry = entries[position]
-    after = ledger(event.get("total_price", 0), entries[: position + 1])
+    if "payments" not in event and event.get("appended", {}).get("payment_id") == payment_id:
+        # The append's answer: the entry it wrote and the totals right after it.
+        entry, after = event["appended"], book_of(event)
+    else:
+        entries = list(event.get("payments", []))
+        position = next(i for i, e in enumerate(entries) if e.get("payment_id") == payment_id)
+        entry = entries[position]
+        after = ledger(event.get("total_price", 0), entries[: position + 1])
     context = {
         "event": event,
         "entry": entry,

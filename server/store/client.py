@@ -25,6 +25,9 @@ CLIENT_CONFIG = Config(
     read_timeout=3,
     retries={"total_max_attempts": 2, "mode": "standard"},
     max_pool_connections=50,  # Starlette runs up to 40 handler threads at once
+    # DynamoDB validates every request itself; botocore's client-side check of the
+    # parameters was ~1 ms of CPU per call on Log Payment's path (issue 29's profile).
+    parameter_validation=False,
 )
 
 T = TypeVar("T")

@@ -6,20 +6,20 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
-from server.domain.payments import Refusal, entry_bytes, why_refused
 from server.store.client import (
     all_items,
     conditional,
-    error_code,
     get_item,
     put_new,
     update,
     update_if,
 )
 from server.store.float_plans import FloatPlanWrites
+from server.store.ledger import OPEN_FOR_WRITES, LedgerWrites
+from server.store.ledger import AppendRefused as AppendRefused
 from server.store.tables import BY_OUTBOX, EVENTS_BY_DATE
+from server.store.totals import totals_of
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -27,12 +27,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LISTING = "event"
-# An event takes writes only while it exists, has not moved, and is not being renamed
-# (`renaming_to` on the old item, `renaming_from` on the unfinished copy).
-OPEN_FOR_WRITES = (
-    "attribute_exists(event_id) AND attribute_not_exists(moved_to)"
-    " AND attribute_not_exists(renaming_to) AND attribute_not_exists(renaming_from)"
-)
 # The rename may freeze an event that has not moved and is not being renamed elsewhere.
 FREEZABLE = (
     "attribute_exists(event_id) AND attribute_not_exists(moved_to)"
@@ -44,17 +38,7 @@ class EventExists(Exception):
     """An event with this id is already stored."""
 
 
-class AppendRefused(Exception):
-    """A conditional append did not happen; `reason` says why and `item` is the event
-    as read right after (None when it does not exist)."""
-
-    def __init__(self, reason: Refusal, item: dict[str, Any] | None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.item = item
-
-
-class EventsRepo(FloatPlanWrites):
+class EventsRepo(FloatPlanWrites, LedgerWrites):
     """The events table: event items, their payments ledger, the float plan
     (server/store/float_plans.py), and the rename's steps."""
 
@@ -63,7 +47,8 @@ class EventsRepo(FloatPlanWrites):
 
     def create(self, event: dict[str, Any]) -> None:
         """Store a new event; never overwrites one (conditional put)."""
-        item = {**event, "listing": LISTING, "starts_at": starts_at(event)}
+        item = {"payments": [], **event, "listing": LISTING, "starts_at": starts_at(event)}
+        item.update(totals_of(item))  # an event starts with true totals (server/store/totals.py)
         if not put_new(self.table, item, "event_id"):
             raise EventExists(event["event_id"])
 
@@ -189,105 +174,6 @@ class EventsRepo(FloatPlanWrites):
     def any_exist(self) -> bool:
         """True when the table holds at least one item (a one-item scan)."""
         return bool(self.table.scan(Limit=1, ProjectionExpression="event_id").get("Items"))
-
-    def append_payment(
-        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
-    ) -> dict[str, Any]:
-        """Append one payment in ONE conditional UpdateItem: the event must exist, be
-        open, stay within `cap` entries and `max_bytes` of ledger, and not already hold
-        this payment_id.
-        Returns the event as written; raises AppendRefused (after one consistent read
-        to say why) when the condition fails."""
-        return self._append(
-            event_id,
-            entry,
-            condition=(
-                OPEN_FOR_WRITES + " AND NOT contains(payment_ids, :id)"
-                " AND (attribute_not_exists(#status) OR #status <> :cancelled)"
-            ),
-            values={":cancelled": "cancelled", ":owed": "owed"},
-            names={"#status": "status"},
-            cap=cap,
-            max_bytes=max_bytes,
-            # The payment email is owed from the same write: no crash can lose it.
-            extra_add=", notices_owed :id_set",
-            extra_set=", outbox = :owed",
-        )
-
-    def append_void(
-        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
-    ) -> dict[str, Any]:
-        """Append a void of `entry["voids"]`: that payment must be stored, not yet voided
-        and not itself a void (`void_ids`: the ids of the voids); the void's own
-        payment_id makes the request idempotent."""
-        return self._append(
-            event_id,
-            entry,
-            extra_add=", voided_ids :target_set, void_ids :id_set",
-            condition=(
-                OPEN_FOR_WRITES + " AND NOT contains(payment_ids, :id)"
-                " AND contains(payment_ids, :target) AND NOT contains(voided_ids, :target)"
-                " AND NOT contains(void_ids, :target)"
-            ),
-            values={":target": entry["voids"], ":target_set": {entry["voids"]}},
-            names={},
-            cap=cap,
-            max_bytes=max_bytes,
-        )
-
-    def _append(
-        self,
-        event_id: str,
-        entry: dict[str, Any],
-        *,
-        extra_add: str,
-        condition: str,
-        extra_set: str = "",
-        values: dict[str, Any],
-        names: dict[str, str],
-        cap: int,
-        max_bytes: int,
-    ) -> dict[str, Any]:
-        """The one conditional ledger append behind `append_payment` and `append_void`."""
-        payment_id = entry["payment_id"]
-        size = entry_bytes(entry)
-        kwargs: dict[str, Any] = {
-            "Key": {"event_id": event_id},
-            "UpdateExpression": (
-                "SET payments = list_append(if_not_exists(payments, :empty), :new)"
-                + extra_set
-                + " ADD payment_ids :id_set, ledger_bytes :size"
-                + extra_add
-            ),
-            "ConditionExpression": condition
-            + " AND (attribute_not_exists(payments) OR size(payments) < :cap)"
-            " AND (attribute_not_exists(ledger_bytes) OR ledger_bytes <= :room)",
-            "ExpressionAttributeValues": {
-                ":empty": [],
-                ":new": [entry],
-                ":id_set": {payment_id},
-                ":id": payment_id,
-                ":size": size,
-                ":cap": cap,
-                ":room": max_bytes - size,
-                **values,
-            },
-            "ReturnValues": "ALL_NEW",
-        }
-        if names:
-            kwargs["ExpressionAttributeNames"] = names
-        try:
-            response = conditional(lambda: self.table.update_item(**kwargs))
-        except ClientError as exc:
-            log.error("append to %s failed: %s", event_id, error_code(exc))
-            raise
-        if response is not None:
-            attributes: dict[str, Any] = response["Attributes"]
-            return attributes
-        item = self.get(event_id)
-        raise AppendRefused(why_refused(item, payment_id, entry, cap, max_bytes - size), item)
-
-    # --- the rename's steps (server/store/rename.py runs them in order) -------------
 
     def freeze_for_rename(self, old: str, new: str) -> bool:
         """Close `old` to writes while it moves to `new`; False when it has moved or

@@ -270,9 +270,13 @@ async def log_payment(request: Request) -> Response:
             status,
             fresh_key=refused.reason is Refusal.DUPLICATE,
         )
+    from_trip = text_field(form, "from") == "trip"
+    if from_trip and "payments" not in item and response_kind(request) is Kind.FRAGMENT:
+        # The trip page's answer shows the payment history: that page reads the ledger.
+        item = await run_in_threadpool(find_event, store, event_id)
     # One UpdateItem and no reads: the card's waiver count is not re-read here.
     view = view_of(request, item, waivers_signed=None)
-    response = _payment_saved(request, view, entry, created, text_field(form, "from") == "trip")
+    response = _payment_saved(request, view, entry, created, from_trip)
     if created and sends_after_response(request):
         # After the response is sent: queue and try the operator's email at once. (On
         # Lambda the owed mark written with the payment starts the stream's send.)

@@ -18,7 +18,7 @@ from server.domain.clock import day_label
 from server.domain.event_ids import is_valid_event_id
 from server.domain.float_plan import TripState, state_of
 from server.domain.money import money_str
-from server.domain.payments import Ledger, ledger
+from server.domain.payments import Ledger, book_of
 from server.store import Store
 from server.web.render import EventMoved
 from server.web.state import store_of, today_of, trip_clock
@@ -64,7 +64,13 @@ class EventView:
 
     @property
     def ledger(self) -> Ledger:
-        return ledger(self.item.get("total_price", 0), self.item.get("payments", []))
+        return book_of(self.item)
+
+    @property
+    def without_ledger(self) -> bool:
+        """Built from the append's answer (totals, no entries, no float plan): the card
+        keeps the float plan already on the page."""
+        return "appended" in self.item and "payments" not in self.item
 
     @property
     def event_id(self) -> str:
