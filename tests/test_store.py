@@ -161,11 +161,11 @@ def test_every_limits_item_carries_its_ttl_as_epoch_seconds(store: Store) -> Non
     DynamoDB reads only as a Number of epoch seconds: counters and markers both."""
     now = time.time()
     limit = Limit("sign-in", most=5, window_seconds=600)
-    store.limits.hit(limit, "key-hash", now)
-    assert store.limits.take(limit, "other-hash", now)
+    assert store.limits.take([(limit, "key-hash")], now).admitted
+    assert store.limits.take_place("trip-signers:x", 12, lambda: 0, int(now) + 60)
     assert store.limits.mark_once("marker-hash", int(now) + 60)
     items = store.limits.table.scan()["Items"]
-    assert len(items) == 5  # two windows per key, and the marker
+    assert len(items) == 3  # the counter, the place and the marker
     for item in items:
         expires = item[TTL["limits"]]
         assert isinstance(expires, Decimal) and expires == int(expires)

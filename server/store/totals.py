@@ -15,6 +15,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from server.domain.money import money_str
 from server.domain.payments import ledger
 from server.store.client import update_if
 
@@ -77,7 +78,8 @@ def backfill(
             if _mark(table, item):
                 written += 1
                 book = totals_of(item)
-                say(f"{event_id}: {book['payment_count']} payments, {book['paid_total']:.2f} paid")
+                paid = money_str(book["paid_total"])
+                say(f"{event_id}: {book['payment_count']} payments, {paid} paid")
                 break
             item = read(event_id)  # changed since it was read: look again
         else:
