@@ -261,6 +261,7 @@ def test_refusals_have_stable_names() -> None:
         "duplicate",
         "unknown_target",
         "already_voided",
+        "not_a_payment",
         "cancelled",
         "full",
         "conflict",
