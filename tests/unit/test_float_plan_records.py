@@ -249,3 +249,21 @@ def test_a_guest_not_checked_in_is_skipped_not_the_end_of_the_list() -> None:
 
 def test_a_page_without_a_grace_is_overdue_the_moment_after_the_return() -> None:
     assert fp.state_of(OUT, datetime(2026, 7, 4, 22, 30, 30, tzinfo=UTC)) is fp.TripState.OVERDUE
+
+
+def test_a_seen_return_is_one_this_app_could_have_stored() -> None:
+    assert fp.seen_back("2026-05-23T17:04:05Z") == "2026-05-23T17:04:05Z"
+    assert fp.seen_back("1970-01-01T00:00:00Z") == "1970-01-01T00:00:00Z"
+    assert fp.seen_back("9000-12-31T23:59:59Z") == "9000-12-31T23:59:59Z"
+    for odd in [
+        "1969-12-31T23:59:59Z",  # before the epoch
+        "9001-01-01T00:00:00Z",  # no room left to add to
+        "2026-02-30T10:00:00Z",  # no such day
+        "2026-05-23T25:00:00Z",  # no such hour
+        "2026-05-23T17:04Z",  # not the stored shape
+        "2026-05-23T17:04:05+00:00",
+        "2026-05-23T17:04:05Zx",
+        " 2026-05-23T17:04:05Z",
+        "",
+    ]:
+        assert fp.seen_back(odd) is None, odd
