@@ -260,6 +260,24 @@ def test_entries_of_the_day_are_oldest_first() -> None:
     assert on_local_day(entries, date(2030, 6, 1), LA) == [entries[1], entries[0]]
 
 
+def test_entries_without_a_readable_moment_show_on_their_partitions_day_last() -> None:
+    undated = {"at": "sometime", "day": "2030-06-01"}
+    nothing = {"day": "2030-06-01"}
+    entries = [
+        undated,
+        {"at": "2030-06-01T20:00:00Z"},
+        {"at": "2030-06-01T19:00:00Z"},
+        {"at": "sometime", "day": "2030-06-02"},
+        {"at": "sometime"},
+        nothing,
+    ]
+    assert on_local_day(entries, date(2030, 6, 1), LA) == [entries[2], entries[1], undated, nothing]
+    assert on_local_day(entries, date(2030, 6, 2), LA) == [entries[3]]
+    assert on_local_day([{"at": "2030-06-02T06:59:00Z"}], date(2030, 6, 1), LA) == [
+        {"at": "2030-06-02T06:59:00Z"}
+    ]  # 11:59 pm in Los Angeles
+
+
 def test_the_trips_mentioned_are_targets_renames_and_waivers_not_accounts() -> None:
     entries = [
         {"action": "account.added", "target": "x@x"},
