@@ -287,6 +287,9 @@ def test_the_trips_mentioned_are_targets_renames_and_waivers_not_accounts() -> N
         {"action": "event.created"},
     ]
     assert mentioned_trips(entries) == {"a", "d", "e"}  # no id: nothing to look up
+    # an account's target is never looked up as a trip, even one spelled like a trip id
+    assert mentioned_trips([{"action": "account.enabled", "target": "bo"}]) == set()
+    assert mentioned_trips([{"action": "accounts", "target": "bo"}]) == {"bo"}
     odd = [
         {"action": "event.edited", "target": "../x"},
         {"action": "event.edited", "target": "x" * 81},
