@@ -29,6 +29,8 @@ def test_the_bucket_is_the_epoch_minute() -> None:
     assert bucket_of(119.9) == 1
     assert bucket_of(1_800_000_000) == 30_000_000
     assert isinstance(bucket_of(90.5), int)
+    assert bucket_of(-0.5) == -1  # the floor, not the quotient cut towards zero
+    assert bucket_of(-60) == -1
 
 
 def test_only_the_windows_buckets_and_later_ones_count() -> None:
@@ -110,3 +112,8 @@ def test_text_that_is_not_an_ip_is_its_own_key() -> None:
     assert ip_key("") == ""
     assert ip_key("192.0.2.300") == "192.0.2.300"
     assert ip_key("2001:db8::/64") == "2001:db8::/64"
+
+
+def test_a_limit_of_none_admits_nothing_and_says_the_next_minute() -> None:
+    assert Limit("never", 0, 60).free_at({}, 5) == 6 * 60
+    assert Limit("never", 0, 60).free_at({5: 1}, 5) == 6 * 60
