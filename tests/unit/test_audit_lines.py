@@ -3,9 +3,12 @@ reads, what it links to, and which trips a page of entries names. Pure."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from server.domain.audit_text import (
     AuditLine,
@@ -193,6 +196,8 @@ def test_a_moment_that_cannot_be_read_is_time_unknown_and_no_datetime() -> None:
     for at in ["sometime", "", "9999-12-31T23:59:00Z", "0001-01-01T00:00:00Z", None, 7]:
         odd = describe({"at": at, "action": "event.created", "target": TRIP_ID}, {}, EVENTS, LA)
         assert (odd.at, odd.clock, odd.verb) == ("", "time unknown", "created trip"), at
+    early = describe({"at": "0002-01-01T12:00:00Z"}, {}, {}, ZoneInfo("UTC"))
+    assert (early.at, early.clock) == ("0002-01-01T12:00:00Z", "12:00 pm")  # year 2 is read
     naive = describe({"at": "2026-11-29T01:10:00", "action": "event.edited"}, {}, {}, LA)
     assert (naive.at, naive.clock) == (AT, "5:10 pm")  # no zone stored: read as UTC
     offset = describe({"at": "2026-11-28T17:10:00-08:00"}, {}, {}, LA)
@@ -219,7 +224,7 @@ def test_a_record_of_any_types_still_makes_a_line() -> None:
     assert odd == AuditLine(AT, "5:10 pm", "5", "recorded 7 for", "1.5", ("",), "")
 
 
-def test_a_record_the_wording_fails_on_is_said_plainly() -> None:
+def test_a_record_the_wording_fails_on_is_said_plainly(caplog: pytest.LogCaptureFixture) -> None:
     class Broken(dict[str, str]):
         def get(self, key: str, default: object = None) -> object:  # type: ignore[override]
             raise RuntimeError("no")
@@ -236,6 +241,11 @@ def test_a_record_the_wording_fails_on_is_said_plainly() -> None:
     )
     none = describe({}, Broken(), EVENTS, LA)
     assert none.verb == "recorded an entry for"
+    caplog.clear()
+    with caplog.at_level(logging.ERROR, logger="server.domain.audit_text"):
+        describe({"entry_key": "k1", "action": "event.created"}, Broken(), EVENTS, LA)
+    assert [r.getMessage() for r in caplog.records] == ["audit record k1 not worded"]
+    assert caplog.records[0].exc_info is not None
 
 
 def test_the_clock_has_no_leading_zero_and_reads_am() -> None:
