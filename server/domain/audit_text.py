@@ -84,7 +84,7 @@ def on_local_day(
                 undated.append(entry)
         elif _local_date(moment, timezone) == day:
             dated.append(entry)
-    return sorted(dated, key=lambda e: str(e.get("at", ""))) + undated
+    return sorted(dated, key=lambda e: str(e["at"])) + undated  # dated: "at" was read
 
 
 def _local_date(moment: datetime, timezone: tzinfo) -> date | None:

@@ -45,25 +45,27 @@ def logged_payments(events: Iterable[dict[str, Any]], tz: ZoneInfo) -> list[Logg
     for event in events:
         if "moved_to" in event:
             continue  # its payments live on under the new id
-        book = ledger(event.get("total_price", 0), event.get("payments", []))
-        reasons = {str(v.get("voids")): str(v.get("reason", "")) for v in book.voids}
+        # ledger() fills every key of an entry (older entries too), so they are read as
+        # they are; its total is not needed here.
+        book = ledger(0, event.get("payments", []))
+        reasons = {str(v["voids"]): str(v["reason"]) for v in book.voids}
         for p in book.payments:
-            stamp = str(p.get("logged_at") or "")
+            stamp = str(p["logged_at"])
             try:
                 at = as_utc(stamp, naive_is_utc=True).astimezone(tz)
             except ValueError:
                 continue  # an entry without a usable time cannot be placed on a day
-            payment_id = str(p.get("payment_id", ""))
+            payment_id = str(p["payment_id"])
             found.append(
                 LoggedPayment(
                     event_id=str(event["event_id"]),
                     patron=str(event.get("patron_first_name", "")),
                     payment_id=payment_id,
-                    amount=to_money(p.get("amount", 0)),
-                    method=str(p.get("method", "")),
-                    note=str(p.get("note", "")),
-                    logged_by=str(p.get("logged_by", "")),
-                    logged_by_name=str(p.get("logged_by_name") or p.get("logged_by", "")),
+                    amount=to_money(p["amount"]),
+                    method=str(p["method"]),
+                    note=str(p["note"]),
+                    logged_by=str(p["logged_by"]),
+                    logged_by_name=str(p["logged_by_name"]),
                     logged_at=at,
                     voided=payment_id in reasons,
                     void_reason=reasons.get(payment_id, ""),

@@ -9,6 +9,7 @@ import pytest
 
 from server.domain.clock import (
     as_utc,
+    clock_time,
     human_time,
     today_in,
     utc_iso,
@@ -98,3 +99,20 @@ def test_today_is_the_date_in_the_zone_asked_for() -> None:
 def test_today_is_judged_on_the_operators_calendar_not_utcs() -> None:
     now = datetime(2026, 7, 5, 2, 0, tzinfo=UTC)  # still 4 July, 7 pm, in Los Angeles
     assert human_time("2026-07-05T01:00:00Z", LA, now) == "6:00 pm"
+
+
+def test_a_start_time_reads_as_the_twelve_hour_clock() -> None:
+    assert clock_time("09:30") == "9:30 am"
+    assert clock_time("00:05") == "12:05 am"
+    assert clock_time("11:59") == "11:59 am"
+    assert clock_time("12:00") == "12:00 pm"
+    assert clock_time("13:07") == "1:07 pm"
+    assert clock_time("23:59:30") == "11:59 pm"
+
+
+def test_a_start_time_that_is_not_one_is_shown_as_it_is() -> None:
+    assert clock_time("noonish") == "noonish"
+    assert clock_time("25:00") == "25:00"
+    assert clock_time("") == ""
+    assert clock_time(None) == ""
+    assert clock_time(930) == "930"

@@ -55,12 +55,35 @@ def test_the_form_reads_a_full_local_date_and_time() -> None:
     assert form == fp.DepartForm("2026-07-05T08:15:00Z", "Bay", ("b@x",))
 
 
-def test_a_full_date_and_time_before_the_start_is_not_moved_a_day() -> None:
+WINDOW = "Give a return after the trip starts and within 7 days of it, like 15:30."
+
+
+def test_a_full_date_and_time_before_the_start_is_refused_not_moved_a_day() -> None:
+    # issue 24 (float plan): a return before the start is a typing slip, not tomorrow
     starts = fp.trip_start(TRIP, LA)
-    form, _ = fp.parse_depart_form(
+    form, errors = fp.parse_depart_form(
         {"expected_back": "2026-07-04T12:00", "area": "Bay"}, starts, LA, []
     )
-    assert form is not None and form.expected_back == "2026-07-04T19:00:00Z"
+    assert form is None and errors == {"expected_back": WINDOW}
+    form, errors = fp.parse_depart_form(
+        {"expected_back": "2026-07-04T13:44", "area": ""}, starts, LA, []
+    )
+    assert form is None
+    assert errors == {"expected_back": WINDOW, "area": "Say where the boat is going."}
+
+
+def test_a_return_is_within_seven_days_of_the_start() -> None:
+    starts = fp.trip_start(TRIP, LA)
+    for raw, back in [
+        ("2026-07-04T13:45", "2026-07-04T20:45:00Z"),  # the start minute itself
+        ("2026-07-11T13:45", "2026-07-11T20:45:00Z"),  # exactly 7 days on
+    ]:
+        form, errors = fp.parse_depart_form({"expected_back": raw, "area": "Bay"}, starts, LA, [])
+        assert errors == {} and form is not None and form.expected_back == back, raw
+    for raw in ["2026-07-11T13:46", "2027-07-04T14:00", "2026-07-04T13:44"]:
+        form, errors = fp.parse_depart_form({"expected_back": raw, "area": "Bay"}, starts, LA, [])
+        assert form is None and errors == {"expected_back": WINDOW}, raw
+    assert fp.MAX_TRIP_DAYS == 7
 
 
 def test_a_return_at_the_start_minute_is_the_same_day() -> None:
@@ -226,3 +249,21 @@ def test_a_guest_not_checked_in_is_skipped_not_the_end_of_the_list() -> None:
 
 def test_a_page_without_a_grace_is_overdue_the_moment_after_the_return() -> None:
     assert fp.state_of(OUT, datetime(2026, 7, 4, 22, 30, 30, tzinfo=UTC)) is fp.TripState.OVERDUE
+
+
+def test_a_seen_return_is_one_this_app_could_have_stored() -> None:
+    assert fp.seen_back("2026-05-23T17:04:05Z") == "2026-05-23T17:04:05Z"
+    assert fp.seen_back("1970-01-01T00:00:00Z") == "1970-01-01T00:00:00Z"
+    assert fp.seen_back("9000-12-31T23:59:59Z") == "9000-12-31T23:59:59Z"
+    for odd in [
+        "1969-12-31T23:59:59Z",  # before the epoch
+        "9001-01-01T00:00:00Z",  # no room left to add to
+        "2026-02-30T10:00:00Z",  # no such day
+        "2026-05-23T25:00:00Z",  # no such hour
+        "2026-05-23T17:04Z",  # not the stored shape
+        "2026-05-23T17:04:05+00:00",
+        "2026-05-23T17:04:05Zx",
+        " 2026-05-23T17:04:05Z",
+        "",
+    ]:
+        assert fp.seen_back(odd) is None, odd

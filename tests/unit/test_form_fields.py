@@ -10,6 +10,7 @@ from server.domain.forms import (
     clean_text,
     form_values,
     is_email,
+    mailbox,
     text_field,
 )
 
@@ -60,3 +61,25 @@ def test_form_errors_keep_each_field_and_say_them_all() -> None:
     errors = FormErrors({"a": "Bad.", "form": "Reload."})
     assert errors.errors == {"a": "Bad.", "form": "Reload."}
     assert str(errors) == "a: Bad.; form: Reload."
+
+
+def test_every_line_break_is_dropped_from_a_one_line_field() -> None:
+    for brk in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029":
+        assert clean_text(f"a{brk}b") == "ab", repr(brk)
+        assert clean_text(f"a{brk}b", multiline=True) == "a\nb", repr(brk)
+    assert clean_text("Subject\u2028Bcc: x@x") == "SubjectBcc: x@x"  # Zl, not Cc
+    assert clean_text("a\u2029\u2029b", multiline=True) == "a\n\nb"
+    assert clean_text("a\r\nb", multiline=True) == "a\nb"  # one break, not two
+    assert clean_text("a\tb\u200bc", multiline=True) == "a\tbc"  # Cf still dropped
+
+
+def test_a_mailbox_is_the_address_as_compared() -> None:
+    assert mailbox("Pat.Smith+boat@GoogleMail.com") == "patsmith@gmail.com"
+    assert mailbox(" p.a.t@gmail.com ") == "pat@gmail.com"
+    assert mailbox("Pat.Smith+boat@Example.com") == "pat.smith@example.com"  # dots kept
+    assert mailbox("a+b+c@x.org") == "a@x.org"
+    assert mailbox("+tag@x.org") == "+tag@x.org"  # no local part before the tag: kept
+    assert mailbox("a@b@x.org") == "a@b@x.org"  # split at the last @
+    assert mailbox("a.b+c@b@gmail.com") == "ab@gmail.com"
+    assert mailbox(" No-At+Sign ") == "no-at+sign"
+    assert mailbox("pat@mail.gmail.com") == "pat@mail.gmail.com"

@@ -14,6 +14,7 @@ from server.domain.payments import (
     PaymentRequest,
     Refusal,
     entry_bytes,
+    is_void,
     ledger,
     over_balance,
     parse_payment_id,
@@ -230,6 +231,32 @@ def test_a_void_of_a_payment_not_held_or_already_voided() -> None:
     )
 
 
+def test_a_void_of_a_void_is_not_a_payment_before_already_voided() -> None:
+    # a void's id is in payment_ids too; void_ids (or the ledger itself) says it is a void
+    item = {
+        "payment_ids": {"p1", "v1"},
+        "void_ids": {"v1"},
+        "voided_ids": {"p1", "v1"},
+        "payments": [{"payment_id": "p1"}],
+    }
+    again = {"payment_id": "v2", "kind": "void", "voids": "v1"}
+    assert why_refused(item, "v2", again, 10, 1000) is Refusal.NOT_A_PAYMENT
+    legacy = {"payment_ids": {"p1", "v1"}, "payments": [{"payment_id": "p1"}, VOID]}
+    assert why_refused(legacy, "v2", again, 10, 1000) is Refusal.NOT_A_PAYMENT
+    assert why_refused(legacy, "v3", VOID, 10, 1000) is Refusal.CONFLICT  # p1 is a payment
+
+
+def test_an_entry_is_a_void_by_void_ids_or_by_its_kind_in_the_ledger() -> None:
+    assert is_void({"void_ids": {"v1"}}, "v1") is True
+    assert is_void({"void_ids": {"v1"}}, "p1") is False
+    assert is_void({"payments": [VOID]}, "v1") is True
+    assert is_void({"payments": [VOID]}, "p1") is False  # what it voids is no void
+    assert is_void({"payments": [{"payment_id": "v1", "kind": "payment"}]}, "v1") is False
+    assert is_void({"payments": [{"payment_id": "v1"}]}, "v1") is False  # no kind: a payment
+    assert is_void({"payments": [{"payment_id": "p0"}, VOID]}, "v1") is True
+    assert is_void({}, "v1") is False
+
+
 def test_a_payment_on_a_cancelled_event_is_refused_but_a_void_is_not() -> None:
     cancelled = {**HELD, "status": "cancelled"}
     assert why_refused(cancelled, "p2", PAYMENT, 10, 1000) is Refusal.CANCELLED
@@ -261,6 +288,7 @@ def test_refusals_have_stable_names() -> None:
         "duplicate",
         "unknown_target",
         "already_voided",
+        "not_a_payment",
         "cancelled",
         "full",
         "conflict",
