@@ -55,7 +55,7 @@ class Limit:
             remaining -= counts[at]
             if remaining < self.most:
                 return (at + self.buckets) * BUCKET_SECONDS
-        return (bucket + 1) * BUCKET_SECONDS  # unreachable with non-negative counts
+        return (bucket + 1) * BUCKET_SECONDS  # only with a limit of 0
 
 
 def bucket_of(now: float) -> int:

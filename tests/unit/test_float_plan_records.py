@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from server.domain import float_plan as fp
+from server.domain.clock import as_utc, utc_iso
 from server.domain.manifest import Guest
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -230,8 +231,9 @@ def test_notice_refs_name_their_kind_and_departure() -> None:
 
 def test_a_stored_moment_shows_as_a_local_clock() -> None:
     assert fp.local_clock("2026-07-04T22:30:00Z", LA) == "15:30"
-    assert fp.parse_utc("2026-07-04T22:30:00Z") == datetime(2026, 7, 4, 22, 30, tzinfo=UTC)
-    assert fp.to_utc_iso(datetime(2026, 7, 4, 15, 30, tzinfo=LA)) == "2026-07-04T22:30:00Z"
+    # The one UTC parser and writer (server/domain/clock.py), as the float plan uses them.
+    assert as_utc("2026-07-04T22:30:00Z") == datetime(2026, 7, 4, 22, 30, tzinfo=UTC)
+    assert utc_iso(datetime(2026, 7, 4, 15, 30, tzinfo=LA)) == "2026-07-04T22:30:00Z"
 
 
 def test_a_form_without_a_return_time_asks_for_one() -> None:
