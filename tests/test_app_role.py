@@ -14,9 +14,15 @@ from deploy.environment import merge_environment
 from deploy.errors import DeployError
 from server.store import Store
 from tests.app_role import grants, is_the_apps, needs, read_calls, refused
-from tests.conftest import CALL_LOG, sign_in
+from tests.conftest import CALL_LOG, sign_in_through_form
 from tests.test_deploy import REGION, stage_env
 from tests.test_routing import template
+
+
+@pytest.fixture
+def store(private_store: Store) -> Store:
+    """Tables of the test's own: its calls are told apart by their prefix."""
+    return private_store
 
 
 def calls_on(store: Store) -> list[dict[str, Any]]:
@@ -37,7 +43,7 @@ def without(action: str) -> list[Any]:
 def test_a_sign_in_reads_the_limits_with_batch_get_item_which_the_role_allows(
     client: TestClient, store: Store
 ) -> None:
-    sign_in(client, store)
+    sign_in_through_form(client, store)
     calls = calls_on(store)
     batch = [c for c in calls if c["operation"] == "BatchGetItem"]
     assert batch and batch[0]["frames"][0] == "server/store/limits.py"

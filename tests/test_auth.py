@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import pytest
 from starlette.testclient import TestClient
@@ -39,13 +40,9 @@ def test_sign_in_sets_a_server_side_session_cookie(client: TestClient, store: St
     assert client.get("/dispatch").status_code == 200
 
 
-def test_https_base_url_gives_a_secure_host_cookie(dynalite_endpoint: str) -> None:
-    from server.store.tables import init_tables
-    from tests.conftest import make_settings
-
-    settings = make_settings(dynalite_endpoint, SCC_BASE_URL="https://crew.example.com")
-    init_tables(settings, poll_seconds=0.05, say=lambda _: None)
-    store = Store.connect(settings)
+def test_https_base_url_gives_a_secure_host_cookie(store_with: Callable[..., Store]) -> None:
+    store = store_with(SCC_BASE_URL="https://crew.example.com")
+    settings = store.settings
     add_user(store, "ana@example.com")
     with TestClient(create_app(settings, store), base_url="https://crew.example.com") as client:
         response = _login(client, "ana@example.com", PASSWORD)

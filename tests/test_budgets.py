@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -21,9 +21,8 @@ from server.domain.event_form import validate_new_event
 from server.notify.outbox import payment_notice
 from server.store import Store
 from server.store.events import LISTING, starts_at
-from server.store.tables import init_tables
 from server.web.assets import IMMUTABLE
-from tests.conftest import HX, add_event, make_settings, sign_in
+from tests.conftest import HX, add_event, sign_in
 from tests.fake_gmail import FakeGmail
 from tests.test_notifications import gmail_env, log_payment
 from tests.test_waiver_flow import signer, waiver_form
@@ -111,13 +110,12 @@ def test_log_payment_right_after_another_is_the_update_item_alone(
 
 
 def test_with_gmail_the_email_after_the_response_costs_three_calls(
-    dynalite_endpoint: str,
+    store_with: Callable[..., Store],
 ) -> None:
     gmail = FakeGmail().start()
     try:
-        settings = make_settings(dynalite_endpoint, **gmail_env(gmail))
-        init_tables(settings, poll_seconds=0.05, say=lambda _: None)
-        store = Store.connect(settings)
+        store = store_with(**gmail_env(gmail))
+        settings = store.settings
         counter = CallCounter(store)
         event = add_event(store)
         with TestClient(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -15,7 +16,7 @@ from server.notify.failures import BACKOFF_SECONDS
 from server.notify.mailer import make_mailer
 from server.notify.outbox import MAX_ATTEMPTS, Notifier
 from server.store import Store
-from tests.conftest import add_event, make_settings
+from tests.conftest import add_event
 from tests.fake_gmail import FakeGmail, text_of
 from tests.test_float_plan_store import departure
 from tests.test_notifications import gmail, gmail_env, mail_store, use_cli_env  # noqa: F401
@@ -83,16 +84,11 @@ def test_a_trip_that_goes_out_runs_late_and_comes_back_sends_three_emails_once(
 
 
 def test_running_late_before_the_alarm_tells_the_shore_contact_and_moves_it(
-    dynalite_endpoint: str,
+    store_with: Callable[..., Store],
     gmail: FakeGmail,  # noqa: F811
 ) -> None:
-    from server.store.tables import init_tables
-
-    settings = make_settings(
-        dynalite_endpoint, **gmail_env(gmail), SCC_SHORE_CONTACT="harbour@example.org"
-    )
-    init_tables(settings, poll_seconds=0.05, say=lambda _: None)
-    store = Store.connect(settings)
+    store = store_with(**gmail_env(gmail), SCC_SHORE_CONTACT="harbour@example.org")
+    settings = store.settings
     clock = Clock()
     notifier = Notifier(store, make_mailer(settings), clock=clock)
     event_id = add_event(store)["event_id"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,8 +16,7 @@ from server.app import create_app
 from server.notify.mailer import make_mailer
 from server.notify.outbox import BROKEN_PAUSE_SECONDS, MAX_ATTEMPTS, Notifier, payment_notice
 from server.store import Store
-from server.store.tables import init_tables
-from tests.conftest import add_event, make_settings, sign_in
+from tests.conftest import add_event, sign_in
 from tests.fake_gmail import FakeGmail, text_of
 from tests.test_notifications import append_payment, gmail_env, later, log_payment, use_cli_env
 from tests.test_routing import resources
@@ -36,10 +35,8 @@ def gmail() -> Iterator[FakeGmail]:
 
 
 @pytest.fixture
-def mail_store(dynalite_endpoint: str, gmail: FakeGmail) -> Store:
-    settings = make_settings(dynalite_endpoint, **gmail_env(gmail))
-    init_tables(settings, poll_seconds=0.05, say=lambda _: None)
-    return Store.connect(settings)
+def mail_store(store_with: Callable[..., Store], gmail: FakeGmail) -> Store:
+    return store_with(**gmail_env(gmail))
 
 
 @pytest.fixture

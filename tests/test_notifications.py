@@ -6,7 +6,7 @@ import email.policy
 import re
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from email.message import EmailMessage
@@ -25,8 +25,7 @@ from server.notify.mailer import TIMEOUT_SECONDS, make_mailer
 from server.notify.outbox import MAX_ATTEMPTS, Notifier, payment_notice
 from server.settings import Settings, SettingsError
 from server.store import Store
-from server.store.tables import init_tables
-from tests.conftest import JSON, add_event, make_settings, sign_in
+from tests.conftest import JSON, add_event, sign_in
 from tests.fake_gmail import FakeGmail, text_of
 from tests.test_float_plan_store import departure
 from tests.test_waiver_flow import sign as sign_waiver
@@ -54,10 +53,8 @@ def gmail_env(fake: FakeGmail) -> dict[str, str]:
 
 
 @pytest.fixture
-def mail_store(dynalite_endpoint: str, gmail: FakeGmail) -> Store:
-    settings = make_settings(dynalite_endpoint, **gmail_env(gmail))
-    init_tables(settings, poll_seconds=0.05, say=lambda _: None)
-    return Store.connect(settings)
+def mail_store(store_with: Callable[..., Store], gmail: FakeGmail) -> Store:
+    return store_with(**gmail_env(gmail))
 
 
 @pytest.fixture
@@ -178,17 +175,15 @@ def test_waiver_copy_goes_to_the_signer(
 
 
 def test_the_signers_copy_says_how_to_reach_the_operator(
-    dynalite_endpoint: str, gmail: FakeGmail
+    store_with: Callable[..., Store], gmail: FakeGmail
 ) -> None:
     """Issue 24 item 14: SCC_OPERATOR_PHONE and SCC_OPERATOR_EMAIL in the patron's email."""
-    settings = make_settings(
-        dynalite_endpoint,
+    store = store_with(
         **gmail_env(gmail),
         SCC_OPERATOR_PHONE="+1 (415) 555-0100",
         SCC_OPERATOR_EMAIL="trips@charter.example",
     )
-    init_tables(settings, poll_seconds=0.05, say=lambda _: None)
-    store = Store.connect(settings)
+    settings = store.settings
     with TestClient(create_app(settings, store), base_url="https://crew.charter.example") as client:
         event = add_event(store, start_time="14:05")
         assert sign_waiver(client, event["event_id"]).status_code == 303

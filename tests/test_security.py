@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from starlette.testclient import TestClient
@@ -60,14 +61,10 @@ def test_headers_on_pages_fragments_errors_json_and_static(
         _assert_security_headers(response)
 
 
-def test_hsts_over_https(dynalite_endpoint: str) -> None:
-    from server.store.tables import init_tables
-    from tests.conftest import make_settings
-
-    settings = make_settings(dynalite_endpoint, SCC_BASE_URL="https://crew.example.com")
-    init_tables(settings, poll_seconds=0.05, say=lambda _: None)
+def test_hsts_over_https(store_with: Callable[..., Store]) -> None:
+    store = store_with(SCC_BASE_URL="https://crew.example.com")
     with TestClient(
-        create_app(settings, Store.connect(settings)), base_url="https://crew.example.com"
+        create_app(store.settings, store), base_url="https://crew.example.com"
     ) as client:
         _assert_security_headers(client.get("/login"), https=True)
 

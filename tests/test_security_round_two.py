@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -21,7 +22,6 @@ from server.domain.rate_limits import (
 from server.domain.waiver_rules import signer_cap
 from server.settings import Settings
 from server.store import Store
-from server.store.tables import init_tables
 from server.web.auth import attempt_sign_in
 from server.web.render import safe_next
 from tests.conftest import (
@@ -31,8 +31,8 @@ from tests.conftest import (
     add_event,
     add_user,
     csrf_from,
-    make_settings,
     sign_in,
+    sign_in_through_form,
 )
 from tests.test_waiver_flow import sign, signer, waiver_form
 
@@ -260,7 +260,7 @@ def test_the_csrf_token_changes_at_sign_in_and_dies_with_the_session(
     client: TestClient, store: Store
 ) -> None:
     before = csrf_from(client.get("/login").text)
-    after = sign_in(client, store)
+    after = sign_in_through_form(client, store)
     assert after != before
     client.post("/logout", data={"csrf_token": after}, follow_redirects=False)
     # Neither the signed-in token nor the one from before sign-in works any more.
@@ -271,10 +271,11 @@ def test_the_csrf_token_changes_at_sign_in_and_dies_with_the_session(
         assert response.status_code == 403
 
 
-def test_the_csrf_cookie_has_the_host_prefix_over_https(dynalite_endpoint: str) -> None:
-    settings = make_settings(dynalite_endpoint, SCC_BASE_URL="https://crew.example.com")
-    init_tables(settings, poll_seconds=0.05, say=lambda _: None)
-    app = create_app(settings, Store.connect(settings))
+def test_the_csrf_cookie_has_the_host_prefix_over_https(
+    store_with: Callable[..., Store],
+) -> None:
+    store = store_with(SCC_BASE_URL="https://crew.example.com")
+    app = create_app(store.settings, store)
     with TestClient(app, base_url="https://crew.example.com") as client:
         response = client.get("/login")
     (cookie,) = [c for c in response.headers.get_list("set-cookie") if "scc_csrf=" in c]

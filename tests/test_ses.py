@@ -8,7 +8,7 @@ from __future__ import annotations
 import email
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import boto3
 import pytest
@@ -20,14 +20,14 @@ from starlette.testclient import TestClient
 from deploy.environment import merge_environment
 from deploy.errors import DeployError
 from server.app import create_app
+from server.notify.failures import BACKOFF_SECONDS, MAX_ATTEMPTS
 from server.notify.gmail import GmailMailer
 from server.notify.mailer import make_mailer
-from server.notify.outbox import BACKOFF_SECONDS, MAX_ATTEMPTS, Notifier, payment_notice
+from server.notify.outbox import Notifier, payment_notice
 from server.notify.ses import SesMailer
 from server.settings import Settings, SettingsError
 from server.store import Store
-from server.store.tables import init_tables
-from tests.conftest import SECRET, add_event, make_settings, sign_in
+from tests.conftest import SECRET, add_event, sign_in
 from tests.fake_gmail import text_of
 from tests.fake_ses import FakeSes
 from tests.test_notifications import OPERATORS, append_payment, later, log_payment
@@ -49,10 +49,8 @@ def ses_env(**extra: str) -> dict[str, str]:
     }
 
 
-def connect(dynalite_endpoint: str, **env: str) -> Store:
-    settings = make_settings(dynalite_endpoint, **env)
-    init_tables(settings, poll_seconds=0.05, say=lambda _: None)
-    return Store.connect(settings)
+def connect(store_with: Callable[..., Store], **env: str) -> Store:
+    return store_with(**env)
 
 
 def client_for(store: Store) -> TestClient:
@@ -77,10 +75,10 @@ def verify(identity: str) -> None:
 
 
 def test_ses_sends_the_payment_email_and_the_waiver_copy_from_the_verified_domain(
-    dynalite_endpoint: str, moto_ses: None
+    store_with: Callable[..., Store], moto_ses: None
 ) -> None:
     verify("charter.example")
-    store = connect(dynalite_endpoint, **ses_env())
+    store = connect(store_with, **ses_env())
     assert isinstance(make_mailer(store.settings), SesMailer)
     event = add_event(store, total_price="100", first_name="Alice")
     with client_for(store) as client:
@@ -104,10 +102,10 @@ def test_ses_sends_the_payment_email_and_the_waiver_copy_from_the_verified_domai
 
 
 def test_a_rejected_message_is_a_failed_attempt_up_to_the_cap(
-    dynalite_endpoint: str, moto_ses: None, capsys: pytest.CaptureFixture[str]
+    store_with: Callable[..., Store], moto_ses: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     verify("other.example")  # not the sender's domain: SES answers MessageRejected
-    store = connect(dynalite_endpoint, **ses_env())
+    store = connect(store_with, **ses_env())
     event = add_event(store)
     append_payment(store, event["event_id"], "p1", "10.00")
     notice_id = payment_notice("p1")
@@ -138,9 +136,9 @@ def fake_ses() -> Iterator[FakeSes]:
 
 
 @pytest.fixture
-def ses_store(dynalite_endpoint: str, fake_ses: FakeSes) -> Store:
+def ses_store(store_with: Callable[..., Store], fake_ses: FakeSes) -> Store:
     return connect(
-        dynalite_endpoint,
+        store_with,
         **ses_env(SCC_SES_ENDPOINT=fake_ses.url, SCC_SES_CONFIGURATION_SET="scc-prod"),
     )
 

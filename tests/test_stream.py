@@ -11,7 +11,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -23,8 +23,7 @@ from server.lambda_handler import LambdaApp
 from server.notify.outbox import payment_notice, waiver_notice
 from server.notify.stream import owed_by
 from server.store import Store
-from server.store.tables import init_tables
-from tests.conftest import add_event, make_settings
+from tests.conftest import add_event
 from tests.fake_gmail import FakeGmail
 from tests.test_lambda import ORIGIN_SECRET, Browser, body_of
 from tests.test_notifications import gmail_env
@@ -45,11 +44,10 @@ def gmail() -> Iterator[FakeGmail]:
 
 
 @pytest.fixture
-def mail_store(dynalite_endpoint: str, gmail: FakeGmail) -> Store:
-    settings = make_settings(dynalite_endpoint, **gmail_env(gmail))
-    settings = dataclasses.replace(settings, origin_secret=Secret(ORIGIN_SECRET))
-    init_tables(settings, poll_seconds=0.05, say=lambda _: None)
-    return Store.connect(settings)
+def mail_store(store_with: Callable[..., Store], gmail: FakeGmail) -> Store:
+    store = store_with(**gmail_env(gmail))
+    settings = dataclasses.replace(store.settings, origin_secret=Secret(ORIGIN_SECRET))
+    return Store.on(settings, store.resource)
 
 
 def environment(store: Store) -> LambdaApp:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, timedelta
 from typing import Any
@@ -17,9 +17,8 @@ from server.app import create_app
 from server.domain.clock import human_time, today_in
 from server.domain.waiver_rules import CURRENT_WAIVER, PINNED
 from server.store import Store
-from server.store.tables import init_tables
 from server.store.waivers import WaiverExists
-from tests.conftest import HX, add_event, csrf_from, make_settings, sign_in
+from tests.conftest import HX, add_event, csrf_from, sign_in
 
 PATRON_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Safari/604.1"
 
@@ -248,11 +247,8 @@ def test_cancelled_and_long_past_trips_refuse_waivers(client: TestClient, store:
 
 
 def test_ip_comes_from_cloudfront_only_behind_the_origin_secret(
-    client: TestClient, store: Store, dynalite_endpoint: str
+    client: TestClient, store: Store, store_with: Callable[..., Store]
 ) -> None:
-    from server.store.tables import init_tables
-    from tests.conftest import make_settings
-
     # Locally (no origin secret) CloudFront's and X-Forwarded-For headers are not trusted.
     event = add_event(store)
     spoof = {"X-Forwarded-For": "6.6.6.6", "CloudFront-Viewer-Address": "7.7.7.7:1234"}
@@ -261,10 +257,9 @@ def test_ip_comes_from_cloudfront_only_behind_the_origin_secret(
     assert store.waivers.for_event(event["event_id"])[0]["ip"] == "testclient"
 
     secret = "o" * 40
-    settings = make_settings(dynalite_endpoint, SCC_ORIGIN_SECRET=secret)
-    init_tables(settings, poll_seconds=0.05, say=lambda _: None)
-    behind = Store.connect(settings)
-    event = add_event(behind)
+    behind = store_with(SCC_ORIGIN_SECRET=secret)
+    settings = behind.settings
+    event = add_event(behind, first_name="Bea")  # the same tables: another trip
     app = create_app(settings, behind)
     with TestClient(app, headers={"X-Origin-Verify": secret}) as via_cloudfront:
         data = signer(waiver_form(via_cloudfront, event["event_id"]), name="Real Guest")
@@ -420,12 +415,9 @@ def test_the_operator_is_named_on_patron_pages(client: TestClient, store: Store)
 
 
 @pytest.fixture
-def contact_client(dynalite_endpoint: str) -> Iterator[tuple[TestClient, Store]]:
-    settings = make_settings(
-        dynalite_endpoint, SCC_OPERATOR_PHONE="415 555 0100", SCC_OPERATOR_EMAIL="trips@example.com"
-    )
-    init_tables(settings, poll_seconds=0.05, say=lambda _: None)
-    store = Store.connect(settings)
+def contact_client(store_with: Callable[..., Store]) -> Iterator[tuple[TestClient, Store]]:
+    store = store_with(SCC_OPERATOR_PHONE="415 555 0100", SCC_OPERATOR_EMAIL="trips@example.com")
+    settings = store.settings
     with TestClient(create_app(settings, store)) as test_client:
         yield test_client, store
 
