@@ -31,6 +31,7 @@ from server.store.client import make_resource
 from server.store.tables import TABLES, init_tables
 from server.web.cookies import csrf_cookie_name, session_cookie_name
 from tests.app_role import check_calls
+from tests.fake_gmail import FakeGmail
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient, DynamoDBServiceResource
@@ -109,7 +110,8 @@ def clear_tables(client: DynamoDBClient, settings: Settings) -> None:
         name = settings.table_name(table)
         keys = [k["AttributeName"] for k in spec["KeySchema"]]
         for page in client.get_paginator("scan").paginate(
-            TableName=name, ProjectionExpression=", ".join(f"#k{i}" for i in range(len(keys))),
+            TableName=name,
+            ProjectionExpression=", ".join(f"#k{i}" for i in range(len(keys))),
             ExpressionAttributeNames={f"#k{i}": k for i, k in enumerate(keys)},
         ):
             items = page.get("Items", [])
@@ -117,9 +119,7 @@ def clear_tables(client: DynamoDBClient, settings: Settings) -> None:
                 requests = [{"DeleteRequest": {"Key": key}} for key in items[start : start + 25]]
                 unsent: Any = {name: requests}
                 while unsent:
-                    unsent = client.batch_write_item(RequestItems=unsent).get(
-                        "UnprocessedItems"
-                    )
+                    unsent = client.batch_write_item(RequestItems=unsent).get("UnprocessedItems")
 
 
 def connect(settings: Settings, resource: DynamoDBServiceResource) -> Store:
@@ -238,3 +238,21 @@ def add_event(store: Store, days_ahead: int = 0, **fields: Any) -> dict[str, Any
 
 HX = {"HX-Request": "true"}
 JSON = {"Accept": "application/json"}
+
+
+@pytest.fixture
+def gmail() -> Iterator[FakeGmail]:
+    """A local Gmail API stand-in (tests/fake_gmail.py)."""
+    fake = FakeGmail().start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+@pytest.fixture
+def mail_store(store_with: Callable[..., Store], gmail: FakeGmail) -> Store:
+    """A Store whose app sends through the Gmail stand-in."""
+    from tests.helpers.flows import gmail_env  # (it imports this module's helpers)
+
+    return store_with(**gmail_env(gmail))

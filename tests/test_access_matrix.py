@@ -20,7 +20,7 @@ from server.store import Store
 from server.web import csrf
 from server.web.auth import _session_key
 from tests.conftest import PASSWORD, add_event, add_user, csrf_from
-from tests.test_waiver_flow import sign as sign_waiver
+from tests.helpers.flows import sign as sign_waiver
 
 # The visitors. Sessions that are dead (user disabled, signed out, expired) must be
 # treated exactly like anonymous visitors.

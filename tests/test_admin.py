@@ -17,6 +17,7 @@ from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
 from server.store import Store
 from server.store.rename import STEPS, lint_ids, rename_event
 from tests.conftest import HX, JSON, add_event, add_user, sign_in
+from tests.helpers.flows import new_event_form
 
 
 @pytest.fixture
@@ -24,21 +25,6 @@ def captain(client: TestClient, store: Store) -> str:
     return sign_in(client, store, role="captain")
 
 
-def new_event_form(token: str, **fields: str) -> dict[str, str]:
-    return {
-        "csrf_token": token,
-        "date": "2030-05-23",
-        "first_name": "Alice",
-        "period": "whale",
-        "start_time": "09:30",
-        "duration_minutes": "180",
-        "boat": "Orca",
-        "capacity": "12",
-        "meeting_point": "Dock B",
-        "party_size": "6",
-        "total_price": "1,200.00",
-        **fields,
-    }
 
 
 def test_admin_pages_are_for_captains_only(client: TestClient, store: Store) -> None:
@@ -629,7 +615,7 @@ def test_renaming_onto_an_existing_event_refuses_and_leaves_the_old_one_open(
 
 
 def test_an_overpaid_trip_says_so_in_the_captains_lists(client: TestClient, store: Store) -> None:
-    from tests.test_payments import pay
+    from tests.helpers.flows import pay
 
     captain = sign_in(client, store, role="captain")
     event = add_event(store, total_price="100")

@@ -15,8 +15,8 @@ from deploy.errors import DeployError
 from server.store import Store
 from tests.app_role import grants, is_the_apps, needs, read_calls, refused
 from tests.conftest import CALL_LOG, sign_in_through_form
-from tests.test_deploy import REGION, stage_env
-from tests.test_routing import template
+from tests.helpers.aws import REGION, stage_env
+from tests.helpers.template import template
 
 
 @pytest.fixture

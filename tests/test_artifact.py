@@ -19,7 +19,7 @@ from deploy.release import Release, load_release
 from server.__main__ import main
 from server.store import Store
 from tests.conftest import SECRET
-from tests.test_lambda import ORIGIN_SECRET, url_event
+from tests.helpers.aws import ORIGIN_SECRET, url_event
 
 # The dependencies' wheels are chosen for Lambda's Python 3.12, but some are built per
 # Python version (cffi's `_cffi_backend`, which argon2 needs at import), and this

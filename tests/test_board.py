@@ -14,7 +14,7 @@ from server.domain.board import BOARD_CARDS, BOARD_DAYS, board_page, first_day
 from server.domain.clock import today_in
 from server.store import Store
 from tests.conftest import add_event, sign_in
-from tests.test_payments import pay
+from tests.helpers.flows import pay
 
 DAY = date(2026, 7, 1)
 

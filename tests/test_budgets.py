@@ -24,8 +24,7 @@ from server.store.events import LISTING, starts_at
 from server.web.assets import IMMUTABLE
 from tests.conftest import HX, add_event, sign_in
 from tests.fake_gmail import FakeGmail
-from tests.test_notifications import gmail_env, log_payment
-from tests.test_waiver_flow import signer, waiver_form
+from tests.helpers.flows import gmail_env, log_payment, signer, waiver_form
 
 KB = 1024
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
-import io
 import json
 import re
 import subprocess
@@ -42,32 +41,14 @@ from server.store import Store
 from server.web.assets import IMMUTABLE, Assets
 from server.web.render import ROOT
 from tests.conftest import SECRET
-from tests.test_lambda import ORIGIN_SECRET, url_event
-
-REGION = "us-east-1"
-GMAIL_TOKEN = json.dumps(
-    {
-        "refresh_token": "1//refresh",
-        "client_id": "id.apps.googleusercontent.com",
-        "client_secret": "client-secret",
-    }
+from tests.helpers.aws import (
+    GMAIL_TOKEN,
+    ORIGIN_SECRET,
+    REGION,
+    placeholder_zip,
+    stage_env,
+    url_event,
 )
-
-
-def stage_env(stage: str) -> dict[str, str]:
-    """What a stage's function holds after earlier deploys (SCC_BASE_URL not yet)."""
-    return {
-        "SCC_TABLE_PREFIX": f"scc-{stage}-",
-        "SCC_ORIGIN_SECRET": f"{stage}-origin-secret-0123456789abcdefghij",
-        "SCC_SECRET_KEY": f"{stage}-secret-key-0123456789abcdefghijklmnop",
-        "GMAIL_TOKEN": GMAIL_TOKEN,
-        "GMAIL_SENDER": "dispatch@charter.example",
-        "GMAIL_RECIPIENT": f"{stage}-office@charter.example",
-        "SCC_OPERATOR_NAME": "Harbour Charters",
-        "SCC_OPERATOR_PHONE": "+1 415 555 0100",
-        "SCC_OPERATOR_EMAIL": "office@charter.example",
-    }
-
 
 # --- the build ------------------------------------------------------------------------------
 
@@ -250,11 +231,6 @@ def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
         yield
 
 
-def placeholder_zip() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("index.py", "def handler(event, context):\n    return {}\n")
-    return buffer.getvalue()
 
 
 def make_stage(stage: str, role: str, clients: Clients) -> Target:
@@ -980,7 +956,7 @@ def test_the_origin_secret_is_made_once_and_survives_plain_stack_updates() -> No
     can make a new one; Secrets Manager generates it when the stack is created, and
     CloudFormation changes a secret's value only when its GenerateSecretString changes;
     CloudFront's header reads it, pinned to the version a rotation names."""
-    from tests.test_routing import resources, template
+    from tests.helpers.template import resources, template
 
     parameters = template()["Parameters"]
     assert not [p for p in parameters if "Secret" in p and p != "OriginSecretVersion"]

@@ -18,8 +18,7 @@ from server.notify.outbox import MAX_ATTEMPTS, Notifier
 from server.store import Store
 from tests.conftest import add_event
 from tests.fake_gmail import FakeGmail, text_of
-from tests.test_float_plan_store import departure
-from tests.test_notifications import gmail, gmail_env, mail_store, use_cli_env  # noqa: F401
+from tests.helpers.flows import departure, gmail_env, use_cli_env
 
 HOUR = 3600.0
 
@@ -141,7 +140,7 @@ def test_the_departure_write_s_stream_record_sends_the_float_plan_once(
     gmail: FakeGmail,  # noqa: F811
 ) -> None:
     from server.notify.stream import owed_by
-    from tests.test_stream import record
+    from tests.helpers.aws import record
 
     event_id = add_event(mail_store)["event_id"]
     old = mail_store.events.get(event_id)

@@ -3,30 +3,12 @@ its email owed in the same write; replays answer like the first."""
 
 from __future__ import annotations
 
-import uuid
-from typing import Any
-
 import pytest
 
 from server.store import Store
 from server.store.float_plans import TripWriteRefused
 from tests.conftest import add_event
-
-BACK_BY = "2030-01-01T20:00:00Z"
-
-
-def departure(departure_id: str | None = None, **fields: Any) -> dict[str, Any]:
-    return {
-        "departure_id": departure_id or str(uuid.uuid4()),
-        "departed_at": "2030-01-01T17:00:00Z",
-        "departed_by": "pat@example.com",
-        "expected_back": BACK_BY,
-        "area": "Outer bay",
-        "boat": "Orca",
-        "aboard": [{"role": "guest", "name": "Ann Lee", "age": 40}],
-        "crew": ["pat@example.com"],
-        **fields,
-    }
+from tests.helpers.flows import BACK_BY, departure
 
 
 def owed(store: Store, event_id: str) -> set[str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import time
 from datetime import datetime, timedelta
-from typing import Any
 
 from starlette.testclient import TestClient
 
@@ -15,37 +14,7 @@ from server.domain.float_plan import parse_utc
 from server.notify.outbox import Notifier
 from server.store import Store
 from tests.conftest import HX, JSON, add_event, sign_in
-from tests.test_waiver_flow import sign
-
-
-def checked_in_trip(client: TestClient, store: Store, **fields: Any) -> str:
-    """Today's trip with one signed waiver whose signer is checked in."""
-    event_id = str(add_event(store, **fields)["event_id"])
-    assert sign(client, event_id).status_code == 303
-    (waiver,) = store.waivers.for_event(event_id)
-    store.waivers.set_checkin(
-        event_id, str(waiver["waiver_id"]), "signer", True, "crew@example.com", utc_now_iso()
-    )
-    return event_id
-
-
-def depart_form(client: TestClient, event_id: str) -> dict[str, str]:
-    page = client.get(f"/dispatch/events/{event_id}/depart")
-    assert page.status_code == 200, page.text
-    fields = dict(re.findall(r'name="(\w+)"[^>]*value="([^"]*)"', page.text))
-    return {k: fields[k] for k in ("csrf_token", "departure_id", "expected_back", "area")}
-
-
-def depart(client: TestClient, event_id: str, form: dict[str, str], **extra: str) -> Any:
-    crew = re.findall(
-        r'name="crew" value="([^"]+)"\s+checked',
-        client.get(f"/dispatch/events/{event_id}/depart").text,
-    )
-    return client.post(
-        f"/dispatch/events/{event_id}/depart",
-        data={**form, "crew": crew, **extra},
-        follow_redirects=False,
-    )
+from tests.helpers.flows import checked_in_trip, depart, depart_form
 
 
 def actions(store: Store) -> list[str]:

@@ -1137,7 +1137,7 @@ FINISH_FIELDS: dict[str, st.SearchStrategy[Any]] = {
 
 def departed_trip(store: Store) -> tuple[str, dict[str, Any]]:
     """A trip out at sea, departed as the app records it."""
-    from tests.test_float_plan_store import departure
+    from tests.helpers.flows import departure
 
     event_id = fresh_trip(store)
     now = time.time()

@@ -34,10 +34,19 @@ from server.store import Store
 from server.store.tables import init_tables
 from tests.conftest import CALL_LOG, PASSWORD, SECRET, add_event, add_user
 from tests.fake_gmail import FakeGmail
-from tests.test_lambda import ORIGIN_SECRET, Browser, body_of, url_event
-from tests.test_notifications import gmail_env
-from tests.test_routing import template
-from tests.test_stream import Context, pay, record, sign_waiver, stream_event
+from tests.helpers.aws import (
+    ORIGIN_SECRET,
+    Browser,
+    Context,
+    body_of,
+    record,
+    stream_event,
+    url_event,
+)
+from tests.helpers.flows import gmail_env
+from tests.helpers.flows import pay_through_lambda as pay
+from tests.helpers.flows import sign_through_lambda as sign_waiver
+from tests.helpers.template import template
 
 PREFIX = "scc-staging-"
 REGION = "us-east-1"

@@ -8,12 +8,10 @@ import contextlib
 import dataclasses
 import gzip
 import re
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 from mangum.handlers import HTTPGateway
@@ -28,92 +26,16 @@ from server.lambda_handler import LambdaApp
 from server.store import Store
 from server.web.render import client_ip
 from tests.conftest import PASSWORD, SECRET, add_event, add_user
-from tests.test_notifications import append_payment
-
-ORIGIN_SECRET = "origin-secret-0123456789-abcdefghijklmnop"
-URL_HOST = "abcdefghij1234567890.lambda-url.us-east-1.on.aws"
-VIEWER_IP = "203.0.113.9"
-EDGE_IP = "130.176.1.17"  # CloudFront's address: what the Function URL sees
-
-
-def url_event(
-    method: str,
-    path: str,
-    *,
-    query: str = "",
-    form: dict[str, str] | None = None,
-    cookies: dict[str, str] | None = None,
-    headers: dict[str, str] | None = None,
-    origin_secret: str | None = ORIGIN_SECRET,
-) -> dict[str, Any]:
-    """A Function URL event as Lambda delivers it behind CloudFront (AllViewerExcept
-    HostHeader): lower-case headers, cookies apart, form bodies base64-encoded."""
-    now = time.time()
-    all_headers = {
-        "host": URL_HOST,
-        "x-forwarded-proto": "https",
-        "x-forwarded-port": "443",
-        "x-forwarded-for": f"{VIEWER_IP}, {EDGE_IP}",
-        "user-agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)",
-        "accept": "text/html,application/xhtml+xml",
-        "cloudfront-viewer-address": f"{VIEWER_IP}:51234",
-        "cloudfront-is-mobile-viewer": "true",
-        "via": "2.0 0123456789abcdef.cloudfront.net (CloudFront)",
-        "x-amz-cf-id": "abcDEF123==",
-        **({"x-origin-verify": origin_secret} if origin_secret is not None else {}),
-        **{k.lower(): v for k, v in (headers or {}).items()},
-    }
-    event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": path,
-        "rawQueryString": query,
-        "headers": all_headers,
-        "requestContext": {
-            "accountId": "anonymous",
-            "apiId": URL_HOST.split(".")[0],
-            "domainName": URL_HOST,
-            "domainPrefix": URL_HOST.split(".")[0],
-            "http": {
-                "method": method,
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": EDGE_IP,
-                "userAgent": all_headers["user-agent"],
-            },
-            "requestId": str(uuid.uuid4()),
-            "routeKey": "$default",
-            "stage": "$default",
-            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
-            "timeEpoch": int(now * 1000),
-        },
-        "isBase64Encoded": False,
-    }
-    if query:
-        event["queryStringParameters"] = dict(p.split("=", 1) for p in query.split("&"))
-    if cookies:
-        event["cookies"] = [f"{k}={v}" for k, v in cookies.items()]
-    if form is not None:
-        all_headers["content-type"] = "application/x-www-form-urlencoded"
-        event["body"] = base64.b64encode(urlencode(form).encode()).decode()
-        event["isBase64Encoded"] = True
-    return event
-
-
-def body_of(response: dict[str, Any]) -> str:
-    body = response.get("body", "")
-    if response.get("isBase64Encoded"):
-        return base64.b64decode(body).decode()
-    return str(body)
-
-
-def set_cookies(response: dict[str, Any]) -> dict[str, str]:
-    """name -> value of every cookie the response sets (Lambda's `cookies` list)."""
-    found = {}
-    for line in response.get("cookies", []):
-        name, _, rest = line.partition("=")
-        found[name] = rest.split(";", 1)[0]
-    return found
+from tests.helpers.aws import (
+    EDGE_IP,
+    ORIGIN_SECRET,
+    VIEWER_IP,
+    Browser,
+    body_of,
+    set_cookies,
+    url_event,
+)
+from tests.helpers.flows import append_payment
 
 
 @pytest.fixture
@@ -129,30 +51,6 @@ def deployed(store: Store) -> Iterator[LambdaApp]:
         started.close()
 
 
-class Browser:
-    """Keeps cookies between Function URL events, like a phone would."""
-
-    def __init__(self, app: LambdaApp) -> None:
-        self.app = app
-        self.cookies: dict[str, str] = {}
-
-    def __call__(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        response = self.app(url_event(method, path, cookies=dict(self.cookies), **kwargs), None)
-        self.cookies.update(set_cookies(response))
-        return response
-
-    def csrf(self, path: str = "/login") -> str:
-        match = re.search(r'name="csrf_token" value="([0-9a-f]+)"', body_of(self("GET", path)))
-        assert match
-        return match.group(1)
-
-    def sign_in(self, store: Store, role: str = "crew") -> str:
-        email = add_user(store, f"{role}-{uuid.uuid4().hex[:6]}@example.com", role)
-        token = self.csrf()
-        form = {"email": email, "password": PASSWORD, "csrf_token": token}
-        response = self("POST", "/login", form=form)
-        assert response["statusCode"] == 303, body_of(response)
-        return self.csrf("/dispatch")  # tokens are bound to the new session
 
 
 def test_get_page(deployed: LambdaApp) -> None:

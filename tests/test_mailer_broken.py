@@ -18,8 +18,8 @@ from server.notify.outbox import BROKEN_PAUSE_SECONDS, MAX_ATTEMPTS, Notifier, p
 from server.store import Store
 from tests.conftest import add_event, sign_in
 from tests.fake_gmail import FakeGmail, text_of
-from tests.test_notifications import append_payment, gmail_env, later, log_payment, use_cli_env
-from tests.test_routing import resources
+from tests.helpers.flows import append_payment, gmail_env, later, log_payment, use_cli_env
+from tests.helpers.template import resources
 
 ROOT = Path(__file__).resolve().parent.parent
 

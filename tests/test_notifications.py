@@ -12,7 +12,6 @@ from decimal import Decimal
 from email.message import EmailMessage
 from email.parser import BytesParser
 from html import unescape
-from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -25,36 +24,18 @@ from server.notify.mailer import TIMEOUT_SECONDS, make_mailer
 from server.notify.outbox import MAX_ATTEMPTS, Notifier, payment_notice
 from server.settings import Settings, SettingsError
 from server.store import Store
-from tests.conftest import JSON, add_event, sign_in
+from tests.conftest import add_event, sign_in
 from tests.fake_gmail import FakeGmail, text_of
-from tests.test_float_plan_store import departure
-from tests.test_waiver_flow import sign as sign_waiver
-
-OPERATORS = "office@charter.example, captain@charter.example"
-
-
-@pytest.fixture
-def gmail() -> Iterator[FakeGmail]:
-    fake = FakeGmail().start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
-
-
-def gmail_env(fake: FakeGmail) -> dict[str, str]:
-    return {
-        "GMAIL_TOKEN": fake.token_json(),
-        "GMAIL_SENDER": "bookings@charter.example",
-        "GMAIL_RECIPIENT": OPERATORS,
-        "SCC_GMAIL_API_ENDPOINT": f"{fake.url}/",
-        "SCC_BASE_URL": "https://crew.charter.example",
-    }
-
-
-@pytest.fixture
-def mail_store(store_with: Callable[..., Store], gmail: FakeGmail) -> Store:
-    return store_with(**gmail_env(gmail))
+from tests.helpers.flows import (
+    OPERATORS,
+    append_payment,
+    departure,
+    gmail_env,
+    later,
+    log_payment,
+    use_cli_env,
+)
+from tests.helpers.flows import sign as sign_waiver
 
 
 @pytest.fixture
@@ -65,47 +46,12 @@ def mail_client(mail_store: Store) -> Iterator[TestClient]:
         yield client
 
 
-def log_payment(client: TestClient, token: str, event_id: str, **fields: str) -> Any:
-    data = {
-        "payment_id": str(uuid.uuid4()),
-        "amount": "40",
-        "method": "cash",
-        "note": "tip included",
-        "csrf_token": token,
-        **fields,
-    }
-    return client.post(f"/api/events/{event_id}/payment", data=data, headers=JSON)
 
 
-def use_cli_env(monkeypatch: pytest.MonkeyPatch, store: Store, fake: FakeGmail) -> None:
-    """The environment `scc outbox send` reads: this test's tables and fake Gmail."""
-    for name, value in {
-        **gmail_env(fake),
-        "SCC_SECRET_KEY": "k" * 40,
-        "SCC_DYNAMODB_ENDPOINT": store.settings.dynamodb_endpoint or "",
-        "SCC_TABLE_PREFIX": store.settings.table_prefix,
-    }.items():
-        monkeypatch.setenv(name, value)
 
 
-def append_payment(
-    store: Store, event_id: str, payment_id: str, amount: str, method: str = "cash"
-) -> dict[str, Any]:
-    """The payment's own UpdateItem, as the app makes it (the email owed with it)."""
-    entry = {
-        "payment_id": payment_id,
-        "kind": "payment",
-        "amount": Decimal(amount),
-        "method": method,
-        "note": "",
-        "logged_by": "crew@example.com",
-        "logged_at": "2030-01-01T10:00:00Z",
-    }
-    return store.events.append_payment(event_id, entry, MAX_ENTRIES, MAX_LEDGER_BYTES)
 
 
-def later(seconds: float) -> float:
-    return time.time() + seconds
 
 
 def test_payment_email_is_sent_once_with_the_details(

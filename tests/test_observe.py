@@ -20,8 +20,8 @@ from server.notify.outbox import MAX_ATTEMPTS, Notifier
 from server.store import Store
 from server.web.auth import _session_key
 from tests.conftest import HX, add_event, sign_in
-from tests.test_lambda import URL_HOST, url_event
-from tests.test_notifications import append_payment
+from tests.helpers.aws import URL_HOST, url_event
+from tests.helpers.flows import append_payment
 
 
 class Lines:

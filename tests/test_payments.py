@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
 from server.store import Store
 from tests.conftest import HX, JSON, add_event, sign_in
+from tests.helpers.flows import pay
 
 
 @pytest.fixture
@@ -19,24 +20,6 @@ def crew(client: TestClient, store: Store) -> str:
     return sign_in(client, store, role="crew")
 
 
-def pay(
-    client: TestClient,
-    event_id: str,
-    token: str,
-    headers: dict[str, str] | None = None,
-    **fields: str,
-):  # type: ignore[no-untyped-def]
-    data = {
-        "payment_id": str(uuid.uuid4()),
-        "amount": "40",
-        "method": "cash",
-        "note": "",
-        "csrf_token": token,
-        **fields,
-    }
-    return client.post(
-        f"/api/events/{event_id}/payment", data=data, headers=headers or {}, follow_redirects=False
-    )
 
 
 def stored(store: Store, event_id: str) -> list[dict]:  # type: ignore[type-arg]

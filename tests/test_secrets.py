@@ -21,7 +21,7 @@ from server.notify.gmail import GmailMailer
 from server.settings import Settings, SettingsError, resolve_secrets, secrets_manager
 from server.store import Store
 from tests.conftest import SECRET
-from tests.test_lambda import url_event
+from tests.helpers.aws import url_event
 
 REGION = "us-east-1"
 TOKEN = {"refresh_token": "1//r", "client_id": "id.apps", "client_secret": "cs"}

@@ -208,7 +208,7 @@ def test_sign_out_everywhere_ends_every_session_of_that_user(store: Store) -> No
 def test_audit_log_records_waiver_views_and_account_changes(
     client: TestClient, store: Store
 ) -> None:
-    from tests.test_waiver_flow import sign as sign_waiver
+    from tests.helpers.flows import sign as sign_waiver
 
     event = add_event(store)
     sign_waiver(client, event["event_id"])

@@ -34,7 +34,7 @@ from tests.conftest import (
     sign_in,
     sign_in_through_form,
 )
-from tests.test_waiver_flow import sign, signer, waiver_form
+from tests.helpers.flows import sign, signer, waiver_form
 
 # --- 10. free text is NFC, without control or bidi formatting characters ----------------
 

@@ -30,9 +30,9 @@ from server.store import Store
 from tests.conftest import SECRET, add_event, sign_in
 from tests.fake_gmail import text_of
 from tests.fake_ses import FakeSes
-from tests.test_notifications import OPERATORS, append_payment, later, log_payment
-from tests.test_routing import resources, template
-from tests.test_waiver_flow import sign as sign_waiver
+from tests.helpers.flows import OPERATORS, append_payment, later, log_payment
+from tests.helpers.flows import sign as sign_waiver
+from tests.helpers.template import resources, template
 
 REGION = "us-east-1"
 SENDER = "bookings@charter.example"

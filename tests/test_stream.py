@@ -7,15 +7,12 @@ the local Gmail stub answers each send after a delay."""
 from __future__ import annotations
 
 import dataclasses
-import re
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from boto3.dynamodb.types import TypeSerializer
 from starlette.datastructures import Secret
 
 from server import lambda_handler
@@ -25,13 +22,11 @@ from server.notify.stream import owed_by
 from server.store import Store
 from tests.conftest import add_event
 from tests.fake_gmail import FakeGmail
-from tests.test_lambda import ORIGIN_SECRET, Browser, body_of
-from tests.test_notifications import gmail_env
-from tests.test_routing import resources
-from tests.test_waiver_flow import signer
+from tests.helpers.aws import ORIGIN_SECRET, Browser, Context, body_of, record, stream_event
+from tests.helpers.flows import gmail_env, pay_through_lambda, sign_through_lambda
+from tests.helpers.template import resources
 
 SLOW_GMAIL = 2.0
-_serialize = TypeSerializer().serialize
 
 
 @pytest.fixture
@@ -66,73 +61,16 @@ def function(mail_store: Store) -> Iterator[LambdaApp]:
 
 # --- stream records as Lambda delivers them ----------------------------------------------
 
-_sequence = iter(range(10**20, 10**21))
 
 
-def image(item: dict[str, Any] | None) -> dict[str, Any] | None:
-    return None if item is None else {k: _serialize(v) for k, v in item.items()}
 
 
-def record(
-    store: Store,
-    table: str,
-    keys: dict[str, str],
-    new: dict[str, Any] | None,
-    old: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """A DynamoDB stream record (NEW_AND_OLD_IMAGES) as Lambda passes it to a function."""
-    event_name = "REMOVE" if new is None else "INSERT" if old is None else "MODIFY"
-    data: dict[str, Any] = {
-        "ApproximateCreationDateTime": int(time.time()),
-        "Keys": image(keys),
-        "SequenceNumber": str(next(_sequence)),
-        "SizeBytes": 512,
-        "StreamViewType": "NEW_AND_OLD_IMAGES",
-    }
-    if new is not None:
-        data["NewImage"] = image(new)
-    if old is not None:
-        data["OldImage"] = image(old)
-    name = store.settings.table_name(table)
-    return {
-        "eventID": uuid.uuid4().hex,
-        "eventName": event_name,
-        "eventVersion": "1.1",
-        "eventSource": "aws:dynamodb",
-        "awsRegion": "us-east-1",
-        "dynamodb": data,
-        "eventSourceARN": f"arn:aws:dynamodb:us-east-1:123456789012:table/{name}"
-        "/stream/2026-11-29T00:00:00.000",
-    }
 
 
-def stream_event(*records: dict[str, Any]) -> dict[str, Any]:
-    return {"Records": list(records)}
 
 
-class Context:
-    """The part of Lambda's context object the handler reads."""
-
-    def __init__(self, seconds_left: float) -> None:
-        self.deadline = time.monotonic() + seconds_left
-        self.aws_request_id = str(uuid.uuid4())
-
-    def get_remaining_time_in_millis(self) -> int:
-        return int((self.deadline - time.monotonic()) * 1000)
 
 
-def pay(browser: Browser, token: str, event_id: str, amount: str = "40.00") -> dict[str, Any]:
-    form = {
-        "payment_id": str(uuid.uuid4()),
-        "amount": amount,
-        "method": "cash",
-        "note": "deposit",
-        "csrf_token": token,
-    }
-    headers = {"Accept": "application/json"}
-    response = browser("POST", f"/api/events/{event_id}/payment", form=form, headers=headers)
-    assert response["statusCode"] == 201, body_of(response)
-    return response
 
 
 def paid_with_record(
@@ -140,17 +78,13 @@ def paid_with_record(
 ) -> tuple[str, dict[str, Any]]:
     """Log a payment through the function; return its id and its write's stream record."""
     old = store.events.get(event_id)
-    response = pay(browser, token, event_id)
+    response = pay_through_lambda(browser, token, event_id)
     new = store.events.get(event_id)
     payment_id = str(new["payments"][-1]["payment_id"]) if new else ""
     assert payment_id and payment_id in body_of(response)
     return payment_id, record(store, "events", {"event_id": event_id}, new, old)
 
 
-def sign_waiver(browser: Browser, event_id: str) -> dict[str, Any]:
-    page = body_of(browser("GET", f"/g/{event_id}/waiver"))
-    hidden = dict(re.findall(r'type="hidden" name="(\w+)" value="([^"]*)"', page))
-    return browser("POST", f"/g/{event_id}/waiver", form=signer(hidden))
 
 
 # --- the tests ------------------------------------------------------------------------------
@@ -164,7 +98,7 @@ def test_a_payment_answers_at_once_and_its_stream_record_sends_the_email(
     event_id = add_event(mail_store)["event_id"]
     old = mail_store.events.get(event_id)
     started = time.monotonic()
-    response = pay(browser, token, event_id)
+    response = pay_through_lambda(browser, token, event_id)
     answered = time.monotonic() - started
     assert answered < 1.0, f"the payment took {answered:.2f} s with a {SLOW_GMAIL} s Gmail"
     print(f"\nLambda-path payment, {SLOW_GMAIL} s Gmail: answered in {answered * 1000:.0f} ms")
@@ -191,7 +125,7 @@ def test_a_waiver_answers_at_once_and_its_stream_record_sends_the_copy(
 ) -> None:
     event_id = add_event(mail_store)["event_id"]
     started = time.monotonic()
-    response = sign_waiver(Browser(function), event_id)
+    response = sign_through_lambda(Browser(function), event_id)
     answered = time.monotonic() - started
     assert response["statusCode"] == 303, body_of(response)
     assert answered < 1.0, f"the waiver took {answered:.2f} s with a {SLOW_GMAIL} s Gmail"
@@ -224,7 +158,7 @@ def test_sending_after_the_response_would_hold_a_lambda_answer_for_gmail(
         token = browser.sign_in(mail_store)
         event_id = add_event(mail_store)["event_id"]
         started = time.monotonic()
-        pay(browser, token, event_id)
+        pay_through_lambda(browser, token, event_id)
         answered = time.monotonic() - started
         assert answered >= SLOW_GMAIL and len(gmail.messages) == 1
         print(f"\nafter-response sending under Mangum: answered in {answered * 1000:.0f} ms")
@@ -270,9 +204,9 @@ def test_the_sweep_alone_delivers_each_email_exactly_once(
     token = browser.sign_in(mail_store)
     events = [add_event(mail_store, first_name=name)["event_id"] for name in ("Ann", "Bea")]
     for event_id in events:
-        pay(browser, token, event_id, "10.00")
-        pay(browser, token, event_id, "20.00")
-    assert sign_waiver(Browser(function), events[0])["statusCode"] == 303
+        pay_through_lambda(browser, token, event_id, "10.00")
+        pay_through_lambda(browser, token, event_id, "20.00")
+    assert sign_through_lambda(Browser(function), events[0])["statusCode"] == 303
     assert gmail.send_requests == 0
     assert function({"scc_task": "outbox-send"}, Context(25)) == {"outbox": {"sent": 5}}
     assert len(gmail.messages) == 5
@@ -449,7 +383,7 @@ def test_the_filters_pass_the_writes_that_owe_an_email(
         "EventsOwedMapping", record(mail_store, "events", {"event_id": event_id}, None, before)
     )
 
-    assert sign_waiver(Browser(function), event_id)["statusCode"] == 303
+    assert sign_through_lambda(Browser(function), event_id)["statusCode"] == 303
     (waiver,) = mail_store.waivers.for_event(event_id)
     keys = {"event_id": event_id, "waiver_id": waiver["waiver_id"]}
     assert _passes("WaiversOwedMapping", record(mail_store, "waivers", keys, waiver))

@@ -12,9 +12,7 @@ from starlette.testclient import TestClient
 from server.store import Store
 from server.web.inputs import browser_keeps, input_type
 from tests.conftest import add_event, sign_in
-from tests.test_admin import new_event_form
-from tests.test_float_plan_web import checked_in_trip, depart, depart_form
-from tests.test_waiver_flow import sign
+from tests.helpers.flows import checked_in_trip, depart, depart_form, new_event_form, sign
 
 
 def the_input(html: str, name: str) -> str:

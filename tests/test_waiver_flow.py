@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, timedelta
-from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -19,47 +18,7 @@ from server.domain.waiver_rules import CURRENT_WAIVER, PINNED
 from server.store import Store
 from server.store.waivers import WaiverExists
 from tests.conftest import HX, add_event, csrf_from, sign_in
-
-PATRON_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Safari/604.1"
-
-
-def waiver_form(client: TestClient, event_id: str) -> dict[str, str]:
-    page = client.get(f"/g/{event_id}/waiver")
-    assert page.status_code == 200
-    # The next guest on a browser that just signed: the already-signed page's link.
-    another = re.search(r'href="([^"]+\?after=[^"]+)"', page.text)
-    if 'name="csrf_token"' not in page.text and another:
-        page = client.get(another.group(1).replace("&amp;", "&"))
-        assert page.status_code == 200
-    hidden = dict(re.findall(r'type="hidden" name="(\w+)" value="([^"]*)"', page.text))
-    return hidden
-
-
-def signer(form: dict[str, str], name: str = "Alice Smith", **extra: str) -> dict[str, str]:
-    return {
-        **form,
-        "full_name": name,
-        "date_of_birth": "1990-04-21",
-        "email": "alice@example.com",
-        "phone": "+1 555 123 4567",
-        "emergency_name": "Bob Smith",
-        "emergency_phone": "555 987 6543",
-        "agree_terms": "yes",
-        "esign_consent": "yes",
-        "signature": name,
-        "action": "sign",
-        **extra,
-    }
-
-
-def sign(client: TestClient, event_id: str, **extra: str) -> Any:
-    data = signer(waiver_form(client, event_id), **extra)
-    return client.post(
-        f"/g/{event_id}/waiver",
-        data=data,
-        follow_redirects=False,
-        headers={"User-Agent": PATRON_UA},
-    )
+from tests.helpers.flows import PATRON_UA, sign, signer, waiver_form
 
 
 def test_trip_page_shows_the_trip_to_anyone(client: TestClient, store: Store) -> None:
