@@ -11,16 +11,16 @@ from botocore.exceptions import ClientError
 
 from server.domain.clock import today_in
 from server.domain.rate_limits import Limit
-from server.settings import Settings
 from server.store import Store
 from server.store.client import conditional, error_code, update_if
 from server.store.events import AppendRefused, EventExists
 from server.store.tables import TABLES, TTL, init_tables
 from server.store.users import UserExists
-from tests.conftest import add_event
+from tests.conftest import add_event, make_settings
 
 
-def test_db_init_creates_every_table_and_is_safe_to_run_twice(settings: Settings) -> None:
+def test_db_init_creates_every_table_and_is_safe_to_run_twice(dynalite_endpoint: str) -> None:
+    settings = make_settings(dynalite_endpoint)  # a new prefix: no table yet
     first = init_tables(settings, poll_seconds=0.05, say=lambda _: None)
     second = init_tables(settings, poll_seconds=0.05, say=lambda _: None)
     assert sorted(first) == sorted(settings.table_name(t) for t in TABLES)
