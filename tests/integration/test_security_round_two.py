@@ -458,4 +458,5 @@ def test_the_login_redirect_carries_next_encoded(client: TestClient) -> None:
 # --- 9. `scc local` ignores proxy headers -----------------------------------------------
 
 
-# Item 9 (`scc local` ignores X-Forwarded-For) is proven end to end in tests/test_local.py.
+# Item 9 (`scc local` ignores X-Forwarded-For) is proven end to end in
+# tests/integration/test_local.py.

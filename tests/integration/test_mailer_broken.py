@@ -21,7 +21,7 @@ from tests.fake_gmail import FakeGmail, text_of
 from tests.helpers.flows import append_payment, gmail_env, later, log_payment, use_cli_env
 from tests.helpers.template import resources
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

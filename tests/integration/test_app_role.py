@@ -62,7 +62,7 @@ def test_the_table_set_up_and_the_tests_own_calls_are_left_out(store: Store) -> 
     created = [c for c in calls if c["operation"] == "CreateTable"]
     assert created and not any(is_the_apps(c) for c in created)
     (scan,) = [c for c in calls if c["operation"] == "Scan"]
-    assert scan["frames"][0] == "tests/test_app_role.py" and not is_the_apps(scan)
+    assert scan["frames"][0] == "tests/integration/test_app_role.py" and not is_the_apps(scan)
 
 
 def call(operation: str, params: dict[str, Any], service: str = "dynamodb") -> dict[str, Any]:
