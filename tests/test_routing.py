@@ -33,14 +33,6 @@ SECRET = "test-secret-key-that-is-long-enough-0123456789"
 # --- reading the template --------------------------------------------------------------
 
 
-
-
-
-
-
-
-
-
 def distribution() -> dict[str, Any]:
     (found,) = resources("AWS::CloudFront::Distribution").values()
     config: dict[str, Any] = found["Properties"]["DistributionConfig"]

@@ -8,13 +8,14 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+import httpx2
 import pytest
 from starlette.testclient import TestClient
 
 from server.domain.clock import utc_now_iso
 from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
 from server.store import Store
-from tests.conftest import JSON, add_event
+from tests.conftest import add_event
 from tests.fake_gmail import FakeGmail
 from tests.helpers.aws import Browser, body_of
 
@@ -73,18 +74,6 @@ def gmail_env(fake: FakeGmail) -> dict[str, str]:
     }
 
 
-def log_payment(client: TestClient, token: str, event_id: str, **fields: str) -> Any:
-    data = {
-        "payment_id": str(uuid.uuid4()),
-        "amount": "40",
-        "method": "cash",
-        "note": "tip included",
-        "csrf_token": token,
-        **fields,
-    }
-    return client.post(f"/api/events/{event_id}/payment", data=data, headers=JSON)
-
-
 def use_cli_env(monkeypatch: pytest.MonkeyPatch, store: Store, fake: FakeGmail) -> None:
     """The environment `scc outbox send` reads: this test's tables and fake Gmail."""
     for name, value in {
@@ -122,7 +111,10 @@ def pay(
     token: str,
     headers: dict[str, str] | None = None,
     **fields: str,
-):  # type: ignore[no-untyped-def]
+) -> httpx2.Response:
+    """The one way the tests log a payment: POST /api/events/{id}/payment with a fresh
+    idempotency key, $40 cash unless `fields` say otherwise; the answer as it comes (no
+    redirects followed). `headers=JSON` asks for the JSON answer."""
     data = {
         "payment_id": str(uuid.uuid4()),
         "amount": "40",

@@ -25,8 +25,6 @@ def captain(client: TestClient, store: Store) -> str:
     return sign_in(client, store, role="captain")
 
 
-
-
 def test_admin_pages_are_for_captains_only(client: TestClient, store: Store) -> None:
     sign_in(client, store, role="crew")
     for path in (

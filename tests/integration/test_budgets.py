@@ -22,9 +22,9 @@ from server.notify.outbox import payment_notice
 from server.store import Store
 from server.store.events import LISTING, starts_at
 from server.web.assets import IMMUTABLE
-from tests.conftest import HX, add_event, sign_in
+from tests.conftest import HX, JSON, add_event, sign_in
 from tests.fake_gmail import FakeGmail
-from tests.helpers.flows import gmail_env, log_payment, signer, waiver_form
+from tests.helpers.flows import gmail_env, pay, signer, waiver_form
 
 KB = 1024
 
@@ -122,7 +122,7 @@ def test_with_gmail_the_email_after_the_response_costs_three_calls(
         ) as client:
             token = sign_in(client, store)
             counter.reset()
-            response = log_payment(client, token, event["event_id"])
+            response = pay(client, event["event_id"], token, JSON, note="tip included")
         assert response.status_code == 201
         # (The session was read by the sign-in a moment ago: this process reuses it.)
         assert counter.during_request == {"UpdateItem": 1}

@@ -231,8 +231,6 @@ def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
         yield
 
 
-
-
 def make_stage(stage: str, role: str, clients: Clients) -> Target:
     """What `infra/template.yaml` creates for a stage, made directly in moto."""
     lam = clients.lambda_

@@ -51,8 +51,6 @@ def deployed(store: Store) -> Iterator[LambdaApp]:
         started.close()
 
 
-
-
 def test_get_page(deployed: LambdaApp) -> None:
     response = deployed(url_event("GET", "/login"), None)
     assert response["statusCode"] == 200

@@ -16,9 +16,9 @@ from server.app import create_app
 from server.notify.mailer import make_mailer
 from server.notify.outbox import BROKEN_PAUSE_SECONDS, MAX_ATTEMPTS, Notifier, payment_notice
 from server.store import Store
-from tests.conftest import add_event, sign_in
+from tests.conftest import JSON, add_event, sign_in
 from tests.fake_gmail import FakeGmail, text_of
-from tests.helpers.flows import append_payment, gmail_env, later, log_payment, use_cli_env
+from tests.helpers.flows import append_payment, gmail_env, later, pay, use_cli_env
 from tests.helpers.template import resources
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,7 +66,7 @@ def test_invalid_grant_marks_the_mailer_broken_alarms_and_burns_no_attempt(
 ) -> None:
     event = add_event(mail_store)
     token = sign_in(mail_client, mail_store)
-    response = log_payment(mail_client, token, event["event_id"], amount="40.50")
+    response = pay(mail_client, event["event_id"], token, JSON, note="tip included", amount="40.50")
     assert response.status_code == 201  # the payment is stored whatever Gmail says
     notice_id = payment_notice(response.json()["payment"]["payment_id"])
     assert gmail.token_requests == 1 and gmail.send_requests == 0  # refused at the token

@@ -24,7 +24,7 @@ from server.notify.mailer import TIMEOUT_SECONDS, make_mailer
 from server.notify.outbox import MAX_ATTEMPTS, Notifier, payment_notice
 from server.settings import Settings, SettingsError
 from server.store import Store
-from tests.conftest import add_event, sign_in
+from tests.conftest import JSON, add_event, sign_in
 from tests.fake_gmail import FakeGmail, text_of
 from tests.helpers.flows import (
     OPERATORS,
@@ -32,7 +32,7 @@ from tests.helpers.flows import (
     departure,
     gmail_env,
     later,
-    log_payment,
+    pay,
     use_cli_env,
 )
 from tests.helpers.flows import sign as sign_waiver
@@ -46,20 +46,12 @@ def mail_client(mail_store: Store) -> Iterator[TestClient]:
         yield client
 
 
-
-
-
-
-
-
-
-
 def test_payment_email_is_sent_once_with_the_details(
     mail_client: TestClient, mail_store: Store, gmail: FakeGmail
 ) -> None:
     event = add_event(mail_store, total_price="100", first_name="Alice")
     token = sign_in(mail_client, mail_store)
-    response = log_payment(mail_client, token, event["event_id"], amount="40.50")
+    response = pay(mail_client, event["event_id"], token, JSON, note="tip included", amount="40.50")
     assert response.status_code == 201
     assert len(gmail.messages) == 1
     message = gmail.messages[0]
@@ -92,7 +84,15 @@ def test_payment_email_is_sent_once_with_the_details(
     assert "outbox" not in item and "notices_owed" not in item  # nothing left owed
     # A later scheduled run and a replay of the same payment send nothing more.
     assert Notifier(mail_store, make_mailer(mail_store.settings)).send_due() == {}
-    log_payment(mail_client, token, event["event_id"], amount="40.50", payment_id=payment_id)
+    pay(
+        mail_client,
+        event["event_id"],
+        token,
+        JSON,
+        note="tip included",
+        amount="40.50",
+        payment_id=payment_id,
+    )
     assert len(gmail.messages) == 1
 
 
@@ -151,7 +151,7 @@ def test_gmail_failing_never_loses_the_payment_and_the_email_goes_later(
     token = sign_in(mail_client, mail_store)
     gmail.mode = mode
     started = time.monotonic()
-    response = log_payment(mail_client, token, event["event_id"])
+    response = pay(mail_client, event["event_id"], token, JSON, note="tip included")
     elapsed = time.monotonic() - started
     gmail.release()
     assert response.status_code == 201 and response.json()["paid"] == "40.00"
@@ -174,9 +174,11 @@ def test_an_expired_token_is_refreshed_and_the_send_retried(
 ) -> None:
     event = add_event(mail_store)
     token = sign_in(mail_client, mail_store)
-    log_payment(mail_client, token, event["event_id"])  # first send gets access-1
+    pay(
+        mail_client, event["event_id"], token, JSON, note="tip included"
+    )  # first send gets access-1
     gmail.mode = "401-once"
-    log_payment(mail_client, token, event["event_id"], amount="12")
+    pay(mail_client, event["event_id"], token, JSON, note="tip included", amount="12")
     assert len(gmail.messages) == 2
     assert gmail.token_requests == 2  # refreshed once after the 401
     assert gmail.authorizations[-2:] == ["Bearer access-1", "Bearer access-2"]
@@ -287,7 +289,9 @@ def test_after_the_attempt_cap_it_is_failed_visible_and_can_be_resent(
     event = add_event(mail_store)
     token = sign_in(mail_client, mail_store)
     gmail.mode = "500"
-    payment_id = log_payment(mail_client, token, event["event_id"]).json()["payment"]["payment_id"]
+    payment_id = pay(mail_client, event["event_id"], token, JSON, note="tip included").json()[
+        "payment"
+    ]["payment_id"]
     notice_id = payment_notice(payment_id)
     for attempt in range(2, MAX_ATTEMPTS + 1):
         sender = Notifier(
@@ -317,7 +321,7 @@ def test_without_gmail_settings_notifications_wait_and_the_captain_is_told(
 
     event = add_event(store)
     token = sign_in(client, store, role="captain")
-    response = log_payment(client, token, event["event_id"])
+    response = pay(client, event["event_id"], token, JSON, note="tip included")
     assert response.status_code == 201
     payment_id = response.json()["payment"]["payment_id"]
     # Nothing can be sent, so nothing is copied after the response: the owed mark
@@ -376,7 +380,7 @@ def test_every_email_kind_has_a_date_a_message_id_on_the_operator_s_domain_and_a
     event = add_event(mail_store)
     event_id = event["event_id"]
     token = sign_in(mail_client, mail_store)
-    assert log_payment(mail_client, token, event_id).status_code == 201
+    assert pay(mail_client, event_id, token, JSON, note="tip included").status_code == 201
     assert sign_waiver(mail_client, event_id).status_code == 303
     now = time.time()
     clock = {"now": now}

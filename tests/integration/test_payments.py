@@ -20,8 +20,6 @@ def crew(client: TestClient, store: Store) -> str:
     return sign_in(client, store, role="crew")
 
 
-
-
 def stored(store: Store, event_id: str) -> list[dict]:  # type: ignore[type-arg]
     item = store.events.get(event_id)
     assert item is not None

@@ -27,10 +27,10 @@ from server.notify.outbox import Notifier, payment_notice
 from server.notify.ses import SesMailer
 from server.settings import Settings, SettingsError
 from server.store import Store
-from tests.conftest import SECRET, add_event, sign_in
+from tests.conftest import JSON, SECRET, add_event, sign_in
 from tests.fake_gmail import text_of
 from tests.fake_ses import FakeSes
-from tests.helpers.flows import OPERATORS, append_payment, later, log_payment
+from tests.helpers.flows import OPERATORS, append_payment, later, pay
 from tests.helpers.flows import sign as sign_waiver
 from tests.helpers.template import resources, template
 
@@ -83,7 +83,7 @@ def test_ses_sends_the_payment_email_and_the_waiver_copy_from_the_verified_domai
     event = add_event(store, total_price="100", first_name="Alice")
     with client_for(store) as client:
         token = sign_in(client, store)
-        response = log_payment(client, token, event["event_id"], amount="40.50")
+        response = pay(client, event["event_id"], token, JSON, note="tip included", amount="40.50")
         assert response.status_code == 201
         [payment] = sent_by_moto()
         assert payment.source == SENDER  # type: ignore[attr-defined]

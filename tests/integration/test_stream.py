@@ -62,17 +62,6 @@ def function(mail_store: Store) -> Iterator[LambdaApp]:
 # --- stream records as Lambda delivers them ----------------------------------------------
 
 
-
-
-
-
-
-
-
-
-
-
-
 def paid_with_record(
     browser: Browser, token: str, store: Store, event_id: str
 ) -> tuple[str, dict[str, Any]]:
@@ -83,8 +72,6 @@ def paid_with_record(
     payment_id = str(new["payments"][-1]["payment_id"]) if new else ""
     assert payment_id and payment_id in body_of(response)
     return payment_id, record(store, "events", {"event_id": event_id}, new, old)
-
-
 
 
 # --- the tests ------------------------------------------------------------------------------
