@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,8 +39,15 @@ if TYPE_CHECKING:
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 PASSWORD = "correct horse battery staple"
-# Argon2 is slow on purpose (about a second here): the test password is hashed once.
-PASSWORD_HASH = hash_password(PASSWORD)
+
+
+@cache
+def password_hash() -> str:
+    """PASSWORD's Argon2 hash: slow on purpose (about a second here), so made once a
+    session, and only by a session that adds a user."""
+    return hash_password(PASSWORD)
+
+
 # Every AWS call the app's clients make in this test session (server/call_log.py); at
 # the session's end each must be allowed by infra/template.yaml's AppRole.
 CALL_LOG = Path(tempfile.mkdtemp(prefix="scc-aws-calls-")) / "calls.jsonl"
@@ -176,7 +184,7 @@ def client(store: Store) -> Iterator[TestClient]:
 
 
 def add_user(store: Store, email: str, role: str = "crew", name: str = "Pat Crew") -> str:
-    store.users.create(email, name, role, PASSWORD_HASH, utc_now_iso())
+    store.users.create(email, name, role, password_hash(), utc_now_iso())
     return email
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from server.web.render import ROOT
+from server import ROOT
 
 TEMPLATE = ROOT / "infra" / "template.yaml"
 
