@@ -18,12 +18,12 @@ from starlette.routing import BaseRoute, Match, Mount, Route
 
 from deploy.release import RUNTIME
 from deploy.stacks import OUTPUTS
+from server import ROOT
 from server.app import create_app
 from server.lambda_handler import HEARTBEAT
 from server.settings import Settings
 from server.store.tables import TABLES, TTL
 from server.web.assets import Assets
-from server.web.render import ROOT
 from tests.helpers.template import TEMPLATE, resources, template
 
 STATIC, APP = "S3", "Function URL"

@@ -36,10 +36,10 @@ from deploy.smoke import FetchResult, http_fetch
 from deploy.stacks import Target, read_target
 from deploy.stages import Deployer
 from deploy.steps import Clients
+from server import ROOT
 from server.__main__ import main
 from server.store import Store
 from server.web.assets import IMMUTABLE, Assets
-from server.web.render import ROOT
 from tests.conftest import SECRET
 from tests.helpers.aws import (
     GMAIL_TOKEN,

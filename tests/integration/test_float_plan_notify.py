@@ -12,9 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from server.domain.clock import utc_iso
-from server.notify.failures import BACKOFF_SECONDS
+from server.notify.failures import BACKOFF_SECONDS, MAX_ATTEMPTS
 from server.notify.mailer import make_mailer
-from server.notify.outbox import MAX_ATTEMPTS, Notifier
+from server.notify.outbox import Notifier
 from server.store import Store
 from tests.conftest import add_event
 from tests.fake_gmail import FakeGmail, text_of
