@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import pytest
 from botocore.exceptions import ClientError
@@ -16,7 +17,10 @@ from server.store.client import conditional, error_code, update_if
 from server.store.events import AppendRefused, EventExists
 from server.store.tables import TABLES, TTL, init_tables
 from server.store.users import UserExists
-from tests.conftest import add_event, make_settings
+from tests.conftest import add_event, add_user, clear_tables, make_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 
 def test_db_init_creates_every_table_and_is_safe_to_run_twice(dynalite_endpoint: str) -> None:
@@ -170,3 +174,16 @@ def test_every_limits_item_carries_its_ttl_as_epoch_seconds(store: Store) -> Non
         expires = item[TTL["limits"]]
         assert isinstance(expires, Decimal) and expires == int(expires)
         assert now < expires < now + 2 * 600 + 60
+
+
+def test_the_shared_tables_are_emptied_for_each_test(store: Store, cleaner: DynamoDBClient) -> None:
+    """The fixtures share one table set a session (tests/conftest.py): what one test
+    wrote, even past a page of Scan, is gone before the next test starts."""
+    for n in range(30):  # more than one BatchWriteItem's 25 requests
+        add_event(store, days_ahead=n)
+    add_user(store, "deck@example.com")
+    store.audit.record("2030-01-01T10:00:00Z", "deck@example.com", "test", "x")
+    names = [store.settings.table_name(t) for t in TABLES]
+    assert sum(cleaner.scan(TableName=n, Select="COUNT")["Count"] for n in names) >= 32
+    clear_tables(cleaner, store.settings)
+    assert [cleaner.scan(TableName=n, Select="COUNT")["Count"] for n in names] == [0] * 7
