@@ -59,6 +59,7 @@ $(CHECKOV_VENV)/.installed: tools/checkov/requirements.txt
 # skipped in the template with its reason.
 lint: setup $(CHECKOV_VENV)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/cfn-lint --include-checks I -- infra/template.yaml
 	$(CHECKOV_VENV)/bin/checkov --file infra/template.yaml --framework cloudformation \

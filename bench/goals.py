@@ -90,7 +90,7 @@ def lambda_warm(stack: Stack, floor: Floor, count: int) -> Goal:
     (tests/test_lambda.py's), interleaved with the floor's append from this process."""
     sys.path.insert(0, str(ROOT))
     from server import lambda_handler
-    from tests.test_lambda import ORIGIN_SECRET, Browser
+    from tests.helpers.aws import ORIGIN_SECRET, Browser
 
     settings = dataclasses.replace(
         stack.settings, base_url="https://scc.example", origin_secret=Secret(ORIGIN_SECRET)

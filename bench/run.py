@@ -290,7 +290,7 @@ def transferred_bytes(stack: Stack) -> list[Row]:
             f"{(page + assets) / kb:.1f} KB (page {page / kb:.1f} KB"
             f" + assets {assets / kb:.1f} KB)",
             "",
-            "budget 36 KB (tests/test_budgets.py)",
+            "budget 36 KB (tests/integration/test_budgets.py)",
         ),
         ("bytes (gzip): Log Payment modal fragment", f"{modal / kb:.2f} KB", "", "budget 4 KB"),
         ("bytes (gzip): Log Payment POST answer (htmx)", f"{post / kb:.2f} KB", "", "budget 4 KB"),

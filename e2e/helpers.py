@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlsplit
 
 from playwright.sync_api import BrowserContext, ConsoleMessage, Locator, Page, expect
 from playwright.sync_api import Error as PlaywrightError
+
+if TYPE_CHECKING:
+    from playwright._impl._api_structures import SetCookieParam
 
 JSON = {"Accept": "application/json"}
 
@@ -19,9 +23,34 @@ class Account:
     name: str
 
 
+# Each account's signed-in cookies (Playwright's storage state), from its first sign-in
+# through the form this session: Argon2 makes every sign-in cost a second of the server's
+# time, and most tests sign in only to start from the dashboard.
+_signed_in: dict[str, list[SetCookieParam]] = {}
+
+
 def sign_in(page: Page, account: Account) -> None:
-    """Sign in through the real form and wait for the dashboard to finish loading (so
-    htmx, when JavaScript is on, is ready before the test clicks anything)."""
+    """Signed in as `account`, on the dashboard once it has finished loading (so htmx,
+    when JavaScript is on, is ready before the test clicks anything): with the account's
+    session from earlier in this run when it is still alive, else through the real form
+    (a test that signs out ends that session, and the next sign-in uses the form)."""
+    cookies = _signed_in.get(account.email)
+    if cookies is not None:
+        page.context.add_cookies(cookies)
+        page.goto("/dispatch")
+        if urlsplit(page.url).path == "/dispatch":  # not /login?next=/dispatch
+            expect(page.get_by_role("heading", name="Upcoming trips")).to_be_visible()
+            return
+        page.context.clear_cookies()  # signed out since: a fresh session
+    sign_in_through_form(page, account)
+    state = page.context.storage_state()
+    _signed_in[account.email] = [
+        cast("SetCookieParam", dict(cookie)) for cookie in state["cookies"]
+    ]
+
+
+def sign_in_through_form(page: Page, account: Account) -> None:
+    """Sign in through the real form and wait for the dashboard to finish loading."""
     page.goto("/login")
     page.get_by_label("Email").fill(account.email)
     page.get_by_label("Password").fill(account.password)

@@ -4,7 +4,7 @@ in on the manifest, Depart, see the overdue banner, mark the boat back at the do
 Overdue is reached without any test-only hook: the expected return entered in the
 Depart form (00:01 on a trip that starts at 00:00) is already past its grace, so the
 pages show the trip overdue at once. The sweep's mark and alarm email are covered by
-tests/test_float_plan_notify.py, as the suite cannot run the sweep on a remote stage.
+tests/integration/test_float_plan_notify.py, as the suite cannot run the sweep on a remote stage.
 """
 
 from __future__ import annotations

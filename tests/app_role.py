@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from tests.test_routing import resources, template
+from tests.helpers.template import resources, template
 
 NOT_THE_APP = ("server/dev/", "server/store/tables.py", "server/__main__.py", "deploy/")
 TRANSACT = {

@@ -1,17 +1,23 @@
-"""Integration fixtures: one real dynalite per test session, a fresh table prefix (and
-so fresh tables) per test. No mocks of boto3 stand in for DynamoDB."""
+"""Integration fixtures: one real dynalite per test session, one table set and one boto3
+resource per session, every item cleared before each test (so each starts on empty
+tables, as with fresh ones). No mocks of boto3 stand in for DynamoDB."""
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 import shutil
 import tempfile
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import boto3
 import pytest
 from starlette.testclient import TestClient
 
@@ -22,11 +28,26 @@ from server.domain.event_form import validate_new_event
 from server.domain.users import hash_password
 from server.settings import Settings
 from server.store import Store
-from server.store.tables import init_tables
+from server.store.client import make_resource
+from server.store.tables import TABLES, init_tables
+from server.web.cookies import csrf_cookie_name, session_cookie_name
 from tests.app_role import check_calls
+from tests.fake_gmail import FakeGmail
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient, DynamoDBServiceResource
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 PASSWORD = "correct horse battery staple"
+
+
+@cache
+def password_hash() -> str:
+    """PASSWORD's Argon2 hash: slow on purpose (about a second here), so made once a
+    session, and only by a session that adds a user."""
+    return hash_password(PASSWORD)
+
+
 # Every AWS call the app's clients make in this test session (server/call_log.py); at
 # the session's end each must be allowed by infra/template.yaml's AppRole.
 CALL_LOG = Path(tempfile.mkdtemp(prefix="scc-aws-calls-")) / "calls.jsonl"
@@ -65,13 +86,85 @@ def make_settings(endpoint: str, **extra: str) -> Settings:
     return Settings.from_env(env)
 
 
-@pytest.fixture
-def settings(dynalite_endpoint: str) -> Settings:
-    return make_settings(dynalite_endpoint)
+@pytest.fixture(scope="session")
+def shared_tables(dynalite_endpoint: str) -> Settings:
+    """The session's one table set (created once: seven tables cost ~0.5 s a test)."""
+    settings = make_settings(dynalite_endpoint)
+    init_tables(settings, poll_seconds=0.05, say=lambda _: None)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def shared_resource(shared_tables: Settings) -> DynamoDBServiceResource:
+    """The session's one boto3 resource, instrumented and recorded as the app's is."""
+    return make_resource(shared_tables)
+
+
+@pytest.fixture(scope="session")
+def cleaner(shared_tables: Settings) -> DynamoDBClient:
+    """A plain client (not recorded: its Scans are the tests', not the app's)."""
+    return boto3.session.Session().client(
+        "dynamodb",
+        region_name=shared_tables.aws_region,
+        endpoint_url=shared_tables.dynamodb_endpoint,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+
+
+def clear_tables(client: DynamoDBClient, settings: Settings) -> None:
+    """Delete every item of the table set (a few per test, so a few calls)."""
+    for table, spec in TABLES.items():
+        name = settings.table_name(table)
+        keys = [k["AttributeName"] for k in spec["KeySchema"]]
+        for page in client.get_paginator("scan").paginate(
+            TableName=name,
+            ProjectionExpression=", ".join(f"#k{i}" for i in range(len(keys))),
+            ExpressionAttributeNames={f"#k{i}": k for i, k in enumerate(keys)},
+        ):
+            items = page.get("Items", [])
+            for start in range(0, len(items), 25):
+                requests = [{"DeleteRequest": {"Key": key}} for key in items[start : start + 25]]
+                unsent: Any = {name: requests}
+                while unsent:
+                    unsent = client.batch_write_item(RequestItems=unsent).get("UnprocessedItems")
+
+
+def connect(settings: Settings, resource: DynamoDBServiceResource) -> Store:
+    """A Store on `resource` (fresh repositories, so no cache outlives a test)."""
+    return Store.on(settings, resource)
 
 
 @pytest.fixture
-def store(settings: Settings) -> Store:
+def settings(shared_tables: Settings, cleaner: DynamoDBClient) -> Settings:
+    """The session's table set, emptied for this test."""
+    clear_tables(cleaner, shared_tables)
+    return shared_tables
+
+
+@pytest.fixture
+def store(settings: Settings, shared_resource: DynamoDBServiceResource) -> Store:
+    return connect(settings, shared_resource)
+
+
+@pytest.fixture
+def store_with(
+    settings: Settings, shared_resource: DynamoDBServiceResource
+) -> Callable[..., Store]:
+    """A Store on the session's (emptied) tables with more settings (SCC_... = value)."""
+
+    def make(**extra: str) -> Store:
+        env = {"SCC_TABLE_PREFIX": settings.table_prefix, **extra}
+        return connect(make_settings(settings.dynamodb_endpoint or "", **env), shared_resource)
+
+    return make
+
+
+@pytest.fixture
+def private_store(dynalite_endpoint: str) -> Store:
+    """Tables of this test's own (a new prefix), for the tests about creating tables or
+    about every call the app makes on them."""
+    settings = make_settings(dynalite_endpoint)
     init_tables(settings, poll_seconds=0.05, say=lambda _: None)
     return Store.connect(settings)
 
@@ -91,7 +184,7 @@ def client(store: Store) -> Iterator[TestClient]:
 
 
 def add_user(store: Store, email: str, role: str = "crew", name: str = "Pat Crew") -> str:
-    store.users.create(email, name, role, hash_password(PASSWORD), utc_now_iso())
+    store.users.create(email, name, role, password_hash(), utc_now_iso())
     return email
 
 
@@ -102,8 +195,28 @@ def csrf_from(html: str) -> str:
 
 
 def sign_in(client: TestClient, store: Store, role: str = "crew") -> str:
-    """Sign in a new user of `role` through the real form; returns the CSRF token of
-    the new session (tokens are bound to the session)."""
+    """A new user of `role`, signed in by writing the session as /login does (the
+    sign-in form's own tests use `sign_in_through_form`); returns the CSRF token of the
+    new session (tokens are bound to the session)."""
+    email = add_user(store, f"{role}-{uuid.uuid4().hex[:6]}@example.com", role)
+    session_id = secrets.token_urlsafe(32)
+    now = int(time.time())
+    user = {"email": email, "name": "Pat Crew", "role": role}
+    day = 24 * 3600
+    store.sessions.create(
+        hashlib.sha256(session_id.encode()).hexdigest(),
+        user,
+        now,
+        now + store.settings.session_max_days * day,
+    )
+    client.cookies.set(session_cookie_name(store.settings), session_id)
+    client.cookies.set(csrf_cookie_name(store.settings), secrets.token_urlsafe(32))
+    return csrf_from(client.get("/dispatch").text)
+
+
+def sign_in_through_form(client: TestClient, store: Store, role: str = "crew") -> str:
+    """Sign in a new user of `role` through the real form (Argon2 and all); returns the
+    CSRF token of the new session."""
     email = add_user(store, f"{role}-{uuid.uuid4().hex[:6]}@example.com", role)
     token = csrf_from(client.get("/login").text)
     response = client.post(
@@ -133,3 +246,29 @@ def add_event(store: Store, days_ahead: int = 0, **fields: Any) -> dict[str, Any
 
 HX = {"HX-Request": "true"}
 JSON = {"Accept": "application/json"}
+
+
+@pytest.fixture
+def gmail() -> Iterator[FakeGmail]:
+    """A local Gmail API stand-in (tests/fake_gmail.py)."""
+    fake = FakeGmail().start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+@pytest.fixture
+def mail_store(store_with: Callable[..., Store], gmail: FakeGmail) -> Store:
+    """A Store whose app sends through the Gmail stand-in."""
+    from tests.helpers.flows import gmail_env  # (it imports this module's helpers)
+
+    return store_with(**gmail_env(gmail))
+
+
+@pytest.fixture
+def mail_client(mail_store: Store) -> Iterator[TestClient]:
+    with TestClient(
+        create_app(mail_store.settings, mail_store), base_url="https://crew.charter.example"
+    ) as client:
+        yield client

@@ -82,7 +82,7 @@ def test_the_payment_form_and_the_queue_panel_carry_the_servers_rule() -> None:
     assert 'data-amount-pattern="{{ amount_pattern }}"' in base
     env = make_environment()
     assert env.globals["amount_pattern"] == AMOUNT_PATTERN
-    assert Decimal(env.globals["amount_max"]) == Decimal("100000.00")
+    assert Decimal(str(env.globals["amount_max"])) == Decimal("100000.00")
     # offline.js reads the rule from the page, and has no amount regex of its own.
     script = (ROOT / "static" / "offline.js").read_text()
     assert "dataset.amountPattern" in script or "amountPattern" in script

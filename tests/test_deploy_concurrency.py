@@ -23,7 +23,7 @@ from deploy import cli, concurrency
 from deploy.concurrency import Quota, advice, read_quota
 from deploy.steps import Clients
 from server.__main__ import main
-from tests.test_deploy import placeholder_zip
+from tests.helpers.aws import placeholder_zip
 
 REGION = "us-east-1"
 

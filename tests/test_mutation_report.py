@@ -47,7 +47,7 @@ def test_each_module_gets_its_kill_percentage(
     root = project(
         tmp_path,
         {
-            "good": {f"m{i}": 1 for i in range(9)} | {"t": 36, "s": 0},  # 10 of 11
+            "good": {**{f"m{i}": 1 for i in range(9)}, "t": 36, "s": 0},  # 10 of 11
             "empty": {},
         },
     )

@@ -10,12 +10,10 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from starlette.routing import BaseRoute, Match, Mount, Route
 
 from deploy.release import RUNTIME
@@ -26,49 +24,13 @@ from server.lambda_handler import HEARTBEAT
 from server.settings import Settings
 from server.store.tables import TABLES, TTL
 from server.web.assets import Assets
+from tests.helpers.template import TEMPLATE, resources, template
 
-TEMPLATE = ROOT / "infra" / "template.yaml"
 STATIC, APP = "S3", "Function URL"
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
 # --- reading the template --------------------------------------------------------------
-
-
-class CfnLoader(yaml.SafeLoader):
-    """YAML with CloudFormation's short tags: `!Ref X` -> {"Ref": "X"}, `!Sub s` ->
-    {"Fn::Sub": "s"}, `!GetAtt A.B` -> {"Fn::GetAtt": ["A", "B"]}."""
-
-
-def _tag(loader: CfnLoader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-    if suffix == "Ref":
-        return {"Ref": value}
-    if suffix == "GetAtt" and isinstance(value, str):
-        value = value.split(".", 1)
-    return {f"Fn::{suffix}": value}
-
-
-CfnLoader.add_multi_constructor("!", _tag)
-
-
-@cache
-def template() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.load(TEMPLATE.read_text(), Loader=CfnLoader)  # noqa: S506
-    return loaded
-
-
-def resources(kind: str) -> dict[str, dict[str, Any]]:
-    return {
-        name: resource
-        for name, resource in template()["Resources"].items()
-        if resource["Type"] == kind
-    }
 
 
 def distribution() -> dict[str, Any]:

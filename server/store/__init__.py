@@ -40,7 +40,11 @@ class Store:
     @classmethod
     def connect(cls, settings: Settings) -> Store:
         """Create the resource and every repository (once per process)."""
-        resource = make_resource(settings)
+        return cls.on(settings, make_resource(settings))
+
+    @classmethod
+    def on(cls, settings: Settings, resource: DynamoDBServiceResource) -> Store:
+        """Every repository on an existing resource (the tests share one per session)."""
 
         def table(name: str) -> Table:
             return resource.Table(settings.table_name(name))

@@ -1,4 +1,5 @@
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -63,7 +64,7 @@ def test_money_formats() -> None:
 
 
 def test_balance_arithmetic_counts_payments_and_ignores_voided_ones() -> None:
-    entries = [
+    entries: list[dict[str, Any]] = [
         {"payment_id": "a", "kind": "payment", "amount": Decimal("400.10")},
         {"payment_id": "b", "amount": Decimal("0.20")},  # legacy entry without kind
         {"payment_id": "c", "kind": "payment", "amount": Decimal("99.99")},

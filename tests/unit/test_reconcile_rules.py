@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from server.domain.reconcile import (
@@ -20,7 +21,7 @@ from server.domain.reconcile import (
 )
 
 LA = ZoneInfo("America/Los_Angeles")
-EVENTS = [
+EVENTS: list[dict[str, Any]] = [
     {
         "event_id": "2026-07-04-bo",
         "patron_first_name": "Bo",

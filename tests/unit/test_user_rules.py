@@ -4,6 +4,7 @@ disabled. Pure (Argon2 runs in-process)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -99,7 +100,7 @@ def test_a_captain_is_a_user_with_that_role() -> None:
 
 
 def test_the_last_active_captain_cannot_be_disabled() -> None:
-    users = [
+    users: list[dict[str, Any]] = [
         {"email": "cap@x", "role": "captain"},
         {"email": "old@x", "role": "captain", "disabled": True},
         {"email": "crew@x", "role": "crew"},

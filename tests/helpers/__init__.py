@@ -1,0 +1,1 @@
+"""Helpers shared by the test files (never imported from a test file)."""

@@ -1,0 +1,116 @@
+"""The artifact `scc deploy build` makes, with its real dependencies, runs from the zip
+alone: unpacked, imported by an interpreter that sees nothing but the standard library
+and the unpacked folder, and answering Function URL events against a real dynalite."""
+
+from __future__ import annotations
+
+import functools
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from deploy import cli
+from deploy.build import build
+from deploy.release import Release, load_release
+from server.__main__ import main
+from server.store import Store
+from tests.conftest import SECRET
+from tests.helpers.aws import ORIGIN_SECRET, url_event
+
+# The dependencies' wheels are chosen for Lambda's Python 3.12, but some are built per
+# Python version (cffi's `_cffi_backend`, which argon2 needs at import), and this
+# machine runs another Python. So the build here asks pip for the running
+# interpreter's wheels instead: the same command, platform and `--only-binary`, and
+# only the version differs (docs/decisions.md, "Layout").
+RUNNING_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+# `-I -S`: no PYTHONPATH, no user or site packages (so neither the virtualenv nor the
+# project's editable install): the standard library, then only what the zip holds.
+RUN_FROM_ZIP_ALONE = """
+import json, sys, sysconfig
+task = sys.argv[1]
+sys.path.insert(0, task)
+import server
+from server.lambda_handler import handler
+answers = [handler(event, None) for event in json.loads(sys.stdin.read())]
+stdlib = (sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"])
+files = [getattr(m, "__file__", None) for m in list(sys.modules.values())]
+print(json.dumps({
+    "server": server.__file__,
+    "answers": answers,
+    "outside": sorted(f for f in files if f and not f.startswith((task + "/", *stdlib))),
+    "modules": sorted(sys.modules),
+}))
+"""
+
+
+@pytest.fixture(scope="module")
+def artifact(tmp_path_factory: pytest.TempPathFactory) -> tuple[Release, Path]:
+    """`scc deploy build` run once for the module, its zip unpacked as Lambda would."""
+    out = tmp_path_factory.mktemp("artifact") / "deploy"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cli, "build", functools.partial(build, python_version=RUNNING_PYTHON))
+        assert main(["deploy", "build", "--out", str(out)]) == 0
+    release = load_release(out)
+    task = out.parent / "var-task"
+    with zipfile.ZipFile(release.zip_path) as archive:
+        archive.extractall(task)
+    return release, task
+
+
+def test_the_zip_holds_the_app_and_its_dependencies_and_nothing_of_the_tooling(
+    artifact: tuple[Release, Path],
+) -> None:
+    release, _ = artifact
+    with zipfile.ZipFile(release.zip_path) as archive:
+        names = archive.namelist()
+    for required in ("server/lambda_handler.py", "templates/base.html", "waivers/standard-v1.md"):
+        assert required in names, required
+    for package in ("starlette", "mangum", "jinja2", "boto3", "argon2", "tzdata", "segno"):
+        assert f"{package}/__init__.py" in names, package
+    assert not [n for n in names if n.startswith(("deploy/", "server/dev/", "tests/", "bin/"))]
+
+
+def test_the_zip_alone_answers_healthz_as_lambda_would(
+    artifact: tuple[Release, Path], store: Store, tmp_path: Path
+) -> None:
+    _, task = artifact
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "SCC_SECRET_KEY": SECRET,
+        "SCC_DYNAMODB_ENDPOINT": store.settings.dynamodb_endpoint or "",
+        "SCC_TABLE_PREFIX": store.settings.table_prefix,
+        "SCC_BASE_URL": "https://scc.example",
+        "SCC_ORIGIN_SECRET": ORIGIN_SECRET,
+        "AWS_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials"),
+    }
+    events = [url_event("GET", "/healthz"), url_event("GET", "/login")]
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", RUN_FROM_ZIP_ALONE, str(task)],
+        input=json.dumps(events),
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    ran = json.loads(result.stdout)
+    assert ran["server"].startswith(f"{task}/"), ran["server"]
+    assert ran["outside"] == []  # every module came from the zip or the standard library
+    health, login = ran["answers"]
+    assert health["statusCode"] == 200, health
+    assert health["body"] == "ok"
+    assert login["statusCode"] == 200 and 'name="csrf_token"' in login["body"]
+    # What handling requests imported: never the tooling the zip leaves out.
+    tooling = [m for m in ran["modules"] if m.startswith(("deploy", "server.dev"))]
+    assert tooling == []
