@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -126,7 +127,8 @@ class Capture:
         digest = hashlib.sha256(document).hexdigest()[:20]
         path = self.folder / f"{digest}.html"
         if not path.exists():
-            partial = path.with_suffix(f".{os.getpid()}.part")
+            # Unique per writer: threads of one process can keep the same document at once.
+            partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.part")
             partial.write_bytes(document)
             partial.replace(path)
         with (self.folder / f"urls-{os.getpid()}.tsv").open("a", encoding="utf-8") as index:
