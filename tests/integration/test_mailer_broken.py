@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from server.notify.outbox import BROKEN_PAUSE_SECONDS, MAX_ATTEMPTS, Notifier, p
 from server.store import Store
 from tests.conftest import JSON, add_event, sign_in
 from tests.fake_gmail import FakeGmail, text_of
-from tests.helpers.flows import append_payment, gmail_env, later, pay, use_cli_env
+from tests.helpers.flows import append_payment, later, pay, use_cli_env
 from tests.helpers.template import resources
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,17 +25,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def gmail() -> Iterator[FakeGmail]:
+    """The Gmail stand-in refusing the token (`invalid_grant`); the shared `mail_store`
+    and `mail_client` fixtures send through it."""
     fake = FakeGmail().start()
     fake.token_mode = "invalid_grant"
     try:
         yield fake
     finally:
         fake.stop()
-
-
-@pytest.fixture
-def mail_store(store_with: Callable[..., Store], gmail: FakeGmail) -> Store:
-    return store_with(**gmail_env(gmail))
 
 
 def metrics(out: str, name: str) -> list[dict[str, object]]:
