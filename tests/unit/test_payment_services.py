@@ -273,3 +273,13 @@ def test_a_void_is_refused_past_its_headroom(events: FakeLedger) -> None:
 def test_a_refusal_of_the_whole_form() -> None:
     assert Refused.form("Gone.") == Refused({"form": "Gone."}, 409)
     assert Refused.form("Bad.", 422).status == 422
+
+
+def test_a_replay_during_a_rename_is_told_to_wait(events: FakeLedger) -> None:
+    """Only a duplicate is answered as a replay: a trip being renamed answers 409 even
+    for a payment it already holds."""
+    form = _form("120.00")
+    _pay(events, form)
+    events.items[TRIP]["renaming_to"] = "2026-07-04-alicia-whale"
+    outcome = _pay(events, form)
+    assert isinstance(outcome, Refused) and outcome.status == 409 and outcome.code == "renaming"
