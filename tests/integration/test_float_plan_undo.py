@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from starlette.testclient import TestClient
 
 from server.domain.clock import as_utc, utc_iso
 from server.domain.float_plan import undo_back_cutoff
@@ -15,7 +16,7 @@ from server.notify.mailer import make_mailer
 from server.notify.outbox import Notifier
 from server.store import Store
 from server.store.float_plans import TripWriteRefused
-from tests.conftest import add_event
+from tests.conftest import add_event, sign_in
 from tests.fake_gmail import FakeGmail, text_of
 from tests.helpers.flows import BACK_BY, departure
 
@@ -123,6 +124,7 @@ def test_undo_after_the_back_email_went_out_tells_shore_not_back_after_all(
 def test_undo_before_the_back_email_went_out_sends_neither(
     mail_store: Store,
     gmail: FakeGmail,
+    mail_client: TestClient,
 ) -> None:
     clock = Clock()
     notifier = Notifier(mail_store, make_mailer(mail_store.settings), clock=clock)
@@ -138,3 +140,8 @@ def test_undo_before_the_back_email_went_out_sends_neither(
         notice = mail_store.outbox.get(ref) or {}
         assert notice["state"] == "sent" and notice["not_needed"]  # done, not failed
         assert int(notice["attempts"]) <= 1
+    sign_in(mail_client, mail_store, role="captain")
+    page = mail_client.get("/admin/notifications").text
+    assert "<strong>Not back after all (correction)</strong>" in page
+    assert "<strong>Back at the dock</strong>" in page
+    assert page.count("not sent, no longer needed") == 2
