@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -77,7 +78,7 @@ def test_a_return_just_beyond_the_grace_departs(client: TestClient, store: Store
     assert depart(client, event_id, form).status_code == 303
 
 
-def _departed(client: TestClient, store: Store) -> tuple[str, dict[str, object]]:
+def _departed(client: TestClient, store: Store) -> tuple[str, dict[str, Any]]:
     event_id = checked_in_trip(client, store, start_time=late_start(store))
     assert (
         depart(client, event_id, depart_form(client, event_id), area="Outer bay").status_code == 303
@@ -91,8 +92,8 @@ def test_back_asks_first_naming_the_trip_and_who_is_aboard(
 ) -> None:
     token = sign_in(client, store)
     event_id, item = _departed(client, store)
-    guest = [p["name"] for p in item["departure"]["aboard"] if p["role"] == "guest"][0]  # type: ignore[index]
-    departure_id = item["departure"]["departure_id"]  # type: ignore[index]
+    guest = [p["name"] for p in item["departure"]["aboard"] if p["role"] == "guest"][0]
+    departure_id = item["departure"]["departure_id"]
     card = client.get(f"/dispatch/events/{event_id}").text
     # With JavaScript: the dialog's box beside the button; without: the page.
     assert f'data-confirm="confirm-back-{event_id}"' in card
@@ -121,7 +122,7 @@ def test_undo_within_the_window_puts_the_trip_out_again_with_its_alarm(
 ) -> None:
     token = sign_in(client, store)
     event_id, item = _departed(client, store)
-    departure_id = str(item["departure"]["departure_id"])  # type: ignore[index]
+    departure_id = str(item["departure"]["departure_id"])
     back = {"csrf_token": token, "departure_id": departure_id}
     assert (
         client.post(
@@ -163,7 +164,7 @@ def test_undo_after_the_window_is_refused_and_changes_nothing(
 ) -> None:
     token = sign_in(client, store)
     event_id, item = _departed(client, store)
-    departure_id = str(item["departure"]["departure_id"])  # type: ignore[index]
+    departure_id = str(item["departure"]["departure_id"])
     eleven_ago = utc_iso(datetime.now(UTC) - timedelta(minutes=11))
     store.events.mark_back(event_id, departure_id, "pat@example.com", eleven_ago)
     card = client.get(f"/dispatch/events/{event_id}").text
@@ -189,7 +190,7 @@ def test_the_card_and_trip_page_show_the_float_plan_and_what_to_do_when_overdue(
     client, store = uscg_client
     sign_in(client, store)
     event_id, item = _departed(client, store)
-    guest = [p["name"] for p in item["departure"]["aboard"] if p["role"] == "guest"][0]  # type: ignore[index]
+    guest = [p["name"] for p in item["departure"]["aboard"] if p["role"] == "guest"][0]
     for page in (client.get(f"/dispatch/events/{event_id}").text, client.get("/dispatch").text):
         facts = page[page.index('class="facts float-facts"') :]
         assert f"<dt>Aboard</dt><dd>1 guest: {guest}</dd>" in facts
@@ -199,7 +200,7 @@ def test_the_card_and_trip_page_show_the_float_plan_and_what_to_do_when_overdue(
         assert re.search(r"<dt>Expected back</dt><dd><time datetime=\"[^\"]+Z\">", facts)
         assert '<a href="mailto:harbour@example.org">harbour@example.org</a>' in facts
         assert "What to do now" not in page  # out, not overdue
-    late = as_utc(str(item["departure"]["expected_back"])).timestamp() + 31 * 60  # type: ignore[index]
+    late = as_utc(str(item["departure"]["expected_back"])).timestamp() + 31 * 60
     assert Notifier(store, None, clock=lambda: late).mark_overdue_trips() == 1
     page = client.get(f"/dispatch/events/{event_id}").text
     help_ = page[page.index('class="overdue-help"') :]
@@ -212,7 +213,7 @@ def test_without_the_sector_setting_no_coast_guard_number_is_guessed(
 ) -> None:
     sign_in(client, store)
     event_id, item = _departed(client, store)
-    late = as_utc(str(item["departure"]["expected_back"])).timestamp() + 31 * 60  # type: ignore[index]
+    late = as_utc(str(item["departure"]["expected_back"])).timestamp() + 31 * 60
     assert Notifier(store, None, clock=lambda: late).mark_overdue_trips() == 1
     page = client.get(f"/dispatch/events/{event_id}").text
     help_ = page[
@@ -227,7 +228,7 @@ def test_the_emails_page_names_each_notice_its_trip_and_recipients_overdue_stand
     client, store = uscg_client
     sign_in(client, store)
     event_id, item = _departed(client, store)
-    late = as_utc(str(item["departure"]["expected_back"])).timestamp() + 31 * 60  # type: ignore[index]
+    late = as_utc(str(item["departure"]["expected_back"])).timestamp() + 31 * 60
     sweep = Notifier(store, None, clock=lambda: late)  # no mailer: they wait, pending
     assert sweep.mark_overdue_trips() == 1 and sweep.collect() >= 1
     add_event(store, first_name="Zed")
