@@ -85,7 +85,7 @@ async def undo_back(request: Request) -> Response:
             "it was saved. Reload the trip.",
         ) from None
     if first:
-        await audit(request, "trip.back_undone", event_id, f"back at {seen} undone")
+        await audit(request, "trip.back_undone", event_id)
     return _done(
         request,
         event_id,
