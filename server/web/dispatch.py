@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 
 from server.domain.board import BOARD_CARDS, board_page, day_of, first_day
 from server.domain.clock import utc_now_iso
+from server.domain.crew_roles import is_assigned
 from server.domain.float_plan import TripState, state_of
 from server.domain.forms import FormErrors, form_values, text_field
 from server.domain.money import money_str
@@ -71,8 +72,17 @@ async def dashboard(request: Request) -> Response:
     # Overdue trips first, for everyone signed in: the alarm is read at a glance.
     events.sort(key=lambda e: e.trip_state is not TripState.OVERDUE)
     key = request.query_params.get("saved", "")
+    user: User = request.state.user
+    # "My trips" first (the ones this member is assigned to), "All trips" one tap away;
+    # someone assigned to none of these trips sees them all. No extra read: the crew is
+    # on the event items the board already read.
+    mine = [e for e in events if is_assigned(e.item, user.email)]
+    show_all = request.query_params.get("trips") == "all" or not mine
     context = {
-        "events": events,
+        "events": events if show_all else mine,
+        "overdue": [e for e in events if e.trip_state is TripState.OVERDUE],
+        "trips": "all" if show_all else "mine",
+        "assigned_any": bool(mine),
         "saved": next(((e, p) for e in events if (p := e.payment(key)) is not None), None),
         "later_page": first if first > today else None,
         "next_day": next_day,
