@@ -55,16 +55,14 @@ def unassign(
     events: EventsRepo, audit: AuditRepo, *, event_id: str, email: str, actor: str, now: str
 ) -> dict[str, Any] | Refused:
     """Take `email` off the trip; the event as stored after, or Refused."""
-    removed: list[bool] = []
 
-    def change(event: dict[str, Any]) -> list[dict[str, str]]:
-        removed.append(is_assigned(event, email))
-        return without(event, email)
+    def change(event: dict[str, Any]) -> list[dict[str, str]] | None:
+        return without(event, email) if is_assigned(event, email) else None
 
     outcome, item = events.change_crew(event_id, change)
+    if outcome is CrewChange.UNCHANGED:
+        return Refused({"email": f"{email or 'That account'} is not assigned to this trip."})
     if outcome is not CrewChange.SAVED or item is None:
         return _refusal(outcome)
-    if not removed[-1]:
-        return Refused({"email": f"{email} is not assigned to this trip."})
     audit.record(now, actor, "crew.unassigned", event_id, email)
     return item

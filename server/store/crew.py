@@ -22,6 +22,7 @@ _TRIES = 5
 
 class CrewChange(Enum):
     SAVED = "saved"
+    UNCHANGED = "unchanged"
     MISSING = "missing"
     DEPARTED = "departed"
     CLOSED = "closed"  # moved or being renamed
@@ -33,11 +34,12 @@ class CrewWrites:
     table: Table
 
     def change_crew(
-        self, event_id: str, change: Callable[[dict[str, Any]], Crew]
+        self, event_id: str, change: Callable[[dict[str, Any]], Crew | None]
     ) -> tuple[CrewChange, dict[str, Any] | None]:
         """Apply `change` (the event as read -> the new crew) in one conditional write
         that also requires the crew read to be unchanged; read again and retry when
-        another change landed in between. Returns the outcome and the event as read."""
+        another change landed in between; `change` answering None writes nothing.
+        Returns the outcome and the event as read."""
         for _ in range(_TRIES):
             item = get_item(self.table, {"event_id": event_id})
             if item is None:
@@ -48,7 +50,10 @@ class CrewWrites:
             # when its version is (each change adds one).
             version = item.get("crew_version")
             same = "attribute_not_exists(crew_version)" if version is None else "crew_version = :v"
-            values: dict[str, Any] = {":crew": change(item), ":one": 1}
+            crew = change(item)
+            if crew is None:  # nothing to change: no write
+                return CrewChange.UNCHANGED, item
+            values: dict[str, Any] = {":crew": crew, ":one": 1}
             if version is not None:
                 values[":v"] = version
             if update_if(

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from server.__main__ import main
 from server.domain.clock import today_in
 from server.store import Store
-from tests.conftest import add_event, add_user, csrf_from, sign_in
+from tests.conftest import add_event, add_user, sign_in
 from tests.helpers.flows import departure
 
 MASTER = "mara@example.com"
