@@ -114,7 +114,7 @@ def test_fewer_crew_than_the_boats_minimum_is_a_warning() -> None:
 
 def test_expiries_within_30_days_are_listed_soonest_first() -> None:
     today = date(2027, 6, 1)
-    people = [
+    people: list[dict[str, Any]] = [
         {
             "email": "a@x.com",
             "name": "Ann",
