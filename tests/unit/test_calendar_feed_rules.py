@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
@@ -10,13 +11,13 @@ from icalendar import Calendar
 from server.domain.calendar_feed import build_feed, feed_events, looks_like_token, new_token
 
 
-def trip(event_id: str, **fields: object) -> dict[str, object]:
+def trip(event_id: str, **fields: Any) -> dict[str, Any]:
     crew = [{"email": "me@x.com", "role": "deckhand", "name": "Me"}]
     return {"event_id": event_id, "date": event_id[:10], "crew_assigned": crew, **fields}
 
 
 def test_only_my_live_trips_are_in_the_feed() -> None:
-    events = [
+    events: list[dict[str, Any]] = [
         trip("2027-06-10-a"),
         trip("2027-06-11-b", status="cancelled"),
         trip("2027-06-12-c", moved_to="2027-06-12-d"),
