@@ -6,12 +6,23 @@ Pure domain code: imports neither Starlette nor boto3.
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 MASTER = "master"
 DECKHAND = "deckhand"
 CREW_ROLES = (MASTER, DECKHAND)
 ROLE_LABELS = {MASTER: "Master", DECKHAND: "Deckhand"}
+
+
+class CrewChange(Enum):
+    """How a change to a trip's crew ended (server/store/crew.py)."""
+
+    SAVED = "saved"
+    UNCHANGED = "unchanged"  # nothing to change: nothing written
+    MISSING = "missing"
+    DEPARTED = "departed"
+    CLOSED = "closed"  # moved or being renamed
 
 
 def assigned(event: dict[str, Any]) -> list[tuple[str, str]]:

@@ -4,14 +4,35 @@ and `scc events assign|unassign`."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
-from server.domain.crew_roles import CREW_ROLES, ROLE_LABELS, is_assigned, with_assignment, without
+from server.domain.crew_roles import (
+    CREW_ROLES,
+    ROLE_LABELS,
+    CrewChange,
+    is_assigned,
+    with_assignment,
+    without,
+)
 from server.services.results import Refused
-from server.store.audit import AuditRepo
-from server.store.crew import CrewChange
-from server.store.events import EventsRepo
-from server.store.users import UsersRepo
+
+Crew = list[dict[str, str]]
+
+
+class EventsRepo(Protocol):
+    def change_crew(
+        self, event_id: str, change: Callable[[dict[str, Any]], Crew | None]
+    ) -> tuple[CrewChange, dict[str, Any] | None]: ...
+
+
+class UsersRepo(Protocol):
+    def get(self, email: str) -> dict[str, Any] | None: ...
+
+
+class AuditRepo(Protocol):
+    def record(self, at: str, user: str, action: str, target: str, detail: str = "") -> None: ...
+
 
 DEPARTED = "This trip has departed: its crew aboard is recorded, so the assignment is closed."
 CLOSED = "This trip is being renamed or was moved. Nothing was saved; reload and try again."

@@ -5,9 +5,9 @@ only while the trip has not departed, and only if the crew is still what was rea
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from server.domain.crew_roles import CrewChange
 from server.store.client import get_item, update_if
 from server.store.ledger import OPEN_FOR_WRITES
 
@@ -15,17 +15,10 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
 Crew = list[dict[str, str]]
+__all__ = ["CrewChange", "CrewWrites"]
 # Assignment is open until departure (then the departure's crew aboard is the record).
 _NOT_DEPARTED = f"{OPEN_FOR_WRITES} AND attribute_not_exists(departure)"
 _TRIES = 5
-
-
-class CrewChange(Enum):
-    SAVED = "saved"
-    UNCHANGED = "unchanged"
-    MISSING = "missing"
-    DEPARTED = "departed"
-    CLOSED = "closed"  # moved or being renamed
 
 
 class CrewWrites:

@@ -20,6 +20,7 @@ from server.domain.float_plan import TripState, state_of
 from server.domain.forms import form_values, text_field
 from server.domain.money import money_str
 from server.domain.payments import Refusal
+from server.domain.users import User
 from server.notify.outbox import Notifier
 from server.services import payments
 from server.services.payments import OverBalance
