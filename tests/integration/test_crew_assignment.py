@@ -11,6 +11,7 @@ from starlette.testclient import TestClient
 
 from server.__main__ import main
 from server.domain.clock import today_in, utc_now_iso
+from server.domain.crew_roles import CrewChange, with_assignment
 from server.store import Store
 from tests.conftest import add_event, add_user, sign_in
 from tests.helpers.flows import departure
@@ -286,3 +287,27 @@ def test_warnings_show_on_the_trip_the_days_list_and_expiries_on_the_desk(
     assert "Dex Deck is not enrolled in drug testing." in listing
     assert "Credentials expiring within 30 days" in listing
     assert "Mara Master: USCG credential expires" in listing
+
+
+def test_two_changes_at_once_both_land(store: Store, crew_accounts: None) -> None:
+    """A change that lands between another's read and its write makes that write's
+    condition fail; it reads again and applies itself on top: neither is lost."""
+    event_id = add_event(store)["event_id"]
+    raced: list[CrewChange] = []
+
+    def slow(event: dict[str, Any]) -> list[dict[str, str]]:
+        if not raced:  # the other change lands after this one read the trip
+            outcome, _ = store.events.change_crew(
+                event_id, lambda e: with_assignment(e, DECK, "Dex Deck", "deckhand")
+            )
+            raced.append(outcome)
+        return with_assignment(event, MASTER, "Mara Master", "master")
+
+    outcome, item = store.events.change_crew(event_id, slow)
+    assert raced == [CrewChange.SAVED] and outcome is CrewChange.SAVED
+    stored = store.events.get(event_id) or {}
+    assert [(c["email"], c["role"]) for c in stored["crew_assigned"]] == [
+        (MASTER, "master"),
+        (DECK, "deckhand"),
+    ]
+    assert stored["crew_version"] == 2 and item is not None
