@@ -5,6 +5,7 @@ warnings change."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -45,6 +46,16 @@ def test_a_deckhands_my_trips_and_all_trips(
 
     page.get_by_role("link", name="My trips").click()
     expect(card(page, other["event_id"])).to_have_count(0)
+
+    # Their account page (their name at the top): a private calendar address.
+    page.get_by_role("link", name=deckhand.name).click()
+    page.get_by_role("button", name="Make my calendar address").click()
+    address = page.get_by_label("Your calendar address")
+    expect(address).to_have_value(re.compile(r"/calendar/[A-Za-z0-9_-]{43}\.ics$"))
+    shoot(page, f"crew-account-{'js' if js else 'nojs'}")
+    feed = page.request.get(address.input_value())
+    assert feed.status == 200 and mine["event_id"] in feed.text()
+    assert other["event_id"] not in feed.text()
 
 
 def test_the_captain_assigns_crew_on_the_event_page(
