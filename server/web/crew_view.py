@@ -37,3 +37,9 @@ def crew_context(
         "accounts": [u for u in users if not u.get("disabled")],
         "warnings": trip_warnings(event, accounts_by_email(users), min_crew_of(store, event)),
     }
+
+
+def crew_warnings(store: Store, event: dict[str, Any]) -> list[str]:
+    """The warnings about one trip's crew (the trip page, for the captain)."""
+    users = accounts_by_email(store.users.all())
+    return trip_warnings(event, users, min_crew_of(store, event))

@@ -26,6 +26,7 @@ from server.services import payments
 from server.services.payments import OverBalance
 from server.services.results import Refused
 from server.web.auth import crew_only
+from server.web.crew_view import crew_warnings
 from server.web.drafts import forget_draft, redirect_with_draft, take_draft
 from server.web.event_view import (
     EventView,
@@ -91,7 +92,13 @@ async def event_detail(request: Request) -> Response:
     if response_kind(request) is Kind.JSON:
         return JSONResponse(view.as_json())
     saved = view.payment(request.query_params.get("saved", ""))
-    context = {"event": view, "saved": saved}
+    context: dict[str, Any] = {"event": view, "saved": saved}
+    user: User = request.state.user
+    if user.is_captain and not view.departure and not view.cancelled:
+        # The captain's warnings about the crew (one users read; crew do not pay it).
+        context["crew_warnings"] = await run_in_threadpool(
+            crew_warnings, store_of(request), view.item
+        )
     return render(request, "event.html", context, fragment="_event_detail.html")
 
 

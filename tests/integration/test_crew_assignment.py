@@ -204,6 +204,8 @@ def test_my_trips_first_all_trips_one_tap_away_each_card_naming_its_crew(
     assert f"card-{mine}" in everything and f"card-{other}" in everything
     assert 'aria-current="page">All trips</a>' in everything
     assert "Crew: Dex Deck (master)" in everything
+    # The warnings are the captain's: a deckhand's trip page has none.
+    assert "Check before the trip" not in client.get(f"/dispatch/events/{other}").text
     # Any crew member may still log a payment on any trip.
     data = {"payment_id": "7c1f3e2a-0000-4000-8000-000000000001", "amount": "10", "method": "cash"}
     paid = client.post(
@@ -267,6 +269,9 @@ def test_warnings_show_on_the_trip_the_days_list_and_expiries_on_the_desk(
     edit = client.get(f"/admin/events/{event_id}/edit").text
     assert "No master is assigned to this trip." in edit
     assert "No master is assigned to this trip." in client.get("/admin/events").text
+    trip_page = client.get(f"/dispatch/events/{event_id}").text
+    assert "No master is assigned to this trip." in trip_page
+    assert f'href="/admin/events/{event_id}/edit#crew">Assign crew' in trip_page
     soon = (today_in(store.settings.timezone)).isoformat()
     store.users.set_credentials(
         MASTER,
