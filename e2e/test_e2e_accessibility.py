@@ -188,6 +188,8 @@ def test_axe_crew_pages_and_log_payment_modal(
     page.locator(".guest").first.get_by_role("button", name=re.compile("^Check in")).click()
     expect(page.locator(".guest.is-in").first).to_be_visible()
     axe.check("manifest after a check-in")
+    page.goto("/account")
+    axe.check("account (calendar address, credentials)")
     axe.assert_clean()
 
 
@@ -248,6 +250,8 @@ def test_axe_captain_pages(axe: Axe, captain: Account, make_event: MakeEvent) ->
     axe.check("admin: edit event")
     page.goto("/admin/crew")
     axe.check("admin: crew")
+    page.goto(f"/admin/crew/credentials?email={captain.email}")
+    axe.check("admin: credentials")
     page.goto("/admin/payments")
     axe.check("admin: payments for a day")
     page.goto("/admin/payments/range")
@@ -340,6 +344,8 @@ def test_320px_wide_at_200_percent_text_without_horizontal_scrolling(
         "/admin/events/new",
         f"/admin/events/{event_id}/edit",
         "/admin/crew",
+        f"/admin/crew/credentials?email={captain.email}",
+        "/account",
         "/admin/payments",
         "/admin/payments/range",
         "/admin/notifications",

@@ -22,10 +22,13 @@ from server.observe import RequestLog
 from server.settings import Settings
 from server.store import Store, StoreUnavailable
 from server.web import (
+    account,
     audit,
     auth,
     confirm,
+    credentials,
     crew,
+    crew_assign,
     csrf,
     dispatch,
     events,
@@ -113,6 +116,9 @@ def create_app(
             *waivers.routes,
             *events.routes,
             *crew.routes,
+            *crew_assign.routes,
+            *credentials.routes,
+            *account.routes,
             *reports.routes,
             *audit.routes,
             *confirm.routes,
