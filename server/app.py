@@ -24,6 +24,7 @@ from server.store import Store, StoreUnavailable
 from server.web import (
     audit,
     auth,
+    boats,
     confirm,
     crew,
     csrf,
@@ -32,6 +33,7 @@ from server.web import (
     float_plan,
     manifest,
     reports,
+    trip_log,
     voids,
     waivers,
 )
@@ -111,6 +113,8 @@ def create_app(
             *waivers.routes,
             *events.routes,
             *crew.routes,
+            *boats.routes,
+            *trip_log.routes,
             *reports.routes,
             *audit.routes,
             *confirm.routes,

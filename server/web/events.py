@@ -71,12 +71,21 @@ def _event_form(
     event: EventView | None = None,
     status_code: int = 200,
 ) -> Response:
+    context = {"values": values, "errors": errors, "event": event}
     return render(
         request,
         "admin_event_form.html",
-        {"values": values, "errors": errors, "event": event, "preview": _preview(request, values)},
+        {**context, "preview": _preview(request, values), "boats": store_of(request).boats.all()},
         status_code=status_code,
     )
+
+
+def _unknown_boat(store: Store, details: dict[str, Any]) -> dict[str, str]:
+    """The chosen boat must be one of the captain's list (a field error otherwise)."""
+    boat_id = details.get("boat_id")
+    if boat_id and store.boats.get(str(boat_id)) is None:
+        return {"boat_id": "Choose a boat from the list."}
+    return {}
 
 
 def _preview(request: Request, values: dict[str, str]) -> dict[str, str]:
@@ -97,7 +106,9 @@ def _preview(request: Request, values: dict[str, str]) -> dict[str, str]:
 @routes.get("/admin/events/new", "admin_event_new")
 @captain_only
 async def event_new(request: Request) -> Response:
-    return _event_form(request, {"date": today_of(request).isoformat()}, {})
+    return await run_in_threadpool(
+        _event_form, request, {"date": today_of(request).isoformat()}, {}
+    )
 
 
 @routes.get("/admin/events/id-preview", "admin_id_preview")
@@ -127,6 +138,8 @@ async def event_create(request: Request) -> Response:
     values = form_values(form, EVENT_FIELDS, multiline=("notes",))
     try:
         item = validate_new_event(values)
+        if unknown := await run_in_threadpool(_unknown_boat, store_of(request), item):
+            raise FormErrors(unknown)
         await run_in_threadpool(store_of(request).events.create, item)
     except FormErrors as invalid:
         errors = invalid.errors
@@ -164,6 +177,7 @@ async def event_edit(request: Request) -> Response:
             "created": request.query_params.get("created") == "1",
             "done": request.query_params.get("done", ""),
             "rename_value": suggestion,
+            "boats": await run_in_threadpool(store.boats.all),
         },
     )
 
@@ -177,11 +191,19 @@ async def event_update(request: Request) -> Response:
     values = form_values(form, EDITABLE, multiline=("notes",))
     try:
         details = validate_event_details(values)
+        if unknown := await run_in_threadpool(_unknown_boat, store, details):
+            raise FormErrors(unknown)
     except FormErrors as invalid:
         return render(
             request,
             "admin_event_form.html",
-            {"values": values, "errors": invalid.errors, "event": event, "preview": {}},
+            {
+                "values": values,
+                "errors": invalid.errors,
+                "event": event,
+                "preview": {},
+                "boats": await run_in_threadpool(store.boats.all),
+            },
             status_code=422,
         )
     if not await run_in_threadpool(store.events.update_details, event.event_id, details):
