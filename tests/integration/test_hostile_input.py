@@ -1076,6 +1076,8 @@ DEPART_FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "expected_back": TIMES_OF_DAY,
     "area": st.one_of(st.text(max_size=200), near(120)),
     "crew": st.one_of(EMAILS, st.just("<captain>")),
+    "master": st.one_of(EMAILS, st.just("<captain>")),
+    "orientation": FLAGS,
     "confirm_empty": FLAGS,
 }
 
@@ -1099,6 +1101,8 @@ def test_depart_form(desk: Desk, changes: dict[str, Any], headers: dict[str, str
         "expected_back": "15:30",
         "area": "Outer bay",
         "crew": captain,
+        "master": captain,
+        "orientation": "yes",
         "confirm_empty": "yes",
     }
     form = merged(base, replace_tokens(changes, {"<captain>": captain}))

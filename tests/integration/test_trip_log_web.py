@@ -198,3 +198,24 @@ def test_crew_aboard_is_prefilled_from_the_trip_s_assignment(
         "sam@example.com",
     ]
     assert re.findall(r'name="master" value="([^"]+)"\s+checked', page) == ["lee@example.com"]
+
+
+def test_scc_boats_add_stores_a_boat_and_names_a_bad_field(
+    store: Store, cli_env: None, capsys: Any
+) -> None:
+    from server.__main__ import main
+
+    argv = ["boats", "add", "Sea Otter", "--passengers", "6", "--min-crew", "1"]
+    assert main([*argv, "--number", "DOC 1", "--description", "white hull"]) == 0
+    (boat,) = store.boats.all()
+    assert (boat.name, boat.number, boat.passengers, boat.min_crew, boat.description) == (
+        "Sea Otter",
+        "DOC 1",
+        6,
+        1,
+        "white hull",
+    )
+    assert f"added boat Sea Otter ({boat.boat_id})" in capsys.readouterr().out
+    assert main(["boats", "add", "Heron", "--passengers", "0", "--min-crew", "1"]) == 2
+    assert "error: passengers: Give a passenger limit from 1 to 150." in capsys.readouterr().err
+    assert len(store.boats.all()) == 1
