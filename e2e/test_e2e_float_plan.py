@@ -71,6 +71,7 @@ def test_check_in_depart_overdue_banner_and_back_at_the_dock(
     fits_320(page)
     expected.fill("00:01")
     page.get_by_label("Destination or area").fill("Outer bay")
+    page.get_by_label("The passenger safety orientation was given").check()  # issue 26 item 8
     page.get_by_role("button", name="Depart now").click()
 
     expect(page).to_have_url(re.compile(rf"/dispatch/events/{event_id}$"))
@@ -97,3 +98,44 @@ def test_check_in_depart_overdue_banner_and_back_at_the_dock(
     expect(result).to_contain_text("Back at the dock saved for")
     expect(result).to_be_focused()
     expect(page.locator(".overdue-banner", has_text=event["patron_first_name"])).to_have_count(0)
+
+
+def test_depart_is_refused_without_the_safety_orientation_then_ticked_on_the_same_screen(
+    make_event: MakeEvent, crew: Account, js: bool, js_page: Page, new_context: Any, desk: Any
+) -> None:
+    """Issue 26 items 7-8 on a phone at 320 px: the crew aboard prefilled with the one
+    departing, the master marked; Depart without the orientation tick is refused next to
+    the tick (an htmx swap with JS, a 422 page without), nothing stored; ticked, it
+    departs, and the captain's trip log shows who gave the orientation."""
+    event = make_event(start_time="00:00", duration_minutes="60")
+    event_id = event["event_id"]
+    sign_waiver(new_context().new_page(), event_id)
+    page = js_page
+    sign_in(page, crew)
+    page.goto(f"/dispatch/events/{event_id}/manifest")
+    row = page.locator("ul.manifest > li").first
+    row.get_by_role("button", name=f"Check in {ADULT['full_name']}").click()
+    expect(row.locator(".status")).to_have_text("Checked in")
+
+    page.goto(f"/dispatch/events/{event_id}/depart")
+    fits_320(page)
+    expect(page.get_by_role("checkbox", name=crew.name)).to_be_checked()
+    expect(page.locator(f'input[name=master][value="{crew.email}"]')).to_be_checked()
+    page.get_by_label(re.compile("^Expected back")).fill("23:59")
+    page.get_by_label("Destination or area").fill("Outer bay")
+    orientation = page.get_by_label("The passenger safety orientation was given")
+    expect(orientation).not_to_be_checked()
+    page.get_by_role("button", name="Depart now").click()
+    error = page.locator("#orientation-error")
+    expect(error).to_contain_text("Give the passenger safety orientation before getting under way")
+    expect(page.locator(".error-summary")).to_be_visible()
+    fits_320(page)
+    log_path = f"/admin/events/{event_id}/log"  # the captain's trip log, over HTTP
+    assert "This trip has not departed" in desk._page(log_path)
+
+    page.get_by_label("The passenger safety orientation was given").check()
+    page.get_by_role("button", name="Depart now").click()
+    expect(page).to_have_url(re.compile(rf"/dispatch/events/{event_id}$"))
+    log = desk._page(log_path)
+    assert f"Safety orientation given ({crew.name})" in log and ADULT["full_name"] in log
+    assert re.search(rf"{re.escape(crew.name)} · <strong>master</strong>", log)
