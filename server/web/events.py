@@ -81,10 +81,15 @@ def _event_form(
 
 
 def _unknown_boat(store: Store, details: dict[str, Any]) -> dict[str, str]:
-    """The chosen boat must be one of the captain's list (a field error otherwise)."""
+    """The chosen boat must be one of the captain's list (a field error otherwise); its
+    name becomes the event's `boat` text, which every page and email already shows."""
     boat_id = details.get("boat_id")
-    if boat_id and store.boats.get(str(boat_id)) is None:
+    if not boat_id:
+        return {}
+    boat = store.boats.get(str(boat_id))
+    if boat is None:
         return {"boat_id": "Choose a boat from the list."}
+    details["boat"] = boat.name
     return {}
 
 

@@ -82,7 +82,11 @@ def test_the_event_s_boat_is_chosen_from_the_list_and_old_text_is_offered_to_map
     )
     assert mapped.status_code == 303
     item = store.events.get(event["event_id"]) or {}
-    assert item["boat_id"] == "otter" and item["boat"] == "Sea Otter"  # the old text kept
+    assert item["boat_id"] == "otter" and item["boat"] == "Sea Otter"
+    store.boats.add(Boat("heron", "Heron", "", 6, 1, "", ""))
+    renamed = {**data, "boat": "typed long ago", "boat_id": "heron"}
+    assert client.post(f"/admin/events/{event['event_id']}", data=renamed).status_code == 200
+    assert (store.events.get(event["event_id"]) or {})["boat"] == "Heron"  # shown everywhere
 
 
 def test_more_guests_than_the_boat_s_passenger_limit_is_refused(
