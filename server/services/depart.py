@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from server.domain.boats import Boat, crew_refusal, passenger_refusal
 from server.domain.float_plan import (
     FLOAT,
+    TripWriteRefused,
     depart_refusal,
     departure_record,
     notice_ref,
@@ -29,7 +30,6 @@ from server.domain.trip_log import (
     master_refusal,
 )
 from server.services.results import Refused
-from server.store.float_plans import TripWriteRefused
 
 CHANGED = "The trip changed while saving. Nothing was saved; try again."
 
