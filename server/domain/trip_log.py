@@ -5,10 +5,12 @@ ever edited (corrections are new entries, as the ledger does)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from server.domain.boats import Boat
+from server.domain.float_plan import seen_back
 
 MASTER, DECKHAND = "master", "deckhand"
 ADULT_AGE = 18
@@ -84,14 +86,26 @@ class LogEntry:
     at: str  # UTC ISO
     what: str
     by: str = ""
+    back: str = ""  # Running late: the new expected return (UTC ISO) when known
 
 
-def log_entries(event: dict[str, Any]) -> list[LogEntry]:
-    """The trip's log, in time order, from the stored record alone."""
+def log_entries(event: dict[str, Any], audits: Iterable[dict[str, Any]] = ()) -> list[LogEntry]:
+    """The trip's log, in time order, from the stored record and the audit log's
+    entries about it (every Running late, where the item keeps only the last)."""
     departure = event.get("departure")
     if not departure:
         return []
-    entries: list[LogEntry] = []
+    extended = [
+        LogEntry(
+            str(a["at"]),
+            "Running late",
+            str(a["user"]),
+            seen_back(str(a.get("detail") or "").removeprefix("back by ")) or "",
+        )
+        for a in audits
+        if a.get("target") == event.get("event_id") and a.get("action") == "trip.extended"
+    ]
+    entries: list[LogEntry] = list(extended)
     orientation = departure.get("orientation") or {}
     if orientation:
         entries.append(
@@ -100,7 +114,7 @@ def log_entries(event: dict[str, Any]) -> list[LogEntry]:
     entries.append(
         LogEntry(str(departure["departed_at"]), "Departed", str(departure.get("departed_by", "")))
     )
-    if departure.get("extended_at"):
+    if departure.get("extended_at") and not extended:
         entries.append(LogEntry(str(departure["extended_at"]), "Running late"))
     if event.get("overdue_at"):
         entries.append(LogEntry(str(event["overdue_at"]), "Marked OVERDUE; shore alerted"))

@@ -151,7 +151,7 @@ def test_without_the_orientation_tick_depart_is_refused_on_the_same_screen(
 def test_the_list_is_stored_with_the_departure_and_the_trip_log_shows_it(
     client: TestClient, store: Store
 ) -> None:
-    sign_in(client, store)
+    token = sign_in(client, store)
     store.boats.add(Boat("otter", "Sea Otter", "DOC 1", 6, 1, "white hull", "Moss"))
     event_id = checked_in_trip(client, store, boat_id="otter")
     assert depart(client, event_id, ahead(store, depart_form(client, event_id))).status_code == 303
@@ -161,6 +161,14 @@ def test_the_list_is_stored_with_the_departure_and_the_trip_log_shows_it(
     assert plan["counts"] == {"guests": 1, "minors": 0, "crew": 1, "persons": 2}
     assert plan["boat_checked"]["passengers"] == 6 and plan["orientation"]["by"].endswith(".com")
     assert [c["role"] for c in plan["crew_aboard"]] == ["master"]
+
+    late = {
+        "csrf_token": token,
+        "departure_id": plan["departure_id"],
+        "expected_back": plan["expected_back"],
+    }
+    ran_late = client.post(f"/dispatch/events/{event_id}/late", data=late, follow_redirects=False)
+    assert ran_late.status_code == 303
 
     captain = TestClient(client.app)
     sign_in(captain, store, "captain")
@@ -172,6 +180,7 @@ def test_the_list_is_stored_with_the_departure_and_the_trip_log_shows_it(
         "white hull",
         "Safety orientation given",
         "Departed",
+        "Running late, now back by",
         "master",
         "Alice Smith",
         "Bob Smith, 555 987 6543",

@@ -92,3 +92,40 @@ def test_the_log_lists_the_record_in_time_order() -> None:
         ("Back at the dock", "sam@x.com"),
     ]
     assert log_entries({}) == []
+
+
+def test_every_running_late_comes_from_the_audit_log_when_it_has_them() -> None:
+    event = {
+        "event_id": "2026-05-23-a",
+        "departure": {"departed_at": "2026-05-23T16:31:00Z", "extended_at": "2026-05-23T19:00:00Z"},
+    }
+    audits = [
+        {
+            "at": "2026-05-23T18:00:00Z",
+            "user": "pat@x.com",
+            "action": "trip.extended",
+            "target": "2026-05-23-a",
+            "detail": "back by 2026-05-23T19:00:00Z",
+        },
+        {
+            "at": "2026-05-23T19:00:00Z",
+            "user": "pat@x.com",
+            "action": "trip.extended",
+            "target": "2026-05-23-a",
+            "detail": "back by 2026-05-23T19:30:00Z",
+        },
+        {
+            "at": "2026-05-23T18:10:00Z",
+            "user": "sam@x.com",
+            "action": "trip.extended",
+            "target": "2026-05-23-other",
+            "detail": "back by then",
+        },
+    ]
+    assert [(e.what, e.back) for e in log_entries(event, audits)] == [
+        ("Departed", ""),
+        ("Running late", "2026-05-23T19:00:00Z"),
+        ("Running late", "2026-05-23T19:30:00Z"),
+    ]
+    damaged = [{**audits[0], "detail": "back by soon"}]
+    assert [(e.what, e.back) for e in log_entries(event, damaged)][1] == ("Running late", "")
