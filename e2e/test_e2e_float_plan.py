@@ -101,7 +101,13 @@ def test_check_in_depart_overdue_banner_and_back_at_the_dock(
 
 
 def test_depart_is_refused_without_the_safety_orientation_then_ticked_on_the_same_screen(
-    make_event: MakeEvent, crew: Account, js: bool, js_page: Page, new_context: Any, desk: Any
+    make_event: MakeEvent,
+    crew: Account,
+    captain: Account,
+    js: bool,
+    js_page: Page,
+    new_context: Any,
+    desk: Any,
 ) -> None:
     """Issue 26 items 7-8 on a phone at 320 px: the crew aboard prefilled with the one
     departing, the master marked; Depart without the orientation tick is refused next to
@@ -139,3 +145,15 @@ def test_depart_is_refused_without_the_safety_orientation_then_ticked_on_the_sam
     log = desk._page(log_path)
     assert f"Safety orientation given ({crew.name})" in log and ADULT["full_name"] in log
     assert re.search(rf"{re.escape(crew.name)} · <strong>master</strong>", log)
+
+    # The captain's desk lists the day's logs; a log prints on one page, without the bars.
+    desk_page = new_context().new_page()
+    sign_in(desk_page, captain)
+    desk_page.goto("/admin/logs")
+    desk_page.get_by_role("link", name=re.compile(event["patron_first_name"])).click()
+    expect(desk_page.get_by_role("heading", level=1)).to_contain_text("Trip log")
+    desk_page.emulate_media(media="print")
+    expect(desk_page.locator(".topbar")).to_be_hidden()
+    pdf = desk_page.pdf(format="Letter")
+    pages = len(re.findall(rb"/Type\s*/Page\b", pdf))
+    assert pages == 1, f"the trip log printed on {pages} pages"
