@@ -223,6 +223,12 @@ def test_axe_captain_pages(axe: Axe, captain: Account, make_event: MakeEvent) ->
     axe.check("admin: emails")
     page.goto("/admin/audit")
     axe.check("admin: audit log")
+    page.goto("/admin/boats")
+    axe.check("admin: boats")
+    page.goto("/admin/logs")
+    axe.check("admin: trip logs of the day")
+    page.goto(f"/admin/events/{event_id}/log")
+    axe.check("admin: trip log")
     page.goto(f"/admin/events/{event_id}/waivers/{waiver_id}")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Signed waiver")
     axe.check("admin: waiver record")
@@ -312,6 +318,9 @@ def test_320px_wide_at_200_percent_text_without_horizontal_scrolling(
         "/admin/notifications",
         "/admin/audit",
         f"/admin/events/{event_id}/waivers/{waiver_id}",
+        "/admin/boats",
+        "/admin/logs",
+        f"/admin/events/{event_id}/log",
     ):
         page.goto(path)
         assert_fits(page, path, problems)
