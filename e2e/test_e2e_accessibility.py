@@ -188,6 +188,11 @@ def test_axe_crew_pages_and_log_payment_modal(
     page.locator(".guest").first.get_by_role("button", name=re.compile("^Check in")).click()
     expect(page.locator(".guest.is-in").first).to_be_visible()
     axe.check("manifest after a check-in")
+    page.goto(f"/dispatch/events/{event_id}/depart")
+    axe.check("Depart form")
+    page.get_by_role("button", name="Depart now").click()  # no orientation tick: refused
+    expect(page.locator("#orientation-error")).to_be_visible()
+    axe.check("Depart form with errors")
     axe.assert_clean()
 
 
