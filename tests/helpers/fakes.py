@@ -49,14 +49,17 @@ class FakeEvents:
 
 
 class FakeWaivers:
-    """`for_event` of WaiversRepo."""
+    """`create` and `for_event` of WaiversRepo."""
 
     def __init__(self, *waivers: dict[str, Any]) -> None:
         self.waivers = [copy.deepcopy(w) for w in waivers]
 
+    def create(self, item: dict[str, Any]) -> None:
+        self.waivers.append(copy.deepcopy(item))
+
     def for_event(self, event_id: str) -> list[dict[str, Any]]:
         found = [copy.deepcopy(w) for w in self.waivers if w["event_id"] == event_id]
-        return sorted(found, key=lambda w: str(w["waiver_id"]))
+        return sorted(found, key=lambda w: str(w.get("signed_at", "")))
 
 
 class FakeUsers:
@@ -103,6 +106,11 @@ class FakeAudit:
 
     def record(self, at: str, user: str, action: str, target: str, detail: str = "") -> None:
         self.records.append((at, user, action, target, detail))
+
+    def on_day(self, day: str) -> list[dict[str, Any]]:
+        names = ("at", "user", "action", "target", "detail")
+        found = [dict(zip(names, r, strict=True)) for r in self.records if r[0][:10] == day]
+        return sorted(found, key=lambda r: r["at"])
 
 
 def fake_repos(

@@ -15,7 +15,7 @@ from server.domain.boats import Boat
 from server.store import Store
 from server.store.boats import BoatExists
 from server.store.float_plans import TripWriteRefused
-from tests.helpers.fakes import FakeBoats, FakeEvents, FakeUsers
+from tests.helpers.fakes import FakeAudit, FakeBoats, FakeEvents, FakeUsers, FakeWaivers
 
 EVENT_ID = "2026-05-23-smith-whale-am"
 OTTER = Boat("otter", "Sea Otter", "DOC 1", 6, 1, "32 ft, white hull", "Moss Landing")
@@ -107,3 +107,43 @@ def test_users_all_is_by_name(kind: str, request: pytest.FixtureRequest) -> None
         store.users.create("a@x.com", "Al", "crew", "h", "2026-05-23T00:00:00Z")
         users = store.users
     assert [u["email"] for u in users.all()] == ["a@x.com", "b@x.com"]
+
+
+def test_waivers_for_event_are_that_trip_s_in_signing_order(
+    kind: str, request: pytest.FixtureRequest
+) -> None:
+    waivers: Any = FakeWaivers() if kind == "fake" else request.getfixturevalue("store").waivers
+    for event_id, waiver_id, name, signed_at in (
+        (EVENT_ID, "b", "Second", "2026-05-23T16:00:00Z"),
+        (EVENT_ID, "a", "Third", "2026-05-23T17:00:00Z"),
+        (EVENT_ID, "c", "First", "2026-05-23T15:00:00Z"),
+        ("2026-05-23-other", "d", "Elsewhere", "2026-05-23T14:00:00Z"),
+    ):
+        waivers.create(
+            {
+                "event_id": event_id,
+                "event_date": "2026-05-23",
+                "waiver_id": waiver_id,
+                "full_name": name,
+                "signed_at": signed_at,
+            }
+        )
+    assert [w["full_name"] for w in waivers.for_event(EVENT_ID)] == ["First", "Second", "Third"]
+    assert waivers.for_event("2026-05-23-nobody") == []
+
+
+def test_audit_records_are_read_back_by_day_in_time_order(
+    kind: str, request: pytest.FixtureRequest
+) -> None:
+    audit: Any = FakeAudit() if kind == "fake" else request.getfixturevalue("store").audit
+    audit.record("2026-05-23T18:00:00Z", "pat@x.com", "trip.extended", EVENT_ID, "back by 19")
+    audit.record("2026-05-23T16:31:00Z", "pat@x.com", "trip.departed", EVENT_ID)
+    audit.record("2026-05-24T01:00:00Z", "sam@x.com", "trip.returned", EVENT_ID)
+    read = [
+        (r["at"], r["user"], r["action"], r["target"], r["detail"])
+        for r in audit.on_day("2026-05-23")
+    ]
+    assert read == [
+        ("2026-05-23T16:31:00Z", "pat@x.com", "trip.departed", EVENT_ID, ""),
+        ("2026-05-23T18:00:00Z", "pat@x.com", "trip.extended", EVENT_ID, "back by 19"),
+    ]
