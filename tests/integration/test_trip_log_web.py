@@ -232,3 +232,16 @@ def test_scc_boats_add_stores_a_boat_and_names_a_bad_field(
     assert main(["boats", "add", "Heron", "--passengers", "0", "--min-crew", "1"]) == 2
     assert "error: passengers: Give a passenger limit from 1 to 150." in capsys.readouterr().err
     assert len(store.boats.all()) == 1
+
+
+def test_the_demo_seed_lists_boats_and_keeps_one_trip_with_free_text_to_map(
+    store: Store, tmp_path: Any
+) -> None:
+    from server.dev.seed import seed_demo
+
+    seed_demo(store, tmp_path / "logins.txt")
+    assert [b.name for b in store.boats.all()] == ["Orca", "Sea Lark"]
+    events = store.events.scan_all()
+    unmapped = [e for e in events if not e.get("boat_id")]
+    assert [e["patron_first_name"] for e in unmapped] == ["Marco"]
+    assert all(store.boats.get(str(e["boat_id"])) for e in events if e.get("boat_id"))
