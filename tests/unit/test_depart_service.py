@@ -207,3 +207,24 @@ def test_another_departure_already_stored_is_refused_as_departed() -> None:
     assert isinstance(depart(form(), repos), Departed)
     answer = depart(form(departure_id=str(uuid.UUID(int=8))), repos)
     assert answer == Refused({"form": "This trip has already departed."}, 409)
+
+
+def test_the_record_names_the_boat_id_and_a_crew_member_ticked_twice_counts_once() -> None:
+    events, repos, _ = setup(waiver("A B", "w1"))
+    answer = refused(depart(form(crew=("pat@example.com", "pat@example.com")), repos), events)
+    assert answer.errors["crew"] == "Sea Otter needs at least 2 crew aboard; 1 is ticked."
+    assert isinstance(depart(form(), repos), Departed)
+    stored = events.items[EVENT_ID]["departure"]
+    assert stored["boat_id"] == "otter" and stored["crew"] == ["pat@example.com", "sam@example.com"]
+    assert stored["departed_by"] == "pat@example.com"
+
+
+def test_a_trip_closed_between_the_read_and_the_write_is_refused_as_changed() -> None:
+    events, repos, audit = setup(waiver("A B", "w1"), renaming_to="2026-05-23-other")
+    answer = depart(form(), repos)
+    assert answer == Refused(
+        {"form": "The trip changed while saving. Nothing was saved; try again."}, 409
+    )
+    assert audit.records == []
+    moved, repos, _ = setup(waiver("A B", "w1"), moved_to="2026-05-23-other")
+    assert depart(form(), repos) == Refused({"form": "There is no such trip."}, 404)
