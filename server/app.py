@@ -31,9 +31,11 @@ from server.web import (
     events,
     float_plan,
     manifest,
+    pay,
     reports,
     voids,
     waivers,
+    webhooks,
 )
 from server.web.assets import Assets, HashedStaticFiles
 from server.web.hosts import RelativeRedirects, TrustedHosts
@@ -109,6 +111,8 @@ def create_app(
             *manifest.routes,
             *float_plan.routes,
             *waivers.routes,
+            *pay.routes,
+            *webhooks.routes,
             *events.routes,
             *crew.routes,
             *reports.routes,
