@@ -12,20 +12,37 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from server.domain.online import CANCELLED_NOTE, METHOD, payment_entry, refund_entry
-from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES, Refusal
+from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES, AppendRefused, Refusal
 from server.services.results import Refused
-from server.store.ledger import AppendRefused
-
-if TYPE_CHECKING:
-    from server.store.events import EventsRepo
 
 log = logging.getLogger(__name__)
 
 PAID_EVENTS = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
 REFUND_EVENT = "charge.refunded"
+
+
+class OnlineLedger(Protocol):
+    """What recording needs of the events repository (EventsRepo, and the in-memory
+    fake in tests/helpers/fake_ledger.py)."""
+
+    def get(self, event_id: str) -> dict[str, Any] | None: ...
+
+    def append_payment(
+        self,
+        event_id: str,
+        entry: dict[str, Any],
+        cap: int,
+        max_bytes: int,
+        *,
+        accept_cancelled: bool = False,
+    ) -> dict[str, Any]: ...
+
+    def append_refund(
+        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
+    ) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -45,7 +62,9 @@ def _retry_later(reason: str) -> Refused:
     return Refused({"form": reason}, 409)
 
 
-def record_payment(events: EventsRepo, session: Mapping[str, Any], now: str) -> Recorded | Refused:
+def record_payment(
+    events: OnlineLedger, session: Mapping[str, Any], now: str
+) -> Recorded | Refused:
     """Append the online payment a paid Checkout Session made (once per session)."""
     metadata = session.get("metadata") or {}
     event_id = str(metadata.get("event_id") or "")
@@ -76,7 +95,7 @@ def record_payment(events: EventsRepo, session: Mapping[str, Any], now: str) -> 
 
 
 def record_refunds(
-    events: EventsRepo,
+    events: OnlineLedger,
     charge: Mapping[str, Any],
     now: str,
     *,
@@ -120,7 +139,7 @@ def record_refunds(
 
 
 def record_event(
-    events: EventsRepo,
+    events: OnlineLedger,
     event: Mapping[str, Any],
     now: str,
     *,
