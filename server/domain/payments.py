@@ -17,6 +17,9 @@ from server.domain.forms import FormErrors, text_field
 from server.domain.money import ZERO, money_str, parse_amount, to_money
 
 METHODS = ("cash", "card", "check")
+# Every method a ledger entry can carry, as the reports show them: the crew's and
+# "online" (a patron's Stripe Checkout payment, recorded only by its webhook).
+SHOWN_METHODS = (*METHODS, "online")
 MAX_NOTE = 500
 # DynamoDB refuses items over 400 KB. An event's ledger (payments, voids and their ids)
 # is capped well below that, leaving room for the event's other fields: by entry count

@@ -21,9 +21,10 @@ from server.app import create_app
 from server.domain.online import CANCELLED_NOTE, payment_id_for
 from server.store import Store
 from tests.conftest import add_event, csrf_from, sign_in
+from tests.fake_gmail import FakeGmail
 from tests.fake_stripe import FakeStripe, sign
 from tests.helpers.aws import ORIGIN_SECRET, body_of, url_event
-from tests.helpers.flows import append_payment
+from tests.helpers.flows import append_payment, gmail_env
 
 WEBHOOK = "/webhooks/stripe"
 
@@ -308,3 +309,39 @@ def test_the_webhook_through_lambda_with_a_base64_body(pay_store: Store, fake: F
         assert deployed(request, None)["statusCode"] == 400
     finally:
         deployed.close()
+
+
+def test_online_is_shown_in_the_reports_and_the_csv_with_its_refund(
+    patron: TestClient, pay_store: Store, fake: FakeStripe
+) -> None:
+    event = add_event(pay_store, days_ahead=0)
+    session_id = paid_session(patron, fake, event["event_id"])
+    deliver(patron, fake.complete(session_id))
+    deliver(patron, fake.refund(session_id, 30000))
+    sign_in(patron, pay_store, role="captain")
+    report = patron.get("/admin/payments").text
+    assert '<th scope="col">Online</th>' in report
+    assert "$900.00" in report  # $1,200 paid online, $300 given back the same day
+    detail = patron.get(f"/dispatch/events/{event['event_id']}").text
+    assert "online" in detail.lower() and "Refunded $300.00 on Stripe" in detail
+    assert "Void this payment" not in detail  # refunded in Stripe, not voided here
+    csv = patron.get("/admin/payments.csv").text
+    assert ",online," in csv and "Refund (Stripe)" in csv
+
+
+def test_the_operator_gets_the_payment_email_once_for_a_late_cancelled_payment(
+    store_with: Callable[..., Store], fake: FakeStripe, gmail: FakeGmail
+) -> None:
+    mail_store = store_with(**fake.env(), **gmail_env(gmail))
+    app = create_app(mail_store.settings, mail_store)
+    with TestClient(app, base_url="https://crew.charter.example") as client:
+        event = add_event(mail_store, days_ahead=3)
+        session_id = paid_session(client, fake, event["event_id"])
+        mail_store.events.set_status(event["event_id"], "cancelled")
+        body = fake.complete(session_id)
+        for _ in range(3):
+            assert deliver(client, body).status_code == 200
+    (message,) = gmail.messages
+    text = message.get_payload(0).get_payload(decode=True).decode()  # type: ignore[union-attr]
+    assert "Method:      online" in text and "Logged by:   Stripe" in text
+    assert CANCELLED_NOTE in text
