@@ -7,25 +7,29 @@ records the payment."""
 from __future__ import annotations
 
 import time
+import uuid
 
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from server.domain.clock import day_label
+from server.domain.clock import day_label, utc_now_iso
 from server.domain.forms import FormErrors, text_field
 from server.domain.money import ZERO, to_money
 from server.domain.online import Charge, parse_tip, payment_id_for, valid_session_id
 from server.domain.payments import parse_payment_id
 from server.domain.rate_limits import PAYS_PER_IP, ip_key
+from server.notify.outbox import Notifier
 from server.stripe_checkout import StripeUnavailable, create_session, get_session
+from server.web.auth import captain_only
 from server.web.client_address import client_ip
-from server.web.event_view import EventView
+from server.web.event_view import EventView, find_event, valid_event_id
 from server.web.pay_offer import pay_headers, pay_offer
 from server.web.render import redirect, render
 from server.web.routing import Routes
-from server.web.state import settings_of, store_of
+from server.web.state import sends_after_response, settings_of, store_of
 from server.web.waiver_admission import too_many
 from server.web.waivers import NO_STORE, trip_context, trip_event
 
@@ -121,3 +125,27 @@ async def paid(request: Request) -> Response:
         state = "recording" if session.get("payment_status") == "paid" else "unpaid"
     context = {"event": event, "state": state, "amount": amount, "session_id": session_id}
     return render(request, "paid.html", context, headers=NO_STORE)
+
+
+@routes.post("/dispatch/events/{event_id}/pay-link", "email_pay_link")
+@captain_only
+async def email_pay_link(request: Request) -> Response:
+    """The captain emails the trip page's pay link to the booker, through the outbox
+    (a notice of its own: each press is one email, sent now and retried like any)."""
+    if not settings_of(request).takes_online_payments:
+        raise HTTPException(404)
+    store = store_of(request)
+    item = await run_in_threadpool(find_event, store, valid_event_id(request))
+    if not item.get("booker_email") or item.get("status") == "cancelled":
+        raise HTTPException(409, "This trip has no booker's email to send the link to.")
+    ref = str(uuid.uuid4())
+    notice_id, now = f"paylink:{ref}", time.time()
+    await run_in_threadpool(
+        store.outbox.ensure, notice_id, "paylink", str(item["event_id"]), ref, now, utc_now_iso()
+    )
+    url = request.app.url_path_for("event_detail", event_id=str(item["event_id"]))
+    response = redirect(request, f"{url}?paylink=sent")
+    if sends_after_response(request):
+        notifier: Notifier = request.app.state.notifier
+        response.background = BackgroundTask(notifier.after_resend, notice_id)
+    return response

@@ -72,6 +72,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/g/{event_id}/pay"): public_post(404),
     ("GET", "/g/{event_id}/paid"): dict.fromkeys(SUBJECTS, 404),
     ("POST", "/webhooks/stripe"): dict.fromkeys(SUBJECTS, 404),
+    ("POST", "/dispatch/events/{event_id}/pay-link"): captain_post(404),
     ("GET", "/dispatch"): crew_page(),
     ("GET", "/dispatch/events/{event_id}"): crew_page(),
     ("GET", "/dispatch/events/{event_id}/payment"): crew_page(),

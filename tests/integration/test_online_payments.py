@@ -345,3 +345,33 @@ def test_the_operator_gets_the_payment_email_once_for_a_late_cancelled_payment(
     text = message.get_payload(0).get_payload(decode=True).decode()  # type: ignore[union-attr]
     assert "Method:      online" in text and "Logged by:   Stripe" in text
     assert CANCELLED_NOTE in text
+
+
+def test_the_captain_emails_the_pay_link_to_the_booker(
+    store_with: Callable[..., Store], fake: FakeStripe, gmail: FakeGmail
+) -> None:
+    mail_store = store_with(**fake.env(), **gmail_env(gmail))
+    app = create_app(mail_store.settings, mail_store)
+    with TestClient(app, base_url="https://crew.charter.example") as client:
+        event = add_event(mail_store, days_ahead=3, booker_email="booker@example.com")
+        token = sign_in(client, mail_store, role="captain")
+        detail = client.get(f"/dispatch/events/{event['event_id']}").text
+        assert "Email the pay link to booker@example.com" in detail
+        answer = client.post(
+            f"/dispatch/events/{event['event_id']}/pay-link",
+            data={"csrf_token": token},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303
+        after = client.get(answer.headers["location"]).text
+        assert "The pay link is on its way to booker@example.com" in after
+        bare = add_event(mail_store, days_ahead=4, first_name="Bea")
+        assert "Email the pay link" not in client.get(f"/dispatch/events/{bare['event_id']}").text
+        refused = client.post(
+            f"/dispatch/events/{bare['event_id']}/pay-link", data={"csrf_token": token}
+        )
+        assert refused.status_code == 409
+    (message,) = gmail.messages
+    assert message["To"] == "booker@example.com"
+    text = message.get_payload(0).get_payload(decode=True).decode()  # type: ignore[union-attr]
+    assert "$1,200.00" in text and f"/g/{event['event_id']}" in text
