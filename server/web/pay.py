@@ -119,10 +119,11 @@ async def paid(request: Request) -> Response:
         try:
             session = await run_in_threadpool(get_session, settings, session_id)
         except StripeUnavailable:
-            session = {"metadata": {"event_id": event.event_id}, "payment_status": "paid"}
+            session = {"metadata": {"event_id": event.event_id}, "payment_status": "unknown"}
         if session is None or (session.get("metadata") or {}).get("event_id") != event.event_id:
             raise HTTPException(404)
-        state = "recording" if session.get("payment_status") == "paid" else "unpaid"
+        states = {"paid": "recording", "unknown": "unknown"}
+        state = states.get(str(session.get("payment_status")), "unpaid")
     context = {"event": event, "state": state, "amount": amount, "session_id": session_id}
     return render(request, "paid.html", context, headers=NO_STORE)
 

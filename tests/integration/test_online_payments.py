@@ -19,12 +19,14 @@ from starlette.testclient import TestClient
 from server import lambda_handler
 from server.app import create_app
 from server.domain.online import CANCELLED_NOTE, payment_id_for
+from server.domain.rate_limits import PAYS_PER_IP
 from server.store import Store
 from tests.conftest import add_event, csrf_from, sign_in
 from tests.fake_gmail import FakeGmail
 from tests.fake_stripe import FakeStripe, sign
 from tests.helpers.aws import ORIGIN_SECRET, body_of, url_event
 from tests.helpers.flows import append_payment, gmail_env
+from tests.helpers.flows import sign as sign_waiver
 
 WEBHOOK = "/webhooks/stripe"
 
@@ -375,3 +377,47 @@ def test_the_captain_emails_the_pay_link_to_the_booker(
     assert message["To"] == "booker@example.com"
     text = message.get_payload(0).get_payload(decode=True).decode()  # type: ignore[union-attr]
     assert "$1,200.00" in text and f"/g/{event['event_id']}" in text
+
+
+def test_the_return_page_never_claims_a_payment_it_cannot_check(
+    patron: TestClient, pay_store: Store, fake: FakeStripe
+) -> None:
+    event = add_event(pay_store, days_ahead=3)
+    session_id = paid_session(patron, fake, event["event_id"])
+    back = f"/g/{event['event_id']}/paid?session_id={session_id}"
+    assert "Payment not completed" in patron.get(back).text  # opened, never paid
+    fake.mode = "down"
+    page = patron.get(back)
+    assert page.status_code == 200 and "Checking your payment…" in page.text
+    # Stripe down when the patron taps Pay: a clear message, nothing charged, no 500.
+    fake.created.clear()
+    answer = start_payment(patron, event["event_id"])
+    assert answer.status_code == 503 and "Nothing was charged" in answer.text
+
+
+def test_pay_is_rate_limited_per_client_ip_like_the_other_patron_forms(
+    patron: TestClient, pay_store: Store, fake: FakeStripe
+) -> None:
+    event = add_event(pay_store, days_ahead=3)
+    statuses = [
+        start_payment(patron, event["event_id"]).status_code for _ in range(PAYS_PER_IP.most)
+    ]
+    assert set(statuses) == {303}
+    refused = start_payment(patron, event["event_id"])
+    assert refused.status_code == 429 and "Nothing was charged" in refused.text
+    assert int(refused.headers["Retry-After"]) > 0
+    assert len(fake.created) == PAYS_PER_IP.most
+
+
+def test_the_pay_button_is_also_on_the_page_after_a_waiver_is_signed(
+    patron: TestClient, pay_store: Store, fake: FakeStripe
+) -> None:
+    event = add_event(pay_store, days_ahead=3)
+    signed = sign_waiver(patron, event["event_id"])
+    assert signed.status_code == 303
+    page = patron.get(signed.headers["location"])
+    assert "Waiver signed" in page.text and "Pay the balance ($1,200.00)" in page.text
+    assert (
+        f"form-action 'self' https://checkout.stripe.com {fake.url}"
+        in (page.headers["content-security-policy"])
+    )
