@@ -116,7 +116,7 @@ def log_payment(
     try:
         payment = validate_payment(form)
     except FormErrors as invalid:
-        return Refused(invalid.errors, 422)
+        return Refused(invalid.errors)  # 422
     over = over_balance(form, payment.amount) if ask_over else None
     if over is not None:
         return OverBalance(payment.amount, over)
@@ -126,10 +126,10 @@ def log_payment(
             events.append_payment(event_id, entry, MAX_ENTRIES, MAX_LEDGER_BYTES), entry, True
         )
     except AppendRefused as refused:
-        duplicate = refused.item if refused.reason is Refusal.DUPLICATE else None
-        stored = payment.replay_of(duplicate) if duplicate is not None else None
-        if duplicate is not None and stored is not None:
-            return Logged(duplicate, stored, False)
+        if refused.reason is Refusal.DUPLICATE and refused.item is not None:
+            stored = payment.replay_of(refused.item)
+            if stored is not None:
+                return Logged(refused.item, stored, False)
         if refused.reason is Refusal.MISSING:
             return Refused({}, 404, code=Refusal.MISSING.value)
         status, message = PAYMENT_REFUSALS.get(refused.reason, PAYMENT_REFUSALS[Refusal.CONFLICT])
@@ -151,7 +151,7 @@ def void_payment(
         void_id = parse_payment_id(text_field(form, "void_id"))
         reason = validate_void_reason(form)
     except FormErrors as invalid:
-        return Refused(invalid.errors, 422)
+        return Refused(invalid.errors)  # 422
     entry = {
         "payment_id": void_id,
         "kind": "void",

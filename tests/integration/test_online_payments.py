@@ -367,6 +367,8 @@ def test_the_captain_emails_the_pay_link_to_the_booker(
         assert answer.status_code == 303
         after = client.get(answer.headers["location"]).text
         assert "The pay link is on its way to booker@example.com" in after
+        emails = client.get("/admin/notifications").text  # the captain's Emails page names it
+        assert "Pay link to the booker" in emails and "to booker@example.com" in emails
         bare = add_event(mail_store, days_ahead=4, first_name="Bea")
         assert "Email the pay link" not in client.get(f"/dispatch/events/{bare['event_id']}").text
         refused = client.post(

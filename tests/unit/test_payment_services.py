@@ -10,9 +10,17 @@ from typing import Any
 import pytest
 
 from server.domain.event_form import validate_new_event
+from server.domain.payments import (
+    MAX_ENTRIES,
+    MAX_LEDGER_BYTES,
+    AppendRefused,
+    Refusal,
+    entry_bytes,
+)
 from server.domain.users import User
 from server.services.payments import (
     NOT_A_PAYMENT,
+    VOID_HEADROOM,
     Logged,
     OverBalance,
     Voided,
@@ -70,6 +78,7 @@ def test_a_payment_is_appended_once_with_who_and_when(events: FakeLedger) -> Non
     assert isinstance(outcome, Logged) and outcome.created
     assert outcome.item["paid_total"] == Decimal("120.00")
     assert outcome.entry["logged_by"] == CREW.email and outcome.entry["logged_at"] == NOW
+    assert outcome.entry["logged_by_name"] == CREW.name
     assert events.writes == 1
 
 
@@ -80,6 +89,7 @@ def test_a_replay_answers_the_stored_entry_and_writes_nothing(events: FakeLedger
     assert isinstance(again, Logged) and not again.created
     assert again.entry["payment_id"] == first.entry["payment_id"]
     assert again.entry["amount"] == Decimal("120.00")
+    assert again.item["event_id"] == TRIP and again.created is False
     assert events.writes == 1
 
 
@@ -163,3 +173,113 @@ def test_void_refusals(events: FakeLedger) -> None:
     assert isinstance(unknown, Refused) and unknown.status == 404
     assert unknown.code == "unknown_target"
     assert len(audit.lines) == 1
+
+
+class Refusing:
+    """A ledger whose every write is refused for `reason` (one the workflows do not
+    word for themselves: they answer the generic conflict)."""
+
+    def __init__(self, reason: Refusal) -> None:
+        self.reason = reason
+
+    def get(self, event_id: str) -> dict[str, Any] | None:
+        return None
+
+    def append_payment(
+        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
+    ) -> dict[str, Any]:
+        raise AppendRefused(self.reason, None)
+
+    def append_void(
+        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
+    ) -> dict[str, Any]:
+        raise AppendRefused(self.reason, None)
+
+
+def test_an_unworded_refusal_is_the_generic_conflict() -> None:
+    paid = log_payment(Refusing(Refusal.UNKNOWN_TARGET), TRIP, _form(), CREW, NOW, ask_over=True)
+    assert isinstance(paid, Refused) and paid.status == 409 and paid.code == "unknown_target"
+    assert paid.errors == {"form": "The trip changed while saving. Nothing was saved; try again."}
+    form = {"void_id": str(uuid.uuid4()), "reason": "typo"}
+    void = void_payment(Refusing(Refusal.CANCELLED), FakeAudit(), TRIP, "p", form, CAPTAIN, NOW)
+    assert void == Refused({"form": "The trip changed while saving. Try again."}, 409, "cancelled")
+    gone = void_payment(Refusing(Refusal.MISSING), FakeAudit(), TRIP, "p", form, CAPTAIN, NOW)
+    assert gone == Refused({}, 404, "missing")  # no message: the plain 404 page
+
+
+def test_the_void_entry_names_the_payment_the_reason_and_who(events: FakeLedger) -> None:
+    target = _pay(events, _form("120.00")).entry["payment_id"]
+    key = str(uuid.uuid4())
+    _void(events, FakeAudit(), target, key, reason="wrong trip")
+    stored = events.get(TRIP)
+    assert stored is not None
+    assert stored["payments"][-1] == {
+        "payment_id": key,
+        "kind": "void",
+        "voids": target,
+        "reason": "wrong trip",
+        "logged_by": CAPTAIN.email,
+        "logged_by_name": CAPTAIN.name,
+        "logged_at": NOW,
+    }
+
+
+def test_a_void_stored_before_void_ids_were_kept_is_not_voided(events: FakeLedger) -> None:
+    """An old void is found in the ledger itself, before any write."""
+    target = _pay(events, _form("120.00")).entry["payment_id"]
+    old_void = {"payment_id": "v-old", "kind": "void", "voids": target, "reason": "x"}
+    item = events.items[TRIP]
+    item["payments"].append(old_void)
+    item["payment_ids"].add("v-old")
+    writes = events.writes
+    assert _void(events, FakeAudit(), "v-old") == Refused(
+        {"form": NOT_A_PAYMENT}, 404, "not_a_payment"
+    )
+    assert events.writes == writes
+
+
+def test_a_full_trip_can_still_be_corrected(events: FakeLedger) -> None:
+    """Voids have headroom past both caps: entries and bytes (to the byte)."""
+    target = _pay(events, _form("120.00")).entry["payment_id"]
+    item = events.items[TRIP]
+    item["payments"].extend({"payment_id": f"x{i}"} for i in range(MAX_ENTRIES - 1))
+    key = str(uuid.uuid4())
+    entry = {
+        "payment_id": key,
+        "kind": "void",
+        "voids": target,
+        "reason": "typo",
+        "logged_by": CAPTAIN.email,
+        "logged_by_name": CAPTAIN.name,
+        "logged_at": NOW,
+    }
+    room = MAX_LEDGER_BYTES + VOID_HEADROOM * 1000 - entry_bytes(entry)
+    item["ledger_bytes"] = Decimal(room + 1)
+    refused = _void(events, FakeAudit(), target, key)
+    assert isinstance(refused, Refused) and refused.code == "full"
+    item["ledger_bytes"] = Decimal(room)
+    assert _void(events, FakeAudit(), target, key) == Voided(target, created=True)
+
+
+def test_a_void_is_refused_past_its_headroom(events: FakeLedger) -> None:
+    target = _pay(events, _form("120.00")).entry["payment_id"]
+    events.items[TRIP]["payments"].extend(
+        {"payment_id": f"x{i}"} for i in range(MAX_ENTRIES + VOID_HEADROOM - 1)
+    )
+    refused = _void(events, FakeAudit(), target)
+    assert isinstance(refused, Refused) and refused.code == "full" and refused.status == 409
+
+
+def test_a_refusal_of_the_whole_form() -> None:
+    assert Refused.form("Gone.") == Refused({"form": "Gone."}, 409)
+    assert Refused.form("Bad.", 422).status == 422
+
+
+def test_a_replay_during_a_rename_is_told_to_wait(events: FakeLedger) -> None:
+    """Only a duplicate is answered as a replay: a trip being renamed answers 409 even
+    for a payment it already holds."""
+    form = _form("120.00")
+    _pay(events, form)
+    events.items[TRIP]["renaming_to"] = "2026-07-04-alicia-whale"
+    outcome = _pay(events, form)
+    assert isinstance(outcome, Refused) and outcome.status == 409 and outcome.code == "renaming"
