@@ -228,3 +228,13 @@ def test_a_session_for_a_missing_trip_is_asked_again_not_dropped(events: FakeLed
     lost["data"]["object"]["metadata"]["event_id"] = "2026-07-05-nobody-whale"
     outcome = record(events, lost)
     assert isinstance(outcome, Refused) and outcome.status == 409
+
+
+def test_a_delayed_method_is_recorded_when_its_payment_succeeds(events: FakeLedger) -> None:
+    # A bank debit completes the session unpaid; Stripe sends async_payment_succeeded later.
+    assert record(events, completed(status="unpaid")) == Recorded()
+    later = completed()
+    later["type"] = "checkout.session.async_payment_succeeded"
+    outcome = record(events, later)
+    assert isinstance(outcome, Recorded) and outcome.payment_ids == [payment_id_for("cs_test_1")]
+    assert record(events, completed()) == Recorded()  # the completed one, late: still once
