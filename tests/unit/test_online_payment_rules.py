@@ -238,3 +238,25 @@ def test_a_delayed_method_is_recorded_when_its_payment_succeeds(events: FakeLedg
     outcome = record(events, later)
     assert isinstance(outcome, Recorded) and outcome.payment_ids == [payment_id_for("cs_test_1")]
     assert record(events, completed()) == Recorded()  # the completed one, late: still once
+
+
+def test_the_deploy_refuses_a_stripe_stand_in_on_lambda() -> None:
+    from deploy.environment import merge_environment
+    from deploy.errors import DeployError
+
+    stack = {"SCC_TABLE_PREFIX": "scc-prod-", "SCC_BASE_URL": "https://book.charter.example"}
+    env = {
+        "SCC_SECRET_KEY": "k" * 40,
+        "SCC_ORIGIN_SECRET": "o" * 40,
+        "SCC_OPERATOR_NAME": "Harbour Charters",
+        "SCC_OPERATOR_PHONE": "+1 415 555 0100",
+        "SCC_OPERATOR_EMAIL": "office@charter.example",
+        "SCC_MAILER": "ses",
+        "SCC_SES_FROM": "office@charter.example",
+        "SCC_SES_RECIPIENT": "office@charter.example",
+    }
+    assert "SCC_STRIPE_API_BASE" not in merge_environment({}, env, [], stack, "us-east-1").variables
+    with pytest.raises(DeployError, match="SCC_STRIPE_API_BASE must not be set on Lambda"):
+        merge_environment(
+            {}, {**env, "SCC_STRIPE_API_BASE": "http://127.0.0.1:1"}, [], stack, "us-east-1"
+        )
