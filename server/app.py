@@ -36,10 +36,12 @@ from server.web import (
     float_back,
     float_plan,
     manifest,
+    pay,
     reports,
     trip_log,
     voids,
     waivers,
+    webhooks,
 )
 from server.web.assets import Assets, HashedStaticFiles
 from server.web.hosts import RelativeRedirects, TrustedHosts
@@ -116,6 +118,8 @@ def create_app(
             *float_plan.routes,
             *float_back.routes,
             *waivers.routes,
+            *pay.routes,
+            *webhooks.routes,
             *events.routes,
             *crew.routes,
             *crew_assign.routes,

@@ -115,11 +115,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PORT", _port, "8000", "Port `scc serve` and `make run` listen on."),
     Setting("SCC_LOCAL_DATA", parse.path, None, "Folder where `make run` keeps dynalite's data and the demo logins (default: var/ in the checkout)."),
     Setting("SCC_DYNALITE_PORT", _port, "4567", "Port of the local dynalite that `make run` starts."),
+    Setting("STRIPE_SECRET_KEY", parse.prefixed_secret("sk_", "rk_"), None, "Stripe secret API key (sk_live_… or sk_test_…): patrons can pay the balance online (Stripe Checkout). Goes with STRIPE_WEBHOOK_SECRET; without both there is no pay button."),
+    Setting("STRIPE_WEBHOOK_SECRET", parse.prefixed_secret("whsec_"), None, "Signing secret (whsec_…) of the Stripe webhook endpoint /webhooks/stripe, the only path that records an online payment."),
+    Setting("SCC_STRIPE_API_BASE", parse.url, None, "Stripe API root override, for tests against a local server."),
     Setting("SCC_AWS_CALL_LOG", parse.path, None, "Test suites only: a file where every AWS call the app makes is appended (service, operation, table), checked against the template's AppRole (server/call_log.py). Never set on AWS."),
 )
 # fmt: on
 
 GMAIL = ("GMAIL_TOKEN", "GMAIL_SENDER", "GMAIL_RECIPIENT")
+STRIPE = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
+# Online payments are charged in this currency (the ledger's amounts are dollars).
+STRIPE_CURRENCY = "usd"
 SES = ("SCC_SES_FROM", "SCC_SES_RECIPIENT")
 # The operator as the waiver and the emails name them: a staging or production deploy
 # refuses to go out without every one of these (deploy/environment.py REQUIRED). The
@@ -164,11 +170,19 @@ class Settings:
     # The names read from the environment (not defaulted): `make run` derives
     # SCC_BASE_URL from its host and port only when it was not given.
     given: frozenset[str] = frozenset()
+    stripe_secret_key: Secret | None = None
+    stripe_webhook_secret: Secret | None = None
+    stripe_api_base: str | None = None
     aws_call_log: Path | None = None
 
     @property
     def secure_cookies(self) -> bool:
         return self.base_url.startswith("https://")
+
+    @property
+    def takes_online_payments(self) -> bool:
+        """Both Stripe secrets are set: the pay button and /webhooks/stripe work."""
+        return self.stripe_secret_key is not None and self.stripe_webhook_secret is not None
 
     @property
     def operator_tel(self) -> str | None:
@@ -267,6 +281,10 @@ class Settings:
             for name in GMAIL:
                 if name not in given:
                     raise SettingsError(f"{name}: not set; the Gmail settings go together")
+        if any(name in given for name in STRIPE):
+            for name in STRIPE:
+                if name not in given:
+                    raise SettingsError(f"{name}: not set; the Stripe settings go together")
         if given.get("SCC_MAILER", "").lower() == "ses":
             for name in SES:
                 if name not in given:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from server.domain.event_ids import InvalidEventId, make_event_id
-from server.domain.forms import FormErrors
+from server.domain.forms import FormErrors, is_email
 from server.domain.money import parse_amount
 
 MAX_TEXT = 200
@@ -42,6 +42,7 @@ EDITABLE = (
     "party_size",
     "total_price",
     "notes",
+    "booker_email",  # optional: who the captain emails the pay link to (issue 28)
 )
 
 
@@ -71,6 +72,9 @@ def _details(get: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
             errors[name] = f"Keep this to {MAX_TEXT} characters."
     if len(get.get("notes", "")) > MAX_NOTES:
         errors["notes"] = f"Keep the notes to {MAX_NOTES} characters."
+    booker = get.get("booker_email", "")
+    if booker and not is_email(booker):
+        errors["booker_email"] = "Enter an email address like name@example.com, or leave it empty."
     details: dict[str, Any] = {
         "start_time": start,
         "duration_minutes": _whole(
@@ -83,6 +87,7 @@ def _details(get: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
         "party_size": _whole(get.get("party_size", ""), "party_size", 1, 500, errors),
         "total_price": total,
         "notes": get.get("notes", ""),
+        "booker_email": booker,
     }
     return {k: (None if v == "" else v) for k, v in details.items()}
 

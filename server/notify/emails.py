@@ -208,3 +208,21 @@ def waiver_email(
     subject = f"Your signed waiver, reference {context['reference']}"
     to = [str(waiver["email"])]
     return _message(subject, sender, to, "waiver", context, base_url, timezone)
+
+
+def pay_link_email(
+    event: dict[str, Any], base_url: str, sender: str, operator: str, timezone: tzinfo
+) -> EmailMessage:
+    """To the booker (the event's `booker_email`): the balance due now and the trip
+    page's link, where they pay it online (issue 28)."""
+    book = book_of(event)
+    context = {
+        "event": event,
+        "balance_due": book.balance_due,
+        "operator": operator,
+        "timezone": timezone,
+        "link": f"{base_url}/g/{event['event_id']}",
+    }
+    subject = f"Pay the balance of your trip with {operator}"
+    to = [str(event["booker_email"])]
+    return _message(subject, sender, to, "paylink", context, base_url, timezone)

@@ -233,7 +233,7 @@ def test_a_trip_closed_between_the_read_and_the_write_is_refused_as_changed() ->
 
 def test_a_return_within_the_grace_of_now_is_refused_next_to_the_field() -> None:
     """The service passes now and the grace to the form's rule (issue 26 item 1)."""
-    repos, _ = setup()
+    _, repos, _ = setup(waiver("Alice Smith", "w1"))
     soon = form(expected_back="09:45")  # now is 09:31 local: within the 30-minute grace
     refused = depart(soon, repos)
     assert isinstance(refused, Refused) and refused.status == 422
