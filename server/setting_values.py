@@ -3,6 +3,7 @@ table names them), each raising `SettingsError` that names the variable."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Callable
@@ -47,6 +48,19 @@ def path(name: str, raw: str) -> Path:
 def secret(name: str, raw: str) -> Secret:
     if len(raw) < 32:
         raise SettingsError(f"{name}: must be at least 32 characters long")
+    return Secret(raw)
+
+
+def password(name: str, raw: str) -> Secret:
+    return Secret(raw)
+
+
+def base64_secret(name: str, raw: str) -> Secret:
+    """A file given as base64 text (a PKCS#12), kept as that text."""
+    try:
+        base64.b64decode(raw, validate=True)
+    except ValueError:
+        raise SettingsError(f"{name}: is not base64 (encode the file: base64 -w0 FILE)") from None
     return Secret(raw)
 
 

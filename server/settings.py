@@ -15,6 +15,7 @@ means real AWS.
 
 from __future__ import annotations
 
+import base64
 import hmac
 import os
 from collections.abc import Mapping
@@ -113,10 +114,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PORT", _port, "8000", "Port `scc serve` and `make run` listen on."),
     Setting("SCC_LOCAL_DATA", parse.path, None, "Folder where `make run` keeps dynalite's data and the demo logins (default: var/ in the checkout)."),
     Setting("SCC_DYNALITE_PORT", _port, "4567", "Port of the local dynalite that `make run` starts."),
+    Setting("SCC_SIGNING_KEY", parse.base64_secret, None, "The operator's signing certificate and private key, a PKCS#12 file as base64, that seals every signed waiver's PDF (PAdES); a secret (SCC_SECRETS_ARN on AWS). Unset in a source checkout: var/signing.p12, which `make run` creates self-signed. Unset elsewhere: no PDF is made."),
+    Setting("SCC_SIGNING_KEY_PASSWORD", parse.password, None, "The passphrase of SCC_SIGNING_KEY's PKCS#12, if it has one; a secret like it."),
+    Setting("SCC_DOCUMENTS_BUCKET", parse.text, None, "S3 bucket that keeps the sealed waiver PDFs (the stack's DocumentsBucket sets it). Unset: the folder documents/ under SCC_LOCAL_DATA."),
     Setting("SCC_AWS_CALL_LOG", parse.path, None, "Test suites only: a file where every AWS call the app makes is appended (service, operation, table), checked against the template's AppRole (server/call_log.py). Never set on AWS."),
 )
 # fmt: on
 
+# `make run`'s self-signed signing certificate, under var/ (tools/signing_key.py).
+SIGNING_FILE = "signing.p12"
 GMAIL = ("GMAIL_TOKEN", "GMAIL_SENDER", "GMAIL_RECIPIENT")
 SES = ("SCC_SES_FROM", "SCC_SES_RECIPIENT")
 # The operator as the waiver and the emails name them: a staging or production deploy
@@ -162,6 +168,9 @@ class Settings:
     # SCC_BASE_URL from its host and port only when it was not given.
     given: frozenset[str] = frozenset()
     aws_call_log: Path | None = None
+    signing_key: Secret | None = None
+    signing_key_password: Secret | None = None
+    documents_bucket: str | None = None
 
     @property
     def secure_cookies(self) -> bool:
@@ -252,6 +261,9 @@ class Settings:
         local_key = checkout / "var" / "secret-key" if checkout else None
         if "SCC_SECRET_KEY" not in given and local_key is not None and local_key.is_file():
             given["SCC_SECRET_KEY"] = local_key.read_text().strip()
+        local_p12 = checkout / "var" / SIGNING_FILE if checkout else None
+        if "SCC_SIGNING_KEY" not in given and local_p12 is not None and local_p12.is_file():
+            given["SCC_SIGNING_KEY"] = base64.b64encode(local_p12.read_bytes()).decode()
         required = SETTINGS[0]
         if not given.get(required.name):
             raise SettingsError(f"{required.name}: not set. {required.help}")

@@ -27,6 +27,7 @@ VERBS = {
     "trip.returned": ("marked trip", " back at the dock"),
     "trip.overdue": ("flagged trip", " as overdue"),
     "waiver.opened": ("opened a signed waiver of trip", ""),
+    "waiver.downloaded": ("downloaded the sealed PDF of a signed waiver of trip", ""),
     "account.added": ("added the account of", ""),
     "account.password_reset": ("reset the password of", ""),
     "account.disabled": ("disabled the account of", ""),
@@ -191,7 +192,7 @@ def _describe(
         return AuditLine(
             at, when, actor, verb, thing, ("account", target) if target else NO_LINK, tail
         )
-    if action == "waiver.opened" and "/" in target:
+    if action in ("waiver.opened", "waiver.downloaded") and "/" in target:
         event_id, waiver_id = target.split("/", 1)
         thing = trip_name(events.get(event_id), event_id)
         link: tuple[str, ...] = (

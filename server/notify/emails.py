@@ -201,3 +201,9 @@ def waiver_email(
     subject = f"Your signed waiver, reference {context['reference']}"
     to = [str(waiver["email"])]
     return _message(subject, sender, to, "waiver", context, base_url, timezone)
+
+
+def attach_pdf(message: EmailMessage, pdf: bytes, filename: str) -> None:
+    """Attach a PDF: the message becomes multipart/mixed, its text and HTML parts the
+    first part (base64, so lines stay within RFC 5322's 998 characters)."""
+    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)

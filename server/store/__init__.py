@@ -9,6 +9,7 @@ from server.settings import Settings
 from server.store.audit import AuditRepo
 from server.store.boundary import StoreError, StoreUnavailable, translated
 from server.store.client import make_resource, refresh_credentials
+from server.store.documents import Documents, make_documents
 from server.store.events import EventsRepo
 from server.store.limits import LimitsRepo
 from server.store.outbox import OutboxRepo
@@ -36,6 +37,7 @@ class Store:
     outbox: OutboxRepo
     limits: LimitsRepo
     audit: AuditRepo
+    documents: Documents
 
     @classmethod
     def connect(cls, settings: Settings) -> Store:
@@ -59,6 +61,7 @@ class Store:
             outbox=OutboxRepo(table("outbox")),
             limits=LimitsRepo(table("limits")),
             audit=AuditRepo(table("audit")),
+            documents=make_documents(settings),
         )
 
     @translated
