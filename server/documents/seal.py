@@ -29,9 +29,9 @@ def _signer_class() -> type[Any]:
     from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
     from pyhanko.sign import signers
-    from pyhanko.sign.general import get_pyca_cryptography_hash
+    from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
-    class OperatorSigner(signers.SimpleSigner):  # type: ignore[misc]
+    class OperatorSigner(signers.SimpleSigner):
         """pyHanko's SimpleSigner, but the private key is parsed once, not per
         signature (cryptography's RSA key check was ~0.1 s of each seal)."""
 

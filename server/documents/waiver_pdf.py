@@ -133,18 +133,22 @@ def legal_items(block: str) -> list[str]:
     return items
 
 
-def _pdf_class() -> type[FPDF]:
+def _new_pdf(footer_text: str) -> FPDF:
     from fpdf import FPDF
 
     class WaiverPdf(FPDF):
-        footer_text = ""
+        """Every page's foot names the operator, the waiver and the page."""
+
+        def __init__(self, footer_text: str) -> None:
+            super().__init__(unit="mm", format=PAGE)
+            self.footer_text = footer_text
 
         def footer(self) -> None:
             self.set_y(-14)
             self.set_font(FAMILY, "", 8)
             self.cell(0, 5, f"{self.footer_text} · page {self.page_no()}/{{nb}}", align="C")
 
-    return WaiverPdf
+    return WaiverPdf(footer_text)
 
 
 def waiver_pdf(doc: WaiverDocument) -> bytes:
@@ -152,13 +156,12 @@ def waiver_pdf(doc: WaiverDocument) -> bytes:
     signing moment's)."""
     from fpdf.enums import XPos, YPos
 
-    pdf = _pdf_class()(unit="mm", format=PAGE)
+    waiver, ref = doc.waiver, reference(doc.waiver)
+    pdf = _new_pdf(f"{doc.operator} · signed waiver {ref} · {waiver['waiver_id']}")
     for style, name in FONTS.items():
         pdf.add_font(FAMILY, style, str(FONT_DIR / name))
     pdf.set_margins(18, 16, 18)
     pdf.set_auto_page_break(True, margin=20)
-    waiver, ref = doc.waiver, reference(doc.waiver)
-    pdf.footer_text = f"{doc.operator} · signed waiver {ref} · {waiver['waiver_id']}"
     pdf.set_title(f"Signed waiver {ref}, {waiver['full_name']}")
     pdf.set_author(doc.operator)
     pdf.set_subject(f"Waiver for trip {doc.event['event_id']}")
