@@ -109,7 +109,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SCC_ORIGIN_SECRET", parse.secret, None, "Secret CloudFront adds as X-Origin-Verify; when set, requests without it are refused and CloudFront-Viewer-Address is trusted for the client IP."),
     Setting("SCC_ORIGIN_SECRET_PREVIOUS", parse.secret, None, "The origin secret before a rotation: accepted as well as SCC_ORIGIN_SECRET until CloudFront sends the new one."),
     Setting("SCC_ORIGIN_SECRET_ARN", parse.text, None, "Secrets Manager secret (ARN or name) whose current and previous versions are SCC_ORIGIN_SECRET and SCC_ORIGIN_SECRET_PREVIOUS, read at start-up (the stack sets it)."),
-    Setting("SCC_SECRETS_ARN", parse.text, None, "Secrets Manager secret (ARN or name) holding a JSON object of the secret settings (SCC_SECRET_KEY, GMAIL_TOKEN), read at start-up instead of plain variables (the stack sets it)."),
+    Setting("SCC_SECRETS_ARN", parse.text, None, "Secrets Manager secret (ARN or name) holding a JSON object of the secret settings (SCC_SECRET_KEY, GMAIL_TOKEN, SCC_SIGNING_KEY, SCC_SIGNING_KEY_PASSWORD), read at start-up instead of plain variables (the stack sets it)."),
     Setting("SCC_ALLOWED_HOSTS", parse.hosts, None, "Extra Host header values the app answers, comma-separated (`*.example.com` allowed), besides SCC_BASE_URL's host; behind CloudFront (SCC_ORIGIN_SECRET set) the region's Lambda Function URL hosts are added."),
     Setting("PORT", _port, "8000", "Port `scc serve` and `make run` listen on."),
     Setting("SCC_LOCAL_DATA", parse.path, None, "Folder where `make run` keeps dynalite's data and the demo logins (default: var/ in the checkout)."),

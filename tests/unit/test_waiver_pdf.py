@@ -21,35 +21,17 @@ from server.documents.waiver_pdf import (
     waiver_pdf,
 )
 from server.domain.waiver_rules import load_text, text_of
-from tests.helpers.sealing import OPERATOR, PASSWORD, certificate, signing_env, validate
+from tests.helpers.sealing import (
+    OPERATOR,
+    PASSWORD,
+    UA,
+    certificate,
+    signing_env,
+    validate,
+)
+from tests.helpers.sealing import waiver_record as record
 
 ZONE = ZoneInfo("America/Los_Angeles")
-UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Safari/604.1"
-
-
-def record(**changes: Any) -> dict[str, Any]:
-    waiver = {
-        "waiver_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
-        "event_id": "2026-11-28-alice-whale",
-        "full_name": "Zoë Nuñez",
-        "date_of_birth": "1990-04-21",
-        "email": "zoe@example.com",
-        "phone": "+1 555 123 4567",
-        "emergency_name": "Łukasz Őry",
-        "emergency_phone": "+1 555 765 4321",
-        "minors": [{"name": "Ana Nuñez", "date_of_birth": "2015-01-02"}],
-        "agree_terms": True,
-        "esign_consent": True,
-        "signature_typed": "Zoë Nuñez",
-        "waiver_version": "standard-v1",
-        "waiver_sha256": load_text("standard-v1").sha256,
-        "esign_version": "esign-v1",
-        "esign_sha256": load_text("esign-v1").sha256,
-        "signed_at": "2026-11-29T01:10:04Z",
-        "ip": "203.0.113.9",
-        "user_agent": UA,
-    }
-    return {**waiver, **changes}
 
 
 def document(**changes: Any) -> WaiverDocument:
