@@ -5,8 +5,10 @@ certificate"). pyHanko is imported on first use."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import functools
+from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 from typing import Any
 
@@ -87,7 +89,17 @@ class Sealer:
         return _signer(self._pkcs12, self._passphrase)
 
     def seal(self, pdf: bytes, reason: str, location: str) -> bytes:
-        """`pdf` with the operator's PAdES signature appended (an incremental update)."""
+        """`pdf` with the operator's PAdES signature appended (an incremental update).
+        pyHanko's synchronous API runs its own event loop, which a thread already
+        running one (an async caller) cannot: there it signs in a worker thread."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return self._seal(pdf, reason, location)
+        with ThreadPoolExecutor(max_workers=1) as worker:
+            return worker.submit(self._seal, pdf, reason, location).result()
+
+    def _seal(self, pdf: bytes, reason: str, location: str) -> bytes:
         from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
         from pyhanko.sign import signers
         from pyhanko.sign.fields import SigSeedSubFilter

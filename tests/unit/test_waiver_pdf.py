@@ -196,3 +196,15 @@ def test_a_wrong_passphrase_says_which_setting(pdf: bytes) -> None:
     sealer = Sealer(signing_env()["SCC_SIGNING_KEY"], "not " + PASSWORD)
     with pytest.raises(SigningKeyError, match="SCC_SIGNING_KEY_PASSWORD"):
         sealer.seal(pdf, "reason", "here")
+
+
+def test_an_async_caller_can_seal_too(pdf: bytes) -> None:
+    import asyncio
+
+    env = signing_env()
+    sealer = Sealer(env["SCC_SIGNING_KEY"], env["SCC_SIGNING_KEY_PASSWORD"])
+
+    async def inside_a_loop() -> bytes:
+        return sealer.seal(pdf, "reason", "here")
+
+    assert validate(asyncio.run(inside_a_loop())).bottom_line
