@@ -217,3 +217,29 @@ def test_the_local_folder_keeps_documents_inside_itself(tmp_path: Path) -> None:
     assert [p.name for p in (tmp_path / "documents" / "waivers" / "a").iterdir()] == ["b.pdf"]
     with pytest.raises(ValueError):
         folder.put("../outside.pdf", b"x")
+
+
+def test_the_ses_mailer_carries_the_attachment_too(
+    store_with: Callable[..., Store], bucket: str
+) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    boto3.client("sesv2", region_name=REGION).create_email_identity(EmailIdentity="scc.example")
+    store = store_with(
+        **signing_env(),
+        SCC_DOCUMENTS_BUCKET=bucket,
+        AWS_REGION=REGION,
+        SCC_MAILER="ses",
+        SCC_SES_FROM="bookings@scc.example",
+        SCC_SES_RECIPIENT="office@scc.example",
+    )
+    event = add_event(store)
+    with TestClient(create_app(store.settings, store)) as client:
+        assert sign_waiver(client, event["event_id"]).status_code == 303
+    [sent] = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
+    message = strict(sent.raw_data.encode())
+    _, pdf = attachment(message)
+    assert validate(pdf).bottom_line
+    waiver = store.waivers.for_event(event["event_id"])[0]
+    assert waiver["pdf_sha256"] == hashlib.sha256(pdf).hexdigest()
