@@ -15,6 +15,8 @@ from pathlib import Path
 import boto3
 import pytest
 from moto import mock_aws
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
 from starlette.testclient import TestClient
 
 from server.app import create_app
@@ -222,9 +224,6 @@ def test_the_local_folder_keeps_documents_inside_itself(tmp_path: Path) -> None:
 def test_the_ses_mailer_carries_the_attachment_too(
     store_with: Callable[..., Store], bucket: str
 ) -> None:
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.ses.models import ses_backends
-
     boto3.client("sesv2", region_name=REGION).create_email_identity(EmailIdentity="scc.example")
     store = store_with(
         **signing_env(),
