@@ -77,7 +77,7 @@ def test_the_captain_downloads_the_sealed_pdf_from_the_manifest_and_the_record(
     office = new_context(accept_downloads=True).new_page()
     sign_in(office, captain)
     office.goto(f"/dispatch/events/{event_id}/manifest")
-    link = office.get_by_role("link", name=f"PDF of {SIGNER['full_name']}'s waiver")
+    link = office.get_by_role("link", name=f"sealed PDF of {SIGNER['full_name']}'s waiver")
     with office.expect_download() as from_manifest:
         link.click()
     assert from_manifest.value.suggested_filename == f"waiver-{reference}.pdf"
