@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
 
+from server.domain.payments import AppendRefused as AppendRefused
 from server.store.client import (
     all_items,
     conditional,
@@ -15,9 +16,9 @@ from server.store.client import (
     update,
     update_if,
 )
+from server.store.crew import CrewWrites
 from server.store.float_plans import FloatPlanWrites
 from server.store.ledger import OPEN_FOR_WRITES, LedgerWrites
-from server.store.ledger import AppendRefused as AppendRefused
 from server.store.tables import BY_OUTBOX, EVENTS_BY_DATE
 from server.store.totals import totals_of
 
@@ -38,7 +39,7 @@ class EventExists(Exception):
     """An event with this id is already stored."""
 
 
-class EventsRepo(FloatPlanWrites, LedgerWrites):
+class EventsRepo(CrewWrites, FloatPlanWrites, LedgerWrites):
     """The events table: event items, their payments ledger, the float plan
     (server/store/float_plans.py), and the rename's steps."""
 
