@@ -12,7 +12,7 @@ E2E_OPTS := --tracing retain-on-failure --screenshot only-on-failure --output $(
 
 .PHONY: setup run test test-fast mutation lint e2e browser java bench lighthouse screenshots clean
 
-setup: $(VENV)/.installed node_modules/.installed static/vendor/htmx.min.js
+setup: $(VENV)/.installed node_modules/.installed static/vendor/htmx.min.js fonts/DejaVuSans-Latin.ttf
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,21 @@ node_modules/.installed: package.json package-lock.json
 static/vendor/htmx.min.js: node_modules/.installed
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+# The waiver PDF's fonts: DejaVu Sans (its free licence in fonts/LICENSE) from npm's
+# dejavu-fonts-ttf, cut to the Latin scripts and punctuation (fontTools' pyftsubset,
+# with fpdf2) into a git-ignored folder that the Lambda zip carries.
+FONT_UNICODES := U+0020-007E,U+00A0-024F,U+0259,U+02B0-02FF,U+0300-036F,U+1E00-1EFF,U+2000-206F,U+20A0-20CF,U+2100-214F,U+2190-2199,U+2212,U+FB00-FB06,U+FFFD
+fonts/DejaVuSans-Latin.ttf: node_modules/.installed | $(VENV)/.installed
+	mkdir -p fonts
+	for face in DejaVuSans DejaVuSans-Bold; do \
+	  $(BIN)/pyftsubset node_modules/dejavu-fonts-ttf/ttf/$$face.ttf --unicodes='$(FONT_UNICODES)' \
+	    --layout-features='*' --name-IDs='*' --notdef-outline --output-file=fonts/$$face-Latin.ttf 2>/dev/null; done
+	cp node_modules/dejavu-fonts-ttf/LICENSE fonts/LICENSE
+
+# `make run`'s self-signed certificate that seals the waiver PDFs (README).
+var/signing.p12: | $(VENV)/.installed
+	$(BIN)/python -m server.dev.signing_key $@ "$${SCC_OPERATOR_NAME:-Local test operator}"
 
 var/secret-key: | $(VENV)/.installed
 	mkdir -p var
@@ -45,7 +60,7 @@ java:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q default-jre-headless; \
 	  else echo "Install a Java runtime (sudo apt-get install default-jre-headless) for the Nu Html Checker" >&2; exit 1; fi; }
 
-run: setup var/secret-key
+run: setup var/secret-key var/signing.p12
 	SCC_SECRET_KEY="$${SCC_SECRET_KEY:-$$(cat var/secret-key)}" PORT=$(PORT) $(BIN)/scc local --host $(HOST)
 
 # checkov has its own virtualenv: it pins a boto3 older than the app's (tools/checkov).
@@ -115,4 +130,4 @@ lighthouse: setup browser $(LIGHTHOUSE_DIR)/node_modules/.installed
 	CHROME_PATH=$(CHROMIUM) $(BIN)/python bench/lighthouse.py
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) node_modules static/vendor var mutants $(LIGHTHOUSE_DIR)/node_modules
+	rm -rf $(VENV) $(CHECKOV_VENV) node_modules static/vendor fonts var mutants $(LIGHTHOUSE_DIR)/node_modules

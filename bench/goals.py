@@ -2,7 +2,8 @@
 its target: Log Payment against the floor (the app's append from one shared low-level
 boto3 client) and the repository's append, sequential, 16 clients on 2 workers, the 400th
 payment against the 1st, and a warm Lambda invocation; DynamoDB calls per payment with
-the work after the response; /dispatch at 500 trips against 10. `bench/run.py --goals`
+the work after the response; /dispatch at 500 trips against 10; a signed waiver's PDF
+built and sealed (issue 31, bench/waiver_pdf.py). `bench/run.py --goals`
 runs only these; `make bench` ends with them."""
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from measure import (
 from stack import PASSWORD, ROOT, Stack, csrf_from, local_stack
 from starlette.datastructures import Secret
 from starlette.testclient import TestClient
+from waiver_pdf import waiver_pdf_goal
 
 from server.app import create_app
 from server.store import Store
@@ -193,4 +195,5 @@ def goals(quick: bool) -> list[Goal]:
             lambda_warm(stack, floor, 30 if quick else 100),
             calls_per_payment(stack),
             dashboard_growth(stack, 10 if quick else 20),
+            waiver_pdf_goal(quick),
         ]

@@ -1,6 +1,6 @@
 """`scc deploy build`: the Lambda zip (app, templates, partials, waiver texts, static
-files, dependencies for Lambda's Linux and Python) and the static assets under their
-content-hashed names, with a release manifest."""
+files, the waiver PDF's fonts, dependencies for Lambda's Linux and Python) and the
+static assets under their content-hashed names, with a release manifest."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ PLATFORM = "manylinux2014_x86_64"  # Lambda's x86_64 Linux (the template's archi
 # What goes into the zip from the repository, besides the dependencies. `static/` is in
 # it too because the app computes the hashed asset names from those files at start-up;
 # in production CloudFront serves them from S3, never from the function.
-APP_DIRS = ("server", "templates", "partials", "waivers", "static")
+APP_DIRS = ("server", "templates", "partials", "waivers", "static", "fonts")
 # Inside APP_DIRS but never run on Lambda: the local dynalite runner and the demo seed
 # (`scc local` imports them lazily; nothing the handler imports needs them).
 LEFT_OUT = ("server/dev/",)
@@ -142,6 +142,8 @@ def build(
     `python_version` chooses the dependencies' wheels: Lambda's, except in a test."""
     if not (root / "static" / "vendor" / "htmx.min.js").exists():
         raise DeployError("static/vendor/htmx.min.js is missing: run `make setup` first")
+    if not (root / "fonts" / "DejaVuSans-Latin.ttf").exists():
+        raise DeployError("fonts/ (the waiver PDF's) is missing: run `make setup` first")
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)

@@ -33,7 +33,13 @@ REQUIRED = (*ALWAYS, *GMAIL)
 MAILER_REQUIRED = {"gmail": GMAIL, "ses": SES}
 # Set from the stack's outputs, so a stage can never be pointed at another's tables
 # (or secrets).
-FROM_STACK = ("SCC_TABLE_PREFIX", "SCC_BASE_URL", "SCC_SECRETS_ARN", "SCC_ORIGIN_SECRET_ARN")
+FROM_STACK = (
+    "SCC_TABLE_PREFIX",
+    "SCC_BASE_URL",
+    "SCC_SECRETS_ARN",
+    "SCC_ORIGIN_SECRET_ARN",
+    "SCC_DOCUMENTS_BUCKET",
+)
 # Local-only settings that must never reach Lambda (they would bypass real AWS).
 LOCAL_ONLY = (
     "SCC_DYNAMODB_ENDPOINT",

@@ -24,6 +24,7 @@ OUTPUTS = {
 OPTIONAL_OUTPUTS = {
     "SecretsArn": "secrets_arn",
     "OriginSecretArn": "origin_secret_arn",
+    "DocumentsBucketName": "documents_bucket",
 }
 
 
@@ -39,6 +40,7 @@ class Target:
     table_prefix: str
     secrets_arn: str = ""
     origin_secret_arn: str = ""
+    documents_bucket: str = ""
 
     @property
     def alias(self) -> str:
@@ -52,6 +54,7 @@ class Target:
             "SCC_BASE_URL": self.site_url,
             "SCC_SECRETS_ARN": self.secrets_arn,
             "SCC_ORIGIN_SECRET_ARN": self.origin_secret_arn,
+            "SCC_DOCUMENTS_BUCKET": self.documents_bucket,
         }
         return {k: v for k, v in facts.items() if v}
 

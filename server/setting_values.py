@@ -3,6 +3,7 @@ table names them), each raising `SettingsError` that names the variable."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Callable
@@ -60,6 +61,19 @@ def prefixed_secret(*prefixes: str) -> Parser:
         return Secret(raw)
 
     return parse
+
+
+def password(name: str, raw: str) -> Secret:
+    return Secret(raw)
+
+
+def base64_secret(name: str, raw: str) -> Secret:
+    """A file given as base64 text (a PKCS#12), kept as that text."""
+    try:
+        base64.b64decode(raw, validate=True)
+    except ValueError:
+        raise SettingsError(f"{name}: is not base64 (encode the file: base64 -w0 FILE)") from None
+    return Secret(raw)
 
 
 def whole_number(low: int, high: int) -> Parser:

@@ -15,6 +15,7 @@ means real AWS.
 
 from __future__ import annotations
 
+import base64
 import hmac
 import os
 from collections.abc import Mapping
@@ -110,7 +111,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SCC_ORIGIN_SECRET", parse.secret, None, "Secret CloudFront adds as X-Origin-Verify; when set, requests without it are refused and CloudFront-Viewer-Address is trusted for the client IP."),
     Setting("SCC_ORIGIN_SECRET_PREVIOUS", parse.secret, None, "The origin secret before a rotation: accepted as well as SCC_ORIGIN_SECRET until CloudFront sends the new one."),
     Setting("SCC_ORIGIN_SECRET_ARN", parse.text, None, "Secrets Manager secret (ARN or name) whose current and previous versions are SCC_ORIGIN_SECRET and SCC_ORIGIN_SECRET_PREVIOUS, read at start-up (the stack sets it)."),
-    Setting("SCC_SECRETS_ARN", parse.text, None, "Secrets Manager secret (ARN or name) holding a JSON object of the secret settings (SCC_SECRET_KEY, GMAIL_TOKEN), read at start-up instead of plain variables (the stack sets it)."),
+    Setting("SCC_SECRETS_ARN", parse.text, None, "Secrets Manager secret (ARN or name) holding a JSON object of the secret settings (SCC_SECRET_KEY, GMAIL_TOKEN, SCC_SIGNING_KEY, SCC_SIGNING_KEY_PASSWORD), read at start-up instead of plain variables (the stack sets it)."),
     Setting("SCC_ALLOWED_HOSTS", parse.hosts, None, "Extra Host header values the app answers, comma-separated (`*.example.com` allowed), besides SCC_BASE_URL's host; behind CloudFront (SCC_ORIGIN_SECRET set) the region's Lambda Function URL hosts are added."),
     Setting("PORT", _port, "8000", "Port `scc serve` and `make run` listen on."),
     Setting("SCC_LOCAL_DATA", parse.path, None, "Folder where `make run` keeps dynalite's data and the demo logins (default: var/ in the checkout)."),
@@ -118,10 +119,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("STRIPE_SECRET_KEY", parse.prefixed_secret("sk_", "rk_"), None, "Stripe secret API key (sk_live_… or sk_test_…): patrons can pay the balance online (Stripe Checkout). Goes with STRIPE_WEBHOOK_SECRET; without both there is no pay button."),
     Setting("STRIPE_WEBHOOK_SECRET", parse.prefixed_secret("whsec_"), None, "Signing secret (whsec_…) of the Stripe webhook endpoint /webhooks/stripe, the only path that records an online payment."),
     Setting("SCC_STRIPE_API_BASE", parse.url, None, "Stripe API root override, for tests against a local server."),
+    Setting("SCC_SIGNING_KEY", parse.base64_secret, None, "The operator's signing certificate and private key, a PKCS#12 file as base64, that seals every signed waiver's PDF (PAdES); a secret (SCC_SECRETS_ARN on AWS). Unset in a source checkout: var/signing.p12, which `make run` creates self-signed. Unset elsewhere: no PDF is made."),
+    Setting("SCC_SIGNING_KEY_PASSWORD", parse.password, None, "The passphrase of SCC_SIGNING_KEY's PKCS#12, if it has one; a secret like it."),
+    Setting("SCC_DOCUMENTS_BUCKET", parse.text, None, "S3 bucket that keeps the sealed waiver PDFs (the stack's DocumentsBucket sets it). Unset: the folder documents/ under SCC_LOCAL_DATA."),
     Setting("SCC_AWS_CALL_LOG", parse.path, None, "Test suites only: a file where every AWS call the app makes is appended (service, operation, table), checked against the template's AppRole (server/call_log.py). Never set on AWS."),
 )
 # fmt: on
 
+# `make run`'s self-signed signing certificate, under var/ (tools/signing_key.py).
+SIGNING_FILE = "signing.p12"
 GMAIL = ("GMAIL_TOKEN", "GMAIL_SENDER", "GMAIL_RECIPIENT")
 STRIPE = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
 # Online payments are charged in this currency (the ledger's amounts are dollars).
@@ -174,6 +180,9 @@ class Settings:
     stripe_webhook_secret: Secret | None = None
     stripe_api_base: str | None = None
     aws_call_log: Path | None = None
+    signing_key: Secret | None = None
+    signing_key_password: Secret | None = None
+    documents_bucket: str | None = None
 
     @property
     def secure_cookies(self) -> bool:
@@ -274,6 +283,9 @@ class Settings:
         local_key = checkout / "var" / "secret-key" if checkout else None
         if "SCC_SECRET_KEY" not in given and local_key is not None and local_key.is_file():
             given["SCC_SECRET_KEY"] = local_key.read_text().strip()
+        local_p12 = checkout / "var" / SIGNING_FILE if checkout else None
+        if "SCC_SIGNING_KEY" not in given and local_p12 is not None and local_p12.is_file():
+            given["SCC_SIGNING_KEY"] = base64.b64encode(local_p12.read_bytes()).decode()
         required = SETTINGS[0]
         if not given.get(required.name):
             raise SettingsError(f"{required.name}: not set. {required.help}")

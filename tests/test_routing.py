@@ -345,6 +345,10 @@ def test_the_role_may_touch_only_its_own_tables() -> None:
             # Its own two secrets, read only (server/settings.py resolve_secrets).
             assert actions == ["secretsmanager:GetSecretValue"]
             assert statement["Resource"] == [{"Ref": "AppSecrets"}, {"Ref": "OriginVerifySecret"}]
+        elif statement.get("Sid") == "KeepAndReadWaiverPdfs":
+            # The sealed waiver PDFs: put and get, under waivers/ of its own bucket only.
+            assert actions == ["s3:PutObject", "s3:GetObject"]
+            assert statement["Resource"] == {"Fn::Sub": "${DocumentsBucket.Arn}/waivers/*"}
         elif statement.get("Sid") == "FailedBatchesToTheQueue":
             assert actions == ["sqs:SendMessage"]
             assert statement["Resource"] == {"Fn::GetAtt": ["OwedStreamFailures", "Arn"]}
@@ -398,10 +402,16 @@ def test_the_sweep_is_retried_dead_lettered_and_missed_when_silent() -> None:
 
 
 def test_the_bucket_is_private_and_cloudfront_reads_static_only() -> None:
-    (bucket,) = resources("AWS::S3::Bucket").values()
-    block = bucket["Properties"]["PublicAccessBlockConfiguration"]
-    assert all(block.values()) and len(block) == 4
-    (policy,) = resources("AWS::S3::BucketPolicy").values()
+    # Two buckets since issue 31 (DocumentsBucket too); both private, only the static
+    # one read by CloudFront, and the documents bucket read by no one but the role.
+    assert set(resources("AWS::S3::Bucket")) == {"StaticBucket", "DocumentsBucket"}
+    for bucket in resources("AWS::S3::Bucket").values():
+        block = bucket["Properties"]["PublicAccessBlockConfiguration"]
+        assert all(block.values()) and len(block) == 4
+    policies = resources("AWS::S3::BucketPolicy")
+    documents = policies["DocumentsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert [s["Effect"] for s in documents] == ["Deny"]  # HTTPS only; no reader allowed
+    policy = policies["StaticBucketPolicy"]
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     allows = [s for s in statements if s["Effect"] == "Allow"]
     assert len(allows) == 1
@@ -559,3 +569,20 @@ def test_every_checkov_skip_says_why() -> None:
             assert len(skip.get("comment", "")) > 20, f"{name} {skip['id']}: give the reason"
             skipped += 1
     assert skipped > 0
+
+
+def test_the_documents_bucket_is_versioned_encrypted_private_and_kept_for_the_retention() -> None:
+    bucket = resources("AWS::S3::Bucket")["DocumentsBucket"]
+    props = bucket["Properties"]
+    assert bucket["DeletionPolicy"] == "Retain" and bucket["UpdateReplacePolicy"] == "Retain"
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert set(props["PublicAccessBlockConfiguration"].values()) == {True}
+    [rule] = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    [keep] = props["LifecycleConfiguration"]["Rules"]
+    retention = {"Ref": "WaiverRetentionDays"}
+    assert keep["Status"] == "Enabled" and keep["ExpirationInDays"] == retention
+    assert keep["NoncurrentVersionExpiration"] == {"NoncurrentDays": retention}
+    assert template()["Parameters"]["WaiverRetentionDays"]["Default"] == 2557  # 7 years
+    variables = resources("AWS::Lambda::Function")["AppFunction"]["Properties"]["Environment"]
+    assert variables["Variables"]["SCC_DOCUMENTS_BUCKET"] == {"Ref": "DocumentsBucket"}

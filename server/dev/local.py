@@ -4,6 +4,7 @@ the one it started, the addresses a phone on the same network can open)."""
 
 from __future__ import annotations
 
+import base64
 import ctypes
 import dataclasses
 import errno
@@ -13,6 +14,7 @@ import secrets
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from server import ROOT
+from server.dev.signing_key import self_signed_pkcs12
 from server.settings import Settings
 from server.store import Store
 from server.store.tables import init_tables
@@ -30,9 +33,13 @@ DYNALITE = ROOT / "node_modules" / ".bin" / "dynalite"
 
 def throwaway_app(dynalite_port: int, port: int, name: str) -> tuple[str, dict[str, str], Store]:
     """An app's base URL, environment and store on a throwaway dynalite (the browser
-    suite's stage, the benchmark): a random secret, fresh tables under a random prefix."""
+    suite's stage, the benchmark): a random secret, fresh tables under a random prefix,
+    a self-signed signing certificate for the waiver PDFs, kept in a folder of its own."""
     base_url = f"http://127.0.0.1:{port}"
+    pkcs12 = self_signed_pkcs12(f"{name} test operator")
     env = {
+        "SCC_SIGNING_KEY": base64.b64encode(pkcs12).decode(),
+        "SCC_LOCAL_DATA": tempfile.mkdtemp(prefix=f"scc-{name}-"),
         "SCC_SECRET_KEY": f"{name}-secret-key-" + secrets.token_urlsafe(32),
         "SCC_DYNAMODB_ENDPOINT": f"http://127.0.0.1:{dynalite_port}",
         "SCC_TABLE_PREFIX": f"{name}{uuid.uuid4().hex[:10]}-",

@@ -28,6 +28,7 @@ VERBS = {
     "trip.back_undone": ("undid Back at the dock of trip", ": it is out again"),
     "trip.overdue": ("flagged trip", " as overdue"),
     "waiver.opened": ("opened a signed waiver of trip", ""),
+    "waiver.downloaded": ("downloaded the sealed PDF of a signed waiver of trip", ""),
     "account.added": ("added the account of", ""),
     "account.password_reset": ("reset the password of", ""),
     "account.disabled": ("disabled the account of", ""),
@@ -197,7 +198,7 @@ def _describe(
         return AuditLine(
             at, when, actor, verb, thing, ("account", target) if target else NO_LINK, tail
         )
-    if action == "waiver.opened" and "/" in target:
+    if action in ("waiver.opened", "waiver.downloaded") and "/" in target:
         event_id, waiver_id = target.split("/", 1)
         thing = trip_name(events.get(event_id), event_id)
         link: tuple[str, ...] = (

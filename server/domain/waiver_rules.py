@@ -71,6 +71,19 @@ def load_text(version: str) -> WaiverText:
     return WaiverText(version=version, text=raw.decode("utf-8"), sha256=digest)
 
 
+DEFAULT_LANGUAGE = "en"
+
+
+def text_of(version: str, language: str | None = None) -> WaiverText:
+    """The text of `version` as shown in `language` (a waiver record's `language`; a
+    record without one was signed in English): the one seam the signed PDF reads its
+    text through. Only the English texts are published here so far; a language with
+    no published text of `version` is a KeyError, never another language's text."""
+    if (language or DEFAULT_LANGUAGE) != DEFAULT_LANGUAGE:
+        raise KeyError(f"{version} ({language})")
+    return load_text(version)
+
+
 def age_on(born: date, on: date) -> int:
     """Whole years of age on a day."""
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))

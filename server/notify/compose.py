@@ -1,13 +1,22 @@
 """The email a notice sends, built from what is stored: the trip's float-plan news, a
-payment, or a signer's copy of a waiver."""
+payment, or a signer's copy of a waiver (with its sealed PDF attached, when a signing
+key is set)."""
 
 from __future__ import annotations
 
 from email.message import EmailMessage
 from typing import Any
 
+from server.documents.copies import waiver_copy
+from server.documents.waiver_pdf import reference
 from server.domain.float_plan import BACK, UNDO_BACK, notice_ref, split_ref
-from server.notify.emails import pay_link_email, payment_email, trip_email, waiver_email
+from server.notify.emails import (
+    attach_pdf,
+    pay_link_email,
+    payment_email,
+    trip_email,
+    waiver_email,
+)
 from server.store import Store
 
 
@@ -75,7 +84,7 @@ def compose_notice(store: Store, notice: dict[str, Any], event: dict[str, Any]) 
         waiver = store.waivers.get(str(notice["event_id"]), str(notice["ref_id"]))
     if waiver is None:
         raise LookupError("the waiver is no longer stored")
-    return waiver_email(
+    message = waiver_email(
         event,
         waiver,
         settings.base_url,
@@ -85,3 +94,8 @@ def compose_notice(store: Store, notice: dict[str, Any], event: dict[str, Any]) 
         settings.operator_phone,
         settings.operator_email,
     )
+    # The sealed PDF is made here, in the outbox's send, never in the waiver's POST.
+    pdf = waiver_copy(store, event, waiver)
+    if pdf is not None:
+        attach_pdf(message, pdf, f"waiver-{reference(waiver)}.pdf")
+    return message

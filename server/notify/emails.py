@@ -226,3 +226,9 @@ def pay_link_email(
     subject = f"Pay the balance of your trip with {operator}"
     to = [str(event["booker_email"])]
     return _message(subject, sender, to, "paylink", context, base_url, timezone)
+
+
+def attach_pdf(message: EmailMessage, pdf: bytes, filename: str) -> None:
+    """Attach a PDF: the message becomes multipart/mixed, its text and HTML parts the
+    first part (base64, so lines stay within RFC 5322's 998 characters)."""
+    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)

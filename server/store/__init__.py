@@ -10,6 +10,7 @@ from server.store.audit import AuditRepo
 from server.store.boats import BoatsRepo
 from server.store.boundary import StoreError, StoreUnavailable, translated
 from server.store.client import make_resource, refresh_credentials
+from server.store.documents import Documents, make_documents
 from server.store.events import EventsRepo
 from server.store.limits import LimitsRepo
 from server.store.outbox import OutboxRepo
@@ -38,6 +39,7 @@ class Store:
     limits: LimitsRepo
     audit: AuditRepo
     boats: BoatsRepo
+    documents: Documents
 
     @classmethod
     def connect(cls, settings: Settings) -> Store:
@@ -62,6 +64,7 @@ class Store:
             limits=LimitsRepo(table("limits")),
             audit=AuditRepo(table("audit")),
             boats=BoatsRepo(table("limits")),
+            documents=make_documents(settings),
         )
 
     @translated

@@ -99,6 +99,17 @@ class WaiversRepo(Repo):
             "attribute_exists(waiver_id)",
         )
 
+    def set_pdf(self, event_id: str, waiver_id: str, sha256: str, at: str) -> bool:
+        """Name the waiver's sealed PDF by its SHA-256, unless one is named already (the
+        first stored wins; False then, or when there is no such waiver)."""
+        return update_if(
+            self.table,
+            {"event_id": event_id, "waiver_id": waiver_id},
+            "SET pdf_sha256 = :sha, pdf_sealed_at = :at",
+            "attribute_exists(waiver_id) AND attribute_not_exists(pdf_sha256)",
+            values={":sha": sha256, ":at": at},
+        )
+
     def delete(self, event_id: str, waiver_id: str) -> None:
         """Delete one waiver (only the rename's sweep does, once it has a copy)."""
         self.table.delete_item(Key={"event_id": event_id, "waiver_id": waiver_id})

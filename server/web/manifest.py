@@ -9,6 +9,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from server.documents.copies import waiver_copy
+from server.documents.waiver_pdf import reference
 from server.domain.clock import utc_now_iso
 from server.domain.forms import text_field
 from server.domain.manifest import checkin_slots, guests_of
@@ -74,6 +76,33 @@ async def check_in(request: Request) -> Response:
     row = next(g for g in guests if g.waiver_id == waiver_id and g.key == guest)
     context = {"event": event, "guest": row, "checked_in": sum(g.checked_in for g in guests)}
     return render(request, "_guest_checked_in.html", context, headers=NO_STORE)
+
+
+@routes.get("/admin/events/{event_id}/waivers/{waiver_id}/pdf", "waiver_pdf")
+@captain_only
+async def waiver_pdf(request: Request) -> Response:
+    """The signed waiver's sealed PDF, as a download (made now if no email made it
+    yet). Captain only; 404 without a signing key (SCC_SIGNING_KEY)."""
+    store = store_of(request)
+    item = await run_in_threadpool(find_event, store, request.path_params["event_id"])
+    waiver_id = parse_waiver_id(request.path_params["waiver_id"])
+    waiver = await run_in_threadpool(store.waivers.get, item["event_id"], waiver_id)
+    if waiver is None:
+        raise HTTPException(404)
+    pdf = await run_in_threadpool(waiver_copy, store, item, waiver)
+    if pdf is None:
+        raise HTTPException(404, "No signing certificate is set up (SCC_SIGNING_KEY).")
+    user: User = request.state.user
+    await run_in_threadpool(
+        store.audit.record,
+        utc_now_iso(),
+        user.email,
+        "waiver.downloaded",
+        f"{item['event_id']}/{waiver_id}",
+    )
+    name = f"waiver-{reference(waiver)}.pdf"
+    headers = {**NO_STORE, "Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(pdf, media_type="application/pdf", headers=headers)
 
 
 @routes.get("/admin/events/{event_id}/waivers/{waiver_id}", "waiver_record")

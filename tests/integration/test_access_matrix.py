@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from starlette.applications import Starlette
@@ -24,6 +25,7 @@ from server.web.assets import Assets
 from server.web.auth import _session_key
 from tests.conftest import PASSWORD, add_event, add_user, csrf_from
 from tests.helpers.flows import sign as sign_waiver
+from tests.helpers.sealing import signing_env
 
 # The visitors. Sessions that are dead (user disabled, signed out, expired) must be
 # treated exactly like anonymous visitors.
@@ -103,6 +105,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/admin/events/{event_id}/cancel"): captain_page(),
     ("POST", "/admin/events/{event_id}/rename"): captain_post(422),
     ("GET", "/admin/events/{event_id}/waivers/{waiver_id}"): captain_page(),
+    ("GET", "/admin/events/{event_id}/waivers/{waiver_id}/pdf"): captain_page(),
     ("GET", "/admin/crew"): captain_page(),
     ("POST", "/admin/crew"): captain_post(422),
     ("POST", "/admin/crew/password"): captain_post(404),
@@ -163,7 +166,11 @@ class Visitor:
 
 
 @pytest.fixture
-def world(store: Store) -> Iterator[tuple[dict[str, Visitor], dict[str, str]]]:
+def world(
+    store_with: Callable[..., Store], tmp_path: Path
+) -> Iterator[tuple[dict[str, Visitor], dict[str, str]]]:
+    # With a signing key, so the captain's download of the sealed PDF answers 200.
+    store = store_with(**signing_env(), SCC_LOCAL_DATA=str(tmp_path))
     event = add_event(store)
     event_id = event["event_id"]
     payment_id = str(uuid.uuid4())

@@ -4,6 +4,7 @@ and the unpacked folder, and answering Function URL events against a real dynali
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import subprocess
@@ -114,3 +115,66 @@ def test_the_zip_alone_answers_healthz_as_lambda_would(
     # What handling requests imported: never the tooling the zip leaves out.
     tooling = [m for m in ran["modules"] if m.startswith(("deploy", "server.dev"))]
     assert tooling == []
+
+
+# Lambda's own limits on a function's code: a zip uploaded directly, and unpacked.
+ZIP_BUDGET_BYTES = 50 * 1024 * 1024
+UNPACKED_BUDGET_BYTES = 250 * 1024 * 1024
+
+
+def test_the_zip_stays_within_lambdas_code_size_limits(artifact: tuple[Release, Path]) -> None:
+    release, task = artifact
+    unpacked = sum(p.stat().st_size for p in task.rglob("*") if p.is_file())
+    assert release.zip_path.stat().st_size <= ZIP_BUDGET_BYTES
+    assert unpacked <= UNPACKED_BUDGET_BYTES
+    with zipfile.ZipFile(release.zip_path) as archive:
+        names = archive.namelist()
+    for required in ("fonts/DejaVuSans-Latin.ttf", "fonts/DejaVuSans-Bold-Latin.ttf"):
+        assert required in names, required
+    for module in ("fpdf/__init__.py", "pyhanko/sign/__init__.py", "cryptography/__init__.py"):
+        assert module in names, module
+
+
+SEAL_FROM_ZIP_ALONE = """
+import base64, json, sys
+sys.path.insert(0, sys.argv[1])
+from zoneinfo import ZoneInfo
+from server.documents.seal import Sealer
+from server.documents.waiver_pdf import WaiverDocument, waiver_pdf
+from server.domain.waiver_rules import load_text
+given = json.loads(sys.stdin.read())
+doc = WaiverDocument(
+    given["operator"], given["event"], given["waiver"], load_text("standard-v1"),
+    load_text("esign-v1"), ZoneInfo("America/Los_Angeles"),
+)
+sealed = Sealer(given["key"], given["password"]).seal(waiver_pdf(doc), "test", "zip")
+sys.stdout.write(base64.b64encode(sealed).decode())
+"""
+
+
+def test_the_zip_alone_builds_and_seals_a_waiver_pdf(
+    artifact: tuple[Release, Path], tmp_path: Path
+) -> None:
+    from tests.helpers.sealing import OPERATOR, signing_env, validate, waiver_record
+
+    _, task = artifact
+    env = signing_env()
+    given = {
+        "operator": OPERATOR,
+        "event": {"event_id": "2026-11-28-alice-whale", "date": "2026-11-28"},
+        "waiver": waiver_record(),
+        "key": env["SCC_SIGNING_KEY"],
+        "password": env["SCC_SIGNING_KEY_PASSWORD"],
+    }
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", SEAL_FROM_ZIP_ALONE, str(task)],
+        input=json.dumps(given),
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    sealed = base64.b64decode(result.stdout)
+    assert sealed.startswith(b"%PDF-") and validate(sealed).bottom_line

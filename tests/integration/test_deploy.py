@@ -71,10 +71,12 @@ def test_build_makes_the_lambda_zip(release: Release) -> None:
         "templates/base.html",
         "partials/_error.html",
         "waivers/standard-v1.md",
+        "fonts/DejaVuSans-Latin.ttf",  # the waiver PDF's (issue 31)
+        "fonts/LICENSE",
     ):
         assert required in names, required
     tops = {n.split("/")[0] for n in names}
-    assert tops == {"server", "templates", "partials", "waivers", "static"}
+    assert tops == {"server", "templates", "partials", "waivers", "static", "fonts"}
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     assert not [n for n in names if n.startswith(("tests/", "e2e/", "node_modules/", "var/"))]
     # The tooling stays on the operator's machine: the deploy tool, the local dynalite

@@ -1,0 +1,1 @@
+"""The documents the app makes: the sealed PDF of every signed waiver."""
