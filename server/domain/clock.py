@@ -114,19 +114,20 @@ def zone_abbreviation(timezone: tzinfo, at: datetime | None = None) -> str:
 # --- the same, in the patron's language (issue 30): Babel's CLDR patterns ------------
 # English keeps the formats above (the crew's pages and every English test pin them);
 # another language reads its own way, in the operator's zone all the same.
-_DAY_SKELETONS = {(True, True): "yMMMMEEEEd", (True, False): "MMMMEEEEd",
-                  (False, True): "yMMMEd", (False, False): "MMMEd"}  # fmt: skip
-
-
 def day_label_in(day: date, language: str, *, long: bool = False, year: bool = True) -> str:
     """`day_label` in `language` (`sábado, 28 de noviembre de 2026`)."""
     if language == "en":
         return day_label(day, long=long, year=year)
-    from babel.dates import format_skeleton
+    from babel.dates import format_date, format_skeleton
 
     from server.domain.languages import babel_locale
 
-    return format_skeleton(_DAY_SKELETONS[(long, year)], day, locale=babel_locale(language))
+    locale = babel_locale(language)
+    if long and year:
+        return format_date(day, "full", locale=locale)  # viernes, 4 de diciembre de 2026
+    if long:  # CLDR has no full-weekday skeleton without the year: the weekday, then the day
+        return f"{format_date(day, 'EEEE', locale=locale)}, {format_skeleton('MMMMd', day, locale=locale)}"
+    return format_skeleton("yMMMEd" if year else "MMMEd", day, locale=locale)
 
 
 def clock_label_in(moment: datetime | time_of_day, language: str) -> str:
