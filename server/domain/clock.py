@@ -126,7 +126,8 @@ def day_label_in(day: date, language: str, *, long: bool = False, year: bool = T
     if long and year:
         return format_date(day, "full", locale=locale)  # viernes, 4 de diciembre de 2026
     if long:  # CLDR has no full-weekday skeleton without the year: the weekday, then the day
-        return f"{format_date(day, 'EEEE', locale=locale)}, {format_skeleton('MMMMd', day, locale=locale)}"
+        weekday = format_date(day, "EEEE", locale=locale)
+        return f"{weekday}, {format_skeleton('MMMMd', day, locale=locale)}"
     return format_skeleton("yMMMEd" if year else "MMMEd", day, locale=locale)
 
 
