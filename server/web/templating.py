@@ -23,7 +23,7 @@ from server.domain.clock import (
     utc_iso,
     zone_abbreviation,
 )
-from server.domain.languages import install_gettext
+from server.domain.languages import LANGUAGES, install_gettext, translations
 from server.domain.legal_text import legal_html
 from server.domain.money import AMOUNT_PATTERN, MAX_PAYMENT, format_money_in, money_str
 from server.domain.payments import METHODS
@@ -42,6 +42,8 @@ def make_environment() -> jinja2.Environment:
         finalize=showable,
     )
     install_gettext(env)  # {% trans %} and _() in the page's `language` (issue 30)
+    for language in LANGUAGES:
+        translations(language)  # a missing compiled catalog stops the start, not a page
     # Each in the page's `language` (English but on a patron's page in another).
     env.filters["money"] = _money
     env.filters["when"] = when  # any stored moment a person reads: <time> in their zone
