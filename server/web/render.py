@@ -115,7 +115,10 @@ def render(
         if use_fragment and request.headers.get("hx-target") == "main":
             body = _title_of(env.get_template(page), values) + body
     response = HTMLResponse(body, status_code=status_code, headers=dict(headers or {}))
-    response.headers["Vary"] = "HX-Request"
+    # A patron's page is in the language its Accept-Language or cookie chose (issue 30).
+    response.headers["Vary"] = (
+        "HX-Request, Accept-Language, Cookie" if is_patron_page(request) else "HX-Request"
+    )
     set_csrf_cookie(request, response)
     remember(request, response)
     return response

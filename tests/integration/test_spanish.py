@@ -38,6 +38,7 @@ def test_accept_language_es_gives_the_trip_page_in_spanish(
         'href="/g/{}?lang=en" lang="en" hreflang="en">English</a>'.format(event["event_id"]) in text
     )
     assert 'lang="es" hreflang="es" aria-current="true">Español</a>' in text
+    assert "Accept-Language" in page.headers["vary"] and "Cookie" in page.headers["vary"]
     english = client.get(f"/g/{event['event_id']}")  # no header: English
     assert '<html lang="en">' in english.text and "Welcome aboard, Alice’s party" in english.text
 
