@@ -25,6 +25,7 @@ VERBS = {
     "trip.departed": ("marked trip", " departed"),
     "trip.extended": ("extended the float plan of trip", ""),
     "trip.returned": ("marked trip", " back at the dock"),
+    "trip.back_undone": ("undid Back at the dock of trip", ": it is out again"),
     "trip.overdue": ("flagged trip", " as overdue"),
     "waiver.opened": ("opened a signed waiver of trip", ""),
     "account.added": ("added the account of", ""),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +16,7 @@ from starlette.requests import Request
 
 from server.domain.clock import day_label
 from server.domain.event_ids import is_valid_event_id
-from server.domain.float_plan import TripState, state_of
+from server.domain.float_plan import TripState, aboard_summary, may_undo_back, state_of
 from server.domain.money import money_str
 from server.domain.payments import Ledger, book_of
 from server.store import Store
@@ -136,6 +136,16 @@ class EventView:
     @property
     def departure(self) -> dict[str, Any]:
         return dict(self.item.get("departure") or {})
+
+    @property
+    def back_undoable(self) -> bool:
+        """Back at the dock is recent enough to undo (UNDO_BACK_MINUTES)."""
+        return may_undo_back(self.item, self.now or datetime.now(UTC))
+
+    @property
+    def aboard(self) -> dict[str, Any]:
+        """Who is aboard a departed trip (guests' count and names, crew), for the page."""
+        return aboard_summary(self.departure)
 
     def get(self, name: str, default: Any = "") -> Any:
         return self.item.get(name) or default

@@ -78,6 +78,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/dispatch/events/{event_id}/depart"): crew_post(422),
     ("POST", "/dispatch/events/{event_id}/late"): crew_post(409),
     ("POST", "/dispatch/events/{event_id}/back"): crew_post(409),
+    ("GET", "/dispatch/events/{event_id}/back"): crew_page(409),  # not out: nothing to confirm
+    ("POST", "/dispatch/events/{event_id}/back/undo"): crew_post(409),
     ("GET", "/api/events/{event_id}"): crew_page(),
     ("POST", "/api/events/{event_id}/payment"): crew_post(422),
     ("POST", "/api/events/{event_id}/payments/{payment_id}/void"): captain_post(422),
