@@ -11,6 +11,7 @@ from datetime import date
 from starlette.testclient import TestClient
 
 from server.domain.clock import day_label_in, human_time_in
+from server.domain.rate_limits import TRIP_MISSES_PER_IP
 from server.domain.waiver_rules import CURRENT_ESIGN, CURRENT_WAIVER, PINNED
 from server.store import Store
 from tests.conftest import add_event, sign_in
@@ -170,3 +171,14 @@ def test_the_captain_sees_which_language_each_guest_signed_in(
     assert "Language signed in</dt><dd>Español (translation standard-v1.es)" in record
     assert PINNED["standard-v1"] in record and PINNED["standard-v1.es"] in record
     assert '<div class="printable-text legal" lang="es">' in record
+
+
+def test_the_patrons_429_is_in_spanish(client: TestClient, store: Store) -> None:
+    event = add_event(store, days_ahead=2)
+    for _ in range(TRIP_MISSES_PER_IP.most):
+        assert client.get("/g/2030-01-01-guess", headers=SPANISH).status_code == 404
+    blocked = client.get(f"/g/{event['event_id']}", headers=SPANISH)
+    assert blocked.status_code == 429 and '<html lang="es">' in blocked.text
+    assert "Espere, por favor" in blocked.text
+    assert "Demasiados enlaces de viaje desde esta conexión" in blocked.text
+    assert "Too many trip links" not in blocked.text
