@@ -9,10 +9,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from e2e.helpers import wait_for_htmx
-from e2e.test_e2e_accessibility import Axe
+from e2e.test_e2e_accessibility import Axe, assert_fits
 from e2e.test_e2e_waivers import ADULT
 
 MakeEvent = Callable[..., dict[str, Any]]
@@ -162,3 +162,22 @@ def test_axe_finds_nothing_serious_on_the_spanish_pages(
     expect(page.get_by_role("heading", name="No encontrado")).to_be_visible()
     axe.check("404 (es)")
     axe.assert_clean()
+
+
+def test_spanish_at_320_px_and_200_percent_text_does_not_scroll_sideways(
+    browser: Browser, base_url: str, make_event: MakeEvent
+) -> None:
+    """WCAG reflow with the longer Spanish words: a 320 CSS px window (not the phone
+    profile, whose viewport would widen itself to hide an overflow), text at 200 %."""
+    context = browser.new_context(
+        base_url=base_url, viewport={"width": 320, "height": 640}, locale=SPANISH_PHONE
+    )
+    page = context.new_page()
+    event_id = make_event(meeting_point="Muelle del capitán de puerto, al fondo")["event_id"]
+    problems: list[str] = []
+    for path in (f"/g/{event_id}", f"/g/{event_id}/waiver", "/g/2026-01-01-nobody-here"):
+        page.goto(path)
+        expect(page.locator("html")).to_have_attribute("lang", "es")
+        assert_fits(page, path, problems)
+    context.close()
+    assert not problems, "\n".join(problems)
