@@ -39,6 +39,7 @@ LOCAL_ONLY = (
     "SCC_DYNAMODB_ENDPOINT",
     "SCC_GMAIL_API_ENDPOINT",
     "SCC_SES_ENDPOINT",
+    "SCC_STRIPE_API_BASE",  # a local Stripe stand-in (issue 28)
     "SCC_AWS_CALL_LOG",
 )
 # Lambda sets these itself and refuses them in a function's configuration.

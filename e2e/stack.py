@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from e2e.helpers import Account
+from server import ROOT
 from server.dev.local import (
-    ROOT,
     free_port,
     start_dynalite,
     stop,
@@ -50,9 +50,11 @@ class Stage:
 
 
 def app_environment() -> dict[str, str]:
-    """The parent's environment without the developer's own SCC_* / GMAIL_* settings (a
-    real GMAIL_TOKEN would send mail) nor the suite's captain variables."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(("SCC_", "GMAIL_"))}
+    """The parent's environment without the developer's own SCC_* / GMAIL_* / STRIPE_*
+    settings (a real GMAIL_TOKEN would send mail, a real Stripe key charge cards) nor the
+    suite's captain variables."""
+    own = ("SCC_", "GMAIL_", "STRIPE_")
+    return {k: v for k, v in os.environ.items() if not k.startswith(own)}
 
 
 def app_to_serve(env: Mapping[str, str]) -> str:
@@ -75,16 +77,19 @@ def bootstrap_captain(store: Store) -> Account:
 
 
 @contextmanager
-def local_stage(log_dir: Path, call_log: Path | None = None) -> Iterator[Stage]:
+def local_stage(
+    log_dir: Path, call_log: Path | None = None, extra_env: Mapping[str, str] | None = None
+) -> Iterator[Stage]:
     """Start dynalite + tables + uvicorn, bootstrap a captain, yield the stage; stop all.
-    With `call_log` the app appends every AWS call it makes there (SCC_AWS_CALL_LOG)."""
+    With `call_log` the app appends every AWS call it makes there (SCC_AWS_CALL_LOG);
+    `extra_env`: more settings (the Stripe stand-in's, for online payments)."""
     dynalite_port = free_port()
     dynalite = start_dynalite(dynalite_port, fast=True)
     try:
         port = free_port()
         base_url, app_env, store = throwaway_app(dynalite_port, port, "e2e")
         captain = bootstrap_captain(store)
-        env = {**app_environment(), **app_env}
+        env = {**app_environment(), **app_env, **(extra_env or {})}
         if call_log is not None:
             env["SCC_AWS_CALL_LOG"] = str(call_log)
         log = log_dir / "uvicorn.log"

@@ -22,19 +22,26 @@ from server.observe import RequestLog
 from server.settings import Settings
 from server.store import Store, StoreUnavailable
 from server.web import (
+    account,
     audit,
     auth,
+    boats,
     confirm,
+    credentials,
     crew,
+    crew_assign,
     csrf,
     dispatch,
     events,
     float_back,
     float_plan,
     manifest,
+    pay,
     reports,
+    trip_log,
     voids,
     waivers,
+    webhooks,
 )
 from server.web.assets import Assets, HashedStaticFiles
 from server.web.hosts import RelativeRedirects, TrustedHosts
@@ -111,8 +118,15 @@ def create_app(
             *float_plan.routes,
             *float_back.routes,
             *waivers.routes,
+            *pay.routes,
+            *webhooks.routes,
             *events.routes,
             *crew.routes,
+            *crew_assign.routes,
+            *credentials.routes,
+            *account.routes,
+            *boats.routes,
+            *trip_log.routes,
             *reports.routes,
             *audit.routes,
             *confirm.routes,

@@ -12,7 +12,7 @@ from server.setting_values import SettingsError
 
 # The settings SCC_SECRETS_ARN may hold (never plain variables on Lambda); the origin
 # secret's two come from SCC_ORIGIN_SECRET_ARN.
-SECRETS = ("SCC_SECRET_KEY", "GMAIL_TOKEN")
+SECRETS = ("SCC_SECRET_KEY", "GMAIL_TOKEN", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
 ORIGIN_SECRETS = ("SCC_ORIGIN_SECRET", "SCC_ORIGIN_SECRET_PREVIOUS")
 
 # (secret id, version stage) -> its SecretString, or None when no version has that stage.

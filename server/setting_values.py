@@ -50,6 +50,18 @@ def secret(name: str, raw: str) -> Secret:
     return Secret(raw)
 
 
+def prefixed_secret(*prefixes: str) -> Parser:
+    """A secret that starts as Stripe's do (`sk_`, `rk_`, `whsec_`): a key pasted into
+    the wrong variable stops the start, not the first payment."""
+
+    def parse(name: str, raw: str) -> Secret:
+        if not raw.startswith(prefixes) or len(raw) < 16 or not raw.isascii():
+            raise SettingsError(f"{name}: must start with {' or '.join(prefixes)}")
+        return Secret(raw)
+
+    return parse
+
+
 def whole_number(low: int, high: int) -> Parser:
     def parse(name: str, raw: str) -> int:
         try:

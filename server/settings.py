@@ -102,6 +102,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SCC_SES_RECIPIENT", parse.addresses, None, "With SCC_MAILER=ses: operator address(es) for payment notifications, comma-separated."),
     Setting("SCC_SES_CONFIGURATION_SET", parse.text, None, "With SCC_MAILER=ses: optional SES configuration set every send names (event publishing, a dedicated IP pool)."),
     Setting("SCC_SES_ENDPOINT", parse.url, None, "Amazon SES (sesv2) endpoint override, for tests against a local server."),
+    Setting("SCC_USCG_SECTOR_PHONE", parse.phone, None, "The Coast Guard sector's phone number, on an overdue trip and in the OVERDUE alert; unset, they say no number is set rather than guess one."),
     Setting("SCC_OPERATOR_NAME", parse.text, "your charter operator", "The charter business's name, as patrons see it on the trip page, the waiver and their emails (the waiver text's \"Operator\")."),
     Setting("SCC_OPERATOR_PHONE", parse.phone, None, "The phone number patrons can call, on the trip and waiver pages and in their emails (a tel: link), e.g. +1 415 555 0100."),
     Setting("SCC_OPERATOR_EMAIL", parse.email, None, "The email address patrons can write to, on the trip and waiver pages and in their emails."),
@@ -115,11 +116,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PORT", _port, "8000", "Port `scc serve` and `make run` listen on."),
     Setting("SCC_LOCAL_DATA", parse.path, None, "Folder where `make run` keeps dynalite's data and the demo logins (default: var/ in the checkout)."),
     Setting("SCC_DYNALITE_PORT", _port, "4567", "Port of the local dynalite that `make run` starts."),
+    Setting("STRIPE_SECRET_KEY", parse.prefixed_secret("sk_", "rk_"), None, "Stripe secret API key (sk_live_… or sk_test_…): patrons can pay the balance online (Stripe Checkout). Goes with STRIPE_WEBHOOK_SECRET; without both there is no pay button."),
+    Setting("STRIPE_WEBHOOK_SECRET", parse.prefixed_secret("whsec_"), None, "Signing secret (whsec_…) of the Stripe webhook endpoint /webhooks/stripe, the only path that records an online payment."),
+    Setting("SCC_STRIPE_API_BASE", parse.url, None, "Stripe API root override, for tests against a local server."),
     Setting("SCC_AWS_CALL_LOG", parse.path, None, "Test suites only: a file where every AWS call the app makes is appended (service, operation, table), checked against the template's AppRole (server/call_log.py). Never set on AWS."),
 )
 # fmt: on
 
 GMAIL = ("GMAIL_TOKEN", "GMAIL_SENDER", "GMAIL_RECIPIENT")
+STRIPE = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
+# Online payments are charged in this currency (the ledger's amounts are dollars).
+STRIPE_CURRENCY = "usd"
 SES = ("SCC_SES_FROM", "SCC_SES_RECIPIENT")
 # The operator as the waiver and the emails name them: a staging or production deploy
 # refuses to go out without every one of these (deploy/environment.py REQUIRED). The
@@ -165,11 +172,19 @@ class Settings:
     # The names read from the environment (not defaulted): `make run` derives
     # SCC_BASE_URL from its host and port only when it was not given.
     given: frozenset[str] = frozenset()
+    stripe_secret_key: Secret | None = None
+    stripe_webhook_secret: Secret | None = None
+    stripe_api_base: str | None = None
     aws_call_log: Path | None = None
 
     @property
     def secure_cookies(self) -> bool:
         return self.base_url.startswith("https://")
+
+    @property
+    def takes_online_payments(self) -> bool:
+        """Both Stripe secrets are set: the pay button and /webhooks/stripe work."""
+        return self.stripe_secret_key is not None and self.stripe_webhook_secret is not None
 
     @property
     def operator_tel(self) -> str | None:
@@ -268,6 +283,10 @@ class Settings:
             for name in GMAIL:
                 if name not in given:
                     raise SettingsError(f"{name}: not set; the Gmail settings go together")
+        if any(name in given for name in STRIPE):
+            for name in STRIPE:
+                if name not in given:
+                    raise SettingsError(f"{name}: not set; the Stripe settings go together")
         if given.get("SCC_MAILER", "").lower() == "ses":
             for name in SES:
                 if name not in given:

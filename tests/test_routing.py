@@ -198,8 +198,22 @@ def test_the_default_behaviour_is_uncached_and_forwards_everything() -> None:
     assert default["OriginRequestPolicyId"] == "b689b0a8-53d0-40ab-baf2-68738e2966ac"
     methods = {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}
     assert set(default["AllowedMethods"]) == methods
-    (static,) = distribution()["CacheBehaviors"]
+    behaviours = {b["PathPattern"]: b for b in distribution()["CacheBehaviors"]}
+    assert set(behaviours) == {"/static/*", "/webhooks/*"}
+    static = behaviours["/static/*"]
     assert static["CachePolicyId"] == "658327ea-f89d-4fab-a63d-7e88639e58f6"  # optimized
+
+
+def test_stripes_webhook_reaches_the_function_uncached_with_its_raw_body() -> None:
+    # Issue 28: the signature is over the raw body and in a header, so the behaviour
+    # must allow POST, cache nothing, forward every viewer header and run no edge code.
+    assert resolve("/webhooks/stripe") == APP  # (an edge function would count as a rewrite)
+    (hook,) = [b for b in distribution()["CacheBehaviors"] if b["PathPattern"] == "/webhooks/*"]
+    assert "POST" in hook["AllowedMethods"]
+    assert hook["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # disabled
+    assert hook["OriginRequestPolicyId"] == "b689b0a8-53d0-40ab-baf2-68738e2966ac"  # all viewer
+    assert hook["TargetOriginId"] == distribution()["DefaultCacheBehavior"]["TargetOriginId"]
+    assert not hook.get("FunctionAssociations") and not hook.get("LambdaFunctionAssociations")
 
 
 def test_the_function_origin_carries_the_origin_secret() -> None:

@@ -13,7 +13,7 @@ from decimal import ROUND_CEILING, Decimal
 
 from server.domain.clock import day_label
 from server.domain.money import ZERO, format_money
-from server.domain.payments import METHODS
+from server.domain.payments import SHOWN_METHODS
 from server.domain.reconcile import Collected, MethodTotal
 
 WIDTH = 320  # user units; the SVG scales to the column, 1:1 on a 320 px phone
@@ -99,7 +99,7 @@ def range_chart(days: list[tuple[date, Collected]]) -> Chart:
         label = day_label(day, year=False)
         x = float(PLOT_LEFT)
         segments = []
-        for method in METHODS:
+        for method in SHOWN_METHODS:
             amount = collected.by_method[method].total
             if amount <= 0:
                 continue

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from server.domain.event_ids import InvalidEventId, make_event_id
-from server.domain.forms import FormErrors
+from server.domain.forms import FormErrors, is_email
 from server.domain.money import parse_amount
 
 MAX_TEXT = 200
@@ -36,11 +36,13 @@ EDITABLE = (
     "start_time",
     "duration_minutes",
     "boat",
+    "boat_id",
     "capacity",
     "meeting_point",
     "party_size",
     "total_price",
     "notes",
+    "booker_email",  # optional: who the captain emails the pay link to (issue 28)
 )
 
 
@@ -62,22 +64,30 @@ def _details(get: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
         total = parse_amount(get.get("total_price", ""), maximum=MAX_TOTAL)
     except ValueError as exc:
         errors["total_price"] = str(exc)
+    boat_id = get.get("boat_id", "")
+    if boat_id and not re.fullmatch(r"[a-z0-9]{1,40}", boat_id):
+        errors["boat_id"] = "Choose a boat from the list."
     for name in ("boat", "meeting_point"):
         if len(get.get(name, "")) > MAX_TEXT:
             errors[name] = f"Keep this to {MAX_TEXT} characters."
     if len(get.get("notes", "")) > MAX_NOTES:
         errors["notes"] = f"Keep the notes to {MAX_NOTES} characters."
+    booker = get.get("booker_email", "")
+    if booker and not is_email(booker):
+        errors["booker_email"] = "Enter an email address like name@example.com, or leave it empty."
     details: dict[str, Any] = {
         "start_time": start,
         "duration_minutes": _whole(
             get.get("duration_minutes", ""), "duration_minutes", 1, 24 * 60, errors
         ),
         "boat": get.get("boat", ""),
+        "boat_id": boat_id,
         "capacity": _whole(get.get("capacity", ""), "capacity", 1, 500, errors),
         "meeting_point": get.get("meeting_point", ""),
         "party_size": _whole(get.get("party_size", ""), "party_size", 1, 500, errors),
         "total_price": total,
         "notes": get.get("notes", ""),
+        "booker_email": booker,
     }
     return {k: (None if v == "" else v) for k, v in details.items()}
 

@@ -17,6 +17,9 @@ from server.domain.forms import FormErrors, text_field
 from server.domain.money import ZERO, money_str, parse_amount, to_money
 
 METHODS = ("cash", "card", "check")
+# Every method a ledger entry can carry, as the reports show them: the crew's and
+# "online" (a patron's Stripe Checkout payment, recorded only by its webhook).
+SHOWN_METHODS = (*METHODS, "online")
 MAX_NOTE = 500
 # DynamoDB refuses items over 400 KB. An event's ledger (payments, voids and their ids)
 # is capped well below that, leaving room for the event's other fields: by entry count
@@ -145,6 +148,8 @@ class Ledger:
     total: Decimal
     payments: list[dict[str, Any]] = field(default_factory=list)
     voids: list[dict[str, Any]] = field(default_factory=list)
+    # Online refunds (`kind: "refund"`, server/domain/online.py): each takes its amount off.
+    refunds: list[dict[str, Any]] = field(default_factory=list)
     # (paid, payment count) kept on the item by the append (server/store/totals.py).
     totals: tuple[Decimal, int] | None = None
 
@@ -161,7 +166,8 @@ class Ledger:
     def paid(self) -> Decimal:
         if self.totals is not None:
             return self.totals[0]
-        return sum((to_money(p.get("amount", 0)) for p in self.counted), ZERO)
+        paid = sum((to_money(p.get("amount", 0)) for p in self.counted), ZERO)
+        return paid - sum((to_money(r.get("amount", 0)) for r in self.refunds), ZERO)
 
     @property
     def balance_due(self) -> Decimal:
@@ -205,12 +211,14 @@ def ledger(total: Decimal | int | str, entries: Iterable[Mapping[str, Any]]) -> 
     `kind`, like the operator's older items, are payments)."""
     payments: list[dict[str, Any]] = []
     voids: list[dict[str, Any]] = []
+    refunds: list[dict[str, Any]] = []
+    split = {"void": voids, "refund": refunds}
     for stored in entries:
         # Older entries may lack fields this app writes; pages can rely on every one.
         entry = {**_ENTRY_DEFAULTS, **stored}
         entry["logged_by_name"] = entry["logged_by_name"] or entry["logged_by"]
-        (voids if entry.get("kind") == "void" else payments).append(entry)
-    return Ledger(total=to_money(total), payments=payments, voids=voids)
+        split.get(str(entry.get("kind")), payments).append(entry)
+    return Ledger(total=to_money(total), payments=payments, voids=voids, refunds=refunds)
 
 
 class Refusal(StrEnum):

@@ -95,3 +95,6 @@ WAIVERS_PER_IP = Limit("waivers-ip", 30, MINUTES_15)
 
 # Unknown-trip answers on /g/... from one client IP before /g/ answers 429 to it.
 TRIP_MISSES_PER_IP = Limit("trip-misses-ip", 30, MINUTES_15)
+
+# Pay-the-balance forms sent from one client IP (each creates a Stripe Checkout Session).
+PAYS_PER_IP = Limit("pays-ip", 20, MINUTES_15)

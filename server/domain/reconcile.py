@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from server.domain.clock import as_utc, input_time
 from server.domain.money import ZERO, money_str, to_money
-from server.domain.payments import METHODS, ledger
+from server.domain.payments import SHOWN_METHODS, ledger
 
 MAX_RANGE_DAYS = 92
 
@@ -49,7 +49,12 @@ def logged_payments(events: Iterable[dict[str, Any]], tz: ZoneInfo) -> list[Logg
         # they are; its total is not needed here.
         book = ledger(0, event.get("payments", []))
         reasons = {str(v["voids"]): str(v["reason"]) for v in book.voids}
-        for p in book.payments:
+        # An online refund counts on its own day as money given back (a negative line).
+        refunds = [
+            {**r, "amount": -to_money(r["amount"]), "note": r["note"] or "Refund (Stripe)"}
+            for r in book.refunds
+        ]
+        for p in [*book.payments, *refunds]:
             stamp = str(p["logged_at"])
             try:
                 at = as_utc(stamp, naive_is_utc=True).astimezone(tz)
@@ -91,7 +96,7 @@ class Collected:
     name: str
     email: str
     by_method: dict[str, MethodTotal] = field(
-        default_factory=lambda: {m: MethodTotal() for m in METHODS}
+        default_factory=lambda: {m: MethodTotal() for m in SHOWN_METHODS}
     )
 
     def add(self, payment: LoggedPayment) -> None:

@@ -7,7 +7,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from server.domain.float_plan import BACK, UNDO_BACK, notice_ref, split_ref
-from server.notify.emails import payment_email, trip_email, waiver_email
+from server.notify.emails import pay_link_email, payment_email, trip_email, waiver_email
 from server.store import Store
 
 
@@ -48,6 +48,17 @@ def compose_notice(store: Store, notice: dict[str, Any], event: dict[str, Any]) 
             settings.base_url,
             settings.mail_sender,
             settings.shore_contacts,
+            settings.timezone,
+            settings.uscg_sector_phone,
+        )
+    if notice["kind"] == "paylink":
+        if not event.get("booker_email"):
+            raise LookupError("the trip no longer names the booker's email")
+        return pay_link_email(
+            event,
+            settings.base_url,
+            settings.mail_sender,
+            settings.operator_name,
             settings.timezone,
         )
     if notice["kind"] == "payment":

@@ -159,9 +159,12 @@ def trip_email(
     sender: str,
     recipients: list[str],
     timezone: tzinfo,
+    uscg_phone: str | None = None,
 ) -> EmailMessage:
     """To the shore contact: the float plan (who is aboard, where, back when, each
-    guest's emergency contact), or that it runs late, is back, or is OVERDUE."""
+    guest's emergency contact, the minors, the crew and master), or that it runs late,
+    is back, or is OVERDUE (with the boat's description for a search and the Coast
+    Guard sector's number when it is set)."""
     departure = event["departure"]
     # A late or overdue notice names the expected return it was about (`detail`).
     back = detail if kind in (LATE, OVERDUE) and detail else str(departure["expected_back"])
@@ -170,7 +173,10 @@ def trip_email(
         "event": event,
         "departure": departure,
         "guests": [p for p in departure.get("aboard", []) if p.get("role") == "guest"],
-        "crew": [p for p in departure.get("aboard", []) if p.get("role") == "crew"],
+        "crew": departure.get("crew_aboard")
+        or [p for p in departure.get("aboard", []) if p.get("role") == "crew"],
+        "boat": departure.get("boat_checked") or {},
+        "uscg_phone": uscg_phone,
         "departed": _said(str(departure["departed_at"]), timezone),
         "back": _said(back, timezone),
         "returned": _said(str(event["returned_at"]), timezone) if "returned_at" in event else "",
@@ -214,3 +220,21 @@ def waiver_email(
     subject = _("Your signed waiver, reference {reference}").format(reference=context["reference"])
     to = [str(waiver["email"])]
     return _message(subject, sender, to, "waiver", context, base_url, timezone)
+
+
+def pay_link_email(
+    event: dict[str, Any], base_url: str, sender: str, operator: str, timezone: tzinfo
+) -> EmailMessage:
+    """To the booker (the event's `booker_email`): the balance due now and the trip
+    page's link, where they pay it online (issue 28)."""
+    book = book_of(event)
+    context = {
+        "event": event,
+        "balance_due": book.balance_due,
+        "operator": operator,
+        "timezone": timezone,
+        "link": f"{base_url}/g/{event['event_id']}",
+    }
+    subject = f"Pay the balance of your trip with {operator}"
+    to = [str(event["booker_email"])]
+    return _message(subject, sender, to, "paylink", context, base_url, timezone)

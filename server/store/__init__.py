@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from server.settings import Settings
 from server.store.audit import AuditRepo
+from server.store.boats import BoatsRepo
 from server.store.boundary import StoreError, StoreUnavailable, translated
 from server.store.client import make_resource, refresh_credentials
 from server.store.events import EventsRepo
@@ -36,6 +37,7 @@ class Store:
     outbox: OutboxRepo
     limits: LimitsRepo
     audit: AuditRepo
+    boats: BoatsRepo
 
     @classmethod
     def connect(cls, settings: Settings) -> Store:
@@ -59,6 +61,7 @@ class Store:
             outbox=OutboxRepo(table("outbox")),
             limits=LimitsRepo(table("limits")),
             audit=AuditRepo(table("audit")),
+            boats=BoatsRepo(table("limits")),
         )
 
     @translated

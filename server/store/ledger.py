@@ -44,7 +44,13 @@ class LedgerWrites(Repo):
         raise NotImplementedError  # EventsRepo's
 
     def append_payment(
-        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
+        self,
+        event_id: str,
+        entry: dict[str, Any],
+        cap: int,
+        max_bytes: int,
+        *,
+        accept_cancelled: bool = False,
     ) -> dict[str, Any]:
         """Append one payment in ONE conditional UpdateItem: the event must exist, be
         open, stay within `cap` entries and `max_bytes` of ledger, and not already hold
@@ -54,14 +60,16 @@ class LedgerWrites(Repo):
         after this payment (ReturnValues UPDATED_NEW; server/store/totals.py). An item
         written before the totals (no `totals` marker) is appended the old way and
         answered whole. Raises AppendRefused (after one consistent read to say why)
-        when the condition fails."""
+        when the condition fails. `accept_cancelled`: an online payment Stripe already
+        took is recorded on a cancelled trip too (the money was taken)."""
         size = entry_bytes(entry)
-        open_ = (
-            OPEN_FOR_WRITES + " AND NOT contains(payment_ids, :id)"
-            " AND (attribute_not_exists(#status) OR #status <> :cancelled)"
-        )
-        values: dict[str, Any] = {":cancelled": "cancelled", ":owed": "owed"}
-        names = {"#status": "status"}
+        open_ = OPEN_FOR_WRITES + " AND NOT contains(payment_ids, :id)"
+        values: dict[str, Any] = {":owed": "owed"}
+        names: dict[str, str] = {}
+        if not accept_cancelled:
+            open_ += " AND (attribute_not_exists(#status) OR #status <> :cancelled)"
+            values[":cancelled"] = "cancelled"
+            names["#status"] = "status"
         # The payment email is owed from the same write: no crash can lose it.
         owed = (", outbox = :owed", ", notices_owed :id_set")
         for _ in range(3):
@@ -84,7 +92,8 @@ class LedgerWrites(Repo):
                 answer.update(event_id=event_id, totals=TOTALS_VERSION, appended=entry)
                 return answer
             item = self.get(event_id)
-            reason = why_refused(item, entry["payment_id"], entry, cap, max_bytes - size)
+            seen = {**item, "status": ""} if item and accept_cancelled else item
+            reason = why_refused(seen, entry["payment_id"], entry, cap, max_bytes - size)
             if item is None or "totals" in item or reason is not Refusal.CONFLICT:
                 raise AppendRefused(reason, item)
             # Written before the totals: the whole-ledger append, while still unmarked.
@@ -161,6 +170,52 @@ class LedgerWrites(Repo):
                 return written
             after = self.get(event_id)
             reason = why_refused(after, entry["payment_id"], entry, cap, max_bytes - size)
+            if reason is not Refusal.CONFLICT:
+                raise AppendRefused(reason, after)
+        raise AppendRefused(Refusal.CONFLICT, self.get(event_id))
+
+    def append_refund(
+        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
+    ) -> dict[str, Any]:
+        """Append an online refund of `entry["refunds"]` (that payment must be stored):
+        its own payment_id (from the Stripe refund id) makes it once per refund, and
+        its amount comes off `paid_total` in the same write. A cancelled trip takes it
+        (refunding is what a cancelled trip's payment is for)."""
+        size = entry_bytes(entry)
+        for _ in range(3):
+            item = self.get(event_id) or {}
+            condition = (
+                OPEN_FOR_WRITES + " AND NOT contains(payment_ids, :id)"
+                " AND contains(payment_ids, :target)"
+            )
+            values: dict[str, Any] = {":target": entry["refunds"]}
+            add = ""
+            if "totals" in item:
+                condition += " AND attribute_exists(totals)"
+                add = ", paid_total :minus"
+                values[":minus"] = -to_money(entry["amount"])
+            else:
+                condition += " AND attribute_not_exists(totals)"
+            written = self._write(
+                event_id,
+                entry,
+                size,
+                cap=cap,
+                max_bytes=max_bytes,
+                append=LIST_APPEND,
+                add=add,
+                condition=condition,
+                values=values,
+                names={},
+                answer="ALL_NEW",
+            )
+            if written is not None:
+                return written
+            after = self.get(event_id)
+            probe = {**entry, "voids": entry["refunds"]}
+            reason = why_refused(after, entry["payment_id"], probe, cap, max_bytes - size)
+            if reason in (Refusal.NOT_A_PAYMENT, Refusal.ALREADY_VOIDED):
+                reason = Refusal.CONFLICT  # (a void's reasons: not a refund's)
             if reason is not Refusal.CONFLICT:
                 raise AppendRefused(reason, after)
         raise AppendRefused(Refusal.CONFLICT, self.get(event_id))

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from server.domain.clock import day_label
+from server.domain.crew_roles import crew_of
 from server.domain.event_ids import is_valid_event_id
 from server.domain.float_plan import TripState, aboard_summary, may_undo_back, state_of
 from server.domain.money import money_str
@@ -132,6 +133,11 @@ class EventView:
     def trip_state(self) -> TripState:
         """Not departed, out, back or overdue (the float plan)."""
         return state_of(self.item, self.now, self.grace_minutes)
+
+    @property
+    def crew(self) -> list[dict[str, str]]:
+        """Who is assigned, the master first (server/domain/crew_roles.py)."""
+        return crew_of(self.item)
 
     @property
     def departure(self) -> dict[str, Any]:

@@ -28,6 +28,8 @@ def kind_label(notice: dict[str, Any]) -> tuple[str, str]:
         return "Payment email", "payment"
     if notice.get("kind") == "waiver":
         return "Waiver copy", "waiver"
+    if notice.get("kind") == "paylink":  # issue 28: the captain's pay link to the booker
+        return "Pay link to the booker", "paylink"
     return str(notice.get("kind") or "Email").capitalize(), str(notice.get("kind") or "")
 
 
@@ -54,6 +56,9 @@ def described(store: Store, notices: list[dict[str, Any]]) -> list[dict[str, Any
             to = settings.shore_contacts
         elif notice.get("kind") == "payment":
             to = settings.mail_recipients
+        elif notice.get("kind") == "paylink":
+            booker = (events[event_id] or {}).get("booker_email")
+            to = [str(booker)] if booker else []
         else:
             waiver = store.waivers.get(event_id, str(notice.get("ref_id", "")))
             to = [str(waiver["email"])] if waiver and waiver.get("email") else []

@@ -27,7 +27,7 @@ from server.domain.float_plan import UNDO_BACK_MINUTES
 from server.domain.languages import LANGUAGES, install_gettext, translations
 from server.domain.legal_text import legal_html
 from server.domain.money import AMOUNT_PATTERN, MAX_PAYMENT, format_money_in, money_str
-from server.domain.payments import METHODS
+from server.domain.payments import METHODS, SHOWN_METHODS
 from server.web.inputs import input_type
 from server.web.qr import qr_svg
 from server.web.state import settings_of
@@ -58,7 +58,8 @@ def make_environment() -> jinja2.Environment:
     env.globals["absolute_url"] = _absolute_url  # the patron link to share, with the host
     env.globals["qr_svg"] = qr_svg
     env.filters["legal_html"] = legal_html  # a waiver text (Markdown) as HTML
-    env.globals["payment_methods"] = METHODS
+    env.globals["payment_methods"] = METHODS  # what crew can choose in Log Payment
+    env.globals["shown_methods"] = SHOWN_METHODS  # every method, as reports show them
     env.globals["uuid4"] = lambda: str(uuid.uuid4())  # idempotency keys for forms
     return env
 

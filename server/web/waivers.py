@@ -38,6 +38,7 @@ from server.web.cookies import signed_cookie_name
 from server.web.event_view import EventView, find_event
 from server.web.language import language_of
 from server.web.manifest import parse_waiver_id
+from server.web.pay_offer import pay_headers, pay_offer
 from server.web.render import redirect, render
 from server.web.routing import Routes
 from server.web.state import sends_after_response, settings_of, store_of, today_of
@@ -57,7 +58,7 @@ TOO_MANY_MISSES = N_(
 SIGNED_COOKIE_SECONDS = 30 * 60
 
 
-def _event(request: Request) -> EventView:
+def trip_event(request: Request) -> EventView:
     """The trip at the path's id. Unknown ids count against the client IP: after too
     many, every /g/ page answers 429 to it until its window ends (links are guessable).
     The lookup is counted before it is made and given back when the trip is there, so
@@ -91,17 +92,23 @@ def _refuse_if_closed(request: Request, event: EventView) -> None:
         raise HTTPException(410, N_("This trip is over and its waiver is closed."))
 
 
-@routes.get("/g/{event_id}", "trip")
-async def trip_page(request: Request) -> Response:
-    event = await run_in_threadpool(_event, request)
+def trip_context(request: Request, event: EventView) -> dict[str, Any]:
     closes = event.day + timedelta(days=settings_of(request).waiver_close_days)
-    context = {
+    return {
         "event": event,
         "stage": event.stage,
         # The last day the waiver can be signed (a past trip's guests may still sign).
         "waiver_closes": closes if closes >= event.today else None,
+        "pay": pay_offer(request, event),
     }
-    return render(request, "trip.html", context)
+
+
+@routes.get("/g/{event_id}", "trip")
+async def trip_page(request: Request) -> Response:
+    event = await run_in_threadpool(trip_event, request)
+    context = trip_context(request, event)
+    headers = pay_headers(request) if context["pay"] else {}
+    return render(request, "trip.html", context, headers=headers)
 
 
 def _published(version: str, current: str, language: str) -> WaiverText:
@@ -152,7 +159,7 @@ def _form(
 
 @routes.get("/g/{event_id}/waiver", "waiver_form")
 async def waiver_form(request: Request) -> Response:
-    event = await run_in_threadpool(_event, request)
+    event = await run_in_threadpool(trip_event, request)
     _refuse_if_closed(request, event)
     await run_in_threadpool(refuse_if_full, request, event)
     signed_here = _signed_here(request, event)
@@ -219,7 +226,7 @@ def _waiver_item(
 @routes.post("/g/{event_id}/waiver", "sign_waiver")
 async def sign_waiver(request: Request) -> Response:
     form = await request.form()
-    event = await run_in_threadpool(_event, request)
+    event = await run_in_threadpool(trip_event, request)
     _refuse_if_closed(request, event)
     action = text_field(form, "action")
     rows = minor_rows(form)
@@ -292,7 +299,7 @@ def _without_minor(form: Any, action: str, rows: int) -> dict[str, str]:
 async def waiver_signed(request: Request) -> Response:
     """The confirmation: what was signed, when, and the reference number. Shows names
     only (no birth dates or contact details), since the link can be shared."""
-    event = await run_in_threadpool(_event, request)
+    event = await run_in_threadpool(trip_event, request)
     waiver_id = parse_waiver_id(request.path_params["waiver_id"])
     waiver = await run_in_threadpool(store_of(request).waivers.get, event.event_id, waiver_id)
     if waiver is None:
@@ -304,6 +311,7 @@ async def waiver_signed(request: Request) -> Response:
             "event": event,
             "waiver": waiver,
             "text": text_of(str(waiver["waiver_version"]), str(waiver.get("language", "en"))),
+            "pay": pay_offer(request, event),
         },
-        headers=NO_STORE,
+        headers={**NO_STORE, **pay_headers(request)},
     )

@@ -53,7 +53,13 @@ class FakeLedger:
         return copy.deepcopy(item) if item is not None else None
 
     def append_payment(
-        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
+        self,
+        event_id: str,
+        entry: dict[str, Any],
+        cap: int,
+        max_bytes: int,
+        *,
+        accept_cancelled: bool = False,
     ) -> dict[str, Any]:
         item = self.items.get(event_id)
         size = entry_bytes(entry)
@@ -62,10 +68,13 @@ class FakeLedger:
             item is None
             or _frozen(item)
             or pid in item.get("payment_ids", set())
-            or item.get("status") == "cancelled"
+            or (item.get("status") == "cancelled" and not accept_cancelled)
             or not _room(item, cap, max_bytes - size)
         ):
-            refusal = why_refused(self.get(event_id), pid, entry, cap, max_bytes - size)
+            seen = self.get(event_id)
+            if seen is not None and accept_cancelled:
+                seen["status"] = ""
+            refusal = why_refused(seen, pid, entry, cap, max_bytes - size)
             raise AppendRefused(refusal, self.get(event_id))
         self._append(item, entry, size)
         item["outbox"] = "owed"
@@ -106,6 +115,28 @@ class FakeLedger:
         if "totals" in item:
             item["paid_total"] -= Decimal(voided.get("amount", 0))
             item["payment_count"] -= 1
+        return copy.deepcopy(item)
+
+    def append_refund(
+        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
+    ) -> dict[str, Any]:
+        item = self.items.get(event_id)
+        size = entry_bytes(entry)
+        rid, target = entry["payment_id"], entry["refunds"]
+        ids = item.get("payment_ids", set()) if item is not None else set()
+        if (
+            item is None
+            or _frozen(item)
+            or rid in ids
+            or target not in ids
+            or not _room(item, cap, max_bytes - size)
+        ):
+            probe = {**entry, "voids": target}
+            refusal = why_refused(self.get(event_id), rid, probe, cap, max_bytes - size)
+            raise AppendRefused(refusal, self.get(event_id))
+        self._append(item, entry, size)
+        if "totals" in item:
+            item["paid_total"] -= Decimal(entry["amount"])
         return copy.deepcopy(item)
 
     def _append(self, item: dict[str, Any], entry: dict[str, Any], size: int) -> None:

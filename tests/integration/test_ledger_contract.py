@@ -22,6 +22,15 @@ class Events(Protocol):
     def get(self, event_id: str) -> dict[str, Any] | None: ...
     def set_status(self, event_id: str, status: str) -> bool: ...
     def append_payment(
+        self,
+        event_id: str,
+        entry: dict[str, Any],
+        cap: int,
+        max_bytes: int,
+        *,
+        accept_cancelled: bool = False,
+    ) -> dict[str, Any]: ...
+    def append_refund(
         self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
     ) -> dict[str, Any]: ...
     def append_void(
@@ -68,6 +77,21 @@ def _void(vid: str, target: str) -> dict[str, Any]:
     }
 
 
+def _refund(rid: str, target: str, amount: str) -> dict[str, Any]:
+    return {
+        "payment_id": rid,
+        "kind": "refund",
+        "refunds": target,
+        "amount": Decimal(amount),
+        "method": "online",
+        "note": "",
+        "logged_by": "Stripe",
+        "logged_by_name": "Stripe",
+        "logged_at": "2026-07-05T10:00:00Z",
+        "stripe_refund": "re_" + rid,
+    }
+
+
 def _plain(value: Any) -> Any:
     """Sets as sorted lists, so answers compare and print."""
     if isinstance(value, dict):
@@ -102,6 +126,22 @@ def _script(events: Events) -> list[Any]:
         ("missing", lambda: events.append_payment("nope", _payment("q2", "1.00"), CAP, ROOM)),
         ("cancel", lambda: events.set_status(b, "cancelled")),
         ("pay cancelled", lambda: events.append_payment(b, _payment("q3", "9.00"), CAP, ROOM)),
+        # Issue 28: an online payment Stripe took is kept on a cancelled trip; refunds.
+        (
+            "late online",
+            lambda: events.append_payment(
+                b, _payment("q4", "9.00"), CAP, ROOM, accept_cancelled=True
+            ),
+        ),
+        (
+            "late replay",
+            lambda: events.append_payment(
+                b, _payment("q4", "9.00"), CAP, ROOM, accept_cancelled=True
+            ),
+        ),
+        ("refund q4", lambda: events.append_refund(b, _refund("r1", "q4", "4.00"), CAP, ROOM)),
+        ("refund replay", lambda: events.append_refund(b, _refund("r1", "q4", "4.00"), CAP, ROOM)),
+        ("refund unknown", lambda: events.append_refund(b, _refund("r2", "no", "1.00"), CAP, ROOM)),
         ("after", lambda: [events.get(a), events.get(b)]),
     ]
     answers: list[Any] = []
@@ -128,6 +168,10 @@ def test_the_fake_ledger_answers_as_dynalite_does(store: Store) -> None:
         "too big": "full",
         "missing": "missing",
         "pay cancelled": "cancelled",
+        "late replay": "duplicate",
+        "refund replay": "duplicate",
+        "refund unknown": "unknown_target",
     }
-    after = dict((s[0], s[1]) for s in real if len(s) == 2)["after"][0]
-    assert after["paid_total"] == Decimal("51.50") and after["payment_count"] == 2
+    after = dict((s[0], s[1]) for s in real if len(s) == 2)["after"]
+    assert after[0]["paid_total"] == Decimal("51.50") and after[0]["payment_count"] == 2
+    assert after[1]["paid_total"] == Decimal("6.00")  # q1 1.00 + q4 9.00 - r1 4.00

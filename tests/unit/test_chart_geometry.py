@@ -84,5 +84,6 @@ def test_the_range_total_adds_each_method_of_each_day() -> None:
         "cash": (2, Decimal("15")),
         "card": (1, Decimal("19")),
         "check": (0, Decimal("0.00")),
+        "online": (0, Decimal("0.00")),  # issue 28: shown beside the crew's methods
         "venmo": (1, Decimal("2")),
     }

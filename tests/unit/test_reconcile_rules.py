@@ -123,7 +123,8 @@ def test_crew_are_listed_by_name_whatever_its_case() -> None:
 
 def test_an_unknown_method_gets_its_own_total() -> None:
     collected = Collected(name="", email="")
-    assert list(collected.by_method) == ["cash", "card", "check"]
+    # Issue 28: "online" (Stripe Checkout) is shown beside the crew's three methods.
+    assert list(collected.by_method) == ["cash", "card", "check", "online"]
     collected.add(
         LoggedPayment(
             "e",

@@ -1,0 +1,86 @@
+"""A patron pays the balance online (issue 28, item 10), on the iPhone profile: Pay on
+the trip page, the Stripe stand-in's checkout page "pays" (it delivers the signed
+webhook to the app) and sends the patron back, the page says paid, and a crew phone's
+card shows the balance cleared.
+
+This test runs a stage of its own (the suite's shared stage has no Stripe settings):
+the app in uvicorn, with tests/fake_stripe.py as its Stripe."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from e2e.desk import qa_first_name
+from e2e.helpers import Account, card, fact, sign_in_through_form
+from e2e.stack import Stage, local_stage
+from server.domain.clock import today_in, utc_now_iso
+from server.domain.event_form import validate_new_event
+from server.domain.users import hash_password
+from server.store import Store
+from tests.fake_stripe import FakeStripe
+
+
+@pytest.fixture(scope="module")
+def stripe_stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stage, FakeStripe]]:
+    fake = FakeStripe().start()
+    try:
+        folder: Path = tmp_path_factory.mktemp("stripe-stage")
+        with local_stage(folder, extra_env=fake.env()) as stage:
+            fake.webhook_url = f"{stage.base_url}/webhooks/stripe"
+            yield stage, fake
+    finally:
+        fake.stop()
+
+
+def test_a_patron_pays_online_and_the_crew_card_shows_the_balance_cleared(
+    browser: Browser,
+    browser_context_args: dict[str, Any],
+    stripe_stage: tuple[Stage, FakeStripe],
+) -> None:
+    stage, fake = stripe_stage
+    assert stage.settings is not None
+    store = Store.connect(stage.settings)
+    values = {
+        "date": (today_in(stage.settings.timezone) + timedelta(days=0)).isoformat(),
+        "first_name": qa_first_name(),
+        "period": "whale",
+        "start_time": "23:30",
+        "party_size": "4",
+        "total_price": "800.00",
+        "boat": "Orca",
+    }
+    event = validate_new_event(values)
+    store.events.create(event)
+    event_id = event["event_id"]
+    crew = Account(
+        f"qa-crew-{uuid.uuid4().hex[:6]}@example.com", secrets.token_urlsafe(12), "Qa Deck"
+    )
+    store.users.create(crew.email, crew.name, "crew", hash_password(crew.password), utc_now_iso())
+
+    args = {**browser_context_args, "base_url": stage.base_url}
+    patron = browser.new_context(**args).new_page()
+    patron.goto(f"/g/{event_id}")
+    patron.get_by_label("18 % ($144.00)").check()
+    patron.get_by_role("button", name="Pay the balance ($800.00)").click()
+    expect(patron.get_by_role("heading", name="Pay $944.00")).to_be_visible()  # Stripe's page
+    patron.get_by_role("button", name="Pay").click()
+    expect(patron.get_by_role("heading", level=1)).to_have_text("Paid — thank you")
+    expect(patron.get_by_role("status")).to_contain_text("$944.00")
+    assert fake.deliveries == [200]
+    patron.get_by_role("link", name="Back to the trip").click()
+    expect(patron.get_by_role("status").first).to_have_text("Your trip is paid in full. Thank you!")
+    patron.context.close()
+
+    phone = browser.new_context(**args).new_page()
+    sign_in_through_form(phone, crew)
+    trip = card(phone, event_id)
+    expect(fact(trip, "Balance due")).to_have_text("$0.00")
+    phone.context.close()

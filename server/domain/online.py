@@ -1,0 +1,155 @@
+"""Online payments (Stripe Checkout): the tip a patron chooses, what one Checkout
+Session charges, and the ledger entries its webhooks append.
+
+An online payment is recorded only from the signed webhook. Its ledger id is derived
+from the Checkout Session id (UUID5), a refund's from the Stripe refund id, so however
+often, in whatever order and however concurrently Stripe delivers an event, the one
+conditional append stores it once.
+
+Pure domain code: imports neither Starlette nor boto3.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from server.domain.forms import FormErrors, text_field
+from server.domain.money import CENT, ZERO, money_str, parse_amount, to_money
+
+METHOD = "online"
+LOGGED_BY = "Stripe"
+# The tip presets, as percentages of the trip's price (none is chosen by default).
+TIP_PERCENTS = (15, 18, 20)
+# A custom tip above this is a typo (or a test of the form), not a tip.
+MAX_TIP = Decimal("5000.00")
+# Fixed: the ids derived from it are the ledger's, forever.
+NAMESPACE = uuid.UUID("6f0d3c55-2a8e-4f57-9d0b-3b2c6a7e5f10")
+CANCELLED_NOTE = "Paid online after the trip was cancelled: refund it from the Stripe dashboard."
+
+_SESSION_ID = re.compile(r"^cs_[A-Za-z0-9_]{1,250}$", re.ASCII)
+
+
+def payment_id_for(session_id: str) -> str:
+    """The ledger id of the payment a Checkout Session makes."""
+    return str(uuid.uuid5(NAMESPACE, f"checkout-session:{session_id}"))
+
+
+def refund_id_for(refund_id: str) -> str:
+    """The ledger id of one Stripe refund."""
+    return str(uuid.uuid5(NAMESPACE, f"refund:{refund_id}"))
+
+
+def valid_session_id(value: str) -> str | None:
+    return value if _SESSION_ID.match(value) else None
+
+
+def cents(amount: Decimal) -> int:
+    """Dollars as Stripe's smallest unit (USD cents)."""
+    return int((amount.quantize(CENT) * 100).to_integral_value())
+
+
+def dollars(value: object) -> Decimal:
+    """Stripe's cents (an int, or its text) as dollars."""
+    return (Decimal(int(str(value))) / 100).quantize(CENT)
+
+
+def tip_presets(price: Decimal) -> list[tuple[int, Decimal]]:
+    """(percent, amount) of each preset, for a trip of `price`; none for a free trip."""
+    if price <= ZERO:
+        return []
+    return [(p, to_money(price * p / 100)) for p in TIP_PERCENTS]
+
+
+def parse_tip(form: Mapping[str, object], price: Decimal) -> Decimal:
+    """The tip the pay form chose: `tip` is "" (none), a preset's percent, or "custom"
+    with `tip_custom`. Raises FormErrors naming the field."""
+    choice = text_field(form, "tip")
+    if choice in ("", "0", "none"):
+        return ZERO
+    presets = dict(tip_presets(price))
+    if choice.isdigit() and int(choice) in presets:
+        return presets[int(choice)]
+    if choice != "custom":
+        raise FormErrors({"tip": "Choose one of the tips shown, or no tip."})
+    try:
+        return parse_amount(text_field(form, "tip_custom"), MAX_TIP)
+    except ValueError as exc:
+        raise FormErrors({"tip_custom": str(exc)}) from None
+
+
+@dataclass(frozen=True)
+class Charge:
+    """What one Checkout Session charges: the balance due read now, and the tip."""
+
+    event_id: str
+    balance: Decimal
+    tip: Decimal
+    payment_key: str
+
+    @property
+    def total(self) -> Decimal:
+        return self.balance + self.tip
+
+    @property
+    def metadata(self) -> dict[str, str]:
+        """Kept on the session and its PaymentIntent (the refund finds its trip by it)."""
+        return {
+            "event_id": self.event_id,
+            "balance": money_str(self.balance),
+            "tip": money_str(self.tip),
+            "payment_key": self.payment_key,
+        }
+
+    @property
+    def idempotency_key(self) -> str:
+        """One session per pay form and amount: a double tap or a retry of the create
+        call gets the same session; a form sent again after the balance changed, a new."""
+        return f"scc-checkout-{self.payment_key}-{cents(self.balance)}-{cents(self.tip)}"
+
+
+def payment_entry(session: Mapping[str, Any], logged_at: str) -> dict[str, Any]:
+    """The ledger entry of a paid Checkout Session (from its signed webhook): what the
+    patron paid, the tip apart (the balance is paid by `amount`; the tip joins the
+    crew's pool), method online, with the session and PaymentIntent ids."""
+    metadata = session.get("metadata") or {}
+    total = dollars(session.get("amount_total") or 0)
+    try:
+        tip = min(to_money(str(metadata.get("tip") or "0")), total)
+    except ArithmeticError:
+        tip = ZERO
+    session_id = str(session["id"])
+    return {
+        "payment_id": payment_id_for(session_id),
+        "kind": "payment",
+        "amount": total - tip,
+        "tip": tip,
+        "method": METHOD,
+        "note": "",
+        "logged_by": LOGGED_BY,
+        "logged_by_name": LOGGED_BY,
+        "logged_at": logged_at,
+        "checkout_session": session_id,
+        "payment_intent": str(session.get("payment_intent") or ""),
+    }
+
+
+def refund_entry(refund: Mapping[str, Any], refunds: str, logged_at: str) -> dict[str, Any]:
+    """The ledger entry of one Stripe refund of the online payment `refunds` (a ledger
+    id): like a void, it references the payment, with the amount refunded."""
+    return {
+        "payment_id": refund_id_for(str(refund["id"])),
+        "kind": "refund",
+        "refunds": refunds,
+        "amount": dollars(refund.get("amount") or 0),
+        "method": METHOD,
+        "note": "",
+        "logged_by": LOGGED_BY,
+        "logged_by_name": LOGGED_BY,
+        "logged_at": logged_at,
+        "stripe_refund": str(refund["id"]),
+    }
