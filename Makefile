@@ -10,9 +10,9 @@ CHROMIUM := /usr/bin/chromium
 E2E_ARTIFACTS := var/e2e-artifacts
 E2E_OPTS := --tracing retain-on-failure --screenshot only-on-failure --output $(E2E_ARTIFACTS)
 
-.PHONY: setup run test test-fast mutation lint e2e browser java bench lighthouse screenshots clean
+.PHONY: setup run test test-fast mutation lint e2e browser java bench lighthouse screenshots clean i18n catalogs
 
-setup: $(VENV)/.installed node_modules/.installed static/vendor/htmx.min.js fonts/DejaVuSans-Latin.ttf
+setup: $(VENV)/.installed node_modules/.installed static/vendor/htmx.min.js fonts/DejaVuSans-Latin.ttf catalogs
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,23 @@ fonts/DejaVuSans-Latin.ttf: node_modules/.installed | $(VENV)/.installed
 # `make run`'s self-signed certificate that seals the waiver PDFs (README).
 var/signing.p12: | $(VENV)/.installed
 	$(BIN)/python -m server.dev.signing_key $@ "$${SCC_OPERATOR_NAME:-Local test operator}"
+
+# The patron's languages (issue 30): each `.po` in the repository is compiled to its
+# git-ignored `.mo` here and in the deploy build; `make i18n` extracts the marked strings
+# into messages.pot and merges them into every `.po` (then translate what is new).
+LOCALES := server/locale
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(LOCALES)/*/LC_MESSAGES/messages.po))
+
+catalogs: $(MO_FILES)
+
+$(LOCALES)/%/LC_MESSAGES/messages.mo: $(LOCALES)/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -D messages -d $(LOCALES) -l $*
+
+i18n: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg --ignore-dirs '.* ._ node_modules var mutants build dist' \
+	  --no-wrap --sort-by-file --project 'Ship Captain Crew' -o $(LOCALES)/messages.pot .
+	$(BIN)/pybabel update --no-wrap --ignore-obsolete -D messages -i $(LOCALES)/messages.pot -d $(LOCALES)
+	$(MAKE) catalogs
 
 var/secret-key: | $(VENV)/.installed
 	mkdir -p var

@@ -96,6 +96,26 @@ def _files(base: Path) -> Iterator[Path]:
         yield path
 
 
+def compile_catalogs(locale_dir: Path, target: Path) -> list[str]:
+    """Each `<lang>/LC_MESSAGES/messages.po` under `locale_dir` compiled to its `.mo`
+    under `target` (the zip's `server/locale/`): the binary is built from the source
+    catalog every time, never taken from a checkout. A fuzzy entry is left untranslated,
+    as gettext does (the catalog test refuses one)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    compiled = []
+    for po in sorted(locale_dir.glob("*/LC_MESSAGES/messages.po")):
+        relative = po.relative_to(locale_dir).with_suffix(".mo")
+        with po.open("rb") as source:
+            catalog = read_po(source)
+        (target / relative).parent.mkdir(parents=True, exist_ok=True)
+        with (target / relative).open("wb") as out:
+            write_mo(out, catalog)
+        compiled.append(relative.as_posix())
+    return compiled
+
+
 def _write_zip(destination: Path, sources: Sequence[tuple[Path, str]]) -> None:
     """A reproducible zip: sorted entries, fixed timestamps and modes, so the same
     sources give the same bytes and the same CodeSha256."""
@@ -149,9 +169,14 @@ def build(
     out.mkdir(parents=True)
     sources = [(root / name, f"{name}/") for name in APP_DIRS]
     with tempfile.TemporaryDirectory(prefix="scc-deps-") as tmp:
+        catalogs = Path(tmp) / "locale"  # after server/: these .mo replace any stale one
+        for name in compile_catalogs(root / "server" / "locale", catalogs):
+            say(f"  compiled server/locale/{name}")
+        sources.append((catalogs, "server/locale/"))
         if install_deps:
-            install_dependencies(Path(tmp), say, python_version=python_version)
-            sources.append((Path(tmp), ""))
+            deps = Path(tmp) / "deps"
+            install_dependencies(deps, say, python_version=python_version)
+            sources.append((deps, ""))
         else:
             say("  --no-deps: dependencies left out (this zip cannot run on Lambda)")
         _write_zip(out / "lambda.zip", sources)

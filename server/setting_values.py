@@ -130,6 +130,16 @@ def mailer(name: str, raw: str) -> str:
     return value
 
 
+def language(name: str, raw: str) -> str:
+    """A language the patron's pages are translated into (`en`, `es`)."""
+    from server.domain.languages import LANGUAGES
+
+    value = raw.strip().lower()
+    if value not in LANGUAGES:
+        raise SettingsError(f"{name}: {raw!r} is not one of {', '.join(LANGUAGES)}")
+    return value
+
+
 _HOST = re.compile(r"^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
 
 

@@ -108,6 +108,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SCC_OPERATOR_PHONE", parse.phone, None, "The phone number patrons can call, on the trip and waiver pages and in their emails (a tel: link), e.g. +1 415 555 0100."),
     Setting("SCC_OPERATOR_EMAIL", parse.email, None, "The email address patrons can write to, on the trip and waiver pages and in their emails."),
     Setting("SCC_WAIVER_CLOSE_DAYS", parse.whole_number(0, 365), "2", "Waivers can be signed until this many days after the trip."),
+    Setting("SCC_WAIVER_GOVERNING_LANGUAGE", parse.language, "en", "Which text of a waiver governs when it is signed in translation (`en` or `es`); a translated waiver page says so, in its own language, with the English original a tap away."),
     Setting("SCC_ORIGIN_SECRET", parse.secret, None, "Secret CloudFront adds as X-Origin-Verify; when set, requests without it are refused and CloudFront-Viewer-Address is trusted for the client IP."),
     Setting("SCC_ORIGIN_SECRET_PREVIOUS", parse.secret, None, "The origin secret before a rotation: accepted as well as SCC_ORIGIN_SECRET until CloudFront sends the new one."),
     Setting("SCC_ORIGIN_SECRET_ARN", parse.text, None, "Secrets Manager secret (ARN or name) whose current and previous versions are SCC_ORIGIN_SECRET and SCC_ORIGIN_SECRET_PREVIOUS, read at start-up (the stack sets it)."),
@@ -165,6 +166,7 @@ class Settings:
     operator_phone: str | None = None
     operator_email: str | None = None
     waiver_close_days: int = 2
+    waiver_governing_language: str = "en"
     origin_secret: Secret | None = None
     origin_secret_previous: Secret | None = None
     origin_secret_arn: str | None = None

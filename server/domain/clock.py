@@ -109,3 +109,66 @@ def zone_abbreviation(timezone: tzinfo, at: datetime | None = None) -> str:
     moment = (at or datetime.now(UTC)).astimezone(timezone)
     name = moment.tzname() or "UTC"
     return f"UTC{name}" if name[:1] in "+-" else name
+
+
+# --- the same, in the patron's language (issue 30): Babel's CLDR patterns ------------
+# English keeps the formats above (the crew's pages and every English test pin them);
+# another language reads its own way, in the operator's zone all the same.
+def day_label_in(day: date, language: str, *, long: bool = False, year: bool = True) -> str:
+    """`day_label` in `language` (`sábado, 28 de noviembre de 2026`)."""
+    if language == "en":
+        return day_label(day, long=long, year=year)
+    from babel.dates import format_date, format_skeleton
+
+    from server.domain.languages import babel_locale
+
+    locale = babel_locale(language)
+    if long and year:
+        return format_date(day, "full", locale=locale)  # viernes, 4 de diciembre de 2026
+    if long:  # CLDR has no full-weekday skeleton without the year: the weekday, then the day
+        weekday = format_date(day, "EEEE", locale=locale)
+        return f"{weekday}, {format_skeleton('MMMMd', day, locale=locale)}"
+    return format_skeleton("yMMMEd" if year else "MMMEd", day, locale=locale)
+
+
+def clock_label_in(moment: datetime | time_of_day, language: str) -> str:
+    """`clock_label` in `language` (`9:30 a. m.`)."""
+    if language == "en":
+        return clock_label(moment)
+    from babel.dates import format_time
+
+    from server.domain.languages import babel_locale
+
+    bare = time_of_day(moment.hour, moment.minute)
+    return format_time(bare, "short", locale=babel_locale(language))
+
+
+def clock_time_in(hhmm: object, language: str) -> str:
+    """`clock_time` in `language`: a trip's stored start time as its readers read it."""
+    text = str(hhmm or "")
+    try:
+        parsed = time_of_day.fromisoformat(text)
+    except ValueError:
+        return text
+    return clock_label_in(parsed, language)
+
+
+def human_time_in(
+    moment: str | datetime,
+    timezone: tzinfo,
+    language: str,
+    *,
+    always_day: bool = False,
+    zone: bool = False,
+) -> str:
+    """`human_time` in `language`, in the operator's zone."""
+    if language == "en":
+        return human_time(moment, timezone, always_day=always_day, zone=zone)
+    local = as_utc(moment).astimezone(timezone)
+    today = datetime.now(UTC).astimezone(timezone).date()
+    clock = clock_label_in(local, language)
+    if zone:
+        clock = f"{clock} {zone_abbreviation(timezone, local)}"
+    if local.date() == today and not always_day:
+        return clock
+    return f"{day_label_in(local.date(), language, year=local.year != today.year)}, {clock}"

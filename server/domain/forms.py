@@ -17,6 +17,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
+from server.domain.languages import N_
+
 # Caps applied when a field is read (validators may allow less and say so). Generous
 # enough that a validator still sees, and reports, input that is only a little too long.
 MAX_LINE = 500
@@ -32,7 +34,7 @@ LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 _DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
-EMAIL_MESSAGE = "Enter an email address, like name@example.com."
+EMAIL_MESSAGE = N_("Enter an email address, like name@example.com.")  # patrons read it too
 
 
 def is_email(value: str) -> bool:

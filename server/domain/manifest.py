@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from server.domain.languages import NAMES
 from server.domain.waiver_rules import age_on
 
 
@@ -20,6 +21,11 @@ class Guest:
     age: int
     guardian: str | None
     checked_in: bool
+    language: str = "en"  # the language the waiver was signed in (issue 30)
+
+    @property
+    def language_name(self) -> str:
+        return NAMES.get(self.language, self.language)
 
     @property
     def reference(self) -> str:
@@ -39,6 +45,7 @@ def guests_of(waivers: list[dict[str, Any]], trip_day: date) -> list[Guest]:
             return bool(checkins.get(key, {}).get("checked_in"))
 
         adult = str(waiver["full_name"])
+        language = str(waiver.get("language") or "en")
         guests.append(
             Guest(
                 waiver_id=str(waiver["waiver_id"]),
@@ -47,6 +54,7 @@ def guests_of(waivers: list[dict[str, Any]], trip_day: date) -> list[Guest]:
                 age=age_on(date.fromisoformat(str(waiver["date_of_birth"])), trip_day),
                 guardian=None,
                 checked_in=checked("signer"),
+                language=language,
             )
         )
         for i, minor in enumerate(waiver.get("minors", [])):
@@ -58,6 +66,7 @@ def guests_of(waivers: list[dict[str, Any]], trip_day: date) -> list[Guest]:
                     age=age_on(date.fromisoformat(str(minor["date_of_birth"])), trip_day),
                     guardian=adult,
                     checked_in=checked(f"minor-{i}"),
+                    language=language,
                 )
             )
     return guests

@@ -60,3 +60,15 @@ def format_money(amount: Decimal) -> str:
 def money_str(amount: Decimal) -> str:
     """`1200.50` for JSON, CSV and form values: a string with exactly two decimals."""
     return f"{to_money(amount):.2f}"
+
+
+def format_money_in(amount: Decimal, language: str) -> str:
+    """`format_money` in the patron's language, by Babel (`1.200,50 US$` where a locale
+    writes it so); English stays `$1,200.50`."""
+    if language == "en":
+        return format_money(amount)
+    from babel.numbers import format_currency
+
+    from server.domain.languages import babel_locale
+
+    return format_currency(to_money(amount), "USD", locale=babel_locale(language))

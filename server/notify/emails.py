@@ -21,13 +21,15 @@ from urllib.parse import urlsplit
 import jinja2
 
 from server import ROOT
-from server.domain.clock import clock_time, human_time
+from server.domain.clock import clock_time_in, human_time_in
 from server.domain.float_plan import BACK, FLOAT, LATE, OVERDUE, UNDO_BACK
 from server.domain.forms import MAX_EMAIL, clean_text
+from server.domain.languages import DEFAULT, translator
+from server.domain.languages import install_gettext as _install_gettext
 from server.domain.legal_text import legal_html
 from server.domain.money import format_money
 from server.domain.payments import book_of, ledger
-from server.domain.waiver_rules import load_text
+from server.domain.waiver_rules import text_of
 from server.settings import tel_uri
 
 TEMPLATES = ROOT / "templates" / "email"
@@ -42,23 +44,29 @@ def _environment(html: bool) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    _install_gettext(env)  # the signer's copy is in the language they signed in
     env.filters["money"] = format_money
     env.filters["when"] = _when
-    env.filters["clock"] = clock_time
+    env.filters["clock"] = _clock
     env.filters["legal_html"] = legal_html
     return env
 
 
-def _said(moment: str, timezone: tzinfo) -> str:
+def _said(moment: str, timezone: tzinfo, language: str = DEFAULT) -> str:
     """An email is read later, maybe elsewhere: the day and the zone are always said
     (`Sat 28 Nov, 5:10 pm PST`), in the operator's zone."""
-    return human_time(moment, timezone, always_day=True, zone=True)
+    return human_time_in(moment, timezone, language, always_day=True, zone=True)
 
 
 @jinja2.pass_context
 def _when(context: jinja2.runtime.Context, moment: str) -> str:
     """`{{ entry.logged_at | when }}` in an email: `_said` in the context's `timezone`."""
-    return _said(moment, context["timezone"])
+    return _said(moment, context["timezone"], context.get("language") or DEFAULT)
+
+
+@jinja2.pass_context
+def _clock(context: jinja2.runtime.Context, hhmm: object) -> str:
+    return clock_time_in(hhmm, context.get("language") or DEFAULT)
 
 
 _DOT_ATOM_HOST = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*")
@@ -191,8 +199,11 @@ def waiver_email(
     operator_email: str | None = None,
 ) -> EmailMessage:
     """To the signer: what they signed (version and text), when, the reference number,
-    the ESIGN copy notice, and how to reach the operator (phone, email) when set."""
+    the ESIGN copy notice, and how to reach the operator (phone, email) when set; in
+    the language they signed in (the record's `language`), with that text."""
+    language = str(waiver.get("language") or DEFAULT)
     context = {
+        "language": language,
         "event": event,
         "operator": operator,
         "operator_phone": operator_phone,
@@ -200,12 +211,13 @@ def waiver_email(
         "operator_email": operator_email,
         "waiver": waiver,
         "reference": str(waiver["waiver_id"])[:8].upper(),
-        "text": load_text(str(waiver["waiver_version"])),
-        "esign": load_text(str(waiver["esign_version"])),
+        "text": text_of(str(waiver["waiver_version"]), language),
+        "esign": text_of(str(waiver["esign_version"]), language),
         "timezone": timezone,
         "link": f"{base_url}/g/{event['event_id']}/waiver/signed/{waiver['waiver_id']}",
     }
-    subject = f"Your signed waiver, reference {context['reference']}"
+    _ = translator(language)
+    subject = _("Your signed waiver, reference {reference}").format(reference=context["reference"])
     to = [str(waiver["email"])]
     return _message(subject, sender, to, "waiver", context, base_url, timezone)
 

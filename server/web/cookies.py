@@ -31,3 +31,9 @@ def known_device_cookie_name(settings: Settings) -> str:
     """The accounts that signed in successfully on this device (see
     `server.web.known_device`): the owner gets past the account-wide sign-in limit."""
     return "__Host-scc_device" if settings.secure_cookies else "scc_device"
+
+
+def language_cookie_name(settings: Settings) -> str:
+    """The language a patron chose with the English | Español switch or a `?lang=` link
+    (a year; read only on the patron's pages, /g/...)."""
+    return "__Host-scc_lang" if settings.secure_cookies else "scc_lang"

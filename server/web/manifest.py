@@ -13,9 +13,10 @@ from server.documents.copies import waiver_copy
 from server.documents.waiver_pdf import reference
 from server.domain.clock import utc_now_iso
 from server.domain.forms import text_field
+from server.domain.languages import NAMES
 from server.domain.manifest import checkin_slots, guests_of
 from server.domain.users import User
-from server.domain.waiver_rules import load_text
+from server.domain.waiver_rules import text_of
 from server.web.auth import captain_only, crew_only
 from server.web.event_view import EventView, event_with_waivers, find_event, valid_event_id
 from server.web.render import Kind, redirect, render, response_kind
@@ -118,6 +119,7 @@ async def waiver_record(request: Request) -> Response:
         raise HTTPException(404)
     event = EventView(item=item, today=today_of(request))
     guests = guests_of([waiver], event.day)
+    language = str(waiver.get("language") or "en")
     user: User = request.state.user
     await run_in_threadpool(
         store.audit.record,
@@ -133,8 +135,9 @@ async def waiver_record(request: Request) -> Response:
             "event": event,
             "waiver": waiver,
             "guests": guests,
-            "text": load_text(str(waiver["waiver_version"])),
-            "esign": load_text(str(waiver["esign_version"])),
+            "text": text_of(str(waiver["waiver_version"]), language),
+            "esign": text_of(str(waiver["esign_version"]), language),
+            "language_name": NAMES.get(language, language),
         },
         headers=NO_STORE,
     )

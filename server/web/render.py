@@ -23,9 +23,11 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import NoMatchFound, Route
 
 from server import observe
+from server.domain.languages import N_, translator
 from server.web import security
 from server.web.cookies import session_cookie_name
 from server.web.csrf import csrf_token, set_csrf_cookie
+from server.web.language import is_patron_page, language_of, remember, switch_links
 from server.web.state import settings_of
 
 log = logging.getLogger(__name__)
@@ -89,6 +91,9 @@ def _context(request: Request, context: Mapping[str, Any]) -> dict[str, Any]:
         # Who to call about an overdue trip (the float plan on the card and trip page).
         "shore_contacts": settings.shore_contacts if settings is not None else [],
         "uscg": (settings.uscg_sector_phone, settings.uscg_sector_tel) if settings else None,
+        "language": language_of(request),  # the patron's (issue 30); English elsewhere
+        "patron_page": is_patron_page(request),
+        "language_links": switch_links(request) if is_patron_page(request) else [],
         **context,
     }
 
@@ -113,8 +118,12 @@ def render(
         if use_fragment and request.headers.get("hx-target") == "main":
             body = _title_of(env.get_template(page), values) + body
     response = HTMLResponse(body, status_code=status_code, headers=dict(headers or {}))
-    response.headers["Vary"] = "HX-Request"
+    # A patron's page is in the language its Accept-Language or cookie chose (issue 30).
+    response.headers["Vary"] = (
+        "HX-Request, Accept-Language, Cookie" if is_patron_page(request) else "HX-Request"
+    )
     set_csrf_cookie(request, response)
+    remember(request, response)
     return response
 
 
@@ -158,20 +167,30 @@ def safe_next(target: str | None) -> str:
 
 # --- the one error path ------------------------------------------------------------
 
+# Marked for the catalog (N_): a patron's error page shows them in their language.
 MESSAGES = {
-    400: ("Bad request", "The request could not be understood."),
+    400: (N_("Bad request"), N_("The request could not be understood.")),
     401: ("Sign in needed", "Please sign in to continue."),
     403: ("Not allowed", "You do not have access to this page."),
-    404: ("Not found", "There is nothing at this address. Check the link you followed."),
-    405: ("Not allowed", "That action is not available here."),
-    410: ("No longer open", "This is no longer available."),
-    409: ("Conflict", "That could not be saved because it conflicts with what is stored."),
-    429: ("Please wait", "Too many requests came from this connection. Try again later."),
-    503: (
-        "Temporarily unavailable",
-        "The service could not reach its database. Nothing was saved; it is safe to try again.",
+    404: (N_("Not found"), N_("There is nothing at this address. Check the link you followed.")),
+    405: (N_("Not allowed"), N_("That action is not available here.")),
+    410: (N_("No longer open"), N_("This is no longer available.")),
+    409: (
+        N_("Conflict"),
+        N_("That could not be saved because it conflicts with what is stored."),
     ),
-    500: ("Something went wrong", "This is a bug on our side. Nothing you typed caused it."),
+    429: (
+        N_("Please wait"),
+        N_("Too many requests came from this connection. Try again later."),
+    ),
+    503: (
+        N_("Temporarily unavailable"),
+        N_("The service could not reach its database. Nothing was saved; it is safe to try again."),
+    ),
+    500: (
+        N_("Something went wrong"),
+        N_("This is a bug on our side. Nothing you typed caused it."),
+    ),
 }
 
 
@@ -205,6 +224,8 @@ def json_form_error(errors: Mapping[str, str], status_code: int) -> JSONResponse
 def error_response(request: Request, status_code: int, detail: str | None = None) -> Response:
     title, default_message = MESSAGES.get(status_code, MESSAGES[500])
     message = detail if detail and detail not in _GENERIC_DETAILS else default_message
+    _ = translator(language_of(request))  # a patron's page: their language (N_-marked)
+    title, message = _(title), _(message)
     kind = response_kind(request)
     if kind is Kind.JSON:
         return json_error(message, status_code)

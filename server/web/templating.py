@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import jinja2
@@ -16,15 +17,16 @@ from starlette.requests import Request
 from server import ROOT
 from server.domain.clock import (
     as_utc,
-    clock_time,
-    day_label,
-    human_time,
+    clock_time_in,
+    day_label_in,
+    human_time_in,
     utc_iso,
     zone_abbreviation,
 )
 from server.domain.float_plan import UNDO_BACK_MINUTES
+from server.domain.languages import LANGUAGES, install_gettext, translations
 from server.domain.legal_text import legal_html
-from server.domain.money import AMOUNT_PATTERN, MAX_PAYMENT, format_money, money_str
+from server.domain.money import AMOUNT_PATTERN, MAX_PAYMENT, format_money_in, money_str
 from server.domain.payments import METHODS, SHOWN_METHODS
 from server.web.inputs import input_type
 from server.web.qr import qr_svg
@@ -40,10 +42,14 @@ def make_environment() -> jinja2.Environment:
         lstrip_blocks=True,
         finalize=showable,
     )
-    env.filters["money"] = format_money
+    install_gettext(env)  # {% trans %} and _() in the page's `language` (issue 30)
+    for language in LANGUAGES:
+        translations(language)  # a missing compiled catalog stops the start, not a page
+    # Each in the page's `language` (English but on a patron's page in another).
+    env.filters["money"] = _money
     env.filters["when"] = when  # any stored moment a person reads: <time> in their zone
-    env.filters["clock"] = clock_time  # a trip's start time ("09:30") as "9:30 am"
-    env.filters["day"] = day_label  # a date as "Sat 28 Nov 2026"; day(long=True, year=False)
+    env.filters["clock"] = _clock  # a trip's start time ("09:30") as "9:30 am"
+    env.filters["day"] = _day  # a date as "Sat 28 Nov 2026"; day(long=True, year=False)
     env.globals["amount_pattern"] = AMOUNT_PATTERN  # the server's amount rule, for the browser
     env.globals["amount_max"] = money_str(MAX_PAYMENT)
     env.globals["input_type"] = input_type  # date/time inputs that keep what was typed
@@ -95,10 +101,31 @@ def when(
     utc = as_utc(moment)
     iso = utc_iso(utc)
     zone = UTC if in_utc else context.get("timezone") or UTC
-    text = human_time(utc, zone, always_day=full, zone=full)
+    text = human_time_in(utc, zone, _language(context), always_day=full, zone=full)
     if plain:
         return text
     return Markup('<time datetime="{}">{}</time>').format(iso, text)
+
+
+def _language(context: jinja2.runtime.Context) -> str:
+    return str(context.get("language") or "en")
+
+
+@jinja2.pass_context
+def _money(context: jinja2.runtime.Context, amount: Decimal) -> str:
+    return format_money_in(amount, _language(context))
+
+
+@jinja2.pass_context
+def _clock(context: jinja2.runtime.Context, hhmm: object) -> str:
+    return clock_time_in(hhmm, _language(context))
+
+
+@jinja2.pass_context
+def _day(
+    context: jinja2.runtime.Context, day: date, *, long: bool = False, year: bool = True
+) -> str:
+    return day_label_in(day, _language(context), long=long, year=year)
 
 
 @jinja2.pass_context

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from server.domain.forms import mailbox
+from server.domain.languages import N_
 from server.domain.rate_limits import WAIVERS_PER_IP, ip_key
 from server.domain.waiver_rules import WaiverSubmission, signer_cap
 from server.store import Store
@@ -24,11 +25,11 @@ from server.web.client_address import client_ip
 from server.web.event_view import EventView
 from server.web.state import store_of
 
-TRIP_FULL = (
+TRIP_FULL = N_(
     "This trip already has all the waivers it can take online. Please ask the crew: "
     "they will sign you in at the dock."
 )
-TOO_MANY_WAIVERS = (
+TOO_MANY_WAIVERS = N_(
     "Many waivers were just signed from this connection. Nothing was saved. If you are "
     "signing for a whole group, ask the crew to help, or try again in a few minutes."
 )

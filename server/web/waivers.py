@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from server.domain.clock import utc_now_iso
 from server.domain.forms import FormErrors, text_field
+from server.domain.languages import N_, translator
 from server.domain.rate_limits import TRIP_MISSES_PER_IP, ip_key
 from server.domain.waiver_rules import (
     CURRENT_ESIGN,
@@ -24,9 +25,10 @@ from server.domain.waiver_rules import (
     MAX_MINORS,
     WaiverSubmission,
     WaiverText,
-    load_text,
     minor_rows,
     same_name,
+    shown_text,
+    text_of,
     validate_waiver,
 )
 from server.notify.outbox import Notifier
@@ -34,6 +36,7 @@ from server.store.waivers import WaiverExists
 from server.web.client_address import client_ip
 from server.web.cookies import signed_cookie_name
 from server.web.event_view import EventView, find_event
+from server.web.language import language_of
 from server.web.manifest import parse_waiver_id
 from server.web.pay_offer import pay_headers, pay_offer
 from server.web.render import redirect, render
@@ -47,7 +50,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 MAX_USER_AGENT = 512
 
 
-TOO_MANY_MISSES = (
+TOO_MANY_MISSES = N_(
     "Too many trip links from this connection did not match a trip. Check the link the "
     "captain sent you, and try again in a few minutes."
 )
@@ -81,12 +84,12 @@ def trip_event(request: Request) -> EventView:
 def _refuse_if_closed(request: Request, event: EventView) -> None:
     """Cancelled trips and trips long past take no more waivers (410, a clear page)."""
     if event.cancelled:
-        raise HTTPException(410, "This trip was cancelled, so its waiver cannot be signed.")
+        raise HTTPException(410, N_("This trip was cancelled, so its waiver cannot be signed."))
     if "renaming_to" in event.item:
-        raise HTTPException(409, "This trip is being updated. Please try again in a minute.")
+        raise HTTPException(409, N_("This trip is being updated. Please try again in a minute."))
     close_days = settings_of(request).waiver_close_days
     if event.day + timedelta(days=close_days) < event.today:
-        raise HTTPException(410, "This trip is over and its waiver is closed.")
+        raise HTTPException(410, N_("This trip is over and its waiver is closed."))
 
 
 def trip_context(request: Request, event: EventView) -> dict[str, Any]:
@@ -108,12 +111,13 @@ async def trip_page(request: Request) -> Response:
     return render(request, "trip.html", context, headers=headers)
 
 
-def _published(version: str, current: str) -> WaiverText:
-    """The text version a form showed, or the current one if that is not published."""
+def _published(version: str, current: str, language: str) -> WaiverText:
+    """The text version a form showed (in the patron's language when translated), or
+    the current one if that is not published."""
     try:
-        return load_text(version or current)
+        return shown_text(version or current, language)
     except KeyError:
-        return load_text(current)
+        return shown_text(current, language)
 
 
 def _form(
@@ -127,16 +131,21 @@ def _form(
 ) -> Response:
     form = form or {}
     values = {k: text_field(form, k) for k in form if k != "csrf_token"}
+    language = language_of(request)
     waiver_id = text_field(values, "waiver_id") or str(uuid.uuid4())
+    waiver = _published(text_field(values, "waiver_version"), CURRENT_WAIVER, language)
     context = {
         "event": event,
         "values": values,
         "errors": errors or {},
         "rows": minor_rows(values) if rows is None else rows,
         "max_minors": MAX_MINORS,
-        "waiver": _published(text_field(values, "waiver_version"), CURRENT_WAIVER),
-        "esign": _published(text_field(values, "esign_version"), CURRENT_ESIGN),
+        "waiver": waiver,
+        "original": text_of(waiver.original_version),  # a tap away on a translation
+        "esign": _published(text_field(values, "esign_version"), CURRENT_ESIGN, language),
         "waiver_id": waiver_id,
+        # A translation says which text governs, with the English original a tap away.
+        "governing": settings_of(request).waiver_governing_language,
     }
     return render(
         request,
@@ -177,6 +186,7 @@ def _signed_here(request: Request, event: EventView) -> str | None:
 def _waiver_item(
     request: Request, event: EventView, signed: WaiverSubmission, send_copy: bool
 ) -> dict[str, Any]:
+    waiver_original, esign_original = signed.originals
     item = {
         "event_id": event.event_id,
         "waiver_id": signed.waiver_id,
@@ -194,10 +204,15 @@ def _waiver_item(
         "agree_terms": True,
         "esign_consent": True,
         "signature_typed": signed.signature,
-        "waiver_version": signed.waiver.version,
+        # The English versions the texts are; the hashes of the texts shown (in
+        # `language`) and of their English originals (the same text when English).
+        "language": signed.language,
+        "waiver_version": signed.waiver.original_version,
         "waiver_sha256": signed.waiver.sha256,
-        "esign_version": signed.esign.version,
+        "waiver_original_sha256": waiver_original.sha256,
+        "esign_version": signed.esign.original_version,
         "esign_sha256": signed.esign.sha256,
+        "esign_original_sha256": esign_original.sha256,
         "signed_at": utc_now_iso(),
         "ip": client_ip(request),
         "user_agent": request.headers.get("user-agent", "")[:MAX_USER_AGENT],
@@ -221,7 +236,7 @@ async def sign_waiver(request: Request) -> Response:
     if action.startswith("remove_minor_"):
         return _form(request, event, _without_minor(form, action, rows), rows=max(rows - 1, 0))
     try:
-        signed = validate_waiver(form, event.day, event.today)
+        signed = validate_waiver(form, event.day, event.today, translator(language_of(request)))
     except FormErrors as invalid:
         return _form(request, event, form, invalid.errors, status_code=422)
     store = store_of(request)
@@ -235,7 +250,8 @@ async def sign_waiver(request: Request) -> Response:
         stored = await run_in_threadpool(store.waivers.get, event.event_id, signed.waiver_id)
         if stored is None or not same_name(str(stored["full_name"]), signed.full_name):
             fresh = {k: v for k, v in form.items() if k != "waiver_id"}
-            message = {"form": "Please sign again: this form had already been used."}
+            _ = translator(language_of(request))
+            message = {"form": _("Please sign again: this form had already been used.")}
             return _form(request, event, fresh, message, status_code=409)
     else:
         if send_copy and sends_after_response(request):  # on Lambda the stream sends it
@@ -294,7 +310,7 @@ async def waiver_signed(request: Request) -> Response:
         {
             "event": event,
             "waiver": waiver,
-            "text": load_text(str(waiver["waiver_version"])),
+            "text": text_of(str(waiver["waiver_version"]), str(waiver.get("language", "en"))),
             "pay": pay_offer(request, event),
         },
         headers={**NO_STORE, **pay_headers(request)},

@@ -73,6 +73,10 @@ def test_build_makes_the_lambda_zip(release: Release) -> None:
         "waivers/standard-v1.md",
         "fonts/DejaVuSans-Latin.ttf",  # the waiver PDF's (issue 31)
         "fonts/LICENSE",
+        "waivers/standard-v1.es.md",
+        # The Spanish catalog, compiled by the build from its .po (issue 30).
+        "server/locale/es/LC_MESSAGES/messages.po",
+        "server/locale/es/LC_MESSAGES/messages.mo",
     ):
         assert required in names, required
     tops = {n.split("/")[0] for n in names}
