@@ -12,6 +12,7 @@ from server.store.client import make_resource, refresh_credentials
 from server.store.events import EventsRepo
 from server.store.limits import LimitsRepo
 from server.store.outbox import OutboxRepo
+from server.store.payouts import PayoutsRepo
 from server.store.sessions import SessionsRepo
 from server.store.users import UsersRepo
 from server.store.waivers import WaiversRepo
@@ -36,6 +37,7 @@ class Store:
     outbox: OutboxRepo
     limits: LimitsRepo
     audit: AuditRepo
+    payouts: PayoutsRepo
 
     @classmethod
     def connect(cls, settings: Settings) -> Store:
@@ -59,6 +61,7 @@ class Store:
             outbox=OutboxRepo(table("outbox")),
             limits=LimitsRepo(table("limits")),
             audit=AuditRepo(table("audit")),
+            payouts=PayoutsRepo(table("users")),
         )
 
     @translated

@@ -162,7 +162,7 @@ def _form_error(
     if response_kind(request) is Kind.JSON:
         return json_form_error(errors, status_code)
     item = find_event(store_of(request), event_id)
-    values = form_values(form, ("amount", "method", "note"), multiline=("note",))
+    values = form_values(form, ("amount", "tip", "method", "note"), multiline=("note",))
     payment_id = str(uuid.uuid4()) if fresh_key else text_field(form, "payment_id")
     page = request.app.url_path_for("log_payment_page", event_id=event_id)
     if response_kind(request) is Kind.PAGE and request.url.path == page:
@@ -297,6 +297,7 @@ def _payment_saved(
                 "event_id": view.event_id,
                 "paid": money_str(book.paid),
                 "balance_due": money_str(book.balance_due),
+                "tips": money_str(book.tips),
                 "created": created,
             },
             status_code=201,

@@ -157,6 +157,7 @@ class EventView:
             "paid": money_str(book.paid),
             "balance_due": money_str(book.balance_due),
             "payment_count": book.payment_count,
+            "tips": money_str(book.tips),
             **({} if self.waivers_signed is None else {"waivers_signed": self.waivers_signed}),
             "payments": [entry_json(e, voided) for e in self.item.get("payments", [])],
         }
@@ -168,6 +169,8 @@ def entry_json(entry: dict[str, Any], voided: set[str] | None = None) -> dict[st
         k: (money_str(v) if isinstance(v, Decimal) else v) for k, v in entry.items()
     }
     out.setdefault("kind", "payment")
+    if out["kind"] == "payment":
+        out.setdefault("tip", "0.00")  # entries stored before tips were kept have none
     if voided is not None and out["kind"] == "payment":
         out["voided"] = entry.get("payment_id") in voided
     return out
