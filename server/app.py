@@ -32,6 +32,7 @@ from server.web import (
     float_plan,
     manifest,
     reports,
+    tips,
     voids,
     waivers,
 )
@@ -112,6 +113,7 @@ def create_app(
             *events.routes,
             *crew.routes,
             *reports.routes,
+            *tips.routes,
             *audit.routes,
             *confirm.routes,
             Mount("/static", HashedStaticFiles(assets), name="static"),

@@ -31,6 +31,7 @@ VERBS = {
     "account.password_reset": ("reset the password of", ""),
     "account.disabled": ("disabled the account of", ""),
     "account.enabled": ("re-enabled the account of", ""),
+    "account.tip_payout": ("recorded a tip payout to", ""),
 }
 ACTORS = {"sweep": "The overdue check", "scc-cli": "The command line"}
 _BACK_BY = re.compile(r"back by (\S+Z)$")
@@ -188,6 +189,8 @@ def _describe(
         thing = f"{names[target]} ({target})" if target in names else target
         if action == "account.added" and detail:
             tail = f" as {detail}"
+        if action == "account.tip_payout" and detail:
+            tail = f": {detail}"
         return AuditLine(
             at, when, actor, verb, thing, ("account", target) if target else NO_LINK, tail
         )
