@@ -34,6 +34,7 @@ from server.web.auth import crew_only
 from server.web.drafts import forget_draft, redirect_with_draft, take_draft
 from server.web.event_view import (
     EventView,
+    crew_names,
     entry_json,
     event_with_waivers,
     find_event,
@@ -85,7 +86,8 @@ async def dashboard(request: Request) -> Response:
 async def event_detail(request: Request) -> Response:
     view, _ = await run_in_threadpool(event_with_waivers, request)
     if response_kind(request) is Kind.JSON:
-        return JSONResponse(view.as_json())
+        names = await run_in_threadpool(crew_names, store_of(request), view.item)
+        return JSONResponse(view.as_json(names))
     saved = view.payment(request.query_params.get("saved", ""))
     context = {"event": view, "saved": saved}
     return render(request, "event.html", context, fragment="_event_detail.html")
@@ -95,7 +97,8 @@ async def event_detail(request: Request) -> Response:
 @crew_only
 async def event_json(request: Request) -> Response:
     view, _ = await run_in_threadpool(event_with_waivers, request)
-    return JSONResponse(view.as_json())
+    names = await run_in_threadpool(crew_names, store_of(request), view.item)
+    return JSONResponse(view.as_json(names))
 
 
 def _payment_form(

@@ -140,7 +140,8 @@ class EventView:
     def get(self, name: str, default: Any = "") -> Any:
         return self.item.get(name) or default
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, names: dict[str, str] | None = None) -> dict[str, Any]:
+        """The event for the JSON API; `names`: the crew accounts' names by email."""
         book = self.ledger
         voided = book.voided_ids
         return {
@@ -160,7 +161,30 @@ class EventView:
             "tips": money_str(book.tips),
             **({} if self.waivers_signed is None else {"waivers_signed": self.waivers_signed}),
             "payments": [entry_json(e, voided) for e in self.item.get("payments", [])],
+            "crew": [
+                {"email": email, "name": (names or {}).get(email, email), "role": role}
+                for email, role in assigned_crew(self.item)
+            ],
         }
+
+
+def assigned_crew(item: dict[str, Any]) -> list[tuple[str, str]]:
+    """(email, role) of the crew assigned (`crew_assigned`, the shared contract; h27a's
+    server/domain/crew_roles.py::assigned reads the same attribute)."""
+    found = []
+    for entry in item.get("crew_assigned") or []:
+        if isinstance(entry, dict) and entry.get("email"):
+            found.append((str(entry["email"]).lower(), str(entry.get("role") or "deckhand")))
+    return found
+
+
+def crew_names(store: Store, item: dict[str, Any]) -> dict[str, str]:
+    """The names of the crew assigned to `item` (one read per member: a handful)."""
+    names = {}
+    for email, _ in assigned_crew(item):
+        account = store.users.get(email)
+        names[email] = str(account.get("name") or email) if account else email
+    return names
 
 
 def entry_json(entry: dict[str, Any], voided: set[str] | None = None) -> dict[str, Any]:

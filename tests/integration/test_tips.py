@@ -11,7 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from server.store import Store
-from tests.conftest import HX, JSON, add_event, sign_in
+from tests.conftest import HX, JSON, add_event, add_user, sign_in
 from tests.helpers.flows import pay
 
 
@@ -129,3 +129,76 @@ def test_the_plain_form_shows_the_tip_field_and_keeps_it_after_a_refusal(
     assert 'value="15"' in refused.text and "Enter the amount." in refused.text
     item = store.events.get(event["event_id"])
     assert item is not None and not item.get("payments")
+
+
+def test_the_api_names_the_crew_and_each_payments_tip(client: TestClient, store: Store) -> None:
+    crew = sign_in(client, store, role="crew")
+    add_user(store, "ann@example.com", name="Ann Master")
+    event = add_event(store, total_price="300")
+    store.events.table.update_item(
+        Key={"event_id": event["event_id"]},
+        UpdateExpression="SET crew_assigned = :c",
+        ExpressionAttributeValues={
+            ":c": [
+                {"email": "ann@example.com", "role": "master"},
+                {"email": "gone@example.com", "role": "deckhand"},  # no such account
+            ]
+        },
+    )
+    old = {
+        "payment_id": str(uuid.uuid4()),
+        "kind": "payment",
+        "amount": Decimal(10),
+        "method": "cash",
+        "logged_at": "2026-07-04T16:00:00Z",
+    }  # before tips: none
+    store.events.table.update_item(
+        Key={"event_id": event["event_id"]},
+        UpdateExpression="SET payments = :p",
+        ExpressionAttributeValues={":p": [old]},
+    )
+    pay(client, event["event_id"], crew, headers=JSON, amount="100", tip="12.50")
+    body = client.get(f"/api/events/{event['event_id']}", headers=JSON).json()
+    assert body["crew"] == [
+        {"email": "ann@example.com", "name": "Ann Master", "role": "master"},
+        {"email": "gone@example.com", "name": "gone@example.com", "role": "deckhand"},
+    ]
+    assert [p["tip"] for p in body["payments"]] == ["0.00", "12.50"]
+    assert body["tips"] == "12.50"
+    detail = client.get(f"/dispatch/events/{event['event_id']}", headers=JSON).json()
+    assert detail["crew"] == body["crew"]
+    bare = add_event(store, first_name="Bea")
+    assert client.get(f"/api/events/{bare['event_id']}", headers=JSON).json()["crew"] == []
+
+
+def test_the_cash_box_counts_cash_tips_and_the_cash_paid_out(
+    client: TestClient, store: Store
+) -> None:
+    captain = sign_in(client, store, role="captain")
+    add_user(store, "bo@example.com", name="Bo Deckhand")
+    event = add_event(store, total_price="500")
+    pay(client, event["event_id"], captain, headers=JSON, amount="200", tip="40")
+    pay(client, event["event_id"], captain, headers=JSON, amount="100", tip="15", method="card")
+    pay(client, event["event_id"], captain, headers=JSON, amount="0", tip="20")
+    today = store.events.get(event["event_id"])["date"]  # type: ignore[index]
+    paid_out = client.post(
+        "/admin/tips/payouts",
+        data={
+            "payout_id": str(uuid.uuid4()),
+            "email": "bo@example.com",
+            "amount": "30",
+            "method": "cash",
+            "paid_on": today,
+            "csrf_token": captain,
+        },
+        follow_redirects=False,
+    )
+    assert paid_out.status_code == 303
+    page = client.get(f"/admin/payments?date={today}").text
+    box = page.split('id="cash-box"', 1)[1].split("</table>", 1)[0]
+    assert '<td data-label="Cash payments">$200.00</td>' in box
+    assert '<td data-label="Cash tips">$60.00</td>' in box
+    assert "<strong>$260.00</strong>" in box
+    assert 'class="cash-payouts">−$30.00' in box
+    assert 'class="cash-expected"><strong>$230.00</strong>' in box
+    assert "Tips collected this day, all methods: $75.00" in page
