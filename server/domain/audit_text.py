@@ -26,6 +26,7 @@ VERBS = {
     "trip.extended": ("extended the float plan of trip", ""),
     "trip.returned": ("marked trip", " back at the dock"),
     "trip.overdue": ("flagged trip", " as overdue"),
+    "event.tip_shares": ("set the tip shares of trip", ""),
     "waiver.opened": ("opened a signed waiver of trip", ""),
     "account.added": ("added the account of", ""),
     "account.password_reset": ("reset the password of", ""),

@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
+from server.domain.forms import FormErrors, text_field
 from server.domain.money import CENT, ZERO, to_money
 
 ROLES = ("master", "deckhand")
@@ -133,3 +134,25 @@ def parse_weight(text: str) -> Decimal:
     ):
         raise ValueError(f"{text.strip()!r}: a weight is more than 0, at most 100, two decimals")
     return weight
+
+
+def validate_trip_shares(form: Mapping[str, Any], crew: Sequence[CrewMember]) -> dict[str, Decimal]:
+    """The captain's per-trip weights: `share_<n>` for the crew member named by
+    `email_<n>`; blank leaves that member on the role default. Raises FormErrors."""
+    known = {m.email for m in crew}
+    shares: dict[str, Decimal] = {}
+    errors: dict[str, str] = {}
+    for n in range(len(crew)):
+        email = text_field(form, f"email_{n}").lower()
+        text = text_field(form, f"share_{n}")
+        if email not in known:
+            errors["form"] = "The crew of this trip changed: reload the page and try again."
+            continue
+        if text:
+            try:
+                shares[email] = parse_weight(text)
+            except ValueError:
+                errors[f"share_{n}"] = "Enter a share like 1 or 1.5 (more than 0, at most 100)."
+    if errors:
+        raise FormErrors(errors)
+    return shares

@@ -89,7 +89,9 @@ async def event_detail(request: Request) -> Response:
         names = await run_in_threadpool(crew_names, store_of(request), view.item)
         return JSONResponse(view.as_json(names))
     saved = view.payment(request.query_params.get("saved", ""))
-    context = {"event": view, "saved": saved}
+    context: dict[str, Any] = {"event": view, "saved": saved}
+    if request.state.user.is_captain:  # the trip's tip shares name its crew
+        context["crew_names"] = await run_in_threadpool(crew_names, store_of(request), view.item)
     return render(request, "event.html", context, fragment="_event_detail.html")
 
 

@@ -25,6 +25,7 @@ from server.domain.clock import (
 from server.domain.legal_text import legal_html
 from server.domain.money import AMOUNT_PATTERN, MAX_PAYMENT, format_money, money_str
 from server.domain.payments import METHODS
+from server.domain.tips import crew_of
 from server.web.inputs import input_type
 from server.web.qr import qr_svg
 from server.web.state import settings_of
@@ -52,6 +53,7 @@ def make_environment() -> jinja2.Environment:
     env.filters["legal_html"] = legal_html  # a waiver text (Markdown) as HTML
     env.globals["payment_methods"] = METHODS
     env.globals["uuid4"] = lambda: str(uuid.uuid4())  # idempotency keys for forms
+    env.globals["tip_crew"] = crew_of  # who a trip's tips are split among (issue 27)
     return env
 
 

@@ -26,10 +26,12 @@ from server.domain.tip_report import (
     tips_csv_rows,
     validate_payout,
 )
+from server.domain.tips import crew_of, validate_trip_shares
 from server.domain.users import User
 from server.store.payouts import PayoutRefusal
 from server.web.audit import audit
 from server.web.auth import captain_only, crew_only
+from server.web.event_view import crew_names, find_event, valid_event_id, view_of
 from server.web.render import redirect, render
 from server.web.reports import _range, typed_param
 from server.web.routing import Routes
@@ -175,3 +177,35 @@ async def my_tips(request: Request) -> Response:
     mine = await run_in_threadpool(_mine, request, user.email)
     today = today_of(request)
     return render(request, "my_tips.html", {"mine": mine, "today": today})
+
+
+@routes.post("/admin/events/{event_id}/tip-shares", "admin_tip_shares")
+@captain_only
+async def set_tip_shares(request: Request) -> Response:
+    """The captain's per-trip split weights, set on the trip page (blank: the role's
+    default from SCC_TIP_SHARES, else equal)."""
+    event_id = valid_event_id(request)
+    form = await request.form()
+    store = store_of(request)
+    item = await run_in_threadpool(find_event, store, event_id)
+    names = await run_in_threadpool(crew_names, store, item)
+    crew = crew_of(item, names)
+    try:
+        shares = validate_trip_shares(form, crew)
+    except FormErrors as invalid:
+        view = view_of(request, item)
+        context = {
+            "event": view,
+            "share_errors": invalid.errors,
+            "share_values": {k: str(v) for k, v in form.items()},
+            "crew_names": names,
+        }
+        return render(
+            request, "event.html", context, fragment="_event_detail.html", status_code=422
+        )
+    if not await run_in_threadpool(store.events.set_tip_shares, event_id, shares):
+        raise HTTPException(409, "This trip cannot be changed right now. Try again.")
+    detail = ", ".join(f"{e} {w}" for e, w in sorted(shares.items())) or "the defaults"
+    await audit(request, "event.tip_shares", event_id, detail)
+    url = request.app.url_path_for("event_detail", event_id=event_id)
+    return redirect(request, f"{url}?shares=saved#tip-shares")

@@ -266,3 +266,30 @@ def test_an_event_without_crew_or_tips_is_left_out(
     crew_trip(store, 0, first_name="Bea")  # crew, no tips
     page = client.get("/admin/tips").text
     assert "No tips logged yet." in page and "Bo Deckhand <span" not in page
+
+
+def test_the_captain_sets_a_trips_own_shares_on_its_page(
+    desk: tuple[TestClient, str], store: Store
+) -> None:
+    client, captain = desk
+    trip = crew_trip(store, 0)
+    pay(client, trip, captain, headers=JSON, amount="100", tip="30")
+    page = client.get(f"/dispatch/events/{trip}").text
+    assert 'id="tip-shares"' in page and 'name="share_1"' in page and "Bo Deckhand" in page
+    url = f"/admin/events/{trip}/tip-shares"
+    base = {"csrf_token": captain, "email_0": ANN, "email_1": BO}
+    bad = client.post(url, data={**base, "share_0": "2", "share_1": "-1"})
+    assert bad.status_code == 422 and 'id="share_1-error"' in bad.text
+    assert "tip_shares" not in (store.events.get(trip) or {})
+    saved = client.post(url, data={**base, "share_0": "2", "share_1": ""}, follow_redirects=False)
+    assert saved.status_code == 303 and saved.headers["location"].endswith("#tip-shares")
+    assert (store.events.get(trip) or {})["tip_shares"] == {ANN: Decimal(2)}
+    rows = list(csv.reader(io.StringIO(client.get("/admin/tips.csv").text.lstrip("\ufeff"))))
+    assert {r[2]: r[4] for r in rows[1:]} == {ANN: "20.00", BO: "10.00"}
+    reset = client.post(url, data={**base, "share_0": "", "share_1": ""}, follow_redirects=False)
+    assert reset.status_code == 303 and "tip_shares" not in (store.events.get(trip) or {})
+    crew = TestClient(create_app(store.settings, store))
+    with crew:
+        sign_in(crew, store, role="crew")
+        assert 'id="tip-shares"' not in crew.get(f"/dispatch/events/{trip}").text
+        assert crew.post(url, data=base).status_code == 403
