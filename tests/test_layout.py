@@ -12,6 +12,7 @@ import pytest
 
 SERVER = Path(__file__).resolve().parent.parent / "server"
 DOMAIN = sorted(p.stem for p in (SERVER / "domain").glob("*.py") if p.stem != "__init__")
+SERVICES = sorted(p.stem for p in (SERVER / "services").glob("*.py") if p.stem != "__init__")
 
 BLOCKER = textwrap.dedent(
     """
@@ -35,6 +36,21 @@ def test_there_are_domain_modules() -> None:
 @pytest.mark.parametrize("module", DOMAIN)
 def test_domain_module_imports_neither_starlette_nor_boto3(module: str) -> None:
     script = BLOCKER + f"importlib.import_module('server.domain.{module}')\nprint('ok')"
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=SERVER.parent
+    )
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+
+
+def test_there_are_services() -> None:
+    assert {"payments", "results"} <= set(SERVICES)
+
+
+@pytest.mark.parametrize("module", SERVICES)
+def test_service_module_imports_neither_starlette_nor_boto3(module: str) -> None:
+    """The services take repositories as arguments: they import no store module (which
+    would pull in boto3) and no web module."""
+    script = BLOCKER + f"importlib.import_module('server.services.{module}')\nprint('ok')"
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, cwd=SERVER.parent
     )

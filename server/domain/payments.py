@@ -251,6 +251,16 @@ class Refusal(StrEnum):
     CONFLICT = "conflict"  # changed between the write and the read that explains it
 
 
+class AppendRefused(Exception):
+    """A conditional ledger append did not happen; `reason` says why and `item` is the
+    event as read right after (None when it does not exist). Raised by the store."""
+
+    def __init__(self, reason: Refusal, item: dict[str, Any] | None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.item = item
+
+
 def is_void(item: Mapping[str, Any], entry_id: str) -> bool:
     """Whether the event's ledger entry `entry_id` is a void (which cannot be voided).
     Voids appended before `void_ids` was kept are found in the ledger itself: entries

@@ -13,6 +13,7 @@ class Refused:
 
     errors: dict[str, str] = field(default_factory=dict)
     status: int = 422
+    code: str = ""  # which refusal, for a handler that answers one differently
 
     @classmethod
     def form(cls, message: str, status: int = 409) -> Refused:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
 
+from server.domain.payments import AppendRefused as AppendRefused
 from server.store.client import (
     all_items,
     conditional,
@@ -17,7 +18,6 @@ from server.store.client import (
 )
 from server.store.float_plans import FloatPlanWrites
 from server.store.ledger import OPEN_FOR_WRITES, LedgerWrites
-from server.store.ledger import AppendRefused as AppendRefused
 from server.store.tables import BY_OUTBOX, EVENTS_BY_DATE
 from server.store.totals import totals_of
 

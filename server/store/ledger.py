@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from server.domain.money import to_money
-from server.domain.payments import Refusal, entry_bytes, why_refused
+from server.domain.payments import AppendRefused, Refusal, entry_bytes, why_refused
 from server.store.boundary import Repo
 from server.store.client import (
     conditional,
@@ -29,16 +29,6 @@ OPEN_FOR_WRITES = (
     "attribute_exists(event_id) AND attribute_not_exists(moved_to)"
     " AND attribute_not_exists(renaming_to) AND attribute_not_exists(renaming_from)"
 )
-
-
-class AppendRefused(Exception):
-    """A conditional append did not happen; `reason` says why and `item` is the event
-    as read right after (None when it does not exist)."""
-
-    def __init__(self, reason: Refusal, item: dict[str, Any] | None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.item = item
 
 
 # The ledger's append before the totals (and a void's): answered with the whole item.

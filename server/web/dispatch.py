@@ -16,20 +16,13 @@ from starlette.responses import JSONResponse, Response
 from server.domain.board import BOARD_CARDS, board_page, day_of, first_day
 from server.domain.clock import utc_now_iso
 from server.domain.float_plan import TripState, state_of
-from server.domain.forms import FormErrors, form_values, text_field
+from server.domain.forms import form_values, text_field
 from server.domain.money import money_str
-from server.domain.payments import (
-    MAX_ENTRIES,
-    MAX_LEDGER_BYTES,
-    PaymentRequest,
-    Refusal,
-    over_balance,
-    validate_payment,
-)
-from server.domain.users import User
+from server.domain.payments import Refusal
 from server.notify.outbox import Notifier
-from server.store import Store
-from server.store.events import AppendRefused
+from server.services import payments
+from server.services.payments import OverBalance
+from server.services.results import Refused
 from server.web.auth import crew_only
 from server.web.drafts import forget_draft, redirect_with_draft, take_draft
 from server.web.event_view import (
@@ -203,43 +196,6 @@ def _form_error(
     )
 
 
-def _record(
-    store: Store, event_id: str, payment: PaymentRequest, user: User
-) -> tuple[dict[str, Any], dict[str, Any], bool]:
-    """Append the payment (one conditional UpdateItem). Returns the event as stored, the
-    entry, and whether this request created it (False for a replay of the same key)."""
-    entry = payment.entry(user.email, user.name, utc_now_iso())
-    try:
-        item = store.events.append_payment(event_id, entry, MAX_ENTRIES, MAX_LEDGER_BYTES)
-        return item, entry, True
-    except AppendRefused as refused:
-        duplicate = refused.item if refused.reason is Refusal.DUPLICATE else None
-        stored = payment.replay_of(duplicate) if duplicate is not None else None
-        if duplicate is None or stored is None:
-            raise
-        return duplicate, stored, False
-
-
-REFUSALS = {
-    Refusal.CANCELLED: (422, "This trip is cancelled, so no payment can be logged against it."),
-    Refusal.FULL: (
-        422,
-        "This trip's payment history is full (the most one trip can hold). "
-        "Nothing was saved; ask the captain.",
-    ),
-    Refusal.DUPLICATE: (
-        409,
-        "A different payment was already saved with this form. Nothing new was saved: "
-        "check the payment history, and submit again to log another payment.",
-    ),
-    Refusal.RENAMING: (
-        409,
-        "This trip is being renamed right now. Nothing was saved; try again in a minute.",
-    ),
-    Refusal.CONFLICT: (409, "The trip changed while saving. Nothing was saved; try again."),
-}
-
-
 # The plain form posts to its own page's address, so after a refusal (422) the address
 # bar still shows a page; htmx and the JSON API use /api/. One handler for both.
 @routes.post("/dispatch/events/{event_id}/payment", "log_payment_page")
@@ -249,32 +205,35 @@ async def log_payment(request: Request) -> Response:
     event_id = valid_event_id(request)
     form = await request.form()
     store = store_of(request)
-    user: User = request.state.user
-    try:
-        payment = validate_payment(form)
-    except FormErrors as invalid:
-        return await run_in_threadpool(_form_error, request, event_id, form, invalid.errors, 422)
-    over = over_balance(form, payment.amount)
-    if over is not None and response_kind(request) is not Kind.JSON:  # ask first, no write
-        confirm = (payment.amount, over)
+    ask_over = response_kind(request) is not Kind.JSON  # the API was asked on the phone
+    outcome = await run_in_threadpool(
+        payments.log_payment,
+        store.events,
+        event_id,
+        form,
+        request.state.user,
+        utc_now_iso(),
+        ask_over=ask_over,
+    )
+    if isinstance(outcome, OverBalance):  # ask first, nothing written
+        confirm = (outcome.amount, outcome.over)
         return await run_in_threadpool(_form_error, request, event_id, form, {}, 422, over=confirm)
-    try:
-        item, entry, created = await run_in_threadpool(_record, store, event_id, payment, user)
-    except AppendRefused as refused:
-        if refused.reason is Refusal.MISSING:
+    if isinstance(outcome, Refused):
+        if outcome.status == 404:
             # A renamed event's stub: find_event answers its redirect; else 404.
             await run_in_threadpool(find_event, store, event_id)
-            raise HTTPException(404) from None
-        status, message = REFUSALS.get(refused.reason, REFUSALS[Refusal.CONFLICT])
+            raise HTTPException(404)
+        duplicate = outcome.code == Refusal.DUPLICATE.value
         return await run_in_threadpool(
             _form_error,
             request,
             event_id,
             form,
-            {"form": message},
-            status,
-            fresh_key=refused.reason is Refusal.DUPLICATE,
+            outcome.errors,
+            outcome.status,
+            fresh_key=duplicate,
         )
+    item, entry, created = outcome.item, outcome.entry, outcome.created
     from_trip = text_field(form, "from") == "trip"
     if from_trip and "payments" not in item and response_kind(request) is Kind.FRAGMENT:
         # The trip page's answer shows the payment history: that page reads the ledger.

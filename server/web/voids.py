@@ -9,18 +9,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from server.domain.clock import utc_now_iso
-from server.domain.forms import FormErrors, text_field
-from server.domain.payments import (
-    MAX_ENTRIES,
-    MAX_LEDGER_BYTES,
-    Refusal,
-    is_void,
-    parse_payment_id,
-    validate_void_reason,
-)
-from server.domain.users import User
-from server.store.events import AppendRefused
-from server.web.audit import audit
+from server.services import payments
+from server.services.results import Refused
 from server.web.auth import captain_only
 from server.web.event_view import find_event, valid_event_id, view_of
 from server.web.render import Kind, json_form_error, redirect, render, response_kind
@@ -28,10 +18,6 @@ from server.web.routing import Routes
 from server.web.state import store_of
 
 routes = Routes()
-
-# Voids may go a little past the ledger's caps, so a full event can still be corrected.
-VOID_HEADROOM = 50
-NOT_A_PAYMENT = "That entry is a void, not a payment: only a payment can be voided."
 
 
 # The confirmation page posts to its own address, so a refusal without JavaScript stays
@@ -44,49 +30,20 @@ async def void_payment(request: Request) -> Response:
     target = str(request.path_params["payment_id"])
     form = await request.form()
     store = store_of(request)
-    user: User = request.state.user
-    try:
-        void_id = parse_payment_id(text_field(form, "void_id"))
-        reason = validate_void_reason(form)
-    except FormErrors as invalid:
-        return await _detail_with_errors(request, event_id, invalid.errors, 422, target)
-    entry = {
-        "payment_id": void_id,
-        "kind": "void",
-        "voids": target,
-        "reason": reason,
-        "logged_by": user.email,
-        "logged_by_name": user.name,
-        "logged_at": utc_now_iso(),
-    }
-    # The write refuses a void of any void it records in `void_ids`; one stored before
-    # that set was kept is found in the ledger (entries never change: no race).
-    stored = await run_in_threadpool(store.events.get, event_id)
-    if stored is not None and is_void(stored, target):
-        raise HTTPException(404, NOT_A_PAYMENT)
-    try:
-        await run_in_threadpool(
-            store.events.append_void,
-            event_id,
-            entry,
-            MAX_ENTRIES + VOID_HEADROOM,
-            MAX_LEDGER_BYTES + VOID_HEADROOM * 1000,
-        )
-    except AppendRefused as refused:
-        if refused.reason is Refusal.MISSING:
-            raise HTTPException(404) from None
-        if refused.reason is Refusal.UNKNOWN_TARGET:
-            raise HTTPException(404, "There is no such payment on this trip.") from None
-        if refused.reason is Refusal.NOT_A_PAYMENT:
-            raise HTTPException(404, NOT_A_PAYMENT) from None
-        if refused.reason is not Refusal.DUPLICATE:  # a replayed void is already done
-            message = {
-                Refusal.ALREADY_VOIDED: "That payment was already voided.",
-                Refusal.FULL: "This trip holds the most entries one trip can.",
-            }.get(refused.reason, "The trip changed while saving. Try again.")
-            return await _detail_with_errors(request, event_id, {"form": message}, 409, target)
-    else:
-        await audit(request, "payment.voided", f"{event_id}/{target}")  # for the audit page
+    outcome = await run_in_threadpool(
+        payments.void_payment,
+        store.events,
+        store.audit,
+        event_id,
+        target,
+        form,
+        request.state.user,
+        utc_now_iso(),
+    )
+    if isinstance(outcome, Refused):
+        if outcome.status == 404:
+            raise HTTPException(404, outcome.errors.get("form"))
+        return await _detail_with_errors(request, event_id, outcome.errors, outcome.status, target)
     url = request.app.url_path_for("event_detail", event_id=event_id)
     if response_kind(request) is Kind.JSON:
         return JSONResponse({"voided": target}, status_code=201)

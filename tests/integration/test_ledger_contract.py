@@ -1,0 +1,133 @@
+"""The in-memory ledger (tests/helpers/fake_ledger.py) answers exactly as EventsRepo on
+dynalite: one script of appends, replays, voids and refusals runs against both, and
+every answer (or refusal, with the item read after it) must be the same. The services'
+unit tests trust the fake only as far as this test holds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, Protocol
+
+from server.domain.event_form import validate_new_event
+from server.domain.payments import AppendRefused
+from server.store import Store
+from tests.helpers.fake_ledger import FakeLedger
+
+CAP, ROOM = 4, 50_000
+
+
+class Events(Protocol):
+    def create(self, event: dict[str, Any]) -> None: ...
+    def get(self, event_id: str) -> dict[str, Any] | None: ...
+    def set_status(self, event_id: str, status: str) -> bool: ...
+    def append_payment(
+        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
+    ) -> dict[str, Any]: ...
+    def append_void(
+        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
+    ) -> dict[str, Any]: ...
+
+
+def _event(first_name: str) -> dict[str, Any]:
+    return validate_new_event(
+        {
+            "date": "2026-07-04",
+            "first_name": first_name,
+            "period": "whale",
+            "start_time": "09:30",
+            "party_size": "6",
+            "total_price": "300.00",
+            "boat": "Orca",
+        }
+    )
+
+
+def _payment(pid: str, amount: str) -> dict[str, Any]:
+    return {
+        "payment_id": pid,
+        "kind": "payment",
+        "amount": Decimal(amount),
+        "method": "cash",
+        "note": "",
+        "logged_by": "crew@example.com",
+        "logged_by_name": "Pat",
+        "logged_at": "2026-07-04T16:00:00Z",
+    }
+
+
+def _void(vid: str, target: str) -> dict[str, Any]:
+    return {
+        "payment_id": vid,
+        "kind": "void",
+        "voids": target,
+        "reason": "typo",
+        "logged_by": "captain@example.com",
+        "logged_by_name": "Cap",
+        "logged_at": "2026-07-04T17:00:00Z",
+    }
+
+
+def _plain(value: Any) -> Any:
+    """Sets as sorted lists, so answers compare and print."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in sorted(value.items())}
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _script(events: Events) -> list[Any]:
+    """Each step's answer, or its refusal's reason and the item read after it."""
+    trip, other = _event("Alice"), _event("Bea")
+    events.create(trip)
+    events.create(other)
+    a, b = trip["event_id"], other["event_id"]
+    steps: list[tuple[str, Callable[[], Any]]] = [
+        ("pay p1", lambda: events.append_payment(a, _payment("p1", "100.00"), CAP, ROOM)),
+        ("replay p1", lambda: events.append_payment(a, _payment("p1", "100.00"), CAP, ROOM)),
+        ("pay p2", lambda: events.append_payment(a, _payment("p2", "50.50"), CAP, ROOM)),
+        ("void p1", lambda: events.append_void(a, _void("v1", "p1"), CAP, ROOM)),
+        ("replay void", lambda: events.append_void(a, _void("v1", "p1"), CAP, ROOM)),
+        ("void p1 again", lambda: events.append_void(a, _void("v2", "p1"), CAP, ROOM)),
+        ("void a void", lambda: events.append_void(a, _void("v3", "v1"), CAP, ROOM)),
+        ("void unknown", lambda: events.append_void(a, _void("v4", "nope"), CAP, ROOM)),
+        ("pay p3", lambda: events.append_payment(a, _payment("p3", "1.00"), CAP, ROOM)),
+        ("full", lambda: events.append_payment(a, _payment("p4", "1.00"), CAP, ROOM)),
+        # The byte cap holds back an item already holding bytes, not a first entry.
+        ("first on b", lambda: events.append_payment(b, _payment("q1", "1.00"), CAP, 10)),
+        ("too big", lambda: events.append_payment(b, _payment("q5", "1.00"), CAP, 200)),
+        ("missing", lambda: events.append_payment("nope", _payment("q2", "1.00"), CAP, ROOM)),
+        ("cancel", lambda: events.set_status(b, "cancelled")),
+        ("pay cancelled", lambda: events.append_payment(b, _payment("q3", "9.00"), CAP, ROOM)),
+        ("after", lambda: [events.get(a), events.get(b)]),
+    ]
+    answers: list[Any] = []
+    for name, step in steps:
+        try:
+            answers.append((name, _plain(step())))
+        except AppendRefused as refused:
+            answers.append((name, refused.reason.value, _plain(refused.item)))
+    return answers
+
+
+def test_the_fake_ledger_answers_as_dynalite_does(store: Store) -> None:
+    real, fake = _script(store.events), _script(FakeLedger())
+    for theirs, ours in zip(real, fake, strict=True):
+        assert ours == theirs
+    reasons = {step[0]: step[1] for step in real if len(step) == 3}
+    assert reasons == {
+        "replay p1": "duplicate",
+        "replay void": "duplicate",
+        "void p1 again": "already_voided",
+        "void a void": "not_a_payment",
+        "void unknown": "unknown_target",
+        "full": "full",
+        "too big": "full",
+        "missing": "missing",
+        "pay cancelled": "cancelled",
+    }
+    after = dict((s[0], s[1]) for s in real if len(s) == 2)["after"][0]
+    assert after["paid_total"] == Decimal("51.50") and after["payment_count"] == 2
