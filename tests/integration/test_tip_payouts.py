@@ -236,7 +236,7 @@ def test_crew_see_their_own_tips_and_nobody_elses(
     client, captain = desk
     mine = clients(store)
     sign_in(mine, store, role="crew")
-    assert "No tips on these dates." in mine.get("/account/tips").text  # no trips yet
+    assert "No tips yet." in mine.get("/account/tips").text  # no trips yet
     me = next(str(u["email"]) for u in store.users.all() if str(u["email"]).startswith("crew-"))
     trip = crew_trip(store, 0)
     store.events.table.update_item(
