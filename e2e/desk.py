@@ -188,6 +188,15 @@ class CaptainDesk:
         if response.status != 201:
             raise DeskError(f"log payment on {event_id}: HTTP {response.status} {response.text()}")
 
+    def assign_crew(self, event_id: str, email: str, role: str = "deckhand") -> None:
+        """Assign a crew account to the trip through the event page's Crew form."""
+        self._post(
+            f"/admin/events/{event_id}/crew",
+            {"email": email, "role": role},
+            f"assign {email} to {event_id}",
+            "done=assigned",
+        )
+
     def cancel_event(self, event_id: str) -> None:
         self._post(
             f"/admin/events/{event_id}/status",

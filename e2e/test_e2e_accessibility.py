@@ -190,6 +190,41 @@ def test_axe_crew_pages_and_log_payment_modal(
     page.locator(".guest").first.get_by_role("button", name=re.compile("^Check in")).click()
     expect(page.locator(".guest.is-in").first).to_be_visible()
     axe.check("manifest after a check-in")
+    page.goto("/account")
+    axe.check("account (calendar address, credentials)")
+    axe.assert_clean()
+
+
+def test_axe_departed_trip_float_plan_back_confirmation_and_undo(
+    axe: Axe, crew: Account, make_event: MakeEvent
+) -> None:
+    """Issue 26: the float plan on the trip page and card, Back's dialog and page, Undo."""
+    page = axe.page
+    event_id = make_event(start_time="00:00")["event_id"]
+    sign_a_waiver(page, event_id)
+    sign_in(page, crew)
+    page.goto(f"/dispatch/events/{event_id}/manifest")
+    wait_for_htmx(page)
+    page.locator(".guest").first.get_by_role("button", name=re.compile("^Check in")).click()
+    expect(page.locator(".guest.is-in").first).to_be_visible()
+    page.goto(f"/dispatch/events/{event_id}/depart")
+    page.get_by_role("button", name="Depart now").click()  # the prefilled return
+    expect(card(page, event_id).locator(".float-facts")).to_be_visible()
+    axe.check("trip page with its float plan")
+    page.goto("/dispatch")
+    wait_for_htmx(page)
+    axe.check("dashboard with a departed trip")
+    card(page, event_id).get_by_role("button", name=re.compile("^Back at the dock")).click()
+    expect(page.locator("#confirm-dialog")).to_be_visible()
+    axe.check("Back at the dock dialog")
+    page.keyboard.press("Escape")
+    back_url = card(page, event_id).locator("form.back-form").get_attribute("action")
+    departure_id = card(page, event_id).locator("form.back-form [name=departure_id]")
+    page.goto(f"{back_url}?departure_id={departure_id.get_attribute('value')}")
+    axe.check("Back at the dock confirmation page")
+    page.get_by_role("button", name="Yes, all back at the dock").click()
+    expect(card(page, event_id).get_by_role("button", name=re.compile("^Undo"))).to_be_visible()
+    axe.check("trip back, with Undo")
     axe.assert_clean()
 
 
@@ -217,6 +252,8 @@ def test_axe_captain_pages(axe: Axe, captain: Account, make_event: MakeEvent) ->
     axe.check("admin: edit event")
     page.goto("/admin/crew")
     axe.check("admin: crew")
+    page.goto(f"/admin/crew/credentials?email={captain.email}")
+    axe.check("admin: credentials")
     page.goto("/admin/payments")
     axe.check("admin: payments for a day")
     page.goto("/admin/payments/range")
@@ -313,6 +350,8 @@ def test_320px_wide_at_200_percent_text_without_horizontal_scrolling(
         "/admin/events/new",
         f"/admin/events/{event_id}/edit",
         "/admin/crew",
+        f"/admin/crew/credentials?email={captain.email}",
+        "/account",
         "/admin/payments",
         "/admin/payments/range",
         "/admin/tips",

@@ -250,6 +250,12 @@ def test_every_captain_page(
     walk.visit("/admin/events/new", "event-form", desk_title("New event"))
     walk.visit(f"/admin/events/{event_id}/edit", "event-edit", desk_title(f"Edit {event_id}"))
     walk.visit("/admin/crew", "crew", desk_title("Crew"))
+    walk.visit(
+        f"/admin/crew/credentials?email={captain.email}",
+        "credentials",
+        desk_title(f"Credentials of {captain.name}"),
+    )
+    walk.visit("/account", "account", "Your account · Ship Captain Crew")
     walk.visit("/admin/payments", "payments", re.compile(r"^Payments \S+ · Captain's desk$"))
     walk.visit("/admin/payments/range", "range", desk_title("Takings by day"))
     walk.visit("/admin/tips", "tips", desk_title("Tips"))

@@ -1,16 +1,22 @@
-"""The float plan on a phone (iPhone profile), with JavaScript on and off: check a guest
-in on the manifest, Depart, see the overdue banner, mark the boat back at the dock.
+"""The float plan on a phone (iPhone profile), with JavaScript on and off, at 320 px: a
+trip leaving 90 minutes late is checked in and departs with a return prefilled from now
+(a past one is refused next to the field), the float plan shows on the trip page and
+the card, Running late, then Back at the dock asked first (a dialog; a page without
+JavaScript), undone, and back again (issue 26 items 1-3).
 
-Overdue is reached without any test-only hook: the expected return entered in the
-Depart form (00:01 on a trip that starts at 00:00) is already past its grace, so the
-pages show the trip overdue at once. The sweep's mark and alarm email are covered by
-tests/integration/test_float_plan_notify.py, as the suite cannot run the sweep on a remote stage.
+Overdue cannot be reached through the app any more (Depart refuses a return already
+past, and this suite runs on remote stages too, without a hook into the store): the
+overdue banner, what to do and the sweep's alarm are covered by
+tests/integration/test_float_plan_trust.py and test_float_plan_notify.py.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, expect
 
@@ -43,11 +49,27 @@ def fits_320(page: Page) -> None:
     assert overflow <= 320, f"{overflow} px wide at 320 px"
 
 
-def test_check_in_depart_overdue_banner_and_back_at_the_dock(
-    make_event: MakeEvent, crew: Account, js: bool, js_page: Page, new_context: Any
+# The stack's zone (SCC_TIMEZONE's default): "90 minutes ago" on the operator's clock.
+ZONE = ZoneInfo("America/Los_Angeles")
+
+
+def minutes(hh_mm: str) -> int:
+    hour, minute = (int(p) for p in hh_mm.split(":"))
+    return hour * 60 + minute
+
+
+def test_late_departure_float_plan_running_late_back_confirmed_and_undone(
+    make_event: MakeEvent,
+    crew: Account,
+    js: bool,
+    js_page: Page,
+    new_context: Any,
+    shoot: Callable[[Page, str], None],
 ) -> None:
-    event = make_event(start_time="00:00", duration_minutes="60")
-    event_id = event["event_id"]
+    now = datetime.now(ZONE)
+    start = max(now - timedelta(minutes=90), now.replace(hour=0, minute=0))
+    event = make_event(start_time=start.strftime("%H:%M"), duration_minutes="120")
+    event_id, patron = event["event_id"], event["patron_first_name"]
     sign_waiver(new_context().new_page(), event_id)
 
     page = js_page
@@ -57,43 +79,83 @@ def test_check_in_depart_overdue_banner_and_back_at_the_dock(
     row = page.locator("ul.manifest > li").first
     row.get_by_role("button", name=f"Check in {ADULT['full_name']}").click()
     expect(row.locator(".status")).to_have_text("Checked in")
-    if js:  # the row is new, and focus is still on it (its button), not lost to the page
-        undo = row.get_by_role("button", name=f"Undo check-in for {ADULT['full_name']}")
-        expect(undo).to_be_focused()
 
     page.get_by_role("link", name=re.compile("^Depart")).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Depart")
     expected = page.get_by_label(re.compile("^Expected back"))
-    expect(expected).to_have_value("01:00")  # start + duration
-    expect(page.get_by_label("Destination or area")).to_have_value("Whale trip")
+    prefilled = expected.input_value()
+    # Two hours from now (not from the start, which would be overdue at once).
+    ahead = (minutes(prefilled) - (now.hour * 60 + now.minute)) % (24 * 60)
+    assert 115 <= ahead <= 126, f"prefilled {prefilled} at {now:%H:%M}"
     expect(page.get_by_role("checkbox", name=crew.name)).to_be_checked()
-    expect(page.locator(".aboard")).to_contain_text(ADULT["full_name"])
     fits_320(page)
-    expected.fill("00:01")
+
+    expected.fill(start.strftime("%H:%M"))  # the start: already past
+    page.get_by_label("Destination or area").fill("Outer bay")
+    page.get_by_role("button", name="Depart now").click()
+    error = page.locator("#expected_back-error")
+    expect(error).to_contain_text("would be overdue as it leaves")
+    expect(page.get_by_label(re.compile("^Expected back"))).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    fits_320(page)
+    page.get_by_label(re.compile("^Expected back")).fill(prefilled)
     page.get_by_label("Destination or area").fill("Outer bay")
     page.get_by_role("button", name="Depart now").click()
 
+    # The float plan on the trip page, then on the dashboard's card.
     expect(page).to_have_url(re.compile(rf"/dispatch/events/{event_id}$"))
-    expect(card(page, event_id).locator(".badge.overdue")).to_contain_text("OVERDUE")
-    page.goto("/dispatch")
-    banner = page.locator(".overdue-banner")
-    expect(banner).to_be_visible()
-    expect(banner).to_contain_text(event["patron_first_name"])
+    plan = card(page, event_id).locator(".float-facts")
+    expect(plan).to_contain_text(f"1 guest: {ADULT['full_name']}")
+    expect(plan).to_contain_text(crew.name)
+    expect(plan).to_contain_text("Outer bay")
+    expect(plan.locator("div:has(> dt:text-is('Departed')) time")).to_have_count(1)
+    expect(card(page, event_id).locator(".badge.out")).to_be_visible()
     fits_320(page)
+    shoot(page, f"float-plan-trip-{'js' if js else 'nojs'}")
+    page.goto("/dispatch")
+    expect(card(page, event_id).locator(".float-facts")).to_contain_text("Outer bay")
+    expect(page.locator(".overdue-banner", has_text=patron)).to_have_count(0)
+    fits_320(page)
+    card(page, event_id).scroll_into_view_if_needed()
+    shoot(page, f"float-plan-card-{'js' if js else 'nojs'}")
 
-    # Running late, then Back at the dock: each lands on the board with its result said
-    # by the card and focused, not lost to the page (issue 24 item 15).
-    trip = card(page, event_id)
-    trip.get_by_role("button", name=re.compile("^Running late")).click()
+    # Running late lands on the board with its result by the card, focused.
+    card(page, event_id).get_by_role("button", name=re.compile("^Running late")).click()
     expect(page).to_have_url(re.compile(rf"/dispatch\?float=late&trip={event_id}$"))
     result = card(page, event_id).locator(".float-done[role=status]")
-    expect(result).to_contain_text(f"Running late saved: {event['patron_first_name']}’s trip")
+    expect(result).to_contain_text(f"Running late saved: {patron}’s trip")
     expect(result).to_be_focused()
-    trip = card(page, event_id)
-    trip.get_by_role("button", name=re.compile("^Back at the dock")).click()
-    expect(page).to_have_url(re.compile(rf"/dispatch\?float=back&trip={event_id}$"))
+
+    def back_at_the_dock() -> None:
+        card(page, event_id).get_by_role("button", name=re.compile("^Back at the dock")).click()
+        if js:  # a dialog, focus on its safe choice
+            box = page.locator("#confirm-dialog")
+            expect(box).to_be_visible()
+            expect(box.get_by_role("link", name="Not yet")).to_be_focused()
+        else:  # a page of its own
+            expect(page).to_have_url(re.compile(rf"/dispatch/events/{event_id}/back\?"))
+            box = page.locator(".confirm-box")
+        expect(box.locator(".confirm-title")).to_contain_text(f"Back at the dock: {patron}")
+        expect(box).to_contain_text(f"Aboard: 1 guest ({ADULT['full_name']}); crew: ")
+        fits_320(page)
+        box.get_by_role("button", name="Yes, all back at the dock").click()
+        expect(page).to_have_url(re.compile(rf"/dispatch\?float=back&trip={event_id}$"))
+
+    back_at_the_dock()
     expect(card(page, event_id).locator(".badge.back")).to_contain_text("Back at the dock")
     result = card(page, event_id).locator(".float-done[role=status]")
     expect(result).to_contain_text("Back at the dock saved for")
     expect(result).to_be_focused()
-    expect(page.locator(".overdue-banner", has_text=event["patron_first_name"])).to_have_count(0)
+
+    # Undo (a few minutes): out again, its alarm on, said and focused.
+    card(page, event_id).get_by_role("button", name=re.compile("^Undo: not back yet")).click()
+    expect(page).to_have_url(re.compile(rf"/dispatch\?float=undone&trip={event_id}$"))
+    expect(card(page, event_id).locator(".badge.out")).to_be_visible()
+    result = card(page, event_id).locator(".float-done[role=status]")
+    expect(result).to_contain_text(f"Undone: {patron}’s trip is out again")
+    expect(result).to_be_focused()
+    fits_320(page)
+
+    back_at_the_dock()
+    expect(card(page, event_id).locator(".badge.back")).to_be_visible()

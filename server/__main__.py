@@ -278,6 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
     rename.add_argument("old")
     rename.add_argument("new")
     rename.set_defaults(func=cmd_events_rename)
+    from server.crew_cli import add_commands as add_crew_commands
+
+    add_crew_commands(events)
     outbox = sub.add_parser("outbox", help="notification emails").add_subparsers(
         dest="outbox_command", required=True
     )

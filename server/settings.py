@@ -97,6 +97,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GMAIL_RECIPIENT", parse.addresses, None, "Operator address(es) for payment notifications, comma-separated."),
     Setting("SCC_SHORE_CONTACT", parse.addresses, None, "Who gets the float plan, running-late, back and OVERDUE emails, comma-separated; unset: the operator's (GMAIL_RECIPIENT, or SCC_SES_RECIPIENT with SES)."),
     Setting("SCC_OVERDUE_GRACE_MINUTES", parse.whole_number(0, 24 * 60), "30", "A departed trip not back this many minutes after its expected return is marked overdue by the sweep and the shore contact alerted."),
+    Setting("SCC_USCG_SECTOR_PHONE", parse.phone, None, "The Coast Guard sector's phone number for the operator's waters, shown on an overdue trip (what to do) and in the OVERDUE email, e.g. +1 415 399 3547; unset: none is shown (never a guess)."),
     Setting("SCC_GMAIL_API_ENDPOINT", parse.url, None, "Gmail API root override, for tests against a local server."),
     Setting("SCC_MAILER", parse.mailer, "gmail", "Which mailer sends the emails: `gmail` (GMAIL_TOKEN, GMAIL_SENDER, GMAIL_RECIPIENT) or `ses` (Amazon SES: SCC_SES_FROM, SCC_SES_RECIPIENT)."),
     Setting("SCC_SES_FROM", parse.addresses, None, "With SCC_MAILER=ses: the address emails are sent from, on an SES identity verified in AWS_REGION (the stack's SesIdentity)."),
@@ -150,6 +151,7 @@ class Settings:
     ses_endpoint: str | None = None
     shore_contact: str | None = None
     overdue_grace_minutes: int = 30
+    uscg_sector_phone: str | None = None
     operator_name: str = "your charter operator"
     operator_phone: str | None = None
     operator_email: str | None = None
@@ -177,6 +179,11 @@ class Settings:
     def operator_tel(self) -> str | None:
         """SCC_OPERATOR_PHONE as a `tel:` link."""
         return tel_uri(self.operator_phone) if self.operator_phone else None
+
+    @property
+    def uscg_sector_tel(self) -> str | None:
+        """SCC_USCG_SECTOR_PHONE as a `tel:` link (None when unset)."""
+        return tel_uri(self.uscg_sector_phone) if self.uscg_sector_phone else None
 
     @property
     def operator_contact(self) -> dict[str, str | None]:

@@ -25,6 +25,7 @@ VERBS = {
     "trip.departed": ("marked trip", " departed"),
     "trip.extended": ("extended the float plan of trip", ""),
     "trip.returned": ("marked trip", " back at the dock"),
+    "trip.back_undone": ("undid Back at the dock of trip", ": it is out again"),
     "trip.overdue": ("flagged trip", " as overdue"),
     "event.tip_shares": ("set the tip shares of trip", ""),
     "waiver.opened": ("opened a signed waiver of trip", ""),
@@ -33,6 +34,11 @@ VERBS = {
     "account.disabled": ("disabled the account of", ""),
     "account.enabled": ("re-enabled the account of", ""),
     "account.tip_payout": ("recorded a tip payout to", ""),
+    "account.credentials": ("recorded the credentials of", ""),
+    "account.feed_created": ("made a new calendar feed link for", ""),
+    "account.feed_revoked": ("revoked the calendar feed link of", ""),
+    "crew.assigned": ("assigned crew to trip", ""),
+    "crew.unassigned": ("took crew off trip", ""),
 }
 ACTORS = {"sweep": "The overdue check", "scc-cli": "The command line"}
 _BACK_BY = re.compile(r"back by (\S+Z)$")
@@ -211,6 +217,8 @@ def _describe(
     event_id = detail if action == "event.renamed" and detail else target
     if (found := _BACK_BY.search(detail)) and _moment({"at": found.group(1)}):
         tail += f", back by {_clock(found.group(1), timezone)}"
+    if action.startswith("crew.") and detail:
+        tail = f" ({detail})"
     thing = trip_name(events.get(event_id), event_id)
     link = ("trip", event_id) if _linkable(event_id) else NO_LINK
     return AuditLine(at, when, actor, verb, thing, link, tail)

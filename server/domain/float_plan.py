@@ -21,8 +21,13 @@ MAX_AREA = 120
 MAX_TRIP_DAYS = 7  # an expected return further from the start is a typing slip
 # Notice refs (the owed marks on the event item): the departure's own UUID makes each
 # one unique, so a replay or a second sender can never queue an email twice.
-FLOAT, OVERDUE, LATE, BACK = "float", "overdue", "late", "back"
-TRIP_NOTICE_KINDS = (FLOAT, OVERDUE, LATE, BACK)
+# UNDO_BACK: "not back after all", owed by an Undo of Back at the dock (sent only when
+# the shore was already told it was back).
+FLOAT, OVERDUE, LATE, BACK, UNDO_BACK = "float", "overdue", "late", "back", "unback"
+TRIP_NOTICE_KINDS = (FLOAT, OVERDUE, LATE, BACK, UNDO_BACK)
+# Back at the dock can be undone this long after it was saved (a mistaken tap noticed
+# at once), measured from the stored back time; after that it is the record.
+UNDO_BACK_MINUTES = 10
 
 
 class TripState(StrEnum):
@@ -55,10 +60,18 @@ def trip_start(event: dict[str, Any], timezone: tzinfo) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=timezone)
 
 
-def default_expected_back(event: dict[str, Any], timezone: tzinfo) -> datetime:
-    """The trip's start plus its duration (2 hours when unknown), local time."""
+def default_expected_back(
+    event: dict[str, Any], timezone: tzinfo, now: datetime | None = None
+) -> datetime:
+    """The trip's start plus its duration (2 hours when unknown), local time; a trip
+    leaving after its start (`now` later) is back its duration from now, rounded up to
+    the next 5 minutes, so a late departure is never overdue the moment it leaves."""
     minutes = int(event.get("duration_minutes") or 120)
-    return trip_start(event, timezone) + timedelta(minutes=minutes)
+    starts = trip_start(event, timezone)
+    if now is None or now <= starts:
+        return starts + timedelta(minutes=minutes)
+    back = now.astimezone(timezone).replace(second=0, microsecond=0) + timedelta(minutes=minutes)
+    return back + timedelta(minutes=-back.minute % 5)
 
 
 def default_area(event: dict[str, Any]) -> str:
@@ -68,11 +81,19 @@ def default_area(event: dict[str, Any]) -> str:
 
 
 def parse_depart_form(
-    values: dict[str, str], starts: datetime, timezone: tzinfo, crew: list[str]
+    values: dict[str, str],
+    starts: datetime,
+    timezone: tzinfo,
+    crew: list[str],
+    *,
+    now: datetime | None = None,
+    grace_minutes: int = 0,
 ) -> tuple[DepartForm | None, dict[str, str]]:
     """The form's fields checked: `expected_back` is a local `HH:MM` on the day of
     the trip that `starts` then (the next day when earlier than the start: a sunset
-    sail back after midnight), or a local `YYYY-MM-DDTHH:MM`; errors per field."""
+    sail back after midnight), or a local `YYYY-MM-DDTHH:MM`; errors per field. A
+    return already past at `now`, or within the overdue grace of it, is refused: the
+    trip would be OVERDUE the moment it left."""
     trip_day = starts.date()
     errors: dict[str, str] = {}
     raw = values.get("expected_back", "").strip()
@@ -95,6 +116,12 @@ def parse_depart_form(
         errors["expected_back"] = (
             f"Give a return after the trip starts and within {MAX_TRIP_DAYS} days of it, "
             "like 15:30."
+        )
+    elif now is not None and expected <= now + timedelta(minutes=grace_minutes):
+        soonest = input_time((now + timedelta(minutes=grace_minutes + 1)).astimezone(timezone))
+        errors["expected_back"] = (
+            "That return is already past or too close: the trip would be overdue as it "
+            f"leaves. Give a time after {soonest}."
         )
     area = values.get("area", "").strip()
     if not area:
@@ -218,6 +245,18 @@ def extended_back(event: dict[str, Any], now: datetime, minutes: int = LATE_STEP
     return utc_iso(max(expected, now.astimezone(UTC)) + timedelta(minutes=minutes))
 
 
+def undo_back_cutoff(now: datetime) -> str:
+    """The earliest stored back time an Undo at `now` may still take back (UTC ISO,
+    compared as text in the write's condition: every stored moment has one format)."""
+    return utc_iso(now - timedelta(minutes=UNDO_BACK_MINUTES))
+
+
+def may_undo_back(event: dict[str, Any], now: datetime) -> bool:
+    """Whether Back at the dock on this trip is recent enough to undo at `now`."""
+    returned = event.get("returned_at")
+    return bool(returned) and str(returned) >= undo_back_cutoff(now)
+
+
 def may_finish(event: dict[str, Any], email: str, is_captain: bool) -> bool:
     """Back at the dock / running late: the captain, whoever departed it, or crew aboard."""
     departure = event.get("departure") or {}
@@ -242,3 +281,24 @@ def split_ref(ref: str) -> tuple[str, str, str] | None:
 def local_clock(iso: str, timezone: tzinfo) -> str:
     """A stored UTC moment as a local `HH:MM` (the Depart form's value)."""
     return input_time(as_utc(iso).astimezone(timezone))
+
+
+def aboard_summary(departure: dict[str, Any]) -> dict[str, Any]:
+    """The float plan as the trip page and card show it: the guests aboard (count and
+    names) and the crew aboard, the master first (`crew_aboard` with roles when the
+    departure recorded one, else the crew in `aboard`)."""
+    guests = [
+        str(p.get("name", "")) for p in departure.get("aboard", []) if p.get("role") == "guest"
+    ]
+    recorded = departure.get("crew_aboard")
+    if recorded:
+        crew = [
+            str(c.get("name") or c.get("email", ""))
+            + (" (master)" if c.get("role") == "master" else "")
+            for c in sorted(recorded, key=lambda c: c.get("role") != "master")
+        ]
+    else:
+        crew = [
+            str(p.get("name", "")) for p in departure.get("aboard", []) if p.get("role") == "crew"
+        ]
+    return {"guests": guests, "count": len(guests), "crew": crew}

@@ -6,18 +6,41 @@ from __future__ import annotations
 from email.message import EmailMessage
 from typing import Any
 
-from server.domain.float_plan import split_ref
+from server.domain.float_plan import BACK, UNDO_BACK, notice_ref, split_ref
 from server.notify.emails import payment_email, trip_email, waiver_email
 from server.store import Store
+
+
+class NotNeeded(Exception):
+    """This notice has nothing left to tell (a Back at the dock since undone, or an
+    undo of a back the shore never heard of): it is recorded as not sent, not failed."""
+
+
+def _check_still_news(
+    store: Store, kind: str, departure_id: str, detail: str, event: dict[str, Any]
+) -> None:
+    """An Undo of Back at the dock makes the back email stale, and the undo's own
+    correction news only if the back email went out (one in flight: try later)."""
+    if kind == BACK and ("returned_at" not in event or (detail and event["returned_at"] != detail)):
+        raise NotNeeded("Back at the dock was undone")
+    if kind == UNDO_BACK:
+        back = store.outbox.get(notice_ref(BACK, departure_id, detail))
+        if back is None or back.get("state") == "pending" and "lease_owner" not in back:
+            raise NotNeeded("the back email had not gone out")
+        if back.get("state") == "pending":
+            raise RuntimeError("the back email is being sent; the correction follows it")
+        if back.get("state") != "sent" or back.get("not_needed"):
+            raise NotNeeded("the back email had not gone out")
 
 
 def compose_notice(store: Store, notice: dict[str, Any], event: dict[str, Any]) -> EmailMessage:
     """The email for `notice` about `event` (LookupError if what it tells of has gone)."""
     settings = store.settings
     if notice["kind"] == "trip":
-        kind, _, detail = split_ref(str(notice["ref_id"])) or ("", "", "")
+        kind, departure_id, detail = split_ref(str(notice["ref_id"])) or ("", "", "")
         if "departure" not in event or not kind:
             raise LookupError("the trip's departure is no longer stored")
+        _check_still_news(store, kind, departure_id, detail, event)
         return trip_email(
             event,
             kind,

@@ -22,7 +22,7 @@ import jinja2
 
 from server import ROOT
 from server.domain.clock import clock_time, human_time
-from server.domain.float_plan import BACK, FLOAT, LATE, OVERDUE
+from server.domain.float_plan import BACK, FLOAT, LATE, OVERDUE, UNDO_BACK
 from server.domain.forms import MAX_EMAIL, clean_text
 from server.domain.legal_text import legal_html
 from server.domain.money import format_money
@@ -138,6 +138,7 @@ TRIP_SUBJECTS = {
     FLOAT: "Float plan: {boat} out, back by {back}",
     LATE: "Running late: {boat} now back by {back}",
     BACK: "Back at the dock: {boat}",
+    UNDO_BACK: "Correction: {boat} NOT back, still out, back by {back}",
     OVERDUE: "OVERDUE: {boat} not back, expected {back}",
 }
 

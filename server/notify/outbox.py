@@ -28,7 +28,7 @@ from server import observe
 from server.domain.clock import utc_iso
 from server.domain.float_plan import split_ref
 from server.notify import failures
-from server.notify.compose import compose_notice
+from server.notify.compose import NotNeeded, compose_notice
 from server.notify.failures import MAX_ATTEMPTS, STALLED
 from server.notify.mailer import TIMEOUT_SECONDS, Mailer, MailerBroken
 from server.notify.overdue import mark_overdue_trips
@@ -167,6 +167,9 @@ class Notifier:
         # odd error): it backs off and is finally `failed`; the sweep goes on.
         try:
             message = self.compose(notice, event)
+        except NotNeeded as stale:
+            self.store.outbox.mark_sent(notice_id, "", utc_iso(self.clock()), str(stale))
+            return SendOutcome.SENT
         except Exception as exc:
             return self._failed_attempt(notice, now, failures.not_built(exc))
         try:

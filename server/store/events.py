@@ -16,6 +16,7 @@ from server.store.client import (
     update,
     update_if,
 )
+from server.store.crew import CrewWrites
 from server.store.float_plans import FloatPlanWrites
 from server.store.ledger import OPEN_FOR_WRITES, LedgerWrites
 from server.store.tables import BY_OUTBOX, EVENTS_BY_DATE
@@ -38,7 +39,7 @@ class EventExists(Exception):
     """An event with this id is already stored."""
 
 
-class EventsRepo(FloatPlanWrites, LedgerWrites):
+class EventsRepo(CrewWrites, FloatPlanWrites, LedgerWrites):
     """The events table: event items, their payments ledger, the float plan
     (server/store/float_plans.py), and the rename's steps."""
 

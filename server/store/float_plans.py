@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from server.domain.float_plan import BACK, FLOAT, LATE, OVERDUE, notice_ref
+from server.domain.float_plan import BACK, FLOAT, LATE, OVERDUE, UNDO_BACK, notice_ref
 from server.store.boundary import Repo
 from server.store.client import conditional, get_item
 
@@ -106,17 +106,38 @@ class FloatPlanWrites(Repo):
     def mark_back(
         self, event_id: str, departure_id: str, by: str, now: str
     ) -> tuple[dict[str, Any], bool]:
-        """Back at the dock, once; a replay answers like the first."""
+        """Back at the dock, once; a replay answers like the first. The email's ref
+        names the back time, so a Back after an Undo is news of its own."""
         item = self._owed_write(
             event_id,
             "returned_at = :now, returned_by = :by",
             _OUT,
             {":dep": departure_id, ":now": now, ":by": by},
-            notice_ref(BACK, departure_id),
+            notice_ref(BACK, departure_id, now),
         )
         if item is not None:
             return item, True
         return self._replayed(event_id, departure_id, lambda i: "returned_at" in i), False
+
+    def undo_back(
+        self, event_id: str, departure_id: str, seen: str, cutoff: str, now: str
+    ) -> tuple[dict[str, Any], bool]:
+        """Take back Back at the dock saved at `seen`, if that is no earlier than
+        `cutoff` (the undo window, decided in this one write): the trip is out again
+        with its float plan and alarm, and "not back after all" is owed (sent only if
+        the back email went out). A replay answers like the first."""
+        item = self._owed_write(
+            event_id,
+            "back_undone_of = :seen, back_undone_at = :now",
+            "departure.departure_id = :dep AND returned_at = :seen AND returned_at >= :cutoff",
+            {":dep": departure_id, ":seen": seen, ":cutoff": cutoff, ":now": now},
+            notice_ref(UNDO_BACK, departure_id, seen),
+            removes="returned_at, returned_by",
+        )
+        if item is not None:
+            return item, True
+        undone = lambda i: "returned_at" not in i and i.get("back_undone_of") == seen  # noqa: E731
+        return self._replayed(event_id, departure_id, undone), False
 
     def mark_overdue(self, event_id: str, departure_id: str, expected_back: str, now: str) -> bool:
         """Mark the trip overdue once for this expected return (the sweep judged it on

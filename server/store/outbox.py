@@ -103,14 +103,21 @@ class OutboxRepo(Repo):
         item: dict[str, Any] = response["Attributes"]
         return item
 
-    def mark_sent(self, notice_id: str, message_id: str, sent_at: str) -> None:
-        """Record the delivery and release the lease."""
+    def mark_sent(
+        self, notice_id: str, message_id: str, sent_at: str, not_needed: str = ""
+    ) -> None:
+        """Record the delivery and release the lease; `not_needed` says why nothing
+        was sent (the news went stale), and the notice is done all the same."""
+        values = {":sent": "sent", ":at": sent_at, ":mid": message_id}
+        sets = "SET #state = :sent, sent_at = :at, message_id = :mid"
+        if not_needed:
+            sets += ", not_needed = :why"
+            values[":why"] = not_needed
         self.table.update_item(
             Key={"notice_id": notice_id},
-            UpdateExpression="SET #state = :sent, sent_at = :at, message_id = :mid"
-            " REMOVE lease_owner, lease_until, last_error",
+            UpdateExpression=sets + " REMOVE lease_owner, lease_until, last_error",
             ExpressionAttributeNames={"#state": "state"},
-            ExpressionAttributeValues={":sent": "sent", ":at": sent_at, ":mid": message_id},
+            ExpressionAttributeValues=values,
         )
 
     def mark_unsent(self, notice_id: str, error: str, next_attempt_at: float | None) -> None:

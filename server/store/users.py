@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from boto3.dynamodb.conditions import Attr
+
 from server.store.boundary import Repo
 from server.store.client import all_items, get_item, put_new, update_if
 
@@ -40,6 +42,31 @@ class UsersRepo(Repo):
     def set_password(self, email: str, password_hash: str) -> bool:
         """Replace the password hash; False when there is no such user."""
         return self._set(email, "password_hash", password_hash)
+
+    def set_credentials(self, email: str, credentials: dict[str, Any]) -> bool:
+        """Replace the crew member's credentials map; False when there is no such user."""
+        return self._set(email, "credentials", credentials)
+
+    def set_feed_token(self, email: str, token: str | None) -> bool:
+        """Give the account a new calendar-feed token, or revoke it (None); False when
+        there is no such user."""
+        if token is None:
+            return update_if(
+                self.table, {"email": email}, "REMOVE feed_token", "attribute_exists(email)"
+            )
+        return self._set(email, "feed_token", token)
+
+    def by_feed_token(self, token: str) -> dict[str, Any] | None:
+        """The enabled account whose calendar feed this token opens, or None. A filtered
+        scan: the crew list is small and the token is 256 random bits (no index)."""
+        if not token:
+            return None
+        found = all_items(
+            self.table.scan,
+            FilterExpression=Attr("feed_token").eq(token),
+        )
+        live = [u for u in found if not u.get("disabled")]
+        return live[0] if len(live) == 1 else None
 
     def _set(self, email: str, attribute: str, value: Any) -> bool:
         """One attribute of an existing user (never creates one)."""

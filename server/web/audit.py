@@ -26,6 +26,7 @@ from server.domain.users import User
 from server.notify.outbox import Notifier
 from server.store import Store
 from server.web.auth import captain_only
+from server.web.notices_view import described
 from server.web.render import redirect, render
 from server.web.reports import day_param, typed_param
 from server.web.routing import Routes
@@ -78,9 +79,9 @@ async def audit_log(request: Request) -> Response:
 
 def _notifications(store: Store) -> dict[str, Any]:
     return {
-        "pending": store.outbox.in_state("pending"),
-        "failed": store.outbox.in_state("failed"),
-        "sent": store.outbox.in_state("sent", limit=50, newest_first=True),
+        "pending": described(store, store.outbox.in_state("pending")),
+        "failed": described(store, store.outbox.in_state("failed")),
+        "sent": described(store, store.outbox.in_state("sent", limit=50, newest_first=True)),
         "unqueued": len(store.events.owing_notices()) + len(store.waivers.owing_notices()),
         "broken": store.outbox.mailer_broken(),
     }

@@ -15,15 +15,18 @@ from starlette.responses import JSONResponse, Response
 
 from server.domain.board import BOARD_CARDS, board_page, day_of, first_day
 from server.domain.clock import utc_now_iso
+from server.domain.crew_roles import is_assigned
 from server.domain.float_plan import TripState, state_of
 from server.domain.forms import form_values, text_field
 from server.domain.money import money_str
 from server.domain.payments import Refusal
+from server.domain.users import User
 from server.notify.outbox import Notifier
 from server.services import payments
 from server.services.payments import OverBalance
 from server.services.results import Refused
 from server.web.auth import crew_only
+from server.web.crew_view import crew_warnings
 from server.web.drafts import forget_draft, redirect_with_draft, take_draft
 from server.web.event_view import (
     EventView,
@@ -65,8 +68,17 @@ async def dashboard(request: Request) -> Response:
     # Overdue trips first, for everyone signed in: the alarm is read at a glance.
     events.sort(key=lambda e: e.trip_state is not TripState.OVERDUE)
     key = request.query_params.get("saved", "")
+    user: User = request.state.user
+    # "My trips" first (the ones this member is assigned to), "All trips" one tap away;
+    # someone assigned to none of these trips sees them all. No extra read: the crew is
+    # on the event items the board already read.
+    mine = [e for e in events if is_assigned(e.item, user.email)]
+    show_all = request.query_params.get("trips") == "all" or not mine
     context = {
-        "events": events,
+        "events": events if show_all else mine,
+        "overdue": [e for e in events if e.trip_state is TripState.OVERDUE],
+        "trips": "all" if show_all else "mine",
+        "assigned_any": bool(mine),
         "saved": next(((e, p) for e in events if (p := e.payment(key)) is not None), None),
         "later_page": first if first > today else None,
         "next_day": next_day,
@@ -83,8 +95,12 @@ async def event_detail(request: Request) -> Response:
         return JSONResponse(view.as_json(names))
     saved = view.payment(request.query_params.get("saved", ""))
     context: dict[str, Any] = {"event": view, "saved": saved}
-    if request.state.user.is_captain:  # the trip's tip shares name its crew
-        context["crew_names"] = await run_in_threadpool(crew_names, store_of(request), view.item)
+    user: User = request.state.user
+    if user.is_captain and not view.departure and not view.cancelled:
+        # The captain's warnings about the crew (one users read; crew do not pay it).
+        context["crew_warnings"] = await run_in_threadpool(
+            crew_warnings, store_of(request), view.item
+        )
     return render(request, "event.html", context, fragment="_event_detail.html")
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,8 +15,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from server.domain.clock import day_label
+from server.domain.crew_roles import assigned, crew_of
 from server.domain.event_ids import is_valid_event_id
-from server.domain.float_plan import TripState, state_of
+from server.domain.float_plan import TripState, aboard_summary, may_undo_back, state_of
 from server.domain.money import money_str
 from server.domain.payments import Ledger, book_of
 from server.store import Store
@@ -134,8 +135,23 @@ class EventView:
         return state_of(self.item, self.now, self.grace_minutes)
 
     @property
+    def crew(self) -> list[dict[str, str]]:
+        """Who is assigned, the master first (server/domain/crew_roles.py)."""
+        return crew_of(self.item)
+
+    @property
     def departure(self) -> dict[str, Any]:
         return dict(self.item.get("departure") or {})
+
+    @property
+    def back_undoable(self) -> bool:
+        """Back at the dock is recent enough to undo (UNDO_BACK_MINUTES)."""
+        return may_undo_back(self.item, self.now or datetime.now(UTC))
+
+    @property
+    def aboard(self) -> dict[str, Any]:
+        """Who is aboard a departed trip (guests' count and names, crew), for the page."""
+        return aboard_summary(self.departure)
 
     def get(self, name: str, default: Any = "") -> Any:
         return self.item.get(name) or default
@@ -162,28 +178,26 @@ class EventView:
             **({} if self.waivers_signed is None else {"waivers_signed": self.waivers_signed}),
             "payments": [entry_json(e, voided) for e in self.item.get("payments", [])],
             "crew": [
-                {"email": email, "name": (names or {}).get(email, email), "role": role}
-                for email, role in assigned_crew(self.item)
+                {"email": email, "name": kept or (names or {}).get(email, email), "role": role}
+                for email, role, kept in assigned_crew(self.item)
             ],
         }
 
 
-def assigned_crew(item: dict[str, Any]) -> list[tuple[str, str]]:
-    """(email, role) of the crew assigned (`crew_assigned`, the shared contract; h27a's
-    server/domain/crew_roles.py::assigned reads the same attribute)."""
-    found = []
-    for entry in item.get("crew_assigned") or []:
-        if isinstance(entry, dict) and entry.get("email"):
-            found.append((str(entry["email"]).lower(), str(entry.get("role") or "deckhand")))
-    return found
+def assigned_crew(item: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(email, role, name kept when assigned, or "") of the crew assigned, the master
+    first (`crew_assigned`, server/domain/crew_roles.py)."""
+    names = {str(c.get("email")): str(c.get("name") or "") for c in item.get("crew_assigned") or []}
+    return [(email, role, names.get(email, "")) for email, role in assigned(item)]
 
 
 def crew_names(store: Store, item: dict[str, Any]) -> dict[str, str]:
-    """The names of the crew assigned to `item` (one read per member: a handful)."""
+    """The names of the crew assigned to `item`: the name kept with the assignment, read
+    from the account only for a map stored without one (none, as the app writes them)."""
     names = {}
-    for email, _ in assigned_crew(item):
-        account = store.users.get(email)
-        names[email] = str(account.get("name") or email) if account else email
+    for email, _, kept in assigned_crew(item):
+        account = None if kept else store.users.get(email)
+        names[email] = kept or (str(account.get("name") or email) if account else email)
     return names
 
 

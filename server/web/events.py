@@ -10,6 +10,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from server.domain.clock import utc_now_iso
+from server.domain.credentials import expiring_soon, trip_warnings
+from server.domain.crew_roles import DECKHAND, MASTER
 from server.domain.event_form import (
     EDITABLE,
     new_event_id,
@@ -19,11 +22,14 @@ from server.domain.event_form import (
 from server.domain.event_ids import InvalidEventId, is_valid_event_id, suggest_id
 from server.domain.forms import FormErrors, form_values, text_field
 from server.domain.money import money_str
+from server.domain.users import User, normalize_email
+from server.services import crew as crew_service
 from server.store import Store
 from server.store.events import EventExists
 from server.store.rename import RenameError, lint_ids, rename_event
 from server.web.audit import audit
 from server.web.auth import captain_only
+from server.web.crew_view import accounts_by_email, crew_context, min_crew_of
 from server.web.event_view import EventView, find_event
 from server.web.render import redirect, render
 from server.web.routing import Routes
@@ -52,6 +58,13 @@ async def events_list(request: Request) -> Response:
     load = store.events.past if past else store.events.upcoming
     items = await run_in_threadpool(load, today.isoformat())
     lint = await run_in_threadpool(lint_ids, store) if not past else []
+    users = await run_in_threadpool(store.users.all)
+    by_email = accounts_by_email(users)
+    warnings = {
+        str(i["event_id"]): trip_warnings(i, by_email, min_crew_of(store, i))
+        for i in items
+        if not past and i.get("status") != "cancelled"
+    }
     return render(
         request,
         "admin_events.html",
@@ -59,6 +72,9 @@ async def events_list(request: Request) -> Response:
             "events": [EventView(item=i, today=today) for i in items],
             "past": past,
             "lint": lint,
+            "warnings": warnings,
+            "expiries": [] if past else expiring_soon(users, today),
+            "today": today,
         },
     )
 
@@ -70,13 +86,12 @@ def _event_form(
     *,
     event: EventView | None = None,
     status_code: int = 200,
+    chosen: dict[str, Any] | None = None,
 ) -> Response:
-    return render(
-        request,
-        "admin_event_form.html",
-        {"values": values, "errors": errors, "event": event, "preview": _preview(request, values)},
-        status_code=status_code,
-    )
+    accounts = [u for u in store_of(request).users.all() if not u.get("disabled")]
+    context = {"values": values, "errors": errors, "event": event, "accounts": accounts}
+    context.update(preview=_preview(request, values), chosen=chosen or {})
+    return render(request, "admin_event_form.html", context, status_code=status_code)
 
 
 def _preview(request: Request, values: dict[str, str]) -> dict[str, str]:
@@ -134,9 +149,39 @@ async def event_create(request: Request) -> Response:
         errors = {"first_name": f"An event {exists} already exists."}
     else:
         await audit(request, "event.created", item["event_id"])
+        await run_in_threadpool(_assign_chosen, request, item["event_id"], _chosen(form))
         url = request.app.url_path_for("admin_event_edit", event_id=item["event_id"])
         return redirect(request, f"{url}?created=1")
-    return await run_in_threadpool(_event_form, request, values, errors, status_code=422)
+    return await run_in_threadpool(
+        lambda: _event_form(request, values, errors, status_code=422, chosen=_chosen(form))
+    )
+
+
+def _chosen(form: FormData) -> dict[str, Any]:
+    """The crew picked on the new-event form: a master and any deckhands (emails)."""
+    master = normalize_email(text_field(form, "crew_master"))
+    deckhands = [normalize_email(str(v)) for v in form.getlist("crew_deckhand")]
+    return {"master": master, "deckhands": [d for d in deckhands if d and d != master]}
+
+
+def _assign_chosen(request: Request, event_id: str, chosen: dict[str, Any]) -> None:
+    """Assign the new event's crew (each an audited assignment, as on the event page);
+    an account that cannot be assigned is left out: the page says who is assigned."""
+    store = store_of(request)
+    user: User = request.state.user
+    picks = [(chosen["master"], MASTER)] if chosen["master"] else []
+    picks += [(email, DECKHAND) for email in chosen["deckhands"]]
+    for email, role in picks:
+        crew_service.assign(
+            store.events,
+            store.users,
+            store.audit,
+            event_id=event_id,
+            email=email,
+            role=role,
+            actor=user.email,
+            now=utc_now_iso(),
+        )
 
 
 def _edit_values(item: dict[str, Any]) -> dict[str, str]:
@@ -146,26 +191,30 @@ def _edit_values(item: dict[str, Any]) -> dict[str, str]:
     return values
 
 
+def edit_context(request: Request, item: dict[str, Any]) -> dict[str, Any]:
+    """The captain's event page: the event's fields, its crew section, rename and status."""
+    event = EventView(item=item, today=today_of(request))
+    suggestion = "" if is_valid_event_id(event.event_id) else suggest_id(item) or ""
+    store = store_of(request)
+    return {
+        "values": _edit_values(item),
+        "errors": {},
+        "event": event,
+        "preview": {},
+        "created": request.query_params.get("created") == "1",
+        "done": request.query_params.get("done", ""),
+        "rename_value": suggestion,
+        **crew_context(store, item, store.users.all()),
+    }
+
+
 @routes.get("/admin/events/{event_id}/edit", "admin_event_edit")
 @captain_only
 async def event_edit(request: Request) -> Response:
     store = store_of(request)
     item = await run_in_threadpool(_find, store, request.path_params["event_id"])
-    event = EventView(item=item, today=today_of(request))
-    suggestion = "" if is_valid_event_id(event.event_id) else suggest_id(item) or ""
-    return render(
-        request,
-        "admin_event_form.html",
-        {
-            "values": _edit_values(item),
-            "errors": {},
-            "event": event,
-            "preview": {},
-            "created": request.query_params.get("created") == "1",
-            "done": request.query_params.get("done", ""),
-            "rename_value": suggestion,
-        },
-    )
+    context = await run_in_threadpool(edit_context, request, item)
+    return render(request, "admin_event_form.html", context)
 
 
 @routes.post("/admin/events/{event_id}", "admin_event_update")
@@ -178,12 +227,9 @@ async def event_update(request: Request) -> Response:
     try:
         details = validate_event_details(values)
     except FormErrors as invalid:
-        return render(
-            request,
-            "admin_event_form.html",
-            {"values": values, "errors": invalid.errors, "event": event, "preview": {}},
-            status_code=422,
-        )
+        context = await run_in_threadpool(edit_context, request, item)
+        context.update(values=values, errors=invalid.errors)
+        return render(request, "admin_event_form.html", context, status_code=422)
     if not await run_in_threadpool(store.events.update_details, event.event_id, details):
         raise HTTPException(409, "The event is being renamed or was moved. Reload and try again.")
     await audit(request, "event.edited", event.event_id)
@@ -219,18 +265,8 @@ async def event_rename(request: Request) -> Response:
         item = await run_in_threadpool(store.events.get, old)
         if item is None:
             raise HTTPException(404) from None
-        return render(
-            request,
-            "admin_event_form.html",
-            {
-                "values": _edit_values(item),
-                "errors": {},
-                "rename_errors": {"new_id": str(refused)},
-                "rename_value": new,
-                "event": EventView(item=item, today=today_of(request)),
-                "preview": {},
-            },
-            status_code=422,
-        )
+        context = await run_in_threadpool(edit_context, request, item)
+        context.update(rename_errors={"new_id": str(refused)}, rename_value=new)
+        return render(request, "admin_event_form.html", context, status_code=422)
     await audit(request, "event.renamed", old, new)
     return redirect(request, str(request.app.url_path_for("admin_event_edit", event_id=new)))

@@ -71,7 +71,9 @@ def _depart_page(
     guests = guests_of(waivers, event.day)
     defaults = {
         "departure_id": str(uuid.uuid4()),
-        "expected_back": input_time(default_expected_back(item, settings.timezone)),
+        "expected_back": input_time(
+            default_expected_back(item, settings.timezone, datetime.now(UTC))
+        ),
         "area": default_area(item),
         "crew": [user.email],
         "confirm_empty": "",
@@ -138,7 +140,14 @@ async def depart(request: Request) -> Response:
     emails = {str(u["email"]): u for u in crew}
     chosen = [e for e in values["crew"] if e in emails]
     starts = trip_start(item, settings.timezone)
-    plan, errors = parse_depart_form(values, starts, settings.timezone, chosen)
+    plan, errors = parse_depart_form(
+        values,
+        starts,
+        settings.timezone,
+        chosen,
+        now=datetime.now(UTC),
+        grace_minutes=settings.overdue_grace_minutes,
+    )
     guests = guests_of(waivers, starts.date())
     checked_in = [g for g in guests if g.checked_in]
     if not checked_in and values["confirm_empty"] != "yes" and not mine:
@@ -236,7 +245,7 @@ async def back_at_dock(request: Request) -> Response:
     user: User = request.state.user
     event_id = str(item["event_id"])
     try:
-        _, first = await run_in_threadpool(
+        saved, first = await run_in_threadpool(
             store_of(request).events.mark_back, event_id, departure_id, user.email, utc_now_iso()
         )
     except TripWriteRefused:
@@ -246,7 +255,7 @@ async def back_at_dock(request: Request) -> Response:
     return _done(
         request,
         event_id,
-        notice_ref(BACK, departure_id) if first else None,
+        notice_ref(BACK, departure_id, str(saved["returned_at"])) if first else None,
         text_field(form, "from") == "dispatch",
         said="back",
     )

@@ -86,6 +86,9 @@ def _context(request: Request, context: Mapping[str, Any]) -> dict[str, Any]:
         "timezone": settings.timezone if settings is not None else UTC,
         "operator": settings.operator_name if settings is not None else "",  # patron pages
         "contact": settings.operator_contact if settings else dict.fromkeys(("phone", "email")),
+        # Who to call about an overdue trip (the float plan on the card and trip page).
+        "shore_contacts": settings.shore_contacts if settings is not None else [],
+        "uscg": (settings.uscg_sector_phone, settings.uscg_sector_tel) if settings else None,
         **context,
     }
 

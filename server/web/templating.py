@@ -22,6 +22,7 @@ from server.domain.clock import (
     utc_iso,
     zone_abbreviation,
 )
+from server.domain.float_plan import UNDO_BACK_MINUTES
 from server.domain.legal_text import legal_html
 from server.domain.money import AMOUNT_PATTERN, MAX_PAYMENT, format_money, money_str
 from server.domain.payments import METHODS
@@ -48,6 +49,7 @@ def make_environment() -> jinja2.Environment:
     env.globals["amount_max"] = money_str(MAX_PAYMENT)
     env.globals["input_type"] = input_type  # date/time inputs that keep what was typed
     env.globals["zone_name"] = _zone_name
+    env.globals["undo_back_minutes"] = UNDO_BACK_MINUTES
     env.globals["absolute_url"] = _absolute_url  # the patron link to share, with the host
     env.globals["qr_svg"] = qr_svg
     env.filters["legal_html"] = legal_html  # a waiver text (Markdown) as HTML

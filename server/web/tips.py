@@ -160,7 +160,7 @@ async def tips_csv(request: Request) -> Response:
     )
 
 
-def _mine(request: Request, email: str) -> CrewTips:
+def tips_of(request: Request, email: str) -> CrewTips:
     """This member's tips, worked out as the captain's page does (the same names break
     the split's ties, so a left-over cent lands with the same person on both pages)."""
     crew, accounts = _everyone(request)
@@ -174,7 +174,7 @@ async def my_tips(request: Request) -> Response:
     """The signed-in crew member's own tips: earned by trip, paid out, owed. Nobody
     else's (the captain sees everyone's on /admin/tips)."""
     user: User = request.state.user
-    mine = await run_in_threadpool(_mine, request, user.email)
+    mine = await run_in_threadpool(tips_of, request, user.email)
     today = today_of(request)
     return render(request, "my_tips.html", {"mine": mine, "today": today})
 

@@ -78,6 +78,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/dispatch/events/{event_id}/depart"): crew_post(422),
     ("POST", "/dispatch/events/{event_id}/late"): crew_post(409),
     ("POST", "/dispatch/events/{event_id}/back"): crew_post(409),
+    ("GET", "/dispatch/events/{event_id}/back"): crew_page(409),  # not out: nothing to confirm
+    ("POST", "/dispatch/events/{event_id}/back/undo"): crew_post(409),
     ("GET", "/api/events/{event_id}"): crew_page(),
     ("POST", "/api/events/{event_id}/payment"): crew_post(422),
     ("POST", "/api/events/{event_id}/payments/{payment_id}/void"): captain_post(422),
@@ -100,6 +102,15 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/admin/crew/disable"): captain_post(404),
     ("GET", "/admin/crew/confirm-disable"): captain_page(404),
     ("POST", "/admin/crew/enable"): captain_post(404),
+    ("POST", "/admin/events/{event_id}/crew"): captain_post(422),
+    ("POST", "/admin/events/{event_id}/crew/remove"): captain_post(422),
+    ("GET", "/admin/crew/credentials"): captain_page(404),
+    ("POST", "/admin/crew/credentials"): captain_post(404),
+    ("GET", "/account"): crew_page(),
+    ("POST", "/account/feed"): crew_post(303),
+    ("POST", "/account/feed/revoke"): crew_post(303),
+    # The calendar feed needs no session: only its token opens it (issue 27).
+    ("GET", "/calendar/{token}.ics"): dict.fromkeys(SUBJECTS, 404),
     ("GET", "/admin/payments"): captain_page(),
     ("GET", "/admin/payments/range"): captain_page(),
     ("GET", "/admin/payments.csv"): captain_page(),
@@ -203,6 +214,7 @@ def world(store: Store) -> Iterator[tuple[dict[str, Visitor], dict[str, str]]]:
         "payment_id": payment_id,
         "waiver_id": waiver_id,
         "path": static,
+        "token": "A" * 43,  # a feed token of the right shape that opens nothing
     }
     try:
         yield clients, params

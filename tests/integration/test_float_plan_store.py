@@ -83,7 +83,8 @@ def test_back_at_the_dock_once_then_no_overdue_and_no_late(store: Store) -> None
     assert not store.events.mark_overdue(event_id, dep, BACK_BY, "2030-01-01T20:31:00Z")
     with pytest.raises(TripWriteRefused):
         store.events.run_late(event_id, dep, BACK_BY, "2030-01-01T20:30:00Z", "x")
-    assert owed(store, event_id) == {f"float:{dep}", f"back:{dep}"}
+    # The back email's ref names the back time (issue 26: a Back after an Undo is news).
+    assert owed(store, event_id) == {f"float:{dep}", f"back:{dep}:2030-01-01T19:50:00Z"}
 
 
 def test_once_its_notices_are_queued_the_owed_marker_goes_and_the_plan_stays(store: Store) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from starlette.testclient import TestClient
 
@@ -29,7 +29,18 @@ def test_crew_departs_once_from_the_form_and_the_dashboard_shows_the_trip_out(
     manifest = client.get(f"/dispatch/events/{event_id}/manifest").text
     assert "Not departed" in manifest and f"/dispatch/events/{event_id}/depart" in manifest
     form = depart_form(client, event_id)
-    assert form["expected_back"] == "11:30" and form["area"] == "Whale trip"
+    # Start 09:30 + 2 hours; after the start, 2 hours from now (issue 26 item 1).
+    zone = store.settings.timezone
+    now = datetime.now(zone)
+    if now.strftime("%H:%M") < "09:30":
+        assert form["expected_back"] == "11:30"
+    else:
+        hour, minute = (int(p) for p in form["expected_back"].split(":"))
+        prefilled = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        if prefilled < now:
+            prefilled += timedelta(days=1)  # past midnight
+        assert timedelta(minutes=115) < prefilled - now <= timedelta(minutes=125)
+    assert form["area"] == "Whale trip"
     # Two hours from now, local: always ahead (a time before the start is tomorrow's).
     back_by = datetime.now(store.settings.timezone) + timedelta(hours=2)
     form["expected_back"] = back_by.strftime("%H:%M")
@@ -166,18 +177,23 @@ def test_running_late_moves_the_return_thirty_minutes_once_per_tap(
     assert time.time() < parse_utc(moved).timestamp()
 
 
-def test_a_return_time_already_past_shows_overdue_at_once_before_the_sweep(
+def test_a_return_time_gone_by_shows_overdue_at_once_before_the_sweep(
     client: TestClient, store: Store
 ) -> None:
+    # Depart refuses a return already past (issue 26), so the trip departs in time and
+    # its return then goes by (written straight to the stored plan: a day of waiting).
     sign_in(client, store)
-    event_id = checked_in_trip(client, store, start_time="00:00")
-    form = {**depart_form(client, event_id), "expected_back": "00:01"}
-    now = datetime.now(store.settings.timezone)
+    event_id = checked_in_trip(client, store)
+    form = {**depart_form(client, event_id)}
     assert depart(client, event_id, form).status_code == 303
+    gone_by = utc_iso(datetime.now(UTC) - timedelta(hours=1))
+    store.events.table.update_item(
+        Key={"event_id": event_id},
+        UpdateExpression="SET departure.expected_back = :b",
+        ExpressionAttributeValues={":b": gone_by},
+    )
     item = store.events.get(event_id) or {}
     assert "overdue_at" not in item  # not marked: that is the sweep's, with the alarm
-    if now.hour == 0 and now.minute <= 31:
-        return  # within the grace of 00:01 local: nothing to see yet
     dashboard = client.get("/dispatch").text
     assert 'class="overdue-banner" role="alert"' in dashboard
-    assert re.search(r"expected back <time datetime=\"[^\"]+Z\">12:01 am</time>", dashboard)
+    assert f'expected back <time datetime="{gone_by}">' in dashboard

@@ -253,6 +253,8 @@ def test_crew_see_their_own_tips_and_nobody_elses(
     assert '<dd class="earned">$20.50</dd>' in page.text  # 41 in two, the cent to Ann
     assert '<dd class="owed">$20.50</dd>' in page.text
     assert "Ann Master" not in page.text and "$5.00" not in page.text
+    account = mine.get("/account").text  # the account page says it too, with the link
+    assert '<dd class="earned">$20.50</dd>' in account and 'href="/account/tips"' in account
     assert mine.get("/admin/tips").status_code == 403
     assert mine.get("/admin/tips.csv").status_code == 403
 

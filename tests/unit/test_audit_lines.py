@@ -57,6 +57,8 @@ def test_a_departure_says_when_the_boat_is_due_back() -> None:
     departed = line("trip.departed", TRIP_ID, "area Bay, back by 2026-11-29T02:30:00Z")
     assert (departed.verb, departed.tail) == ("marked trip", " departed, back by 6:30 pm")
     assert line("trip.returned", TRIP_ID).tail == " back at the dock"
+    undone = line("trip.back_undone", TRIP_ID)  # issue 26: Undo of Back at the dock
+    assert (undone.verb, undone.tail) == ("undid Back at the dock of trip", ": it is out again")
     assert line("trip.overdue", TRIP_ID, "back by soon").tail == " as overdue"
 
 

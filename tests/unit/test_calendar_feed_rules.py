@@ -1,0 +1,56 @@
+"""The calendar feed's rules (issue 27 item 3): which trips, whole days, the token."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar
+
+from server.domain.calendar_feed import build_feed, feed_events, looks_like_token, new_token
+
+
+def trip(event_id: str, **fields: Any) -> dict[str, Any]:
+    crew = [{"email": "me@x.com", "role": "deckhand", "name": "Me"}]
+    return {"event_id": event_id, "date": event_id[:10], "crew_assigned": crew, **fields}
+
+
+def test_only_my_live_trips_are_in_the_feed() -> None:
+    events: list[dict[str, Any]] = [
+        trip("2027-06-10-a"),
+        trip("2027-06-11-b", status="cancelled"),
+        trip("2027-06-12-c", moved_to="2027-06-12-d"),
+        {"event_id": "2027-06-13-e", "date": "2027-06-13"},
+    ]
+    assert [(e["event_id"], role) for e, role in feed_events(events, "me@x.com")] == [
+        ("2027-06-10-a", "deckhand")
+    ]
+    assert feed_events(events, "other@x.com") == []
+
+
+def test_a_trip_without_a_start_time_is_a_whole_day_and_times_are_the_operators() -> None:
+    la = ZoneInfo("America/Los_Angeles")
+    body = build_feed(
+        [(trip("2027-06-10-a"), "deckhand"), (trip("2027-06-11-b", start_time="17:00"), "master")],
+        operator="Blue Bay",
+        timezone=la,
+        trip_url=lambda i: f"https://x.test/dispatch/events/{i}",
+        stamp=datetime(2027, 6, 1, tzinfo=UTC),
+    )
+    calendar = Calendar.from_ical(body)
+    assert str(calendar["x-wr-calname"]) == "Blue Bay trips"
+    whole, timed = calendar.walk("VEVENT")
+    assert whole.decoded("dtstart") == date(2027, 6, 10)
+    assert whole.decoded("dtend") == date(2027, 6, 11)
+    start = timed.decoded("dtstart")
+    assert start.astimezone(UTC) == datetime(2027, 6, 12, 0, 0, tzinfo=UTC)  # 5 pm PDT
+    assert (timed.decoded("dtend") - start).total_seconds() == 3 * 3600  # no duration: 3 h
+    assert str(timed["summary"]).endswith("(Master)")
+
+
+def test_tokens_are_long_random_and_only_their_shape_is_looked_up() -> None:
+    tokens = {new_token() for _ in range(50)}
+    assert len(tokens) == 50 and all(looks_like_token(t) for t in tokens)
+    assert not looks_like_token("x") and not looks_like_token("A" * 44)
+    assert not looks_like_token("A" * 42 + "/")
