@@ -139,6 +139,8 @@ def parse_weight(text: str) -> Decimal:
 def validate_trip_shares(form: Mapping[str, Any], crew: Sequence[CrewMember]) -> dict[str, Decimal]:
     """The captain's per-trip weights: `share_<n>` for the crew member named by
     `email_<n>`; blank leaves that member on the role default. Raises FormErrors."""
+    if not crew:
+        raise FormErrors({"form": "This trip has no crew yet: assign its crew first."})
     known = {m.email for m in crew}
     shares: dict[str, Decimal] = {}
     errors: dict[str, str] = {}

@@ -124,3 +124,20 @@ def test_equal_shares_differ_by_at_most_a_cent(people: list[str], pool: Decimal)
     # The extra cents go to the first names.
     ordered = [shares[f"{n.lower()}@x"] for n in sorted(people)]
     assert ordered == sorted(ordered, reverse=True)
+
+
+def test_trip_shares_are_read_per_member_and_a_trip_without_crew_has_none() -> None:
+    from server.domain.forms import FormErrors
+    from server.domain.tips import validate_trip_shares
+
+    two = crew("Ann", "Bo")
+    form = {"email_0": "ann@x", "share_0": "1.5", "email_1": "bo@x", "share_1": ""}
+    assert validate_trip_shares(form, two) == {"ann@x": Decimal("1.5")}
+    with pytest.raises(FormErrors) as bad:
+        validate_trip_shares({**form, "share_1": "0"}, two)
+    assert set(bad.value.errors) == {"share_1"}
+    with pytest.raises(FormErrors) as changed:
+        validate_trip_shares({**form, "email_1": "cy@x"}, two)
+    assert set(changed.value.errors) == {"form"}
+    with pytest.raises(FormErrors):
+        validate_trip_shares({}, [])
