@@ -65,8 +65,14 @@ lint: setup $(CHECKOV_VENV)/.installed
 	$(CHECKOV_VENV)/bin/checkov --file infra/template.yaml --framework cloudformation \
 	  --compact --quiet --skip-download
 
+# pytest-xdist workers: each has its own dynalite, tables and (for e2e/) uvicorn and
+# Chromium; a file's tests stay on one worker (module fixtures start once). The Nu Html
+# Checker runs once, in the controller, over every worker's pages; each worker checks its
+# own AWS calls against AppRole. TEST_WORKERS=0: one process (docs/performance.md).
+TEST_WORKERS ?= 2
+
 test: setup browser java lint
-	$(BIN)/pytest -q $(E2E_OPTS)
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile $(E2E_OPTS)
 
 # The unit tests alone (tests/unit/: pure, no dynalite, no app, no browser): seconds.
 # --confcutdir keeps tests/conftest.py (the integration fixtures) out of them.

@@ -233,7 +233,7 @@ def raw_dashboard_reads(stack: Stack) -> Op:
         read, more = store.events.board(
             since, (today + timedelta(days=1)).isoformat(), BOARD_CARDS + 1
         )
-        items, _ = board_page(read, today, more)
+        items, _later = board_page(read, today, more)
         store.waivers.guests_from(since, day_of(items[-1]) if items else since)
 
     return op

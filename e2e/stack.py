@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from e2e.helpers import Account
+from server import ROOT
 from server.dev.local import (
-    ROOT,
     free_port,
     start_dynalite,
     stop,

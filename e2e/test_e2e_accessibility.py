@@ -190,6 +190,11 @@ def test_axe_crew_pages_and_log_payment_modal(
     page.locator(".guest").first.get_by_role("button", name=re.compile("^Check in")).click()
     expect(page.locator(".guest.is-in").first).to_be_visible()
     axe.check("manifest after a check-in")
+    page.goto(f"/dispatch/events/{event_id}/depart")
+    axe.check("Depart form")
+    page.get_by_role("button", name="Depart now").click()  # no orientation tick: refused
+    expect(page.locator("#orientation-error")).to_be_visible()
+    axe.check("Depart form with errors")
     page.goto("/account")
     axe.check("account (calendar address, credentials)")
     axe.assert_clean()
@@ -208,6 +213,7 @@ def test_axe_departed_trip_float_plan_back_confirmation_and_undo(
     page.locator(".guest").first.get_by_role("button", name=re.compile("^Check in")).click()
     expect(page.locator(".guest.is-in").first).to_be_visible()
     page.goto(f"/dispatch/events/{event_id}/depart")
+    page.get_by_label("The passenger safety orientation was given").check()
     page.get_by_role("button", name="Depart now").click()  # the prefilled return
     expect(card(page, event_id).locator(".float-facts")).to_be_visible()
     axe.check("trip page with its float plan")
@@ -264,6 +270,12 @@ def test_axe_captain_pages(axe: Axe, captain: Account, make_event: MakeEvent) ->
     axe.check("admin: emails")
     page.goto("/admin/audit")
     axe.check("admin: audit log")
+    page.goto("/admin/boats")
+    axe.check("admin: boats")
+    page.goto("/admin/logs")
+    axe.check("admin: trip logs of the day")
+    page.goto(f"/admin/events/{event_id}/log")
+    axe.check("admin: trip log")
     page.goto(f"/admin/events/{event_id}/waivers/{waiver_id}")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Signed waiver")
     axe.check("admin: waiver record")
@@ -358,6 +370,9 @@ def test_320px_wide_at_200_percent_text_without_horizontal_scrolling(
         "/admin/notifications",
         "/admin/audit",
         f"/admin/events/{event_id}/waivers/{waiver_id}",
+        "/admin/boats",
+        "/admin/logs",
+        f"/admin/events/{event_id}/log",
     ):
         page.goto(path)
         assert_fits(page, path, problems)

@@ -10,14 +10,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, ViewportSize, expect
 
 from e2e.desk import CaptainDesk
 from e2e.helpers import Account, sign_in
 
 Shoot = Callable[[Page, str], None]
-NARROW = {"width": 320, "height": 568}
-PHONE = {"width": 390, "height": 844}
+NARROW: ViewportSize = {"width": 320, "height": 568}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def no_overflow(page: Page) -> None:

@@ -60,10 +60,12 @@ def test_dashboard_detail_and_sign_out(
 
 
 @pytest.mark.parametrize("path", ["/g/2026-05-23/waiver", "/no-such-page"])
-def test_unknown_paths_are_a_real_404_page(js_page: Page, path: str) -> None:
-    response = js_page.goto(path)
+def test_unknown_paths_are_a_real_404_page(page: Page, path: str) -> None:
+    """With JavaScript on (the 404 page is the server's HTML either way; the same page
+    without JavaScript: test_e2e_waivers.py::test_waiver_pages_for_unknown_trips_are_404)."""
+    response = page.goto(path)
     assert response is not None
     assert response.status == 404
     assert response.headers["content-type"].startswith("text/html")
-    expect(js_page.get_by_role("heading", level=1)).to_have_text("Not found")
-    expect(js_page.get_by_role("link", name="Back to the start")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
+    expect(page.get_by_role("link", name="Back to the start")).to_be_visible()

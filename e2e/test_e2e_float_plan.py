@@ -101,6 +101,7 @@ def test_late_departure_float_plan_running_late_back_confirmed_and_undone(
     fits_320(page)
     page.get_by_label(re.compile("^Expected back")).fill(prefilled)
     page.get_by_label("Destination or area").fill("Outer bay")
+    page.get_by_label("The passenger safety orientation was given").check()  # issue 26 item 8
     page.get_by_role("button", name="Depart now").click()
 
     # The float plan on the trip page, then on the dashboard's card.
@@ -159,3 +160,64 @@ def test_late_departure_float_plan_running_late_back_confirmed_and_undone(
 
     back_at_the_dock()
     expect(card(page, event_id).locator(".badge.back")).to_be_visible()
+
+    expect(page.locator(".overdue-banner", has_text=event["patron_first_name"])).to_have_count(0)
+
+
+def test_depart_is_refused_without_the_safety_orientation_then_ticked_on_the_same_screen(
+    make_event: MakeEvent,
+    crew: Account,
+    captain: Account,
+    js: bool,
+    js_page: Page,
+    new_context: Any,
+    desk: Any,
+) -> None:
+    """Issue 26 items 7-8 on a phone at 320 px: the crew aboard prefilled with the one
+    departing, the master marked; Depart without the orientation tick is refused next to
+    the tick (an htmx swap with JS, a 422 page without), nothing stored; ticked, it
+    departs, and the captain's trip log shows who gave the orientation."""
+    event = make_event(start_time="00:00", duration_minutes="60")
+    event_id = event["event_id"]
+    sign_waiver(new_context().new_page(), event_id)
+    page = js_page
+    sign_in(page, crew)
+    page.goto(f"/dispatch/events/{event_id}/manifest")
+    row = page.locator("ul.manifest > li").first
+    row.get_by_role("button", name=f"Check in {ADULT['full_name']}").click()
+    expect(row.locator(".status")).to_have_text("Checked in")
+
+    page.goto(f"/dispatch/events/{event_id}/depart")
+    fits_320(page)
+    expect(page.get_by_role("checkbox", name=crew.name)).to_be_checked()
+    expect(page.locator(f'input[name=master][value="{crew.email}"]')).to_be_checked()
+    page.get_by_label(re.compile("^Expected back")).fill("23:59")
+    page.get_by_label("Destination or area").fill("Outer bay")
+    orientation = page.get_by_label("The passenger safety orientation was given")
+    expect(orientation).not_to_be_checked()
+    page.get_by_role("button", name="Depart now").click()
+    error = page.locator("#orientation-error")
+    expect(error).to_contain_text("Give the passenger safety orientation before getting under way")
+    expect(page.locator(".error-summary")).to_be_visible()
+    fits_320(page)
+    log_path = f"/admin/events/{event_id}/log"  # the captain's trip log, over HTTP
+    assert "This trip has not departed" in desk._page(log_path)
+
+    page.get_by_label("The passenger safety orientation was given").check()
+    page.get_by_role("button", name="Depart now").click()
+    expect(page).to_have_url(re.compile(rf"/dispatch/events/{event_id}$"))
+    log = desk._page(log_path)
+    assert f"Safety orientation given ({crew.name})" in log and ADULT["full_name"] in log
+    assert re.search(rf"{re.escape(crew.name)} · <strong>master</strong>", log)
+
+    # The captain's desk lists the day's logs; a log prints on one page, without the bars.
+    desk_page = new_context().new_page()
+    sign_in(desk_page, captain)
+    desk_page.goto("/admin/logs")
+    desk_page.get_by_role("link", name=re.compile(event["patron_first_name"])).click()
+    expect(desk_page.get_by_role("heading", level=1)).to_contain_text("Trip log")
+    desk_page.emulate_media(media="print")
+    expect(desk_page.locator(".topbar")).to_be_hidden()
+    pdf = desk_page.pdf(format="Letter")
+    pages = len(re.findall(rb"/Type\s*/Page\b", pdf))
+    assert pages == 1, f"the trip log printed on {pages} pages"

@@ -444,10 +444,12 @@ def test_signature_mismatch_is_shown_next_to_the_field(
 
 
 def test_waiver_pages_for_unknown_trips_are_404(
-    js_page: Page, make_event: MakeEvent, app_today: date
+    nojs_page: Page, make_event: MakeEvent, app_today: date
 ) -> None:
     """A date alone is not a trip, nor is a well-formed id nobody booked, nor a
-    confirmation whose reference was never signed."""
+    confirmation whose reference was never signed. Without JavaScript (the 404 page is
+    the server's HTML either way; with JavaScript: test_e2e_dispatch.py's 404 test)."""
+    page = nojs_page
     booked = make_event()["event_id"]
     unbooked = f"{app_today.isoformat()}-qanobody{letters()}-whale"
     for path in (
@@ -456,10 +458,10 @@ def test_waiver_pages_for_unknown_trips_are_404(
         f"/g/{booked}/waiver/signed/{uuid.uuid4()}",
         f"/g/{booked}/waiver/signed/not-a-reference",
     ):
-        response = js_page.goto(path)
+        response = page.goto(path)
         assert response is not None
         assert response.status == 404, path
         assert response.headers["content-type"].startswith("text/html")
-        expect(js_page.get_by_role("heading", level=1)).to_have_text("Not found")
-        expect(js_page.get_by_role("link", name="Back to the start")).to_be_visible()
-        expect(js_page.get_by_role("button", name="Sign the waiver")).to_have_count(0)
+        expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
+        expect(page.get_by_role("link", name="Back to the start")).to_be_visible()
+        expect(page.get_by_role("button", name="Sign the waiver")).to_have_count(0)

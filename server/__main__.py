@@ -123,6 +123,30 @@ def cmd_users_disable(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_boats_add(args: argparse.Namespace) -> int:
+    from server.domain.boats import new_boat_id, parse_boat_form
+    from server.domain.clock import utc_now_iso
+
+    values = {
+        "name": args.name,
+        "passengers": str(args.passengers),
+        "min_crew": str(args.min_crew),
+        "number": args.number or "",
+        "description": args.description or "",
+        "home_port": args.home_port or "",
+    }
+    boat, errors = parse_boat_form(values, new_boat_id())
+    if boat is None:
+        for field, message in errors.items():
+            print(f"error: {field}: {message}", file=sys.stderr)
+        return 2
+    store = _store()
+    store.boats.add(boat)
+    store.audit.record(utc_now_iso(), "scc-cli", "boat.added", boat.boat_id, boat.name)
+    print(f"added boat {boat.name} ({boat.boat_id})")
+    return 0
+
+
 def cmd_events_create(args: argparse.Namespace) -> int:
     from server.domain.event_form import validate_new_event
     from server.domain.forms import FormErrors
@@ -255,6 +279,17 @@ def build_parser() -> argparse.ArgumentParser:
     disable = users.add_parser("disable", help="disable a user and end their sessions")
     disable.add_argument("email")
     disable.set_defaults(func=cmd_users_disable)
+
+    boats = sub.add_parser("boats", help="the captain's boats").add_subparsers(
+        dest="boats_command", required=True
+    )
+    boat = boats.add_parser("add", help="add a boat with its passenger limit and minimum crew")
+    boat.add_argument("name")
+    boat.add_argument("--passengers", required=True, help="the certificate's limit (6: six-pack)")
+    boat.add_argument("--min-crew", required=True)
+    for option in ("--number", "--description", "--home-port"):
+        boat.add_argument(option)
+    boat.set_defaults(func=cmd_boats_add)
 
     events = sub.add_parser("events", help="events").add_subparsers(
         dest="events_command", required=True

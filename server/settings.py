@@ -104,6 +104,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SCC_SES_RECIPIENT", parse.addresses, None, "With SCC_MAILER=ses: operator address(es) for payment notifications, comma-separated."),
     Setting("SCC_SES_CONFIGURATION_SET", parse.text, None, "With SCC_MAILER=ses: optional SES configuration set every send names (event publishing, a dedicated IP pool)."),
     Setting("SCC_SES_ENDPOINT", parse.url, None, "Amazon SES (sesv2) endpoint override, for tests against a local server."),
+    Setting("SCC_USCG_SECTOR_PHONE", parse.phone, None, "The Coast Guard sector's phone number, on an overdue trip and in the OVERDUE alert; unset, they say no number is set rather than guess one."),
     Setting("SCC_OPERATOR_NAME", parse.text, "your charter operator", "The charter business's name, as patrons see it on the trip page, the waiver and their emails (the waiver text's \"Operator\")."),
     Setting("SCC_OPERATOR_PHONE", parse.phone, None, "The phone number patrons can call, on the trip and waiver pages and in their emails (a tel: link), e.g. +1 415 555 0100."),
     Setting("SCC_OPERATOR_EMAIL", parse.email, None, "The email address patrons can write to, on the trip and waiver pages and in their emails."),

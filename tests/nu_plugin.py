@@ -7,6 +7,11 @@ makes e2e/stack.py serve e2e/nu_app.py). When the
 session ends the checker runs once over everything; any error fails the session and is
 listed with the request that answered it (the full list: var/nu-html-checker.txt under
 the rootdir).
+
+Under pytest-xdist (`make test` runs `-n 2`) the controller makes the folder before its
+workers start; each worker (a process with `config.workerinput`) captures into that same
+folder (NU_CAPTURE_DIR, inherited) and checks nothing itself; the controller checks
+every worker's documents once, at its own session's end.
 """
 
 from __future__ import annotations
@@ -32,10 +37,20 @@ _seconds = pytest.StashKey[float]()
 _original_request = TestClient.request
 
 
+def is_xdist_worker(config: pytest.Config) -> bool:
+    """True in a pytest-xdist worker (the controller and a plain run have no
+    `workerinput`; PYTEST_XDIST_WORKER is not asked, since a worker's child pytest
+    inherits it)."""
+    return hasattr(config, "workerinput")
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    capture = Capture(Path(tempfile.mkdtemp(prefix="scc-nu-")))
+    if is_xdist_worker(config):  # the controller's folder, set before it started us
+        capture = Capture(Path(os.environ[CAPTURE_DIR_VAR]))
+    else:
+        capture = Capture(Path(tempfile.mkdtemp(prefix="scc-nu-")))
+        os.environ[CAPTURE_DIR_VAR] = str(capture.folder)  # workers, the e2e uvicorn
     config.stash[_capture] = capture
-    os.environ[CAPTURE_DIR_VAR] = str(capture.folder)  # for the browser suite's uvicorn
 
     def request(self: TestClient, method: str, url: Any, **kwargs: Any) -> Any:
         response = _original_request(self, method, url, **kwargs)
@@ -51,7 +66,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     TestClient.request = _original_request  # type: ignore[method-assign]
     capture = config.stash.get(_capture, None)
-    if capture is not None:
+    if capture is not None and not is_xdist_worker(config):
         os.environ.pop(CAPTURE_DIR_VAR, None)
         shutil.rmtree(capture.folder, ignore_errors=True)
 
@@ -61,6 +76,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     capture = session.config.stash[_capture]
     stopped = exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR)
     if stopped or session.config.option.collectonly or not capture.documents():
+        return
+    if is_xdist_worker(session.config):  # the controller checks what every worker kept
         return
     started = time.monotonic()
     try:

@@ -68,3 +68,10 @@ def test_make_test_installs_java_for_the_nu_html_checker_when_it_is_missing() ->
         java = printed.index("default-jre-headless")
         assert "command -v java" in printed[:java]
         assert java < printed.index("pytest -q")
+
+
+def test_make_test_runs_on_two_xdist_workers_a_file_per_worker() -> None:
+    """pytest-xdist, two workers (the machine's two cores), each file on one worker so
+    its module fixtures start once; TEST_WORKERS=0 runs it in one process."""
+    assert " -n 2 --dist loadfile " in recipe("test")
+    assert " -n 0 --dist loadfile " in recipe("test", "TEST_WORKERS=0")

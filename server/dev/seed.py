@@ -8,6 +8,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+from server.domain.boats import Boat
 from server.domain.clock import today_in, utc_now_iso
 from server.domain.event_form import validate_new_event
 from server.domain.money import parse_amount
@@ -46,8 +47,17 @@ def seed_demo(store: Store, logins_file: Path) -> list[str]:
     return lines
 
 
+DEMO_BOATS = (
+    Boat("orca", "Orca", "DOC 1234567", 6, 1, "28 ft, white hull, blue canvas", "Moss Landing"),
+    Boat("sealark", "Sea Lark", "DOC 7654321", 24, 2, "45 ft, green hull", "Moss Landing"),
+)
+
+
 def _seed_events(store: Store) -> None:
     today = today_in(store.settings.timezone)
+    for demo in DEMO_BOATS:
+        store.boats.add(demo)
+    listed = {b.name: b.boat_id for b in DEMO_BOATS}
     trips = [
         (0, "Alice", "whale", "09:30", "6", "1200.00", "Orca", "Dock B, slip 4"),
         (0, "Bo", "sunset", "18:00", "4", "650.00", "Sea Lark", "Dock A"),
@@ -55,6 +65,8 @@ def _seed_events(store: Store) -> None:
         (3, "Marco", "fishing", "06:00", "3", "900.00", "Sea Lark", "Fuel dock"),
     ]
     for days, name, period, start, party, total, boat, meeting in trips:
+        # Marco's trip keeps only the old free-text boat: the edit form offers to map it.
+        boat_id = listed[boat] if name != "Marco" else ""
         item = validate_new_event(
             {
                 "date": (today + timedelta(days=days)).isoformat(),
@@ -66,6 +78,7 @@ def _seed_events(store: Store) -> None:
                 "duration_minutes": "180",
                 "total_price": total,
                 "boat": boat,
+                "boat_id": boat_id,
                 "meeting_point": meeting,
             }
         )

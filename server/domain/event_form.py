@@ -36,6 +36,7 @@ EDITABLE = (
     "start_time",
     "duration_minutes",
     "boat",
+    "boat_id",
     "capacity",
     "meeting_point",
     "party_size",
@@ -62,6 +63,9 @@ def _details(get: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
         total = parse_amount(get.get("total_price", ""), maximum=MAX_TOTAL)
     except ValueError as exc:
         errors["total_price"] = str(exc)
+    boat_id = get.get("boat_id", "")
+    if boat_id and not re.fullmatch(r"[a-z0-9]{1,40}", boat_id):
+        errors["boat_id"] = "Choose a boat from the list."
     for name in ("boat", "meeting_point"):
         if len(get.get(name, "")) > MAX_TEXT:
             errors[name] = f"Keep this to {MAX_TEXT} characters."
@@ -73,6 +77,7 @@ def _details(get: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
             get.get("duration_minutes", ""), "duration_minutes", 1, 24 * 60, errors
         ),
         "boat": get.get("boat", ""),
+        "boat_id": boat_id,
         "capacity": _whole(get.get("capacity", ""), "capacity", 1, 500, errors),
         "meeting_point": get.get("meeting_point", ""),
         "party_size": _whole(get.get("party_size", ""), "party_size", 1, 500, errors),

@@ -43,6 +43,16 @@ class DepartRefused(Exception):
     """The trip cannot depart; the message says why, in the crew's words."""
 
 
+class TripWriteRefused(Exception):
+    """A float-plan write's condition did not hold and it was not a replay; `item` is
+    the event read right after (None when it is gone). Raised by the store, read by
+    the services (which import no store module)."""
+
+    def __init__(self, item: dict[str, Any] | None) -> None:
+        super().__init__("refused")
+        self.item = item
+
+
 @dataclass(frozen=True)
 class DepartForm:
     """What the Depart form asks: only what the app cannot know."""

@@ -49,6 +49,7 @@ def compose_notice(store: Store, notice: dict[str, Any], event: dict[str, Any]) 
             settings.mail_sender,
             settings.shore_contacts,
             settings.timezone,
+            settings.uscg_sector_phone,
         )
     if notice["kind"] == "payment":
         return payment_email(

@@ -151,9 +151,12 @@ def trip_email(
     sender: str,
     recipients: list[str],
     timezone: tzinfo,
+    uscg_phone: str | None = None,
 ) -> EmailMessage:
     """To the shore contact: the float plan (who is aboard, where, back when, each
-    guest's emergency contact), or that it runs late, is back, or is OVERDUE."""
+    guest's emergency contact, the minors, the crew and master), or that it runs late,
+    is back, or is OVERDUE (with the boat's description for a search and the Coast
+    Guard sector's number when it is set)."""
     departure = event["departure"]
     # A late or overdue notice names the expected return it was about (`detail`).
     back = detail if kind in (LATE, OVERDUE) and detail else str(departure["expected_back"])
@@ -162,7 +165,10 @@ def trip_email(
         "event": event,
         "departure": departure,
         "guests": [p for p in departure.get("aboard", []) if p.get("role") == "guest"],
-        "crew": [p for p in departure.get("aboard", []) if p.get("role") == "crew"],
+        "crew": departure.get("crew_aboard")
+        or [p for p in departure.get("aboard", []) if p.get("role") == "crew"],
+        "boat": departure.get("boat_checked") or {},
+        "uscg_phone": uscg_phone,
         "departed": _said(str(departure["departed_at"]), timezone),
         "back": _said(back, timezone),
         "returned": _said(str(event["returned_at"]), timezone) if "returned_at" in event else "",

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from server.settings import Settings
 from server.store.audit import AuditRepo
+from server.store.boats import BoatsRepo
 from server.store.boundary import StoreError, StoreUnavailable, translated
 from server.store.client import make_resource, refresh_credentials
 from server.store.events import EventsRepo
@@ -38,6 +39,7 @@ class Store:
     limits: LimitsRepo
     audit: AuditRepo
     payouts: PayoutsRepo
+    boats: BoatsRepo
 
     @classmethod
     def connect(cls, settings: Settings) -> Store:
@@ -62,6 +64,7 @@ class Store:
             limits=LimitsRepo(table("limits")),
             audit=AuditRepo(table("audit")),
             payouts=PayoutsRepo(table("users")),
+            boats=BoatsRepo(table("limits")),
         )
 
     @translated

@@ -64,6 +64,13 @@ class EventsRepo(CrewWrites, FloatPlanWrites, LedgerWrites):
             self.table.query, IndexName=EVENTS_BY_DATE, KeyConditionExpression=condition
         )
 
+    def on_day(self, day: str) -> list[dict[str, Any]]:
+        """Every listed event on `day` (YYYY-MM-DD), in trip order."""
+        condition = Key("listing").eq(LISTING) & Key("starts_at").begins_with(day)
+        return all_items(
+            self.table.query, IndexName=EVENTS_BY_DATE, KeyConditionExpression=condition
+        )
+
     def board(self, since: str, whole_before: str, limit: int) -> tuple[list[dict[str, Any]], bool]:
         """The dispatch board's read: listed events from `since`, earliest first, every
         one before `whole_before` (YYYY-MM-DD) and up to `limit` more; True when more may

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from server.domain.float_plan import BACK, FLOAT, LATE, OVERDUE, UNDO_BACK, notice_ref
+from server.domain.float_plan import TripWriteRefused as TripWriteRefused
 from server.store.boundary import Repo
 from server.store.client import conditional, get_item
 
@@ -19,15 +20,6 @@ _OPEN = (
     " AND attribute_not_exists(renaming_to) AND attribute_not_exists(renaming_from)"
 )
 _OUT = "departure.departure_id = :dep AND attribute_not_exists(returned_at)"
-
-
-class TripWriteRefused(Exception):
-    """The float-plan write's condition did not hold and it was not a replay; `item` is
-    the event read right after (None when it is gone)."""
-
-    def __init__(self, item: dict[str, Any] | None) -> None:
-        super().__init__("refused")
-        self.item = item
 
 
 class FloatPlanWrites(Repo):

@@ -11,16 +11,10 @@ from server.store import Store
 
 
 def min_crew_of(store: Store, event: dict[str, Any]) -> int | None:
-    """The minimum crew of the trip's boat. Boats (`store.boats`, `Boat.min_crew`) come
-    with issue 26 (h26b); until they are on this branch no boat says one. The seam:
-    `store.boats.get(event["boat_id"]).min_crew` when both exist."""
-    boats = getattr(store, "boats", None)
+    """The minimum crew of the trip's boat (None for a trip whose boat is free text)."""
     boat_id = event.get("boat_id")
-    if boats is None or not boat_id:
-        return None
-    boat = boats.get(str(boat_id))
-    minimum = getattr(boat, "min_crew", None)
-    return int(minimum) if minimum is not None else None
+    boat = store.boats.get(str(boat_id)) if boat_id else None
+    return boat.min_crew if boat is not None else None
 
 
 def accounts_by_email(users: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

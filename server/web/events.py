@@ -89,9 +89,23 @@ def _event_form(
     chosen: dict[str, Any] | None = None,
 ) -> Response:
     accounts = [u for u in store_of(request).users.all() if not u.get("disabled")]
-    context = {"values": values, "errors": errors, "event": event, "accounts": accounts}
-    context.update(preview=_preview(request, values), chosen=chosen or {})
+    context: dict[str, Any] = {"values": values, "errors": errors, "event": event}
+    context.update(accounts=accounts, preview=_preview(request, values), chosen=chosen or {})
+    context.update(boats=store_of(request).boats.all())
     return render(request, "admin_event_form.html", context, status_code=status_code)
+
+
+def _unknown_boat(store: Store, details: dict[str, Any]) -> dict[str, str]:
+    """The chosen boat must be one of the captain's list (a field error otherwise); its
+    name becomes the event's `boat` text, which every page and email already shows."""
+    boat_id = details.get("boat_id")
+    if not boat_id:
+        return {}
+    boat = store.boats.get(str(boat_id))
+    if boat is None:
+        return {"boat_id": "Choose a boat from the list."}
+    details["boat"] = boat.name
+    return {}
 
 
 def _preview(request: Request, values: dict[str, str]) -> dict[str, str]:
@@ -112,7 +126,9 @@ def _preview(request: Request, values: dict[str, str]) -> dict[str, str]:
 @routes.get("/admin/events/new", "admin_event_new")
 @captain_only
 async def event_new(request: Request) -> Response:
-    return _event_form(request, {"date": today_of(request).isoformat()}, {})
+    return await run_in_threadpool(
+        _event_form, request, {"date": today_of(request).isoformat()}, {}
+    )
 
 
 @routes.get("/admin/events/id-preview", "admin_id_preview")
@@ -142,6 +158,8 @@ async def event_create(request: Request) -> Response:
     values = form_values(form, EVENT_FIELDS, multiline=("notes",))
     try:
         item = validate_new_event(values)
+        if unknown := await run_in_threadpool(_unknown_boat, store_of(request), item):
+            raise FormErrors(unknown)
         await run_in_threadpool(store_of(request).events.create, item)
     except FormErrors as invalid:
         errors = invalid.errors
@@ -204,6 +222,7 @@ def edit_context(request: Request, item: dict[str, Any]) -> dict[str, Any]:
         "created": request.query_params.get("created") == "1",
         "done": request.query_params.get("done", ""),
         "rename_value": suggestion,
+        "boats": store.boats.all(),
         **crew_context(store, item, store.users.all()),
     }
 
@@ -226,6 +245,8 @@ async def event_update(request: Request) -> Response:
     values = form_values(form, EDITABLE, multiline=("notes",))
     try:
         details = validate_event_details(values)
+        if unknown := await run_in_threadpool(_unknown_boat, store, details):
+            raise FormErrors(unknown)
     except FormErrors as invalid:
         context = await run_in_threadpool(edit_context, request, item)
         context.update(values=values, errors=invalid.errors)

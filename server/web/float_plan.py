@@ -16,23 +16,21 @@ from starlette.responses import JSONResponse, Response
 from server.domain.clock import input_time, utc_now_iso
 from server.domain.float_plan import (
     BACK,
-    FLOAT,
     LATE,
     default_area,
     default_expected_back,
     depart_refusal,
-    departure_record,
     extended_back,
     may_finish,
     notice_ref,
-    parse_depart_form,
-    persons_aboard,
     seen_back,
-    trip_start,
 )
 from server.domain.forms import text_field
 from server.domain.manifest import guests_of
+from server.domain.trip_log import prefilled_crew
 from server.domain.users import User
+from server.services.depart import Departed, DepartForm, Repos
+from server.services.depart import depart as depart_service
 from server.store import Store
 from server.store.float_plans import TripWriteRefused
 from server.web.audit import audit
@@ -48,8 +46,11 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _dock(store: Store, event_id: str) -> tuple[dict[str, Any], list[dict[str, Any]], list[Any]]:
-    """The trip, its waivers, and who may be ticked as crew (active accounts)."""
+    """The trip (with its boat, when it names one from the list, as `_boat`), its
+    waivers, and who may be ticked as crew (active accounts)."""
     item = find_event(store, event_id)
+    if item.get("boat_id"):
+        item = {**item, "_boat": store.boats.get(str(item["boat_id"]))}
     waivers = store.waivers.for_event(item["event_id"])
     crew = [u for u in store.users.all() if not u.get("disabled")]
     return item, waivers, crew
@@ -69,13 +70,16 @@ def _depart_page(
     user: User = request.state.user
     event = EventView(item=item, today=today_of(request))
     guests = guests_of(waivers, event.day)
+    crew_emails, master = prefilled_crew(item, user.email)
     defaults = {
         "departure_id": str(uuid.uuid4()),
         "expected_back": input_time(
             default_expected_back(item, settings.timezone, datetime.now(UTC))
         ),
         "area": default_area(item),
-        "crew": [user.email],
+        "crew": crew_emails,
+        "master": master,
+        "orientation": "",
         "confirm_empty": "",
     }
     context = {
@@ -84,6 +88,7 @@ def _depart_page(
         "errors": errors or {},
         "crew_choices": sorted(crew, key=lambda u: str(u.get("name", ""))),
         "checked_in": [g for g in guests if g.checked_in],
+        "boat": item.get("_boat"),
         "refusal": depart_refusal(item, today_of(request)),
     }
     page = ("depart.html", "_depart_form.html")  # the page, and its form for htmx
@@ -108,6 +113,8 @@ def _form_values(form: FormData) -> dict[str, Any]:
         "expected_back": text_field(form, "expected_back"),
         "area": text_field(form, "area"),
         "crew": [str(c) for c in form.getlist("crew")],
+        "master": text_field(form, "master"),
+        "orientation": text_field(form, "orientation"),
         "confirm_empty": text_field(form, "confirm_empty"),
     }
 
@@ -115,61 +122,44 @@ def _form_values(form: FormData) -> dict[str, Any]:
 @routes.post("/dispatch/events/{event_id}/depart", "depart")
 @crew_only
 async def depart(request: Request) -> Response:
-    """Record the departure once and owe the float plan email in the same write."""
+    """Parse the form, run the Depart service (server/services/depart.py), render."""
     store, settings = store_of(request), settings_of(request)
-    item, waivers, crew = await run_in_threadpool(_dock, store, valid_event_id(request))
+    event_id = valid_event_id(request)
     values = _form_values(await request.form())
     user: User = request.state.user
-    event_id = str(item["event_id"])
-
-    def again(errors: dict[str, str], status: int) -> Response:
-        if response_kind(request) is Kind.JSON:
-            return json_form_error(errors, status)
-        return _depart_page(
-            request, item, waivers, crew, values=values, errors=errors, status_code=status
-        )
-
-    try:
-        departure_id = str(uuid.UUID(values["departure_id"]))
-    except ValueError:
-        return again({"form": "The form was incomplete; reload it and try again."}, 422)
-    mine = item.get("departure", {}).get("departure_id") == departure_id
-    refusal = None if mine else depart_refusal(item, today_of(request))
-    if refusal:
-        return again({"form": refusal}, 409)
-    emails = {str(u["email"]): u for u in crew}
-    chosen = [e for e in values["crew"] if e in emails]
-    starts = trip_start(item, settings.timezone)
-    plan, errors = parse_depart_form(
-        values,
-        starts,
-        settings.timezone,
-        chosen,
-        now=datetime.now(UTC),
+    form = DepartForm(
+        event_id=event_id,
+        departure_id=values["departure_id"],
+        expected_back=values["expected_back"],
+        area=values["area"],
+        crew=tuple(values["crew"]),
+        master=values["master"],
+        orientation=values["orientation"] == "yes",
+        confirm_empty=values["confirm_empty"] == "yes",
+        by=user.email,
+        now=utc_now_iso(),
+        today=today_of(request),
+        timezone=settings.timezone,
         grace_minutes=settings.overdue_grace_minutes,
     )
-    guests = guests_of(waivers, starts.date())
-    checked_in = [g for g in guests if g.checked_in]
-    if not checked_in and values["confirm_empty"] != "yes" and not mine:
-        errors["confirm_empty"] = "0 guests checked in — depart anyway?"
-    if plan is None or errors:
-        return again(errors, 422)
-    aboard = persons_aboard(
-        checked_in,
+    repos = Repos(store.events, store.waivers, store.users, store.boats, store.audit)
+    result = await run_in_threadpool(depart_service, form, repos)
+    if isinstance(result, Departed):
+        return _done(request, event_id, result.owed)
+    if result.status == 404:
+        raise HTTPException(404)
+    if response_kind(request) is Kind.JSON:
+        return json_form_error(result.errors, result.status)
+    item, waivers, crew = await run_in_threadpool(_dock, store, event_id)
+    return _depart_page(
+        request,
+        item,
         waivers,
-        [{"name": str(emails[e].get("name") or e), "email": e} for e in plan.crew],
+        crew,
+        values=values,
+        errors=result.errors,
+        status_code=result.status,
     )
-    record = departure_record(departure_id, plan, item, aboard, user.email, utc_now_iso())
-    try:
-        _, first = await run_in_threadpool(store.events.depart, event_id, record)
-    except TripWriteRefused as refused:
-        message = depart_refusal(refused.item or {}, today_of(request)) or (
-            "The trip changed while saving. Nothing was saved; try again."
-        )
-        return again({"form": message}, 409)
-    if first:
-        await audit(request, "trip.departed", event_id, f"back by {plan.expected_back}")
-    return _done(request, event_id, notice_ref(FLOAT, departure_id) if first else None)
 
 
 def _done(

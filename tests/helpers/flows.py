@@ -181,13 +181,15 @@ def depart_form(client: TestClient, event_id: str) -> dict[str, str]:
 
 
 def depart(client: TestClient, event_id: str, form: dict[str, str], **extra: str) -> Any:
-    crew = re.findall(
-        r'name="crew" value="([^"]+)"\s+checked',
-        client.get(f"/dispatch/events/{event_id}/depart").text,
-    )
+    """Depart as the form is prefilled (crew and master), the safety orientation ticked
+    (issue 26 item 8) unless `extra` says otherwise."""
+    page = client.get(f"/dispatch/events/{event_id}/depart").text
+    crew = re.findall(r'name="crew" value="([^"]+)"\s+checked', page)
+    master = re.findall(r'name="master" value="([^"]+)"\s+checked', page)
+    prefilled = {"crew": crew, "master": master[0] if master else "", "orientation": "yes"}
     return client.post(
         f"/dispatch/events/{event_id}/depart",
-        data={**form, "crew": crew, **extra},
+        data={**form, **prefilled, **extra},
         follow_redirects=False,
     )
 

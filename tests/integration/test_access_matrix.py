@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 
 from server import ROOT
 from server.app import create_app
+from server.domain.boats import Boat
 from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
 from server.store import Store
 from server.web import csrf
@@ -123,6 +124,12 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/admin/notifications"): captain_page(),
     ("POST", "/admin/notifications/resend"): captain_post(404),
     ("GET", "/admin/audit"): captain_page(),
+    ("GET", "/admin/boats"): captain_page(),
+    ("POST", "/admin/boats"): captain_post(422),
+    ("GET", "/admin/boats/{boat_id}/edit"): captain_page(),
+    ("POST", "/admin/boats/{boat_id}"): captain_post(422),
+    ("GET", "/admin/events/{event_id}/log"): captain_page(),
+    ("GET", "/admin/logs"): captain_page(),
     # Last: signing out ends the subject's session, and with it the session's CSRF
     # token, so only the anonymous visitor's token still works for the next POST.
     ("POST", "/logout"): public_post(303),
@@ -179,6 +186,7 @@ def world(store: Store) -> Iterator[tuple[dict[str, Visitor], dict[str, str]]]:
     with TestClient(app) as patron:
         sign_waiver(patron, event_id)
     waiver_id = store.waivers.for_event(event_id)[0]["waiver_id"]
+    store.boats.add(Boat("otter", "Sea Otter", "", 6, 1, "", ""))
     for subject in SUBJECTS:
         client = TestClient(app)
         client.__enter__()
@@ -215,6 +223,7 @@ def world(store: Store) -> Iterator[tuple[dict[str, Visitor], dict[str, str]]]:
         "event_id": event_id,
         "payment_id": payment_id,
         "waiver_id": waiver_id,
+        "boat_id": "otter",
         "path": static,
         "token": "A" * 43,  # a feed token of the right shape that opens nothing
     }

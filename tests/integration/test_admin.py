@@ -18,6 +18,7 @@ from server.store import Store
 from server.store.rename import STEPS, lint_ids, rename_event
 from tests.conftest import HX, JSON, add_event, add_user, sign_in
 from tests.helpers.flows import new_event_form
+from tests.helpers.typed import found
 
 
 @pytest.fixture
@@ -133,7 +134,9 @@ def test_edit_changes_details_but_never_the_id_or_payments(
     assert item["date"] == event["date"] and item["patron_first_name"] == "Alice"
     assert len(item["payments"]) == 1
     bad = client.post(f"/admin/events/{event_id}", data={**form, "total_price": "0"})
-    assert bad.status_code == 422 and store.events.get(event_id)["total_price"] == Decimal("1500")
+    assert bad.status_code == 422 and found(store.events.get(event_id))["total_price"] == Decimal(
+        "1500"
+    )
 
 
 def test_payments_logged_while_edits_save_are_never_lost(store: Store) -> None:
@@ -192,7 +195,7 @@ def test_cancel_and_reinstate(client: TestClient, store: Store, captain: str) ->
         ).status_code
         == 303
     )
-    assert store.events.get(event["event_id"])["status"] == "cancelled"
+    assert found(store.events.get(event["event_id"]))["status"] == "cancelled"
     refused = client.post(
         f"/api/events/{event['event_id']}/payment",
         headers=JSON,
@@ -205,7 +208,7 @@ def test_cancel_and_reinstate(client: TestClient, store: Store, captain: str) ->
     )
     assert refused.status_code == 422
     client.post(url, data={"csrf_token": captain, "status": "scheduled"})
-    assert store.events.get(event["event_id"])["status"] == "scheduled"
+    assert found(store.events.get(event["event_id"]))["status"] == "scheduled"
     assert client.post(url, data={"csrf_token": captain, "status": "deleted"}).status_code == 400
 
 
@@ -368,7 +371,7 @@ def test_captain_manages_crew_accounts(client: TestClient, store: Store, captain
         follow_redirects=False,
     )
     assert response.status_code == 303
-    assert store.users.get("new.crew@example.com")["role"] == "crew"
+    assert found(store.users.get("new.crew@example.com"))["role"] == "crew"
     refused = client.post(
         "/admin/crew",
         data={
@@ -419,14 +422,16 @@ def test_the_last_active_captain_cannot_be_disabled(
     me = next(u["email"] for u in store.users.all() if u["role"] == "captain")
     refused = client.post("/admin/crew/disable", data={"csrf_token": captain, "email": me})
     assert refused.status_code == 409 and "last active captain" in refused.text
-    assert store.users.get(me)["disabled"] is False
+    assert found(store.users.get(me))["disabled"] is False
     add_user(store, "second@example.com", role="captain", name="Second Captain")
     done = client.post(
         "/admin/crew/disable",
         data={"csrf_token": captain, "email": "second@example.com"},
         follow_redirects=False,
     )
-    assert done.status_code == 303 and store.users.get("second@example.com")["disabled"] is True
+    assert (
+        done.status_code == 303 and found(store.users.get("second@example.com"))["disabled"] is True
+    )
     assert (
         client.post(
             "/admin/crew/disable", data={"csrf_token": captain, "email": "nobody@example.com"}
@@ -473,7 +478,7 @@ def _fixture_day(store: Store) -> None:
     }.items():
         for entry in entries:
             store.events.append_payment(event_id, entry, MAX_ENTRIES, MAX_LEDGER_BYTES)
-    typo = next(p for p in store.events.get(a)["payments"] if p["note"] == "typo")
+    typo = next(p for p in found(store.events.get(a))["payments"] if p["note"] == "typo")
     store.events.append_void(
         a,
         {

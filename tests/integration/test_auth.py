@@ -13,6 +13,7 @@ from server.store import Store
 from server.store.sessions import CACHE_SECONDS
 from server.web.auth import _session_key
 from tests.conftest import HX, JSON, PASSWORD, add_user, csrf_from, sign_in
+from tests.helpers.typed import found
 
 
 def _login(client: TestClient, email: str, password: str, token: str | None = None):  # type: ignore[no-untyped-def]
@@ -78,7 +79,7 @@ def test_disabling_a_user_from_another_process_ends_their_sessions_within_the_wi
 
     sign_in(client, store)
     assert client.get("/dispatch").status_code == 200
-    email = store.sessions.table.scan()["Items"][0]["email"]
+    email = str(store.sessions.table.scan()["Items"][0]["email"])
     assert main(["users", "disable", email]) == 0  # `scc`: its own process and store
     assert "ended 1 session(s)" in capsys.readouterr().out
     # The app may reuse the session it read for CACHE_SECONDS (docs/decisions.md,
@@ -86,12 +87,12 @@ def test_disabling_a_user_from_another_process_ends_their_sessions_within_the_wi
     _past_the_cache_window(store)
     response = client.get("/dispatch", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
-    assert store.users.get(email)["disabled"] is True
+    assert found(store.users.get(email))["disabled"] is True
 
 
 def test_logout_ends_the_session_server_side(client: TestClient, store: Store) -> None:
     token = sign_in(client, store)
-    session_id = client.cookies.get("scc_session")
+    session_id = found(client.cookies.get("scc_session"))
     response = client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/login"
     assert store.sessions.get(_session_key(session_id)) is None
@@ -107,7 +108,7 @@ def _past_the_cache_window(store: Store) -> None:
 
 def test_expired_sessions_are_refused_and_deleted(client: TestClient, store: Store) -> None:
     sign_in(client, store)
-    key = _session_key(client.cookies.get("scc_session"))
+    key = _session_key(found(client.cookies.get("scc_session")))
     idle = int(time.time()) - 15 * 86400
     store.sessions.table.update_item(
         Key={"session_key": key},
@@ -121,7 +122,7 @@ def test_expired_sessions_are_refused_and_deleted(client: TestClient, store: Sto
 
 def test_absolute_expiry_holds_even_for_active_sessions(client: TestClient, store: Store) -> None:
     sign_in(client, store)
-    key = _session_key(client.cookies.get("scc_session"))
+    key = _session_key(found(client.cookies.get("scc_session")))
     store.sessions.table.update_item(
         Key={"session_key": key},
         UpdateExpression="SET created_at = :t",

@@ -25,6 +25,7 @@ from server.web.assets import IMMUTABLE
 from tests.conftest import HX, JSON, add_event, sign_in
 from tests.fake_gmail import FakeGmail
 from tests.helpers.flows import gmail_env, pay, signer, waiver_form
+from tests.helpers.typed import found
 
 KB = 1024
 
@@ -90,7 +91,7 @@ def test_log_payment_is_one_update_item_plus_the_session_lookup(
     token = sign_in(client, store)
     # The worst case: no copy of the session read in the last few seconds.
     store.sessions.cache_seconds = 0
-    store.sessions.forget(email=store.sessions.table.scan()["Items"][0]["email"])
+    store.sessions.forget(email=str(store.sessions.table.scan()["Items"][0]["email"]))
     for headers in ({}, HX, {"Accept": "application/json"}):
         counter.reset()
         response = _log_five(client, event["event_id"], token, headers)
@@ -99,7 +100,7 @@ def test_log_payment_is_one_update_item_plus_the_session_lookup(
         # The TestClient returns once the after-response task has run too: without
         # Gmail it makes no call (the owed mark written with the payment is the queue).
         assert counter.calls == counter.during_request
-    owed = store.events.get(event["event_id"])["notices_owed"]
+    owed = found(store.events.get(event["event_id"]))["notices_owed"]
     assert len(owed) == 3 and store.outbox.in_state("pending") == []
 
 
@@ -155,7 +156,7 @@ def test_the_append_answers_the_card_and_totals_never_the_ledger(
     # the emails are owed: no Gmail here), not the ledger (~300 bytes an entry as JSON).
     assert seen[-1][2] - seen[0][2] < 39 * 90
     assert set(first) == set(last)
-    stored = store.events.get(event["event_id"])
+    stored = found(store.events.get(event["event_id"]))
     assert len(stored["payments"]) == 40 and stored["paid_total"] == 200
     assert stored["tips_total"] == 40
 
@@ -190,9 +191,9 @@ def test_with_gmail_the_email_after_the_response_costs_three_calls(
         assert first_after == {"PutItem": 1, "UpdateItem": 2, "DeleteItem": 1}
         assert counter.calls - counter.during_request == {"PutItem": 1, "UpdateItem": 2}
         assert len(gmail.messages) == 2
-        notice = store.outbox.get(payment_notice(response.json()["payment"]["payment_id"]))
+        notice = found(store.outbox.get(payment_notice(response.json()["payment"]["payment_id"])))
         assert notice["state"] == "sent" and notice["attempts"] == 1
-        assert "outbox" not in store.events.get(event["event_id"])
+        assert "outbox" not in found(store.events.get(event["event_id"]))
     finally:
         gmail.stop()
 
@@ -225,7 +226,7 @@ def test_dashboard_calls_do_not_grow_with_the_number_of_events(
     # longer than one read takes two more of the events index: its rest, then what
     # follows it.
     assert counter.during_request == {"Query": queries}
-    store.sessions.forget(email=store.sessions.table.scan()["Items"][0]["email"])
+    store.sessions.forget(email=str(store.sessions.table.scan()["Items"][0]["email"]))
     counter.reset()
     client.get("/dispatch")
     assert counter.during_request == {"GetItem": 1, "Query": queries}

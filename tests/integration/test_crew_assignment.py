@@ -10,6 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from server.__main__ import main
+from server.domain.boats import Boat
 from server.domain.clock import today_in, utc_now_iso
 from server.domain.crew_roles import CrewChange, with_assignment
 from server.store import Store
@@ -292,6 +293,25 @@ def test_warnings_show_on_the_trip_the_days_list_and_expiries_on_the_desk(
     assert "Dex Deck is not enrolled in drug testing." in listing
     assert "Credentials expiring within 30 days" in listing
     assert "Mara Master: USCG credential expires" in listing
+
+
+def test_fewer_assigned_than_the_boats_minimum_crew_is_warned(
+    client: TestClient, store: Store, crew_accounts: None
+) -> None:
+    """The boat chosen from the captain's list (issue 26) says its minimum crew; a trip
+    with fewer assigned is warned about on its page, and the warning goes once enough
+    crew are assigned. A trip whose boat is free text gets no such warning."""
+    store.boats.add(Boat("heron", "Heron", "", 6, 2, "", ""))
+    token = sign_in(client, store, role="captain")
+    event_id = add_event(store, days_ahead=3, boat_id="heron")["event_id"]
+    free_text = add_event(store, days_ahead=3, first_name="Bea")["event_id"]
+    assign(client, token, event_id, MASTER, "master")
+    assign(client, token, free_text, MASTER, "master")
+    warning = "Only 1 crew assigned; the boat needs at least 2."
+    assert warning in client.get(f"/admin/events/{event_id}/edit").text
+    assert "the boat needs at least" not in client.get(f"/admin/events/{free_text}/edit").text
+    assign(client, token, event_id, DECK, "deckhand")
+    assert "the boat needs at least" not in client.get(f"/admin/events/{event_id}/edit").text
 
 
 def test_two_changes_at_once_both_land(store: Store, crew_accounts: None) -> None:

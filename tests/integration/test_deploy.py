@@ -195,7 +195,7 @@ def test_dependencies_are_wheels_for_lambdas_linux_and_python(
         seen.append(command)
         return Done()
 
-    monkeypatch.setattr(building.subprocess, "run", run)
+    monkeypatch.setattr("deploy.build.subprocess.run", run)
     building.install_dependencies(tmp_path, say=lambda _: None)
     (command,) = seen
     text = " ".join(command)

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -77,9 +78,12 @@ def test_the_suite_runs_against_a_stage_with_only_its_url_and_a_captain(
     env = captain_env(remote_stage)
     url = ["--base-url", remote_stage.base_url]
 
-    # Every test is collected remotely, the same count as locally.
-    local = run_suite("--collect-only", "e2e", env=app_environment())
-    remote = run_suite("--collect-only", "e2e", *url, env=env)
+    # Every test is collected remotely, the same count as locally (both at once: each is
+    # mostly a Python start-up waiting on imports).
+    with ThreadPoolExecutor(max_workers=2) as both:
+        local_run = both.submit(run_suite, "--collect-only", "e2e", env=app_environment())
+        remote_run = both.submit(run_suite, "--collect-only", "e2e", *url, env=env)
+        local, remote = local_run.result(), remote_run.result()
     assert local.returncode == 0 and remote.returncode == 0, local.stdout + remote.stdout
     assert collected(remote.stdout) == collected(local.stdout) >= 45
 

@@ -865,6 +865,33 @@ def test_add_crew_form(desk: Desk, changes: dict[str, Any]) -> None:
         renders(desk.client, "/admin/crew", "/admin/crew?done=added")
 
 
+BOAT_FIELDS: dict[str, st.SearchStrategy[Any]] = {
+    "name": st.one_of(NAMES, near(60)),
+    "number": st.one_of(UNICODE, near(40)),
+    "passengers": COUNTS,
+    "min_crew": COUNTS,
+    "description": st.one_of(UNICODE, near(200)),
+    "home_port": st.one_of(UNICODE, near(80)),
+}
+
+
+@HYPOTHESIS
+@given(changes=overrides(BOAT_FIELDS))
+@example(changes={"passengers": "٦"})
+def test_boat_form(desk: Desk, changes: dict[str, Any]) -> None:
+    """Issue 26 item 5: the captain's boat form."""
+    store = desk.store
+    base = {"csrf_token": desk.token, "name": "Sea Otter", "passengers": "6", "min_crew": "1"}
+    form = merged(base, changes)
+    boats = store.boats.all()
+    response = desk.client.post("/admin/boats", data=form, follow_redirects=False)
+    if refused(response, form):
+        assert store.boats.all() == boats, f"a refusal stored a boat: {describe(form)}"
+    else:
+        (added,) = [b for b in store.boats.all() if b not in boats]
+        renders(desk.client, "/admin/boats", f"/admin/boats/{added.boat_id}/edit")
+
+
 TARGET = "<target-email>"
 RESET_FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "email": st.one_of(
@@ -1076,6 +1103,8 @@ DEPART_FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "expected_back": TIMES_OF_DAY,
     "area": st.one_of(st.text(max_size=200), near(120)),
     "crew": st.one_of(EMAILS, st.just("<captain>")),
+    "master": st.one_of(EMAILS, st.just("<captain>")),
+    "orientation": FLAGS,
     "confirm_empty": FLAGS,
 }
 
@@ -1099,6 +1128,8 @@ def test_depart_form(desk: Desk, changes: dict[str, Any], headers: dict[str, str
         "expected_back": "15:30",
         "area": "Outer bay",
         "crew": captain,
+        "master": captain,
+        "orientation": "yes",
         "confirm_empty": "yes",
     }
     form = merged(base, replace_tokens(changes, {"<captain>": captain}))

@@ -202,7 +202,8 @@ def test_the_main_flows_pass_as_the_app_role_with_iam_enforced(account: Account)
     fields = dict(re.findall(r'name="(\w+)"[^>]*value="([^"]*)"', page))
     form = {k: fields[k] for k in ("csrf_token", "departure_id", "expected_back", "area")}
     (on_board,) = re.findall(r'name="crew" value="([^"]+)"\s+checked', page)
-    departed = crew("POST", f"/dispatch/events/{event_id}/depart", form={**form, "crew": on_board})
+    aboard = {"crew": on_board, "master": on_board, "orientation": "yes"}  # issue 26 items 7, 8
+    departed = crew("POST", f"/dispatch/events/{event_id}/depart", form={**form, **aboard})
     assert departed["statusCode"] == 303, body_of(departed)
     assert (admin.events.get(event_id) or {}).get("departure"), "the departure was not stored"
 

@@ -36,6 +36,7 @@ from tests.helpers.aws import (
     url_event,
 )
 from tests.helpers.flows import append_payment
+from tests.helpers.typed import found
 
 
 @pytest.fixture
@@ -154,14 +155,14 @@ def test_form_post_with_csrf_logs_a_payment(deployed: LambdaApp, store: Store) -
     response = browser("POST", path, form=form)
     assert response["statusCode"] == 303, body_of(response)
     assert response["headers"]["location"].startswith("/dispatch")
-    (payment,) = store.events.get(event["event_id"])["payments"]
+    (payment,) = found(store.events.get(event["event_id"]))["payments"]
     assert payment["amount"] == Decimal("250.00") and payment["note"] == form["note"]
 
     # Without the CSRF token the same form is refused and nothing is recorded.
     forged = {**form, "payment_id": str(uuid.uuid4()), "csrf_token": "0" * 64}
     refused = browser("POST", path, form=forged)
     assert refused["statusCode"] == 403
-    assert len(store.events.get(event["event_id"])["payments"]) == 1
+    assert len(found(store.events.get(event["event_id"]))["payments"]) == 1
 
 
 def test_htmx_get_returns_a_fragment(deployed: LambdaApp, store: Store) -> None:

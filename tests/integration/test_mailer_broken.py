@@ -12,13 +12,15 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from server.notify.failures import MAX_ATTEMPTS
 from server.notify.mailer import make_mailer
-from server.notify.outbox import BROKEN_PAUSE_SECONDS, MAX_ATTEMPTS, Notifier, payment_notice
+from server.notify.outbox import BROKEN_PAUSE_SECONDS, Notifier, payment_notice
 from server.store import Store
 from tests.conftest import JSON, add_event, sign_in
 from tests.fake_gmail import FakeGmail, text_of
 from tests.helpers.flows import append_payment, later, pay, use_cli_env
 from tests.helpers.template import resources
+from tests.helpers.typed import found
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,7 +45,7 @@ def metrics(out: str, name: str) -> list[dict[str, object]]:
 def sweep(store: Store, seconds_later: float) -> dict[str, int]:
     """One scheduled run (a new sender, as each Lambda sweep may be) that much later."""
     notifier = Notifier(store, make_mailer(store.settings), clock=lambda: later(seconds_later))
-    return dict(notifier.send_due())
+    return {str(outcome): count for outcome, count in notifier.send_due().items()}
 
 
 def test_invalid_grant_marks_the_mailer_broken_alarms_and_burns_no_attempt(
@@ -59,7 +61,7 @@ def test_invalid_grant_marks_the_mailer_broken_alarms_and_burns_no_attempt(
     notice_id = payment_notice(response.json()["payment"]["payment_id"])
     assert gmail.token_requests == 1 and gmail.send_requests == 0  # refused at the token
 
-    notice = mail_store.outbox.get(notice_id)
+    notice = found(mail_store.outbox.get(notice_id))
     assert notice["state"] == "pending" and notice["attempts"] == 0  # not counted
     assert "invalid_grant" in notice["last_error"]
     broken = mail_store.outbox.mailer_broken()
@@ -73,7 +75,7 @@ def test_invalid_grant_marks_the_mailer_broken_alarms_and_burns_no_attempt(
     # Far more sweeps than the attempt cap: it never fails, it waits.
     for n in range(1, MAX_ATTEMPTS + 3):
         assert sweep(mail_store, 300 * n) == {"broken": 1}
-    notice = mail_store.outbox.get(notice_id)
+    notice = found(mail_store.outbox.get(notice_id))
     assert notice["state"] == "pending" and notice["attempts"] == 0
     assert mail_store.outbox.in_state("failed") == []
     assert len(metrics(capsys.readouterr().out, "MailerBroken")) == MAX_ATTEMPTS + 2
@@ -89,8 +91,8 @@ def test_invalid_grant_marks_the_mailer_broken_alarms_and_burns_no_attempt(
     # Re-authorised: the next sweep sends it and the mark goes.
     gmail.token_mode = "ok"
     assert sweep(mail_store, 300 * (MAX_ATTEMPTS + 3)) == {"sent": 1}
-    assert mail_store.outbox.get(notice_id)["state"] == "sent"
-    assert mail_store.outbox.get(notice_id)["attempts"] == 1
+    assert found(mail_store.outbox.get(notice_id))["state"] == "sent"
+    assert found(mail_store.outbox.get(notice_id))["attempts"] == 1
     assert "$40.50" in text_of(gmail.messages[0])
     assert mail_store.outbox.mailer_broken() is None
     assert "the mailer is broken" not in mail_client.get("/admin/notifications").text

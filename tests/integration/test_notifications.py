@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from email.message import EmailMessage
 from email.parser import BytesParser
+from functools import partial
 from html import unescape
 
 import pytest
@@ -20,8 +21,9 @@ from server.app import create_app
 from server.domain.clock import human_time, utc_iso
 from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
 from server.notify.emails import message_id_domain
+from server.notify.failures import MAX_ATTEMPTS
 from server.notify.mailer import TIMEOUT_SECONDS, make_mailer
-from server.notify.outbox import MAX_ATTEMPTS, Notifier, payment_notice
+from server.notify.outbox import Notifier, SendOutcome, payment_notice
 from server.settings import Settings, SettingsError
 from server.store import Store
 from tests.conftest import JSON, add_event, sign_in
@@ -36,6 +38,7 @@ from tests.helpers.flows import (
     use_cli_env,
 )
 from tests.helpers.flows import sign as sign_waiver
+from tests.helpers.typed import found
 
 
 def test_payment_email_is_sent_once_with_the_details(
@@ -70,9 +73,9 @@ def test_payment_email_is_sent_once_with_the_details(
     assert logged and re.fullmatch(r"\w{3} \d{1,2} \w{3}, \d{1,2}:\d\d [ap]m [A-Z]{3,4}", logged[1])
     assert gmail.token_requests == 1 and gmail.authorizations == ["Bearer access-1"]
     payment_id = response.json()["payment"]["payment_id"]
-    notice = mail_store.outbox.get(payment_notice(payment_id))
+    notice = found(mail_store.outbox.get(payment_notice(payment_id)))
     assert notice is not None and notice["state"] == "sent" and notice["attempts"] == 1
-    item = mail_store.events.get(event["event_id"])
+    item = found(mail_store.events.get(event["event_id"]))
     assert "outbox" not in item and "notices_owed" not in item  # nothing left owed
     # A later scheduled run and a replay of the same payment send nothing more.
     assert Notifier(mail_store, make_mailer(mail_store.settings)).send_due() == {}
@@ -109,7 +112,7 @@ def test_waiver_copy_goes_to_the_signer(
     html = text_of(message, "html")
     assert "<ol>" in html and "<li>" in html  # the texts as Markdown, not one paragraph
     assert "paper copy" in text and "withdraw" in text  # the ESIGN copy notice
-    assert "outbox" not in mail_store.waivers.get(event["event_id"], waiver["waiver_id"])
+    assert "outbox" not in found(mail_store.waivers.get(event["event_id"], waiver["waiver_id"]))
 
 
 def test_the_signers_copy_says_how_to_reach_the_operator(
@@ -148,9 +151,9 @@ def test_gmail_failing_never_loses_the_payment_and_the_email_goes_later(
     gmail.release()
     assert response.status_code == 201 and response.json()["paid"] == "40.00"
     assert elapsed < TIMEOUT_SECONDS + 3  # the email never holds the answer for long
-    assert len(mail_store.events.get(event["event_id"])["payments"]) == 1
+    assert len(found(mail_store.events.get(event["event_id"]))["payments"]) == 1
     notice_id = payment_notice(response.json()["payment"]["payment_id"])
-    notice = mail_store.outbox.get(notice_id)
+    notice = found(mail_store.outbox.get(notice_id))
     assert notice["state"] == "pending" and notice["attempts"] == 1
     assert ("HTTP 500" if mode == "500" else "did not answer") in notice["last_error"]
     gmail.mode = "ok"
@@ -158,7 +161,7 @@ def test_gmail_failing_never_loses_the_payment_and_the_email_goes_later(
     sender = Notifier(mail_store, make_mailer(mail_store.settings), clock=lambda: later(61))
     assert sender.send_due() == {"sent": 1}
     assert len(gmail.messages) == 1
-    assert mail_store.outbox.get(notice_id)["state"] == "sent"
+    assert found(mail_store.outbox.get(notice_id))["state"] == "sent"
 
 
 def test_an_expired_token_is_refreshed_and_the_send_retried(
@@ -187,7 +190,7 @@ def test_a_crash_between_the_payment_and_the_send_still_leaves_the_email_owed(
     event = add_event(mail_store)
     # The payment's own UpdateItem, and then the process "dies": no send is attempted.
     append_payment(mail_store, event["event_id"], str(uuid.uuid4()), "75.00", "card")
-    assert mail_store.events.get(event["event_id"])["outbox"] == "owed"
+    assert found(mail_store.events.get(event["event_id"]))["outbox"] == "owed"
     use_cli_env(monkeypatch, mail_store, gmail)
     assert main(["outbox", "send"]) == 0
     assert "1 sent" in capsys.readouterr().out
@@ -246,7 +249,7 @@ def test_the_immediate_send_and_the_sweep_racing_send_one_email(
         swept.result()
     sweep.send_due()
     assert len(gmail.messages) == 6
-    assert "outbox" not in mail_store.events.get(event["event_id"])
+    assert "outbox" not in found(mail_store.events.get(event["event_id"]))
 
 
 def test_an_immediate_send_that_dies_after_its_claim_is_sent_by_the_sweep_later(
@@ -269,10 +272,10 @@ def test_an_immediate_send_that_dies_after_its_claim_is_sent_by_the_sweep_later(
     sweep = Notifier(mail_store, make_mailer(mail_store.settings))
     assert sweep.send(notice_id) == "busy" and gmail.messages == []
     later_sweep = Notifier(mail_store, make_mailer(mail_store.settings), clock=lambda: later(121))
-    assert later_sweep.send_due()["sent"] == 1
-    assert later_sweep.send_due()["sent"] == 0
+    assert later_sweep.send_due()[SendOutcome.SENT] == 1
+    assert later_sweep.send_due()[SendOutcome.SENT] == 0
     assert len(gmail.messages) == 1 and "$75.00" in text_of(gmail.messages[0])
-    assert mail_store.outbox.get(notice_id)["attempts"] == 2
+    assert found(mail_store.outbox.get(notice_id))["attempts"] == 2
 
 
 def test_after_the_attempt_cap_it_is_failed_visible_and_can_be_resent(
@@ -287,10 +290,10 @@ def test_after_the_attempt_cap_it_is_failed_visible_and_can_be_resent(
     notice_id = payment_notice(payment_id)
     for attempt in range(2, MAX_ATTEMPTS + 1):
         sender = Notifier(
-            mail_store, make_mailer(mail_store.settings), clock=lambda a=attempt: later(60 * 2**a)
+            mail_store, make_mailer(mail_store.settings), clock=partial(later, 60 * 2**attempt)
         )
         sender.send_due()
-    notice = mail_store.outbox.get(notice_id)
+    notice = found(mail_store.outbox.get(notice_id))
     assert notice["state"] == "failed" and notice["attempts"] == MAX_ATTEMPTS
     assert gmail.send_requests == MAX_ATTEMPTS and gmail.messages == []
     captain = sign_in(mail_client, mail_store, role="captain")
@@ -303,7 +306,7 @@ def test_after_the_attempt_cap_it_is_failed_visible_and_can_be_resent(
         follow_redirects=False,
     )
     assert resend.status_code == 303
-    assert mail_store.outbox.get(notice_id)["state"] == "sent" and len(gmail.messages) == 1
+    assert found(mail_store.outbox.get(notice_id))["state"] == "sent" and len(gmail.messages) == 1
 
 
 def test_without_gmail_settings_notifications_wait_and_the_captain_is_told(
@@ -318,12 +321,12 @@ def test_without_gmail_settings_notifications_wait_and_the_captain_is_told(
     payment_id = response.json()["payment"]["payment_id"]
     # Nothing can be sent, so nothing is copied after the response: the owed mark
     # written with the payment is the queue, and the captain sees it.
-    assert store.events.get(event["event_id"])["notices_owed"] == {payment_id}
+    assert found(store.events.get(event["event_id"]))["notices_owed"] == {payment_id}
     page = client.get("/admin/notifications").text
     assert "Gmail is not set up" in page and "1 item(s) owe an email" in page
     assert main(["outbox", "send"]) == 0
     assert "1 notification(s) wait" in capsys.readouterr().out
-    notice = store.outbox.get(payment_notice(payment_id))
+    notice = found(store.outbox.get(payment_notice(payment_id)))
     assert notice["state"] == "pending" and notice["attempts"] == 0
     assert "Pending (1)" in client.get("/admin/notifications").text
 
@@ -454,4 +457,4 @@ def test_an_owed_mark_that_cannot_be_queued_never_stops_the_others(
     assert Notifier(mail_store, make_mailer(mail_store.settings)).send_due() == {"sent": 1}
     [message] = gmail.messages
     assert good in str(message["Subject"])
-    assert mail_store.events.get(bad)["outbox"] == "owed"  # still owed, for a look
+    assert found(mail_store.events.get(bad))["outbox"] == "owed"  # still owed, for a look

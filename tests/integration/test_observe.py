@@ -16,7 +16,8 @@ from starlette.testclient import TestClient
 
 from server import lambda_handler, observe
 from server.app import create_app
-from server.notify.outbox import MAX_ATTEMPTS, Notifier
+from server.notify.failures import MAX_ATTEMPTS
+from server.notify.outbox import Notifier
 from server.store import Store
 from server.web.auth import _session_key
 from tests.conftest import HX, add_event, sign_in
@@ -35,7 +36,8 @@ class Lines:
 
     def last(self) -> dict[str, Any]:
         record = self.requests()[-1]
-        return json.loads(observe.JsonFormatter().format(record))
+        line: dict[str, Any] = json.loads(observe.JsonFormatter().format(record))
+        return line
 
 
 @pytest.fixture
@@ -158,6 +160,8 @@ def test_a_notice_given_up_emits_the_failed_metric(
     from server.notify.mailer import MailError
 
     class Down:
+        name = "gmail"
+
         def send(self, message: Any) -> str:
             raise MailError("Gmail answered HTTP 500")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -159,7 +160,7 @@ def test_invalid_input_gets_422_with_the_message_and_stores_nothing(
     assert message in as_htmx.text
     if field != "form":
         assert f'id="{field}-error"' in as_htmx.text  # next to its field
-    as_page = pay(client, event["event_id"], crew, **fields)
+    as_page = pay(client, event["event_id"], crew, None, **fields)
     assert as_page.status_code == 422 and "<html" in as_page.text and message in as_page.text
     assert stored(store, event["event_id"]) == []
 
@@ -245,6 +246,7 @@ def test_an_event_at_its_cap_refuses_more_with_a_clear_message(
     client: TestClient, store: Store, crew: str, full_by: str
 ) -> None:
     event = add_event(store)
+    values: dict[str, Any]
     if full_by == "count":
         filler = [{"payment_id": str(i), "amount": Decimal("1.00")} for i in range(MAX_ENTRIES)]
         update, values = "SET payments = :p", {":p": filler}
@@ -439,15 +441,13 @@ def test_a_payment_from_the_trip_page_updates_its_history_and_returns_there(
     assert 'name="from" value="trip"' in opened.text
     trip = client.get(f"/dispatch/events/{event_id}")
     assert f'/dispatch/events/{event_id}/payment?from=trip"' in trip.text
-    answer = pay(
-        client, event_id, crew, headers=HX, amount="40", note="deck tip", **{"from": "trip"}
-    )
+    answer = pay(client, event_id, crew, HX, amount="40", note="deck tip", **{"from": "trip"})
     assert '<section id="payment-history"' in answer.text
     assert 'data-hx-swap-oob="true"' in answer.text.split('id="payment-history"')[1].split(">")[0]
     assert "deck tip" in answer.text and 'name="from" value="trip"' in answer.text
     from_dashboard = pay(client, event_id, crew, headers=HX, amount="1")
     assert "payment-history" not in from_dashboard.text  # no such list on the dashboard
-    plain = pay(client, event_id, crew, amount="2", **{"from": "trip"})
+    plain = pay(client, event_id, crew, None, amount="2", **{"from": "trip"})
     key = stored(store, event_id)[-1]["payment_id"]
     assert plain.headers["location"] == f"/dispatch/events/{event_id}?saved={key}"
     back = client.get(plain.headers["location"]).text

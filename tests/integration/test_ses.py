@@ -9,11 +9,12 @@ import email
 import json
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 
 import boto3
 import pytest
 from moto import mock_aws
-from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 from starlette.testclient import TestClient
 
@@ -33,6 +34,7 @@ from tests.fake_ses import FakeSes
 from tests.helpers.flows import OPERATORS, append_payment, later, pay
 from tests.helpers.flows import sign as sign_waiver
 from tests.helpers.template import resources, template
+from tests.helpers.typed import found
 
 REGION = "us-east-1"
 SENDER = "bookings@charter.example"
@@ -92,7 +94,7 @@ def test_ses_sends_the_payment_email_and_the_waiver_copy_from_the_verified_domai
         assert message["From"] == SENDER and message["To"] == OPERATORS
         assert "$40.50 cash" in message["Subject"]
         assert "Balance due: $59.50" in text_of(message)
-        notice = store.outbox.get(payment_notice(response.json()["payment"]["payment_id"]))
+        notice = found(store.outbox.get(payment_notice(response.json()["payment"]["payment_id"])))
         assert notice["state"] == "sent" and notice["message_id"] == payment.id  # type: ignore[attr-defined]
 
         assert sign_waiver(client, event["event_id"]).status_code == 303
@@ -110,14 +112,14 @@ def test_a_rejected_message_is_a_failed_attempt_up_to_the_cap(
     append_payment(store, event["event_id"], "p1", "10.00")
     notice_id = payment_notice("p1")
     assert Notifier(store, make_mailer(store.settings)).send_due() == {"retry": 1}
-    notice = store.outbox.get(notice_id)
+    notice = found(store.outbox.get(notice_id))
     assert notice["state"] == "pending" and notice["attempts"] == 1
     assert notice["last_error"] == "SES answered HTTP 400 (MessageRejected)"  # no address
     for attempt in range(2, MAX_ATTEMPTS + 1):
         Notifier(
-            store, make_mailer(store.settings), clock=lambda a=attempt: later(60 * 2**a)
+            store, make_mailer(store.settings), clock=partial(later, 60 * 2**attempt)
         ).send_due()
-    notice = store.outbox.get(notice_id)
+    notice = found(store.outbox.get(notice_id))
     assert notice["state"] == "failed" and notice["attempts"] == MAX_ATTEMPTS
     assert sent_by_moto() == [] and store.outbox.mailer_broken() is None
     assert '"NoticesFailed": 1' in capsys.readouterr().out
@@ -155,7 +157,7 @@ def test_throttling_backs_off_like_gmail_and_the_email_goes_later(
         "retry": 1
     }
     assert len(fake_ses.requests) == 1  # botocore retried nothing: the outbox backs off
-    notice = ses_store.outbox.get(notice_id)
+    notice = found(ses_store.outbox.get(notice_id))
     assert notice["attempts"] == 1 and notice["next_attempt_at"] == int(now) + BACKOFF_SECONDS
     assert "TooManyRequestsException" in notice["last_error"]
     fake_ses.mode = "ok"
@@ -163,7 +165,7 @@ def test_throttling_backs_off_like_gmail_and_the_email_goes_later(
     assert soon.send_due() == {}  # not due yet
     sender = Notifier(ses_store, make_mailer(ses_store.settings), clock=lambda: now + 61)
     assert sender.send_due() == {"sent": 1}
-    assert ses_store.outbox.get(notice_id)["message_id"] == "ses-1"
+    assert found(ses_store.outbox.get(notice_id))["message_id"] == "ses-1"
     request = fake_ses.requests[-1]
     assert request["FromEmailAddress"] == SENDER
     assert request["ConfigurationSetName"] == "scc-prod"
@@ -177,11 +179,9 @@ def test_a_paused_ses_account_marks_the_mailer_broken_and_burns_nothing(
     append_payment(ses_store, event["event_id"], "p1", "75.00")
     fake_ses.mode = "paused"
     for n in range(MAX_ATTEMPTS + 1):
-        sweep = Notifier(
-            ses_store, make_mailer(ses_store.settings), clock=lambda n=n: later(300 * n)
-        )
+        sweep = Notifier(ses_store, make_mailer(ses_store.settings), clock=partial(later, 300 * n))
         assert sweep.send_due() == {"broken": 1}
-    notice = ses_store.outbox.get(payment_notice("p1"))
+    notice = found(ses_store.outbox.get(payment_notice("p1")))
     assert notice["state"] == "pending" and notice["attempts"] == 0
     broken = ses_store.outbox.mailer_broken()
     assert broken is not None and broken["mailer"] == "ses"

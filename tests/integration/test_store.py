@@ -18,6 +18,7 @@ from server.store.events import AppendRefused, EventExists
 from server.store.tables import TABLES, TTL, init_tables
 from server.store.users import UserExists
 from tests.conftest import add_event, add_user, clear_tables, make_settings
+from tests.helpers.typed import found
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -39,7 +40,7 @@ def test_event_create_never_overwrites(store: Store) -> None:
     item = add_event(store, first_name="Dana")
     with pytest.raises(EventExists):
         store.events.create({**item, "total_price": Decimal("1.00")})
-    assert store.events.get(item["event_id"])["total_price"] == Decimal("1200.00")
+    assert found(store.events.get(item["event_id"]))["total_price"] == Decimal("1200.00")
 
 
 def test_upcoming_lists_today_first_in_start_order_and_skips_the_past(store: Store) -> None:
@@ -72,7 +73,7 @@ def test_a_conditional_write_answers_false_only_when_its_condition_fails(store: 
     )
     nobody = {"event_id": "2030-01-01-nobody"}
     assert not update_if(store.events.table, nobody, "SET note = :note", exists, values=note)
-    assert store.events.get(event_id)["note"] == "kept"
+    assert found(store.events.get(event_id))["note"] == "kept"
     assert store.events.get("2030-01-01-nobody") is None
 
 
@@ -126,7 +127,7 @@ def test_ledger_bytes_cap_refuses_before_the_item_limit(store: Store) -> None:
     store.events.append_payment(
         item["event_id"], {**entry, "payment_id": str(uuid.uuid4())}, cap=100, max_bytes=2 * size
     )
-    assert store.events.get(item["event_id"])["ledger_bytes"] == 2 * size
+    assert found(store.events.get(item["event_id"]))["ledger_bytes"] == 2 * size
     with pytest.raises(AppendRefused) as full:
         store.events.append_payment(
             item["event_id"],
@@ -135,16 +136,16 @@ def test_ledger_bytes_cap_refuses_before_the_item_limit(store: Store) -> None:
             max_bytes=2 * size,
         )
     assert full.value.reason == "full"
-    assert len(store.events.get(item["event_id"])["payments"]) == 2
+    assert len(found(store.events.get(item["event_id"]))["payments"]) == 2
 
 
 def test_users_are_unique_and_can_be_disabled(store: Store) -> None:
     store.users.create("a@example.com", "A", "crew", "hash", "now")
     with pytest.raises(UserExists):
         store.users.create("a@example.com", "B", "captain", "hash", "now")
-    assert store.users.get("a@example.com")["role"] == "crew"
+    assert found(store.users.get("a@example.com"))["role"] == "crew"
     assert store.users.set_disabled("a@example.com", True)
-    assert store.users.get("a@example.com")["disabled"] is True
+    assert found(store.users.get("a@example.com"))["disabled"] is True
     assert not store.users.set_disabled("nobody@example.com", True)
     assert store.users.get("nobody@example.com") is None
 

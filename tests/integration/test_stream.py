@@ -25,6 +25,7 @@ from tests.fake_gmail import FakeGmail
 from tests.helpers.aws import ORIGIN_SECRET, Browser, Context, body_of, record, stream_event
 from tests.helpers.flows import gmail_env, pay_through_lambda, sign_through_lambda
 from tests.helpers.template import resources
+from tests.helpers.typed import found
 
 SLOW_GMAIL = 2.0
 
@@ -99,8 +100,8 @@ def test_a_payment_answers_at_once_and_its_stream_record_sends_the_email(
     written = record(mail_store, "events", {"event_id": event_id}, new, old)
     assert function(stream_event(written), Context(25)) == {"batchItemFailures": []}
     assert len(gmail.messages) == 1 and "$40.00 cash" in gmail.messages[0]["Subject"]
-    assert mail_store.outbox.get(payment_notice(payment_id))["state"] == "sent"
-    assert "outbox" not in mail_store.events.get(event_id)
+    assert found(mail_store.outbox.get(payment_notice(payment_id)))["state"] == "sent"
+    assert "outbox" not in found(mail_store.events.get(event_id))
     # Lambda delivers a record at least once: a second delivery sends nothing.
     assert function(stream_event(written), Context(25)) == {"batchItemFailures": []}
     assert function({"scc_task": "outbox-send"}, Context(25)) == {"outbox": {}}
@@ -123,7 +124,7 @@ def test_a_waiver_answers_at_once_and_its_stream_record_sends_the_copy(
     function(stream_event(record(mail_store, "waivers", keys, waiver)), Context(25))
     (message,) = gmail.messages
     assert message["To"] == "alice@example.com"
-    assert mail_store.outbox.get(waiver_notice(waiver["waiver_id"]))["state"] == "sent"
+    assert found(mail_store.outbox.get(waiver_notice(waiver["waiver_id"])))["state"] == "sent"
     # A later check-in rewrites the item (the filter lets it through while the mark
     # stood): it adds no mark, so nothing more is sent.
     checked = {**waiver, "checkins": {"Alice Smith": {"checked_in": True}}}
@@ -160,7 +161,7 @@ def test_records_that_add_no_mark_send_nothing(
     token = browser.sign_in(mail_store)
     event_id = add_event(mail_store)["event_id"]
     _, first = paid_with_record(browser, token, mail_store, event_id)
-    before_clear = mail_store.events.get(event_id)
+    before_clear = found(mail_store.events.get(event_id))
     # The notifier clears in two writes; the first leaves `outbox` in place.
     (payment_id,) = before_clear["notices_owed"]
     mail_store.events.clear_notices(event_id, {payment_id})
@@ -178,7 +179,7 @@ def test_records_that_add_no_mark_send_nothing(
     _, third = paid_with_record(browser, token, mail_store, event_id)
     owed = owed_by(third, settings)
     assert owed is not None and len(owed.refs) == 1
-    assert owed.refs <= set(mail_store.events.get(event_id)["notices_owed"])
+    assert owed.refs <= set(found(mail_store.events.get(event_id))["notices_owed"])
     assert gmail.send_requests == 0
 
 
@@ -259,9 +260,9 @@ def test_the_stream_leaves_sends_to_the_sweep_when_time_runs_short(
     payment_id, written = paid_with_record(browser, token, mail_store, event_id)
     function(stream_event(written), Context(4))  # less than one Gmail timeout left
     assert gmail.send_requests == 0
-    notice = mail_store.outbox.get(payment_notice(payment_id))
+    notice = found(mail_store.outbox.get(payment_notice(payment_id)))
     assert notice is not None and notice["state"] == "pending"  # queued, mark cleared
-    assert "outbox" not in mail_store.events.get(event_id)
+    assert "outbox" not in found(mail_store.events.get(event_id))
     assert function({"scc_task": "outbox-send"}, Context(25)) == {"outbox": {"sent": 1}}
 
 
@@ -286,7 +287,7 @@ def test_a_record_that_cannot_be_collected_is_reported_for_retry(
     answer = function(stream_event(good, bad), Context(25))
     assert answer == {"batchItemFailures": [{"itemIdentifier": bad["dynamodb"]["SequenceNumber"]}]}
     assert len(gmail.messages) == 1
-    assert mail_store.events.get(other)["outbox"] == "owed"  # still owed: sweep or retry
+    assert found(mail_store.events.get(other))["outbox"] == "owed"  # still owed: sweep or retry
 
 
 def test_a_notice_that_cannot_be_built_fails_alone_and_never_the_batch(
@@ -308,7 +309,7 @@ def test_a_notice_that_cannot_be_built_fails_alone_and_never_the_batch(
     answer = function(stream_event(bad, good), Context(25))
     assert answer == {"batchItemFailures": []}  # nothing for Lambda to retry
     assert len(gmail.messages) == 1 and good_event in str(gmail.messages[0]["Subject"])
-    notice = mail_store.outbox.get(payment_notice(bad_id))
+    notice = found(mail_store.outbox.get(payment_notice(bad_id)))
     assert notice is not None and notice["state"] == "pending" and notice["attempts"] == 1
     assert str(notice["last_error"]).startswith("the email could not be built: ValueError")
 

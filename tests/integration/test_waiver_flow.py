@@ -19,6 +19,7 @@ from server.store import Store
 from server.store.waivers import WaiverExists
 from tests.conftest import HX, add_event, csrf_from, sign_in
 from tests.helpers.flows import PATRON_UA, sign, signer, waiver_form
+from tests.helpers.typed import found
 
 
 def test_trip_page_shows_the_trip_to_anyone(client: TestClient, store: Store) -> None:
@@ -94,7 +95,10 @@ def test_a_reused_reference_never_overwrites_a_waiver(client: TestClient, store:
     assert waiver["full_name"] == "Alice Smith"
     with pytest.raises(WaiverExists):
         store.waivers.create({**waiver, "full_name": "Eve Mallory"})
-    assert store.waivers.get(event["event_id"], waiver["waiver_id"])["full_name"] == "Alice Smith"
+    assert (
+        found(store.waivers.get(event["event_id"], waiver["waiver_id"]))["full_name"]
+        == "Alice Smith"
+    )
 
 
 def test_two_guests_signing_at_once_both_land(store: Store) -> None:
@@ -281,14 +285,15 @@ def test_check_in_toggles_with_and_without_javascript(client: TestClient, store:
     data = {"csrf_token": token, "waiver_id": waiver_id, "guest": "signer", "checked_in": "yes"}
     plain = client.post(url, data=data, follow_redirects=False)
     assert plain.status_code == 303
-    checkin = store.waivers.get(event["event_id"], waiver_id)["checkins"]["signer"]
+    checkin = found(store.waivers.get(event["event_id"], waiver_id))["checkins"]["signer"]
     assert checkin["checked_in"] is True and checkin["by"].startswith("crew-")
     fragment = client.post(url, data={**data, "checked_in": "no"}, headers=HX)
     assert fragment.status_code == 200 and "<html" not in fragment.text
     assert f'id="guest-{waiver_id}-signer"' in fragment.text and "Not checked in" in fragment.text
     assert 'id="checked-in-count" data-hx-swap-oob="true">0</dd>' in fragment.text
     assert (
-        store.waivers.get(event["event_id"], waiver_id)["checkins"]["signer"]["checked_in"] is False
+        found(store.waivers.get(event["event_id"], waiver_id))["checkins"]["signer"]["checked_in"]
+        is False
     )
     for bad in ({"guest": "admin"}, {"waiver_id": str(uuid.uuid4())}, {"waiver_id": "x"}):
         assert client.post(url, data={**data, **bad}).status_code == 404

@@ -116,12 +116,20 @@ def test_details_an_edit_clears_are_none() -> None:
         "start_time": None,
         "duration_minutes": None,
         "boat": None,
+        "boat_id": None,  # issue 26 item 5: the boat chosen from the list
         "capacity": None,
         "meeting_point": None,
         "party_size": None,
         "total_price": Decimal("10.00"),
         "notes": None,
     }
+
+
+def test_a_boat_id_is_one_the_list_could_have_made() -> None:
+    assert validate_event_details({"total_price": "1", "boat_id": "a1b2"})["boat_id"] == "a1b2"
+    with pytest.raises(FormErrors) as bad:
+        validate_event_details({"total_price": "1", "boat_id": "Sea Otter"})
+    assert bad.value.errors == {"boat_id": "Choose a boat from the list."}
 
 
 def test_a_none_value_reads_as_empty() -> None:
