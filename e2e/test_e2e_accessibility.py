@@ -181,6 +181,8 @@ def test_axe_crew_pages_and_log_payment_modal(
     axe.check("Log Payment page (no htmx)")
     page.goto(f"/dispatch/events/{event_id}")
     axe.check("trip detail")
+    page.goto("/account/tips")
+    axe.check("my tips")
     page.goto(f"/dispatch/events/{event_id}/manifest")
     expect(page.locator(".guest").first).to_be_visible()
     axe.check("manifest")
@@ -262,6 +264,8 @@ def test_axe_captain_pages(axe: Axe, captain: Account, make_event: MakeEvent) ->
     axe.check("admin: payments for a day")
     page.goto("/admin/payments/range")
     axe.check("admin: payments over a range")
+    page.goto("/admin/tips")
+    axe.check("admin: tips")
     page.goto("/admin/notifications")
     axe.check("admin: emails")
     page.goto("/admin/audit")
@@ -348,6 +352,8 @@ def test_320px_wide_at_200_percent_text_without_horizontal_scrolling(
     assert_fits(page, "trip detail", problems)
     page.goto(f"/dispatch/events/{event_id}/manifest")
     assert_fits(page, "manifest", problems)
+    page.goto("/account/tips")
+    assert_fits(page, "my tips", problems)
 
     page.context.clear_cookies()
     sign_in(page, captain)
@@ -360,6 +366,7 @@ def test_320px_wide_at_200_percent_text_without_horizontal_scrolling(
         "/account",
         "/admin/payments",
         "/admin/payments/range",
+        "/admin/tips",
         "/admin/notifications",
         "/admin/audit",
         f"/admin/events/{event_id}/waivers/{waiver_id}",

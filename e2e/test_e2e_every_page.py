@@ -228,6 +228,7 @@ def test_every_crew_page_and_sharing_the_patron_link(
     walk.visit(f"/dispatch/events/{event_id}/payment", "payment", f"Log Payment · {name}")
     walk.visit(f"/dispatch/events/{event_id}/depart", "depart", f"Depart · {name}")
     expect(page.get_by_label(re.compile(r"^Expected back \((PST|PDT|UTC)\)$"))).to_be_visible()
+    walk.visit("/account/tips", "my-tips", "My tips · Ship Captain Crew")
     walk.assert_clean()
 
 
@@ -257,6 +258,7 @@ def test_every_captain_page(
     walk.visit("/account", "account", "Your account · Ship Captain Crew")
     walk.visit("/admin/payments", "payments", re.compile(r"^Payments \S+ · Captain's desk$"))
     walk.visit("/admin/payments/range", "range", desk_title("Takings by day"))
+    walk.visit("/admin/tips", "tips", desk_title("Tips"))
     walk.visit("/admin/audit", "audit", desk_title("Audit log"))
     walk.visit("/admin/notifications", "emails", desk_title("Emails"))
     walk.visit(

@@ -7,12 +7,16 @@ import base64
 import json
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from starlette.datastructures import Secret
+
+from server.domain.payday import Payday, parse_payday
+from server.domain.tips import parse_role_shares
 
 # `SCC_DYNAMODB_ENDPOINT=aws`: real AWS, also from a source checkout.
 REAL_AWS = "aws"
@@ -196,3 +200,20 @@ def email(name: str, raw: str) -> str:
     if address is None or not raw.isascii() or "." not in domain or not _HOST.match(domain):
         raise SettingsError(f"{name}: {raw!r} is not one email address like name@example.com")
     return raw
+
+
+def payday(name: str, raw: str) -> Payday:
+    """SCC_PAYDAY: `weekly:fri`, `semimonthly:15,last`, `monthly:last` (server/domain/payday.py)."""
+    try:
+        return parse_payday(raw)
+    except ValueError as invalid:
+        raise SettingsError(f"{name}: {invalid}") from None
+
+
+def tip_shares(name: str, raw: str) -> tuple[tuple[str, Decimal], ...]:
+    """SCC_TIP_SHARES: `master=1.5,deckhand=1`, a tip-split weight per role (pairs, so
+    the settings stay hashable)."""
+    try:
+        return tuple(sorted(parse_role_shares(raw).items()))
+    except ValueError as invalid:
+        raise SettingsError(f"{name}: {invalid}") from None

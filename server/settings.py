@@ -20,6 +20,7 @@ import hmac
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -27,6 +28,7 @@ from zoneinfo import ZoneInfo
 from starlette.datastructures import Secret
 
 from server import setting_values as parse
+from server.domain.payday import Payday, parse_payday
 from server.secrets import SecretReader, resolve_secrets
 from server.setting_values import REAL_AWS as REAL_AWS
 from server.setting_values import Parser
@@ -114,6 +116,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SCC_ORIGIN_SECRET_ARN", parse.text, None, "Secrets Manager secret (ARN or name) whose current and previous versions are SCC_ORIGIN_SECRET and SCC_ORIGIN_SECRET_PREVIOUS, read at start-up (the stack sets it)."),
     Setting("SCC_SECRETS_ARN", parse.text, None, "Secrets Manager secret (ARN or name) holding a JSON object of the secret settings (SCC_SECRET_KEY, GMAIL_TOKEN, SCC_SIGNING_KEY, SCC_SIGNING_KEY_PASSWORD), read at start-up instead of plain variables (the stack sets it)."),
     Setting("SCC_ALLOWED_HOSTS", parse.hosts, None, "Extra Host header values the app answers, comma-separated (`*.example.com` allowed), besides SCC_BASE_URL's host; behind CloudFront (SCC_ORIGIN_SECRET set) the region's Lambda Function URL hosts are added."),
+    Setting("SCC_PAYDAY", parse.payday, "semimonthly:15,last", "The regular payday (California Labor Code §351: card tips are paid out by the next one): `weekly:fri`, `semimonthly:15,last` or `monthly:last`. /admin/tips flags card tips still owed past it."),
+    Setting("SCC_TIP_SHARES", parse.tip_shares, None, "The default tip split per role, e.g. `master=1.5,deckhand=1`; blank: equal shares. The captain can set a trip's own shares on its page."),
     Setting("PORT", _port, "8000", "Port `scc serve` and `make run` listen on."),
     Setting("SCC_LOCAL_DATA", parse.path, None, "Folder where `make run` keeps dynalite's data and the demo logins (default: var/ in the checkout)."),
     Setting("SCC_DYNALITE_PORT", _port, "4567", "Port of the local dynalite that `make run` starts."),
@@ -172,6 +176,8 @@ class Settings:
     origin_secret_arn: str | None = None
     secrets_arn: str | None = None
     allowed_hosts: tuple[str, ...] = ()
+    payday: Payday = field(default_factory=lambda: parse_payday("semimonthly:15,last"))
+    tip_shares: tuple[tuple[str, Decimal], ...] = ()
     port: int = 8000
     dynalite_port: int = 4567
     local_data: Path = SOURCE_ROOT / "var"

@@ -33,7 +33,8 @@
     var panel = document.getElementById("queue-panel");
     return panel && panel.dataset.amountPattern ? panel.dataset : null;
   }
-  function amountOk(text) {
+  // `zeroOk`: 0 is read (a tip's field, or the amount of a payment that is a tip alone).
+  function amountOk(text, zeroOk) {
     var rule = amountRule();
     if (!rule) { return true; }  // no rule on this page: the server decides
     var shape;
@@ -41,8 +42,11 @@
     catch (e) { shape = new RegExp("^(?:" + rule.amountPattern + ")$", "u"); }
     if (!shape.test(text) || !/[0-9]/.test(text)) { return false; }
     var value = Number(text.replace(/[$,\s]/g, ""));
-    return value > 0 && value <= Number(rule.amountMax);
+    return (value > 0 || (zeroOk && value === 0)) && value <= Number(rule.amountMax);
   }
+  var TIP_MESSAGE = "Enter a tip in dollars and cents, like 20 or 40.50, or leave it blank.";
+  function tipValue(text) { return Number(String(text || "").replace(/[$,\s]/g, "")) || 0; }
+  function tipOk(text) { return !String(text || "").trim() || amountOk(String(text), true); }
 
   function newKey() {
     if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
@@ -102,7 +106,16 @@
     var data = new FormData(form);
     var card = document.getElementById(form.dataset.card || "");
     var typed = form.querySelector("input[name=amount]");
-    if (!amountOk(String(data.get("amount") || ""))) {
+    var tipped = form.querySelector("input[name=tip]");
+    var tip = String(data.get("tip") || "");
+    if (!tipOk(tip)) {
+      var told = form.querySelector(".form-status");
+      if (told) { told.textContent = TIP_MESSAGE; }
+      if (tipped) { tipped.setAttribute("aria-invalid", "true"); tipped.focus(); }
+      return Promise.resolve(null);
+    }
+    if (tipped && !form.querySelector(".field-error")) { tipped.removeAttribute("aria-invalid"); }
+    if (!amountOk(String(data.get("amount") || ""), tipValue(tip) > 0)) {
       var said = form.querySelector(".form-status");
       if (said) { said.textContent = AMOUNT_MESSAGE; }
       if (typed) { typed.setAttribute("aria-invalid", "true"); typed.focus(); }
@@ -117,6 +130,7 @@
       patron: form.dataset.patron || (card && card.dataset.patron) || "",
       url: form.getAttribute("data-hx-post") || form.getAttribute("action"),
       amount: String(data.get("amount") || ""),
+      tip: tip,
       method: String(data.get("method") || ""),
       note: String(data.get("note") || ""),
       user: user,
@@ -133,7 +147,7 @@
       var status = form.querySelector(".form-status");
       if (status) { status.textContent = ""; }  // not "NOT saved": it is, on the phone
       var patron = item.patron || item.label;
-      say("Saved on this phone: " + amountText(item.amount) + " " + item.method +
+      say("Saved on this phone: " + paymentText(item) +
         (patron ? " for " + patron : "") + " — will send when online");
       var dialog = document.getElementById("payment-dialog");
       if (dialog && dialog.open && dialog.contains(form)) { dialog.close(); }
@@ -144,6 +158,11 @@
 
   function amountText(amount) {
     return money.format(Number(String(amount).replace(/[$,\s]/g, "")) || 0);
+  }
+  // "$200.00 card + $40.00 tip": a queued payment as the lists and toasts name it.
+  function paymentText(item) {
+    return amountText(item.amount) + " " + item.method +
+      (tipValue(item.tip) > 0 ? " + " + amountText(item.tip) + " tip" : "");
   }
 
   var sayTimer = null;
@@ -243,12 +262,13 @@
   var sentNow = [];
   function sentText(item) {
     var patron = item.patron || item.label;
-    return amountText(item.amount) + " " + item.method + (patron ? " for " + patron : "");
+    return paymentText(item) + (patron ? " for " + patron : "");
   }
 
   function send(item) {
     var body = new FormData();
-    ["payment_id", "amount", "method", "note"].forEach(function (k) { body.append(k, item[k]); });
+    // A payment queued before tips were kept has none: sent as blank (no tip).
+    ["payment_id", "amount", "tip", "method", "note"].forEach(function (k) { body.append(k, item[k] || ""); });
     body.append("csrf_token", csrf);
     return fetch(item.url, {
       method: "POST", body: body, credentials: "same-origin",
@@ -285,6 +305,8 @@
       balance.classList.toggle("overpaid", due < 0);
       balance.querySelector("dd").textContent = money.format(Math.abs(due));
     }
+    var tips = card.querySelector(".tips");
+    if (tips && saved.tips !== undefined) { tips.textContent = money.format(Number(saved.tips)); }
     card.dataset.balanceDue = saved.balance_due;  // what the next offline payment is checked against
     var count = card.querySelector(".payment-count");
     if (count) { count.textContent = String(Number(count.textContent) + 1); }
@@ -306,7 +328,7 @@
         var li = document.createElement("li");
         li.className = item.status === "refused" ? "refused" : "pending";
         li.textContent = (item.status === "refused" ? "Not accepted: " : "Pending, saved on this phone: ") +
-          amountText(item.amount) + " " + item.method;
+          paymentText(item);
         list.appendChild(li);
       });
       var badge = document.getElementById("queue-badge");
@@ -326,8 +348,8 @@
       var li = document.createElement("li");
       li.className = "payment " + item.status;
       var what = document.createElement("p");
-      what.textContent = amountText(item.amount) +
-        " " + item.method + " · " + (item.label || item.event_id) + (item.note ? " · " + item.note : "");
+      what.textContent = paymentText(item) +
+        " · " + (item.label || item.event_id) + (item.note ? " · " + item.note : "");
       var state = document.createElement("p");
       state.className = "meta";
       if (item.user !== user) {
@@ -347,15 +369,15 @@
   function fixForm(item) {
     var form = document.createElement("form");
     form.className = "stack fix-form";
-    [["amount", "Amount"], ["note", "Note"]].forEach(function (pair) {
+    [["amount", "Amount"], ["tip", "Tip"], ["note", "Note"]].forEach(function (pair) {
       var label = document.createElement("label");
       label.textContent = pair[1];
       var input = document.createElement("input");
       input.name = pair[0];
-      input.value = item[pair[0]];
+      input.value = item[pair[0]] || "";
       var rule = amountRule();
-      if (pair[0] === "amount" && rule) {  // the same rule as the Log Payment form's
-        input.required = true;
+      if (pair[0] !== "note" && rule) {  // the same rule as the Log Payment form's
+        input.required = pair[0] === "amount";
         input.pattern = rule.amountPattern;
         input.inputMode = "decimal";
         input.title = "Dollars and cents, like 40 or 1,200.50";
@@ -374,14 +396,22 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var amount = form.elements.amount;
-      if (!amountOk(amount.value)) {
+      var tipInput = form.elements.tip;
+      if (!tipOk(tipInput.value)) {
+        tipInput.setCustomValidity(TIP_MESSAGE);
+        tipInput.reportValidity();
+        tipInput.addEventListener("input", function () { tipInput.setCustomValidity(""); }, { once: true });
+        return;
+      }
+      if (!amountOk(amount.value, tipValue(tipInput.value) > 0)) {
         amount.setCustomValidity(AMOUNT_MESSAGE);
         amount.reportValidity();
         amount.addEventListener("input", function () { amount.setCustomValidity(""); }, { once: true });
         return;
       }
       var fixed = Object.assign({}, item, {
-        payment_id: newKey(), amount: form.elements.amount.value, note: form.elements.note.value,
+        payment_id: newKey(), amount: form.elements.amount.value, tip: tipInput.value,
+        note: form.elements.note.value,
         status: "waiting", message: ""
       });
       drop(item.payment_id).then(function () { return save(fixed); }).then(flush);

@@ -27,12 +27,14 @@ VERBS = {
     "trip.returned": ("marked trip", " back at the dock"),
     "trip.back_undone": ("undid Back at the dock of trip", ": it is out again"),
     "trip.overdue": ("flagged trip", " as overdue"),
+    "event.tip_shares": ("set the tip shares of trip", ""),
     "waiver.opened": ("opened a signed waiver of trip", ""),
     "waiver.downloaded": ("downloaded the sealed PDF of a signed waiver of trip", ""),
     "account.added": ("added the account of", ""),
     "account.password_reset": ("reset the password of", ""),
     "account.disabled": ("disabled the account of", ""),
     "account.enabled": ("re-enabled the account of", ""),
+    "account.tip_payout": ("recorded a tip payout to", ""),
     "account.credentials": ("recorded the credentials of", ""),
     "account.feed_created": ("made a new calendar feed link for", ""),
     "account.feed_revoked": ("revoked the calendar feed link of", ""),
@@ -195,6 +197,8 @@ def _describe(
         thing = f"{names[target]} ({target})" if target in names else target
         if action == "account.added" and detail:
             tail = f" as {detail}"
+        if action == "account.tip_payout" and detail:
+            tail = f": {detail}"
         return AuditLine(
             at, when, actor, verb, thing, ("account", target) if target else NO_LINK, tail
         )

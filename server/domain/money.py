@@ -23,9 +23,10 @@ _AMOUNT = re.compile(AMOUNT_PATTERN, re.ASCII)  # used whole: fullmatch, as a pa
 _HAS_DIGIT = re.compile(r"\d")
 
 
-def parse_amount(text: str, maximum: Decimal = MAX_PAYMENT) -> Decimal:
+def parse_amount(text: str, maximum: Decimal = MAX_PAYMENT, *, zero_ok: bool = False) -> Decimal:
     """Parse `40`, `$40`, ` 1,200.50 ` into Decimal('1200.50'); raise ValueError with a
-    message a crew member can act on for anything else."""
+    message a crew member can act on for anything else. `zero_ok`: 0 is read as 0.00
+    (a payment that is a tip alone; validate_payment decides whether that is allowed)."""
     cleaned = text.strip()
     if not cleaned:
         raise ValueError("Enter the amount.")
@@ -39,11 +40,24 @@ def parse_amount(text: str, maximum: Decimal = MAX_PAYMENT) -> Decimal:
     if len(digits.split(".")[0]) > 12:  # far past any cap; Decimal's context would overflow
         raise ValueError(f"The amount cannot be more than {format_money(maximum)}.")
     amount = Decimal(digits).quantize(CENT)
-    if amount <= ZERO:
+    if amount < ZERO or (amount == ZERO and not zero_ok):
         raise ValueError("The amount must be more than zero.")
     if amount > maximum:
         raise ValueError(f"The amount cannot be more than {format_money(maximum)}.")
     return amount
+
+
+def parse_tip(text: str, maximum: Decimal = MAX_PAYMENT) -> Decimal:
+    """An optional tip: blank is no tip (0.00); anything else follows the amount's rule
+    (the same AMOUNT_PATTERN), with the tip's own wording."""
+    if not text.strip():
+        return ZERO
+    try:
+        return parse_amount(text, maximum, zero_ok=True)
+    except ValueError as exc:
+        raise ValueError(
+            str(exc).replace("The amount", "The tip").replace("an amount", "a tip")
+        ) from None
 
 
 def to_money(value: Decimal | int | str) -> Decimal:

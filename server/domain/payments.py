@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from server.domain.forms import FormErrors, text_field
-from server.domain.money import ZERO, money_str, parse_amount, to_money
+from server.domain.money import ZERO, money_str, parse_amount, parse_tip, to_money
 
 METHODS = ("cash", "card", "check")
 # Every method a ledger entry can carry, as the reports show them: the crew's and
@@ -46,6 +46,9 @@ class PaymentRequest:
     amount: Decimal
     method: str
     note: str
+    # Never part of the price or the balance due (issue 27): the crew's, split among
+    # them (server/domain/tips.py). 0.00 when none was given.
+    tip: Decimal = ZERO
 
     def entry(self, logged_by: str, logged_by_name: str, logged_at: str) -> dict[str, Any]:
         """The ledger entry this payment appends."""
@@ -53,6 +56,7 @@ class PaymentRequest:
             "payment_id": self.payment_id,
             "kind": "payment",
             "amount": self.amount,
+            "tip": self.tip,
             "method": self.method,
             "note": self.note,
             "logged_by": logged_by,
@@ -69,11 +73,13 @@ class PaymentRequest:
         return stored if stored is not None and self.same_body_as(stored) else None
 
     def same_body_as(self, entry: Mapping[str, Any]) -> bool:
-        """Whether a stored entry carries this request's amount, method and note: a
-        replay with the same key and body answers as the first; anything else is 409."""
+        """Whether a stored entry carries this request's amount, tip, method and note: a
+        replay with the same key and body answers as the first; anything else is 409.
+        (Entries stored before tips were kept have none: 0.)"""
         return (
             entry.get("kind", "payment") == "payment"
             and to_money(entry.get("amount", 0)) == self.amount
+            and to_money(entry.get("tip", 0)) == self.tip
             and entry.get("method") == self.method
             and entry.get("note", "") == self.note
         )
@@ -97,9 +103,16 @@ def validate_payment(form: Mapping[str, object]) -> PaymentRequest:
     except FormErrors as exc:
         errors.update(exc.errors)
         payment_id = ""
+    tip = ZERO
+    try:
+        tip = parse_tip(text_field(form, "tip"))
+    except ValueError as exc:
+        errors["tip"] = str(exc)
     amount = ZERO
     try:
-        amount = parse_amount(text_field(form, "amount"))
+        # A payment may be a tip alone ("the guests handed us $60 at the dock"): then
+        # the amount may be 0, never blank; 0 with no tip is still refused.
+        amount = parse_amount(text_field(form, "amount"), zero_ok=tip > ZERO)
     except ValueError as exc:
         errors["amount"] = str(exc)
     method = text_field(form, "method")
@@ -110,7 +123,7 @@ def validate_payment(form: Mapping[str, object]) -> PaymentRequest:
         errors["note"] = f"Keep the note to {MAX_NOTE} characters (it has {len(note)})."
     if errors:
         raise FormErrors(errors)
-    return PaymentRequest(payment_id=payment_id, amount=amount, method=method, note=note)
+    return PaymentRequest(payment_id=payment_id, amount=amount, method=method, note=note, tip=tip)
 
 
 _SHOWN_BALANCE = re.compile(r"^-?\d{1,12}\.\d{2}$", re.ASCII)
@@ -152,6 +165,8 @@ class Ledger:
     refunds: list[dict[str, Any]] = field(default_factory=list)
     # (paid, payment count) kept on the item by the append (server/store/totals.py).
     totals: tuple[Decimal, int] | None = None
+    # `tips_total`, kept by the same append (None: summed from the entries).
+    tips_total: Decimal | None = None
 
     @property
     def voided_ids(self) -> set[str]:
@@ -168,6 +183,13 @@ class Ledger:
             return self.totals[0]
         paid = sum((to_money(p.get("amount", 0)) for p in self.counted), ZERO)
         return paid - sum((to_money(r.get("amount", 0)) for r in self.refunds), ZERO)
+
+    @property
+    def tips(self) -> Decimal:
+        """The tips of the payments not voided: never part of `paid` or the balance."""
+        if self.tips_total is not None:
+            return self.tips_total
+        return sum((to_money(p.get("tip", 0)) for p in self.counted), ZERO)
 
     @property
     def balance_due(self) -> Decimal:
@@ -187,6 +209,7 @@ class Ledger:
 _ENTRY_DEFAULTS: dict[str, Any] = {
     "payment_id": "",
     "amount": ZERO,
+    "tip": ZERO,
     "method": "",
     "note": "",
     "logged_by": "",
@@ -202,7 +225,8 @@ def book_of(item: Mapping[str, Any]) -> Ledger:
     that read the item), else the totals the append answered with (Log Payment)."""
     if "payments" not in item and "paid_total" in item:
         paid = (to_money(item["paid_total"]), int(item.get("payment_count", 0)))
-        return Ledger(total=to_money(item.get("total_price", 0)), totals=paid)
+        tips = to_money(item.get("tips_total", 0))
+        return Ledger(total=to_money(item.get("total_price", 0)), totals=paid, tips_total=tips)
     return ledger(item.get("total_price", 0), item.get("payments", []))
 
 

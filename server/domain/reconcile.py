@@ -33,6 +33,7 @@ class LoggedPayment:
     logged_at: datetime  # in the operator's time zone
     voided: bool
     void_reason: str = ""
+    tip: Decimal = ZERO  # the crew's: never in the takings, but in the cash box if cash
 
     @property
     def day(self) -> date:
@@ -74,6 +75,7 @@ def logged_payments(events: Iterable[dict[str, Any]], tz: ZoneInfo) -> list[Logg
                     logged_at=at,
                     voided=payment_id in reasons,
                     void_reason=reasons.get(payment_id, ""),
+                    tip=to_money(p["tip"]),
                 )
             )
     return sorted(found, key=lambda p: p.logged_at)
@@ -99,9 +101,29 @@ class Collected:
         default_factory=lambda: {m: MethodTotal() for m in SHOWN_METHODS}
     )
 
+    # Tips collected, by method (issue 27): kept apart from the takings above.
+    tips_by_method: dict[str, Decimal] = field(default_factory=dict)
+
     def add(self, payment: LoggedPayment) -> None:
         if not payment.voided:
             self.by_method.setdefault(payment.method, MethodTotal()).add(payment.amount)
+            if payment.tip:
+                held = self.tips_by_method.get(payment.method, ZERO)
+                self.tips_by_method[payment.method] = held + payment.tip
+
+    @property
+    def cash_to_hand_in(self) -> Decimal:
+        """The cash payments logged: what goes into the cash box for the trips."""
+        return self.by_method["cash"].total if "cash" in self.by_method else ZERO
+
+    @property
+    def cash_tips(self) -> Decimal:
+        """The cash tips collected: in the cash box too, until paid out to the crew."""
+        return self.tips_by_method.get("cash", ZERO)
+
+    @property
+    def tips(self) -> Decimal:
+        return sum(self.tips_by_method.values(), ZERO)
 
     @property
     def count(self) -> int:
@@ -132,6 +154,20 @@ def day_report(payments: Iterable[LoggedPayment], day: date) -> DayReport:
         payments=todays,
         crew=sorted(crew.values(), key=lambda c: c.name.casefold()),
         totals=totals,
+    )
+
+
+def cash_paid_out(accounts: Iterable[dict[str, Any]], day: date) -> Decimal:
+    """The tips paid out in cash on `day` (the payouts on the crew accounts, corrections
+    included): they leave the cash box."""
+    return sum(
+        (
+            to_money(p.get("amount", 0))
+            for a in accounts
+            for p in a.get("tip_payouts", [])
+            if p.get("method") == "cash" and p.get("paid_on") == day.isoformat()
+        ),
+        ZERO,
     )
 
 

@@ -14,6 +14,7 @@ from server.store.documents import Documents, make_documents
 from server.store.events import EventsRepo
 from server.store.limits import LimitsRepo
 from server.store.outbox import OutboxRepo
+from server.store.payouts import PayoutsRepo
 from server.store.sessions import SessionsRepo
 from server.store.users import UsersRepo
 from server.store.waivers import WaiversRepo
@@ -38,6 +39,7 @@ class Store:
     outbox: OutboxRepo
     limits: LimitsRepo
     audit: AuditRepo
+    payouts: PayoutsRepo
     boats: BoatsRepo
     documents: Documents
 
@@ -63,6 +65,7 @@ class Store:
             outbox=OutboxRepo(table("outbox")),
             limits=LimitsRepo(table("limits")),
             audit=AuditRepo(table("audit")),
+            payouts=PayoutsRepo(table("users")),
             boats=BoatsRepo(table("limits")),
             documents=make_documents(settings),
         )

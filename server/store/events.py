@@ -134,6 +134,14 @@ class EventsRepo(CrewWrites, FloatPlanWrites, LedgerWrites):
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         return self._update_if(event_id, expression, OPEN_FOR_WRITES, values, names)
 
+    def set_tip_shares(self, event_id: str, shares: dict[str, Any]) -> bool:
+        """The trip's own tip-split weights by crew email (issue 27); empty removes them
+        (the role defaults apply). False when the event cannot be edited."""
+        if not shares:
+            return self._update_if(event_id, "REMOVE tip_shares", OPEN_FOR_WRITES)
+        values = {":shares": shares}
+        return self._update_if(event_id, "SET tip_shares = :shares", OPEN_FOR_WRITES, values)
+
     def set_status(self, event_id: str, status: str) -> bool:
         """Set `status` (scheduled, cancelled); False when the event cannot be edited."""
         values = {":status": status}

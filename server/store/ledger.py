@@ -54,8 +54,8 @@ class LedgerWrites(Repo):
     ) -> dict[str, Any]:
         """Append one payment in ONE conditional UpdateItem: the event must exist, be
         open, stay within `cap` entries and `max_bytes` of ledger, and not already hold
-        this payment_id. The same write ADDs the amount to the totals and marks the
-        payment email owed.
+        this payment_id. The same write ADDs the amount (and the tip, to `tips_total`)
+        to the totals and marks the payment email owed.
         Returns what the card needs, not the ledger: the card's fields and the totals
         after this payment (ReturnValues UPDATED_NEW; server/store/totals.py). An item
         written before the totals (no `totals` marker) is appended the old way and
@@ -81,9 +81,15 @@ class LedgerWrites(Repo):
                 cap=cap,
                 max_bytes=max_bytes,
                 append=f"SET payments[{cap}] = :entry, {echo}" + owed[0],
-                add=", paid_total :amount, payment_count :one" + owed[1],
+                add=", paid_total :amount, tips_total :tip, payment_count :one" + owed[1],
                 condition=open_ + " AND attribute_exists(totals)",
-                values={**values, **echo_values, ":amount": entry["amount"], ":one": 1},
+                values={
+                    **values,
+                    **echo_values,
+                    ":amount": entry["amount"],
+                    ":tip": to_money(entry.get("tip", 0)),
+                    ":one": 1,
+                },
                 names={**names, **echo_names},
                 answer="UPDATED_NEW",
             )
@@ -122,9 +128,9 @@ class LedgerWrites(Repo):
     ) -> dict[str, Any]:
         """Append a void of `entry["voids"]`: that payment must be stored, not yet voided
         and not itself a void (`void_ids`: the ids of the voids); the void's own
-        payment_id makes the request idempotent. The payment's
-        amount comes off the totals in the same write: it is read first (voids are rare),
-        and the write holds only if that entry is still where it was read (entries never
+        payment_id makes the request idempotent. The payment's amount (and its tip)
+        comes off the totals in the same write: it is read first (voids are rare), and
+        the write holds only if that entry is still where it was read (entries never
         change; the condition makes the read safe to act on)."""
         size = entry_bytes(entry)
         target = entry["voids"]
@@ -149,8 +155,14 @@ class LedgerWrites(Repo):
                 condition += f" AND payments[{found[0]}].payment_id = :target"
             if found is not None and "totals" in item:
                 condition += " AND attribute_exists(totals)"
-                add += ", paid_total :minus, payment_count :less"
-                values.update({":minus": -to_money(found[1].get("amount", 0)), ":less": -1})
+                add += ", paid_total :minus, tips_total :minus_tip, payment_count :less"
+                values.update(
+                    {
+                        ":minus": -to_money(found[1].get("amount", 0)),
+                        ":minus_tip": -to_money(found[1].get("tip", 0)),
+                        ":less": -1,
+                    }
+                )
             else:
                 condition += " AND attribute_not_exists(totals)"
             written = self._write(

@@ -1,12 +1,15 @@
 """An event's running totals, kept on the item by the append itself (issue 29).
 
-`paid_total` (the amounts of the payments not voided) and `payment_count` (how many)
-are ADDed by the same conditional UpdateItem that appends a payment or a void, so the
-Log Payment answer needs no ledger. `totals` marks an item whose totals are true: the
-app's new events are created with it, older items get it from `scc db backfill-totals`
-(or keep being appended the old way, answering the whole item, until then). An ADD on
-a missing attribute starts from 0, so nothing ADDs to an item without the marker: the
-old append and a void there leave the totals alone, and the backfill SETs them.
+`paid_total` (the amounts of the payments not voided), `tips_total` (their tips, never
+part of the price: issue 27) and `payment_count` (how many) are ADDed by the same
+conditional UpdateItem that appends a payment or a void, so the Log Payment answer needs
+no ledger. An item marked before tips were kept has no `tips_total`: its first ADD starts
+from 0, which is right, as no entry before it had a tip. `totals` marks an item whose
+totals are true: the app's new events are created with it, older items get it from
+`scc db backfill-totals` (or keep being appended the old way, answering the whole item,
+until then). An ADD on a missing attribute starts from 0, so nothing ADDs to an item
+without the marker: the old append and a void there leave the totals alone, and the
+backfill SETs them.
 """
 
 from __future__ import annotations
@@ -55,7 +58,12 @@ def card_echo() -> tuple[str, dict[str, str], dict[str, Any]]:
 def totals_of(item: dict[str, Any]) -> dict[str, Any]:
     """The totals the stored ledger adds up to (what the backfill writes)."""
     book = ledger(item.get("total_price", 0), item.get("payments", []))
-    return {"totals": TOTALS_VERSION, "paid_total": book.paid, "payment_count": book.payment_count}
+    return {
+        "totals": TOTALS_VERSION,
+        "paid_total": book.paid,
+        "tips_total": book.tips,
+        "payment_count": book.payment_count,
+    }
 
 
 def backfill(
@@ -98,7 +106,8 @@ def _mark(table: Table, item: dict[str, Any]) -> bool:
     return update_if(
         table,
         {"event_id": item["event_id"]},
-        "SET totals = :totals, paid_total = :paid_total, payment_count = :payment_count,"
+        "SET totals = :totals, paid_total = :paid_total, tips_total = :tips_total,"
+        " payment_count = :payment_count,"
         " payments = if_not_exists(payments, :empty)",
         "attribute_exists(event_id) AND attribute_not_exists(totals) AND " + same_ledger,
         values=values,

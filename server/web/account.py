@@ -24,6 +24,7 @@ from server.web.auth import crew_only
 from server.web.render import redirect, render
 from server.web.routing import Routes
 from server.web.state import settings_of, store_of, today_of
+from server.web.tips import tips_of
 
 routes = Routes()
 
@@ -41,6 +42,8 @@ async def account_page(request: Request) -> Response:
     account = await run_in_threadpool(store_of(request).users.get, user.email) or {}
     token = str(account.get("feed_token") or "")
     context = {
+        "tips": await run_in_threadpool(tips_of, request, user.email),  # issue 27 item 9
+        "today": today_of(request),
         "feed": feed_url(request, token) if token else "",
         "credentials": dict(account.get("credentials") or {}),
         "done": request.query_params.get("done", ""),

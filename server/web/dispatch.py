@@ -30,6 +30,7 @@ from server.web.crew_view import crew_warnings
 from server.web.drafts import forget_draft, redirect_with_draft, take_draft
 from server.web.event_view import (
     EventView,
+    crew_names,
     entry_json,
     event_with_waivers,
     find_event,
@@ -90,7 +91,8 @@ async def dashboard(request: Request) -> Response:
 async def event_detail(request: Request) -> Response:
     view, _ = await run_in_threadpool(event_with_waivers, request)
     if response_kind(request) is Kind.JSON:
-        return JSONResponse(view.as_json())
+        names = await run_in_threadpool(crew_names, store_of(request), view.item)
+        return JSONResponse(view.as_json(names))
     saved = view.payment(request.query_params.get("saved", ""))
     context: dict[str, Any] = {"event": view, "saved": saved}
     user: User = request.state.user
@@ -106,7 +108,8 @@ async def event_detail(request: Request) -> Response:
 @crew_only
 async def event_json(request: Request) -> Response:
     view, _ = await run_in_threadpool(event_with_waivers, request)
-    return JSONResponse(view.as_json())
+    names = await run_in_threadpool(crew_names, store_of(request), view.item)
+    return JSONResponse(view.as_json(names))
 
 
 def _payment_form(
@@ -173,7 +176,7 @@ def _form_error(
     if response_kind(request) is Kind.JSON:
         return json_form_error(errors, status_code)
     item = find_event(store_of(request), event_id)
-    values = form_values(form, ("amount", "method", "note"), multiline=("note",))
+    values = form_values(form, ("amount", "tip", "method", "note"), multiline=("note",))
     payment_id = str(uuid.uuid4()) if fresh_key else text_field(form, "payment_id")
     page = request.app.url_path_for("log_payment_page", event_id=event_id)
     if response_kind(request) is Kind.PAGE and request.url.path == page:
@@ -274,6 +277,7 @@ def _payment_saved(
                 "event_id": view.event_id,
                 "paid": money_str(book.paid),
                 "balance_due": money_str(book.balance_due),
+                "tips": money_str(book.tips),
                 "created": created,
             },
             status_code=201,

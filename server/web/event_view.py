@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from server.domain.clock import day_label
-from server.domain.crew_roles import crew_of
+from server.domain.crew_roles import assigned, crew_of
 from server.domain.event_ids import is_valid_event_id
 from server.domain.float_plan import TripState, aboard_summary, may_undo_back, state_of
 from server.domain.money import money_str
@@ -156,7 +156,8 @@ class EventView:
     def get(self, name: str, default: Any = "") -> Any:
         return self.item.get(name) or default
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, names: dict[str, str] | None = None) -> dict[str, Any]:
+        """The event for the JSON API; `names`: the crew accounts' names by email."""
         book = self.ledger
         voided = book.voided_ids
         return {
@@ -173,9 +174,31 @@ class EventView:
             "paid": money_str(book.paid),
             "balance_due": money_str(book.balance_due),
             "payment_count": book.payment_count,
+            "tips": money_str(book.tips),
             **({} if self.waivers_signed is None else {"waivers_signed": self.waivers_signed}),
             "payments": [entry_json(e, voided) for e in self.item.get("payments", [])],
+            "crew": [
+                {"email": email, "name": kept or (names or {}).get(email, email), "role": role}
+                for email, role, kept in assigned_crew(self.item)
+            ],
         }
+
+
+def assigned_crew(item: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(email, role, name kept when assigned, or "") of the crew assigned, the master
+    first (`crew_assigned`, server/domain/crew_roles.py)."""
+    names = {str(c.get("email")): str(c.get("name") or "") for c in item.get("crew_assigned") or []}
+    return [(email, role, names.get(email, "")) for email, role in assigned(item)]
+
+
+def crew_names(store: Store, item: dict[str, Any]) -> dict[str, str]:
+    """The names of the crew assigned to `item`: the name kept with the assignment, read
+    from the account only for a map stored without one (none, as the app writes them)."""
+    names = {}
+    for email, _, kept in assigned_crew(item):
+        account = None if kept else store.users.get(email)
+        names[email] = kept or (str(account.get("name") or email) if account else email)
+    return names
 
 
 def entry_json(entry: dict[str, Any], voided: set[str] | None = None) -> dict[str, Any]:
@@ -184,6 +207,8 @@ def entry_json(entry: dict[str, Any], voided: set[str] | None = None) -> dict[st
         k: (money_str(v) if isinstance(v, Decimal) else v) for k, v in entry.items()
     }
     out.setdefault("kind", "payment")
+    if out["kind"] == "payment":
+        out.setdefault("tip", "0.00")  # entries stored before tips were kept have none
     if voided is not None and out["kind"] == "payment":
         out["voided"] = entry.get("payment_id") in voided
     return out

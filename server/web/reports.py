@@ -15,6 +15,7 @@ from server.domain.chart import range_chart, range_sum
 from server.domain.event_ids import InvalidEventId, parse_date
 from server.domain.reconcile import (
     MAX_RANGE_DAYS,
+    cash_paid_out,
     csv_rows,
     day_report,
     logged_payments,
@@ -68,6 +69,8 @@ async def payments_day(request: Request) -> Response:
         )
     items = await run_in_threadpool(store.events.scan_all)
     report = day_report(logged_payments(items, settings_of(request).timezone), day)
+    accounts = await run_in_threadpool(store.users.all)
+    cash_payouts = cash_paid_out(accounts, day)
     events = [
         EventView(item=i, today=today)
         for i in items
@@ -80,6 +83,7 @@ async def payments_day(request: Request) -> Response:
             "errors": {},
             "day": day.isoformat(),
             "report": report,
+            "cash_payouts": cash_payouts,
             "events": sorted(events, key=lambda e: e.start_time),
             "previous": (day - timedelta(days=1)).isoformat(),
             "next": (day + timedelta(days=1)).isoformat(),

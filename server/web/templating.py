@@ -26,8 +26,14 @@ from server.domain.clock import (
 from server.domain.float_plan import UNDO_BACK_MINUTES
 from server.domain.languages import LANGUAGES, install_gettext, translations
 from server.domain.legal_text import legal_html
-from server.domain.money import AMOUNT_PATTERN, MAX_PAYMENT, format_money_in, money_str
+from server.domain.money import (
+    AMOUNT_PATTERN,
+    MAX_PAYMENT,
+    format_money_in,
+    money_str,
+)
 from server.domain.payments import METHODS, SHOWN_METHODS
+from server.domain.tips import crew_of
 from server.web.inputs import input_type
 from server.web.qr import qr_svg
 from server.web.state import settings_of
@@ -61,6 +67,7 @@ def make_environment() -> jinja2.Environment:
     env.globals["payment_methods"] = METHODS  # what crew can choose in Log Payment
     env.globals["shown_methods"] = SHOWN_METHODS  # every method, as reports show them
     env.globals["uuid4"] = lambda: str(uuid.uuid4())  # idempotency keys for forms
+    env.globals["tip_crew"] = crew_of  # who a trip's tips are split among (issue 27)
     return env
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
+from server.domain.money import to_money
 from server.domain.payments import AppendRefused, entry_bytes, why_refused
 from server.store.events import LISTING, EventExists, starts_at
 from server.store.totals import CARD_FIELDS, TOTALS_VERSION, totals_of
@@ -82,10 +83,13 @@ class FakeLedger:
         if "totals" not in item:  # an item from before the totals: answered whole
             return copy.deepcopy(item)
         item["paid_total"] += entry["amount"]
+        # ADD on a missing attribute starts from 0 (an item marked before tips were kept).
+        item["tips_total"] = item.get("tips_total", Decimal(0)) + to_money(entry.get("tip", 0))
         item["payment_count"] += 1
         for name, blank in CARD_FIELDS.items():
             item.setdefault(name, blank)
         names = [*CARD_FIELDS, "outbox", "notices_owed", "ledger_bytes", "paid_total"]
+        names.append("tips_total")
         answer = _as_stored({n: item[n] for n in [*names, "payment_count"]})
         answer.update(event_id=event_id, totals=TOTALS_VERSION, appended=entry)
         return answer
@@ -114,6 +118,8 @@ class FakeLedger:
         item.setdefault("void_ids", set()).add(vid)
         if "totals" in item:
             item["paid_total"] -= Decimal(voided.get("amount", 0))
+            tips = item.get("tips_total", Decimal(0))
+            item["tips_total"] = tips - to_money(voided.get("tip", 0))
             item["payment_count"] -= 1
         return copy.deepcopy(item)
 

@@ -124,6 +124,12 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/admin/payments"): captain_page(),
     ("GET", "/admin/payments/range"): captain_page(),
     ("GET", "/admin/payments.csv"): captain_page(),
+    ("GET", "/admin/tips"): captain_page(),
+    # A trip without crew has no shares to set: refused, nothing stored.
+    ("POST", "/admin/events/{event_id}/tip-shares"): captain_post(422),
+    ("POST", "/admin/tips/payouts"): captain_post(422),
+    ("GET", "/admin/tips.csv"): captain_page(),
+    ("GET", "/account/tips"): crew_page(),
     ("GET", "/admin/notifications"): captain_page(),
     ("POST", "/admin/notifications/resend"): captain_post(404),
     ("GET", "/admin/audit"): captain_page(),

@@ -66,9 +66,18 @@ def counted(store: Store) -> Iterator[tuple[TestClient, CallCounter]]:
         yield client, counter
 
 
-def _log_five(client: TestClient, event_id: str, token: str, headers: dict[str, str]) -> Any:
-    """Log a $5 cash payment with a fresh key; the answer as it comes (no redirects)."""
-    data = {"payment_id": str(uuid.uuid4()), "amount": "5", "method": "cash", "csrf_token": token}
+def _log_five(
+    client: TestClient, event_id: str, token: str, headers: dict[str, str], tip: str = ""
+) -> Any:
+    """Log a $5 cash payment (with `tip`, if any) with a fresh key; the answer as it
+    comes (no redirects)."""
+    data = {
+        "payment_id": str(uuid.uuid4()),
+        "amount": "5",
+        "tip": tip,
+        "method": "cash",
+        "csrf_token": token,
+    }
     return client.post(
         f"/api/events/{event_id}/payment", data=data, headers=headers, follow_redirects=False
     )
@@ -130,15 +139,18 @@ def test_the_append_answers_the_card_and_totals_never_the_ledger(
     events.register("provide-client-params.dynamodb.UpdateItem", ask)
     events.register("after-call.dynamodb.UpdateItem", answer)
     for n in range(1, 41):
-        response = _log_five(client, event["event_id"], token, HX)
+        response = _log_five(client, event["event_id"], token, HX, tip="1")
         assert response.status_code == 200
         assert f"${5 * n}.00" in response.text  # the card's paid total, from the answer
+        assert f'class="tips">${n}.00' in response.text  # and its tips (issue 27)
     assert len(seen) == 40
     for params, parsed, _size in seen:
         assert params["ReturnValues"] == "UPDATED_NEW"
         assert "payments" not in parsed["Attributes"]
     first, last = seen[0][1]["Attributes"], seen[-1][1]["Attributes"]
     assert last["paid_total"] == 200 and last["payment_count"] == 40
+    # Issue 27: the tips are ADDed by the same UpdateItem and answered with the totals.
+    assert last["tips_total"] == 40 and first["tips_total"] == 1
     assert last["patron_first_name"] == "Alice" and last["total_price"] == 1200
     # Only ids grow (about 40 bytes each in `payment_ids`, and in `notices_owed` while
     # the emails are owed: no Gmail here), not the ledger (~300 bytes an entry as JSON).
@@ -146,6 +158,7 @@ def test_the_append_answers_the_card_and_totals_never_the_ledger(
     assert set(first) == set(last)
     stored = found(store.events.get(event["event_id"]))
     assert len(stored["payments"]) == 40 and stored["paid_total"] == 200
+    assert stored["tips_total"] == 40
 
 
 def test_with_gmail_the_email_after_the_response_costs_three_calls(

@@ -52,11 +52,12 @@ def _event(first_name: str) -> dict[str, Any]:
     )
 
 
-def _payment(pid: str, amount: str) -> dict[str, Any]:
+def _payment(pid: str, amount: str, tip: str = "0.00") -> dict[str, Any]:
     return {
         "payment_id": pid,
         "kind": "payment",
         "amount": Decimal(amount),
+        "tip": Decimal(tip),
         "method": "cash",
         "note": "",
         "logged_by": "crew@example.com",
@@ -110,9 +111,9 @@ def _script(events: Events) -> list[Any]:
     events.create(other)
     a, b = trip["event_id"], other["event_id"]
     steps: list[tuple[str, Callable[[], Any]]] = [
-        ("pay p1", lambda: events.append_payment(a, _payment("p1", "100.00"), CAP, ROOM)),
-        ("replay p1", lambda: events.append_payment(a, _payment("p1", "100.00"), CAP, ROOM)),
-        ("pay p2", lambda: events.append_payment(a, _payment("p2", "50.50"), CAP, ROOM)),
+        ("pay p1", lambda: events.append_payment(a, _payment("p1", "100.00", "20"), CAP, ROOM)),
+        ("replay p1", lambda: events.append_payment(a, _payment("p1", "100.00", "20"), CAP, ROOM)),
+        ("pay p2", lambda: events.append_payment(a, _payment("p2", "50.50", "7.25"), CAP, ROOM)),
         ("void p1", lambda: events.append_void(a, _void("v1", "p1"), CAP, ROOM)),
         ("replay void", lambda: events.append_void(a, _void("v1", "p1"), CAP, ROOM)),
         ("void p1 again", lambda: events.append_void(a, _void("v2", "p1"), CAP, ROOM)),
@@ -175,3 +176,4 @@ def test_the_fake_ledger_answers_as_dynalite_does(store: Store) -> None:
     after = dict((s[0], s[1]) for s in real if len(s) == 2)["after"]
     assert after[0]["paid_total"] == Decimal("51.50") and after[0]["payment_count"] == 2
     assert after[1]["paid_total"] == Decimal("6.00")  # q1 1.00 + q4 9.00 - r1 4.00
+    assert after[0]["tips_total"] == Decimal("7.25")  # issue 27: p1's tip went with its void

@@ -114,6 +114,7 @@ def test_the_entry_carries_the_request_and_who_logged_it() -> None:
         "payment_id": KEY,
         "kind": "payment",
         "amount": Decimal("40.00"),
+        "tip": Decimal("0.00"),  # issue 27: every new entry says its tip, 0.00 for none
         "method": "card",
         "note": "deposit",
         "logged_by": "pat@x",
@@ -131,7 +132,12 @@ def test_a_replay_with_the_same_key_and_body_finds_the_stored_entry() -> None:
 
 @pytest.mark.parametrize(
     "change",
-    [{"amount": Decimal("41.00")}, {"method": "cash"}, {"note": "balance"}],
+    [
+        {"amount": Decimal("41.00")},
+        {"method": "cash"},
+        {"note": "balance"},
+        {"tip": Decimal("0.01")},
+    ],
 )
 def test_the_same_key_with_another_body_is_not_a_replay(change: dict[str, object]) -> None:
     stored = request().entry("pat@x", "Pat", "t")
@@ -331,6 +337,7 @@ def test_older_entries_get_every_field_a_page_reads() -> None:
     assert entry == {
         "payment_id": "a",
         "amount": Decimal("0.00"),
+        "tip": Decimal("0.00"),  # issue 27: entries before tips have none
         "method": "",
         "note": "",
         "logged_by": "pat@x",
@@ -355,3 +362,69 @@ def test_an_empty_ledger_owes_its_total() -> None:
     assert empty.paid == Decimal("0.00") and empty.payment_count == 0
     assert empty.balance_due == Decimal("12.35")  # the total is rounded half up to cents
     assert empty.voided_ids == set() and empty.counted == []
+
+
+# tips (issue 27)
+
+
+def test_a_tip_is_read_by_the_amount_rule_and_blank_is_no_tip() -> None:
+    assert validate_payment(form(amount="200", tip="$40")).tip == Decimal("40.00")
+    assert validate_payment(form(amount="200", tip="1,040.5")).tip == Decimal("1040.50")
+    assert validate_payment(form(amount="200", tip="  ")).tip == Decimal("0.00")
+    assert validate_payment(form(amount="200")).tip == Decimal("0.00")  # no field at all
+    assert validate_payment(form(amount="200", tip="0")).tip == Decimal("0.00")
+
+
+@pytest.mark.parametrize(
+    ("tip", "message"),
+    [
+        ("abc", "Enter a tip in dollars and cents, like 40 or 1,200.50."),
+        ("-5", "The tip must be more than zero."),
+        ("4.005", "Use at most two decimal places (cents)."),
+        ("100000.01", "The tip cannot be more than $100,000.00."),
+    ],
+)
+def test_a_bad_tip_gets_its_own_message_beside_the_amount(tip: str, message: str) -> None:
+    assert refused(form(tip=tip)) == {"tip": message}
+
+
+def test_a_payment_may_be_a_tip_alone_but_not_nothing() -> None:
+    alone = validate_payment(form(amount="0", tip="60"))
+    assert (alone.amount, alone.tip) == (Decimal("0.00"), Decimal("60.00"))
+    assert refused(form(amount="0")) == {"amount": "The amount must be more than zero."}
+    assert refused(form(amount="0", tip="0")) == {"amount": "The amount must be more than zero."}
+    assert refused(form(amount="", tip="60")) == {"amount": "Enter the amount."}
+
+
+def test_the_entry_and_the_replay_carry_the_tip() -> None:
+    tipped = request(tip=Decimal("40.00"))
+    stored = tipped.entry("pat@x", "Pat", "t")
+    assert stored["tip"] == Decimal("40.00")
+    assert tipped.replay_of({"payments": [stored]}) is stored
+    assert request().replay_of({"payments": [stored]}) is None  # same key, no tip: 409
+    older = {"payment_id": KEY, "amount": 40, "method": "card", "note": "deposit"}
+    assert request().same_body_as(older) and not tipped.same_body_as(older)
+
+
+def test_tips_never_count_toward_paid_or_the_balance_and_voids_take_them_off() -> None:
+    book = ledger(
+        "100",
+        [
+            {"payment_id": "a", "amount": Decimal("60"), "tip": Decimal("15")},
+            {"payment_id": "b", "amount": Decimal("0"), "tip": Decimal("20")},
+            {"payment_id": "c", "amount": Decimal("10")},  # before tips: none
+            {"payment_id": "v", "kind": "void", "voids": "a", "reason": "typo"},
+        ],
+    )
+    assert (book.paid, book.tips, book.balance_due) == (
+        Decimal("10.00"),
+        Decimal("20.00"),
+        Decimal("90.00"),
+    )
+    assert book.payment_count == 2
+
+
+def test_the_tip_never_makes_an_amount_over_the_balance() -> None:
+    # over_balance is asked with the amount alone: a $40 tip on the exact balance is fine
+    assert validate_payment(form(amount="200", tip="40", balance_due="200.00")).amount == 200
+    assert over_balance({"balance_due": "200.00"}, Decimal("200.00")) is None

@@ -193,3 +193,86 @@ def test_each_payment_adds_to_its_methods_count_and_total() -> None:
     (person,) = day_report(two, date(2026, 7, 4)).crew
     assert (person.by_method["cash"].count, person.by_method["cash"].total) == (2, Decimal("6.50"))
     assert (person.count, person.total) == (2, Decimal("6.50"))
+
+
+# tips in the cash box (issue 27)
+
+
+def _paid(by: str, method: str, amount: str, tip: str = "0", voided: bool = False) -> LoggedPayment:
+    return LoggedPayment(
+        event_id="e",
+        patron="",
+        payment_id=f"{by}-{method}-{amount}",
+        amount=Decimal(amount),
+        method=method,
+        note="",
+        logged_by=by,
+        logged_by_name=by,
+        logged_at=datetime(2026, 7, 4, 12, tzinfo=LA),
+        voided=voided,
+        tip=Decimal(tip),
+    )
+
+
+def test_each_crew_member_hands_in_their_cash_and_the_cash_tips_they_took() -> None:
+    report = day_report(
+        [
+            _paid("pat", "cash", "200", "40"),
+            _paid("pat", "card", "100", "15"),  # a card tip is not in the box
+            _paid("pat", "cash", "0", "60"),  # a tip alone
+            _paid("sam", "cash", "50", "5", voided=True),
+            _paid("sam", "check", "80"),
+        ],
+        date(2026, 7, 4),
+    )
+    pat, sam = report.crew
+    assert (pat.cash_to_hand_in, pat.cash_tips, pat.tips) == (
+        Decimal(200),
+        Decimal(100),
+        Decimal(115),
+    )
+    assert (sam.cash_to_hand_in, sam.cash_tips) == (Decimal(0), Decimal(0))
+    assert pat.total == Decimal(300)  # the takings leave the tips out
+    assert (report.totals.cash_to_hand_in, report.totals.cash_tips) == (Decimal(200), Decimal(100))
+
+
+def test_a_stored_tip_is_read_and_an_older_entry_has_none() -> None:
+    events = [
+        {
+            "event_id": "2026-07-04-t",
+            "payments": [
+                {
+                    "payment_id": "t",
+                    "amount": 0,
+                    "tip": Decimal("12.5"),
+                    "method": "cash",
+                    "logged_at": "2026-07-04T16:00:00Z",
+                },
+                {
+                    "payment_id": "u",
+                    "amount": 3,
+                    "method": "cash",
+                    "logged_at": "2026-07-04T16:00:00Z",
+                },
+            ],
+        }
+    ]
+    assert [p.tip for p in logged_payments(events, LA)] == [Decimal("12.50"), Decimal("0.00")]
+
+
+def test_cash_payouts_of_the_day_come_out_of_the_box() -> None:
+    from server.domain.reconcile import cash_paid_out
+
+    accounts: list[dict[str, Any]] = [
+        {
+            "email": "a",
+            "tip_payouts": [
+                {"amount": Decimal(30), "method": "cash", "paid_on": "2026-07-04"},
+                {"amount": Decimal(-5), "method": "cash", "paid_on": "2026-07-04"},
+                {"amount": Decimal(99), "method": "payroll", "paid_on": "2026-07-04"},
+                {"amount": Decimal(7), "method": "cash", "paid_on": "2026-07-05"},
+            ],
+        },
+        {"email": "b"},
+    ]
+    assert cash_paid_out(accounts, date(2026, 7, 4)) == Decimal(25)
