@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, tzinfo
+from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 
 from server import ROOT
-from server.domain.clock import as_utc, zone_abbreviation
+from server.domain.clock import as_utc, signed_at_lines
 from server.domain.waiver_rules import WaiverText
 
 if TYPE_CHECKING:
@@ -41,20 +41,6 @@ class WaiverDocument:
     text: WaiverText
     esign: WaiverText
     timezone: tzinfo
-
-
-def signed_at_lines(signed_at: str, timezone: tzinfo) -> tuple[str, str]:
-    """The signing moment in the operator's zone (with its abbreviation and offset) and
-    in UTC, to the second: `2026-11-28 17:10:04 PST (UTC-08:00)`, `2026-11-29 01:10:04 UTC`."""
-    utc = as_utc(signed_at)
-    local = utc.astimezone(timezone)
-    offset = local.strftime("%z")
-    offset = f"{offset[:3]}:{offset[3:]}"
-    zone = zone_abbreviation(timezone, local)
-    return (
-        f"{local:%Y-%m-%d %H:%M:%S} {zone} (UTC{offset})",
-        f"{utc.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC",
-    )
 
 
 def reference(waiver: Mapping[str, Any]) -> str:

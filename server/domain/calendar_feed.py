@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from icalendar import Calendar, Event
 
+from server.domain.clock import local_moment
 from server.domain.crew_roles import ROLE_LABELS, assigned
 
 # 32 random bytes, URL-safe base64: 43 characters, 256 bits (unguessable; no rate limit
@@ -78,7 +79,7 @@ def _vevent(
     )
     start_text = str(event.get("start_time") or "")
     if re.fullmatch(r"\d{2}:\d{2}", start_text):
-        start = datetime.combine(day, time.fromisoformat(start_text), tzinfo=timezone)
+        start = local_moment(f"{day.isoformat()}T{start_text}", timezone)
         minutes = int(event.get("duration_minutes") or DEFAULT_MINUTES)
         vevent.add("dtstart", start)
         vevent.add("dtend", start + timedelta(minutes=minutes))

@@ -172,3 +172,17 @@ def human_time_in(
     if local.date() == today and not always_day:
         return clock
     return f"{day_label_in(local.date(), language, year=local.year != today.year)}, {clock}"
+
+
+def signed_at_lines(signed_at: str, timezone: tzinfo) -> tuple[str, str]:
+    """The signing moment in the operator's zone (with its abbreviation and offset) and
+    in UTC, to the second: `2026-11-28 17:10:04 PST (UTC-08:00)`, `2026-11-29 01:10:04 UTC`."""
+    utc = as_utc(signed_at)
+    local = utc.astimezone(timezone)
+    offset = local.strftime("%z")
+    offset = f"{offset[:3]}:{offset[3:]}"
+    zone = zone_abbreviation(timezone, local)
+    return (
+        f"{local:%Y-%m-%d %H:%M:%S} {zone} (UTC{offset})",
+        f"{utc.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC",
+    )

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from server.domain.crew_roles import CrewChange
+from server.store.boundary import Repo
 from server.store.client import get_item, update_if
 from server.store.ledger import OPEN_FOR_WRITES
 
@@ -21,7 +22,7 @@ _NOT_DEPARTED = f"{OPEN_FOR_WRITES} AND attribute_not_exists(departure)"
 _TRIES = 5
 
 
-class CrewWrites:
+class CrewWrites(Repo):
     """The events table's crew assignment (a mixin of EventsRepo)."""
 
     table: Table

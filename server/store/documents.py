@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from server import call_log
 from server.settings import Settings
+from server.store.boundary import Repo
 
 
 class Documents(Protocol):
@@ -28,7 +29,7 @@ def waiver_key(waiver_id: str, sha256: str) -> str:
     return f"waivers/{waiver_id}/{sha256}.pdf"
 
 
-class BucketDocuments:
+class BucketDocuments(Repo):
     """Documents in S3; the client is made on first use (boto3's S3 model loads then)."""
 
     def __init__(self, bucket: str, region: str, call_log_path: Path | None = None) -> None:
@@ -66,7 +67,7 @@ class BucketDocuments:
         return bytes(answer["Body"].read())
 
 
-class FolderDocuments:
+class FolderDocuments(Repo):
     """Documents as files under one folder (`make run`: var/documents)."""
 
     def __init__(self, folder: Path) -> None:

@@ -194,7 +194,7 @@ def test_the_card_and_trip_page_show_the_float_plan_and_what_to_do_when_overdue(
     for page in (client.get(f"/dispatch/events/{event_id}").text, client.get("/dispatch").text):
         facts = page[page.index('class="facts float-facts"') :]
         assert f"<dt>Aboard</dt><dd>1 guest: {guest}</dd>" in facts
-        assert "<dt>Crew</dt><dd>Pat Crew</dd>" in facts
+        assert "<dt>Crew</dt><dd>Pat Crew (master)</dd>" in facts  # issue 26 item 7
         assert "<dt>Area</dt><dd>Outer bay</dd>" in facts
         assert re.search(r"<dt>Departed</dt><dd><time datetime=\"[^\"]+Z\">", facts)
         assert re.search(r"<dt>Expected back</dt><dd><time datetime=\"[^\"]+Z\">", facts)

@@ -17,9 +17,9 @@ from server.documents.waiver_pdf import (
     FONTS,
     WaiverDocument,
     legal_items,
-    signed_at_lines,
     waiver_pdf,
 )
+from server.domain.clock import signed_at_lines
 from server.domain.waiver_rules import load_text, text_of
 from tests.helpers.sealing import (
     OPERATOR,
