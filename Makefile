@@ -101,10 +101,13 @@ lint: setup $(CHECKOV_VENV)/.installed
 # Chromium; a file's tests stay on one worker (module fixtures start once). The Nu Html
 # Checker runs once, in the controller, over every worker's pages; each worker checks its
 # own AWS calls against AppRole. TEST_WORKERS=0: one process (docs/performance.md).
+# tests/ and e2e/ are two runs: Playwright's sync API keeps an event loop running in
+# its worker's main thread, which breaks the asyncio.run of any test after it there.
 TEST_WORKERS ?= 2
 
 test: setup browser java lint
-	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile $(E2E_OPTS)
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile tests
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile e2e $(E2E_OPTS)
 
 # The unit tests alone (tests/unit/: pure, no dynalite, no app, no browser): seconds.
 # --confcutdir keeps tests/conftest.py (the integration fixtures) out of them.

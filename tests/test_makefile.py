@@ -13,6 +13,11 @@ from server import ROOT
 def recipe(*args: str) -> str:
     """The last line `make -n` prints: the target's own command. (Run from `make test`,
     the parent make's variables would add "Entering directory" lines: they are left out.)"""
+    return recipe_lines(*args)[-1]
+
+
+def recipe_lines(*args: str) -> list[str]:
+    """Every line `make -n` prints."""
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     done = subprocess.run(
         ["make", "--no-print-directory", "-n", *args],
@@ -22,7 +27,7 @@ def recipe(*args: str) -> str:
         text=True,
         check=True,
     )
-    return done.stdout.strip().splitlines()[-1]
+    return done.stdout.strip().splitlines()
 
 
 def test_make_bench_quick_runs_the_short_benchmark() -> None:
@@ -73,5 +78,14 @@ def test_make_test_installs_java_for_the_nu_html_checker_when_it_is_missing() ->
 def test_make_test_runs_on_two_xdist_workers_a_file_per_worker() -> None:
     """pytest-xdist, two workers (the machine's two cores), each file on one worker so
     its module fixtures start once; TEST_WORKERS=0 runs it in one process."""
-    assert " -n 2 --dist loadfile " in recipe("test")
-    assert " -n 0 --dist loadfile " in recipe("test", "TEST_WORKERS=0")
+    runs = [line for line in recipe_lines("test") if "pytest -q" in line]
+    assert " -n 2 --dist loadfile tests" in runs[0] and " -n 2 --dist loadfile e2e " in runs[1]
+    quiet = [line for line in recipe_lines("test", "TEST_WORKERS=0") if "pytest -q" in line]
+    assert all(" -n 0 --dist loadfile " in line for line in quiet) and len(quiet) == 2
+
+
+def test_the_browser_tests_run_apart_from_the_others() -> None:
+    """A worker that ran a Playwright test keeps its event loop running: no test that
+    calls asyncio.run may come after one in the same process."""
+    lines = [line for line in recipe_lines("test") if "pytest -q" in line]
+    assert [line.split("--dist loadfile ")[1].split()[0] for line in lines] == ["tests", "e2e"]
