@@ -147,7 +147,7 @@ def test_the_spanish_trip_page_offers_pay_and_the_tips_in_spanish(
             "tip_custom",
             f"La propina no puede ser mayor que {format_money_in(MAX_TIP, 'es')}.",
         ),
-        ({"tip": "7"}, "tip", "Elija una de las propinas que se muestran"),
+        ({"tip": "7"}, "tip", "Elija una de las propinas que se muestran, o ninguna"),
     ],
 )
 def test_a_refused_tip_is_a_spanish_422_next_to_its_field_and_nothing_is_created(
