@@ -25,6 +25,7 @@ from tests.conftest import add_event, csrf_from
 from tests.fake_gmail import FakeGmail, text_of
 from tests.fake_stripe import FakeStripe, sign
 from tests.helpers.flows import gmail_env
+from tests.helpers.flows import sign as sign_waiver
 
 SPANISH = {"Accept-Language": "es-MX,es;q=0.9,en;q=0.5"}
 PRICE = Decimal("1200.00")  # add_event's trip price
@@ -135,12 +136,37 @@ def test_the_spanish_trip_page_offers_pay_and_the_tips_in_spanish(
     assert "Su viaje está pagado por completo. ¡Gracias!" in done and english_left(done) == []
 
 
+def test_the_page_after_a_spanish_signature_offers_pay_in_spanish(
+    patron: TestClient, pay_store: Store
+) -> None:
+    event = add_event(pay_store, days_ahead=3)
+    signed = sign_waiver(patron, event["event_id"])
+    assert signed.status_code == 303, signed.text
+    page = patron.get(signed.headers["location"]).text
+    assert "Renuncia firmada" in page
+    assert f"Pagar el saldo ({format_money_in(PRICE, 'es')})" in page and "Sin propina" in page
+    assert english_left(page) == []
+
+
+def test_pay_on_a_cancelled_trip_is_refused_in_spanish(
+    patron: TestClient, pay_store: Store, fake: FakeStripe
+) -> None:
+    event = add_event(pay_store, days_ahead=3)
+    page = patron.get(f"/g/{event['event_id']}").text
+    pay_store.events.set_status(event["event_id"], "cancelled")
+    form = {"csrf_token": csrf_from(page), "payment_key": "0d3b8e0e-8f0a-4a5e-9c1e-2f6a1b7c9d02"}
+    answer = patron.post(f"/g/{event['event_id']}/pay", data=form, follow_redirects=False)
+    assert answer.status_code == 410
+    assert "Este viaje se canceló, así que no hay nada que pagar." in answer.text
+    assert "nothing to pay" not in answer.text and fake.created == []
+
+
 @pytest.mark.parametrize(
     ("fields", "field", "spanish"),
     [
         ({"tip": "custom", "tip_custom": "mucho"}, "tip_custom", "Escriba la propina en dólares"),
         ({"tip": "custom", "tip_custom": ""}, "tip_custom", "Escriba la cantidad de la propina"),
-        ({"tip": "custom", "tip_custom": "-5"}, "tip_custom", "La propina debe ser mayor que cero."),
+        ({"tip": "custom", "tip_custom": "-5"}, "tip_custom", "La propina debe ser mayor que cero"),
         ({"tip": "custom", "tip_custom": "2.505"}, "tip_custom", "Use como máximo dos decimales"),
         (
             {"tip": "custom", "tip_custom": "9999"},
