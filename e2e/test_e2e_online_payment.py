@@ -40,14 +40,9 @@ def stripe_stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sta
         fake.stop()
 
 
-def test_a_patron_pays_online_and_the_crew_card_shows_the_balance_cleared(
-    browser: Browser,
-    browser_context_args: dict[str, Any],
-    stripe_stage: tuple[Stage, FakeStripe],
-) -> None:
-    stage, fake = stripe_stage
+def new_trip(stage: Stage) -> str:
+    """A trip today priced $800.00, with nothing paid (its event id)."""
     assert stage.settings is not None
-    store = Store.connect(stage.settings)
     values = {
         "date": (today_in(stage.settings.timezone) + timedelta(days=0)).isoformat(),
         "first_name": qa_first_name(),
@@ -58,8 +53,19 @@ def test_a_patron_pays_online_and_the_crew_card_shows_the_balance_cleared(
         "boat": "Orca",
     }
     event = validate_new_event(values)
-    store.events.create(event)
-    event_id = event["event_id"]
+    Store.connect(stage.settings).events.create(event)
+    return str(event["event_id"])
+
+
+def test_a_patron_pays_online_and_the_crew_card_shows_the_balance_cleared(
+    browser: Browser,
+    browser_context_args: dict[str, Any],
+    stripe_stage: tuple[Stage, FakeStripe],
+) -> None:
+    stage, fake = stripe_stage
+    assert stage.settings is not None
+    store = Store.connect(stage.settings)
+    event_id = new_trip(stage)
     crew = Account(
         f"qa-crew-{uuid.uuid4().hex[:6]}@example.com", secrets.token_urlsafe(12), "Qa Deck"
     )
@@ -84,3 +90,41 @@ def test_a_patron_pays_online_and_the_crew_card_shows_the_balance_cleared(
     trip = card(phone, event_id)
     expect(fact(trip, "Balance due")).to_have_text("$0.00")
     phone.context.close()
+
+
+def test_a_spanish_phone_pays_in_spanish_at_320_px_and_stripe_opens_in_spanish(
+    browser: Browser,
+    browser_context_args: dict[str, Any],
+    stripe_stage: tuple[Stage, FakeStripe],
+) -> None:
+    stage, fake = stripe_stage
+    event_id = new_trip(stage)
+    args = {**browser_context_args, "base_url": stage.base_url, "locale": "es-MX"}
+    patron = browser.new_context(**args).new_page()  # Accept-Language: es-MX
+    patron.goto(f"/g/{event_id}")
+    pay = patron.get_by_role("button", name="Pagar el saldo ($800.00)")
+    # The longer Spanish fits a 320 CSS px window, its controls still tap targets.
+    patron.set_viewport_size({"width": 320, "height": 568})
+    fits = "() => document.scrollingElement.scrollWidth <= window.innerWidth"
+    assert patron.evaluate(fits)
+    box = pay.bounding_box()
+    assert box is not None and box["height"] >= 44 and box["x"] + box["width"] <= 320
+    patron.set_viewport_size({"width": 390, "height": 844})
+    patron.get_by_role("radio", name="Otra cantidad").check()
+    patron.get_by_label("Cantidad de la propina (USD), para “Otra cantidad”").fill("25,5.5")
+    pay.click()
+    expect(patron.locator("#tip_custom-error")).to_have_text(
+        "Escriba la propina en dólares y centavos, por ejemplo 20 o 25.50."
+    )
+    patron.get_by_label("Cantidad de la propina (USD), para “Otra cantidad”").fill("100")
+    patron.get_by_role("button", name="Pagar el saldo ($800.00)").click()
+    expect(patron.get_by_role("heading", name="Pay $900.00")).to_be_visible()  # Stripe's page
+    assert fake.created[-1]["locale"] == "es"
+    patron.get_by_role("button", name="Pay").click()
+    expect(patron.get_by_role("heading", level=1)).to_have_text("Pagado — gracias")
+    expect(patron.get_by_role("status")).to_contain_text("$900.00")
+    patron.get_by_role("link", name="Volver al viaje").click()
+    expect(patron.get_by_role("status").first).to_have_text(
+        "Su viaje está pagado por completo. ¡Gracias!"
+    )
+    patron.context.close()

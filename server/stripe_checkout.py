@@ -14,6 +14,8 @@ from server.domain.online import Charge, cents
 from server.settings import STRIPE_CURRENCY, Settings
 
 TIMEOUT_SECONDS = 10
+# The app's languages Stripe Checkout's `locale` takes as they are.
+STRIPE_LOCALES = ("en", "es")
 
 
 class StripeUnavailable(Exception):
@@ -41,21 +43,26 @@ def create_session(
     charge: Charge,
     *,
     description: str,
+    tip_name: str,
+    locale: str,
     success_url: str,
     cancel_url: str,
     customer_email: str | None,
 ) -> tuple[str, str]:
     """A Checkout Session for `charge` (id, hosted page URL). The balance and the tip
-    are two lines, so the patron's receipt shows each."""
+    (`tip_name`) are two lines, so the patron's receipt shows each; `locale` is the
+    patron's language, which Stripe's hosted page then speaks ("auto" when Stripe does
+    not know it)."""
     lines: list[dict[str, Any]] = [_line(description, charge.balance)]
     if charge.tip > 0:
-        lines.append(_line("Tip for the crew", charge.tip))
+        lines.append(_line(tip_name, charge.tip))
     params: dict[str, Any] = {
         "mode": "payment",
         "line_items": lines,
         "metadata": charge.metadata,
         "payment_intent_data": {"metadata": charge.metadata},
         "client_reference_id": charge.event_id,
+        "locale": locale if locale in STRIPE_LOCALES else "auto",
         "success_url": success_url,
         "cancel_url": cancel_url,
     }

@@ -23,27 +23,37 @@ _AMOUNT = re.compile(AMOUNT_PATTERN, re.ASCII)  # used whole: fullmatch, as a pa
 _HAS_DIGIT = re.compile(r"\d")
 
 
+class AmountError(ValueError):
+    """parse_amount's refusal: its English message (for crew), and which rule the text
+    broke (`reason`: blank, sign, format, cents, too_big), for a caller that words the
+    refusal its own way (the patron's tip, in the patron's language)."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 def parse_amount(text: str, maximum: Decimal = MAX_PAYMENT, *, zero_ok: bool = False) -> Decimal:
     """Parse `40`, `$40`, ` 1,200.50 ` into Decimal('1200.50'); raise ValueError with a
     message a crew member can act on for anything else. `zero_ok`: 0 is read as 0.00
     (a payment that is a tip alone; validate_payment decides whether that is allowed)."""
     cleaned = text.strip()
     if not cleaned:
-        raise ValueError("Enter the amount.")
+        raise AmountError("Enter the amount.", "blank")
     if cleaned.startswith("-") or cleaned.startswith("$-"):
-        raise ValueError("The amount must be more than zero.")
+        raise AmountError("The amount must be more than zero.", "sign")
     if not _AMOUNT.fullmatch(cleaned) or not _HAS_DIGIT.search(cleaned):
         if re.search(r"\.\d{3,}$", cleaned):
-            raise ValueError("Use at most two decimal places (cents).")
-        raise ValueError("Enter an amount in dollars and cents, like 40 or 1,200.50.")
+            raise AmountError("Use at most two decimal places (cents).", "cents")
+        raise AmountError("Enter an amount in dollars and cents, like 40 or 1,200.50.", "format")
     digits = cleaned.lstrip("$").strip().replace(",", "")
     if len(digits.split(".")[0]) > 12:  # far past any cap; Decimal's context would overflow
-        raise ValueError(f"The amount cannot be more than {format_money(maximum)}.")
+        raise AmountError(f"The amount cannot be more than {format_money(maximum)}.", "too_big")
     amount = Decimal(digits).quantize(CENT)
     if amount < ZERO or (amount == ZERO and not zero_ok):
-        raise ValueError("The amount must be more than zero.")
+        raise AmountError("The amount must be more than zero.", "sign")
     if amount > maximum:
-        raise ValueError(f"The amount cannot be more than {format_money(maximum)}.")
+        raise AmountError(f"The amount cannot be more than {format_money(maximum)}.", "too_big")
     return amount
 
 

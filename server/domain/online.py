@@ -19,7 +19,16 @@ from decimal import Decimal
 from typing import Any
 
 from server.domain.forms import FormErrors, text_field
-from server.domain.money import CENT, ZERO, money_str, parse_amount, to_money
+from server.domain.languages import DEFAULT, N_, translator
+from server.domain.money import (
+    CENT,
+    ZERO,
+    AmountError,
+    format_money_in,
+    money_str,
+    parse_amount,
+    to_money,
+)
 
 METHOD = "online"
 LOGGED_BY = "Stripe"
@@ -30,6 +39,17 @@ MAX_TIP = Decimal("5000.00")
 # Fixed: the ids derived from it are the ledger's, forever.
 NAMESPACE = uuid.UUID("6f0d3c55-2a8e-4f57-9d0b-3b2c6a7e5f10")
 CANCELLED_NOTE = "Paid online after the trip was cancelled: refund it from the Stripe dashboard."
+
+# What the pay form says of a tip it refuses, in the patron's language (issue 30): one
+# per rule of parse_amount (its `reason`), worded for a tip.
+TIP_NOT_OFFERED = N_("Choose one of the tips shown, or no tip.")
+TIP_MESSAGES = {
+    "blank": N_("Enter the tip amount, or choose No tip."),
+    "sign": N_("The tip must be more than zero."),
+    "cents": N_("Use at most two decimal places (cents)."),
+    "format": N_("Enter the tip in dollars and cents, like 20 or 25.50."),
+    "too_big": N_("The tip cannot be more than {max}."),
+}
 
 _SESSION_ID = re.compile(r"^cs_[A-Za-z0-9_]{1,250}$", re.ASCII)
 
@@ -65,9 +85,10 @@ def tip_presets(price: Decimal) -> list[tuple[int, Decimal]]:
     return [(p, to_money(price * p / 100)) for p in TIP_PERCENTS]
 
 
-def parse_tip(form: Mapping[str, object], price: Decimal) -> Decimal:
+def parse_tip(form: Mapping[str, object], price: Decimal, language: str = DEFAULT) -> Decimal:
     """The tip the pay form chose: `tip` is "" (none), a preset's percent, or "custom"
-    with `tip_custom`. Raises FormErrors naming the field."""
+    with `tip_custom`. Raises FormErrors naming the field, worded in `language`."""
+    _ = translator(language)
     choice = text_field(form, "tip")
     if choice in ("", "0", "none"):
         return ZERO
@@ -75,11 +96,12 @@ def parse_tip(form: Mapping[str, object], price: Decimal) -> Decimal:
     if choice.isdigit() and int(choice) in presets:
         return presets[int(choice)]
     if choice != "custom":
-        raise FormErrors({"tip": "Choose one of the tips shown, or no tip."})
+        raise FormErrors({"tip": _(TIP_NOT_OFFERED)})
     try:
         return parse_amount(text_field(form, "tip_custom"), MAX_TIP)
-    except ValueError as exc:
-        raise FormErrors({"tip_custom": str(exc)}) from None
+    except AmountError as exc:
+        message = _(TIP_MESSAGES[exc.reason]).format(max=format_money_in(MAX_TIP, language))
+        raise FormErrors({"tip_custom": message}) from None
 
 
 @dataclass(frozen=True)

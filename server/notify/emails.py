@@ -27,7 +27,7 @@ from server.domain.forms import MAX_EMAIL, clean_text
 from server.domain.languages import DEFAULT, translator
 from server.domain.languages import install_gettext as _install_gettext
 from server.domain.legal_text import legal_html
-from server.domain.money import format_money
+from server.domain.money import format_money, to_money
 from server.domain.payments import book_of, ledger
 from server.domain.waiver_rules import text_of
 from server.settings import tel_uri
@@ -135,8 +135,10 @@ def payment_email(
         "timezone": timezone,
         "link": f"{base_url}/dispatch/events/{event['event_id']}",
     }
+    tip = to_money(entry.get("tip", 0))  # the crew's, beside the price (online tips too)
+    with_tip = f" + {format_money(tip)} tip" if tip > 0 else ""
     subject = (
-        f"Payment {format_money(entry['amount'])} {entry['method']} · "
+        f"Payment {format_money(entry['amount'])}{with_tip} {entry['method']} · "
         f"{event.get('patron_first_name', '')} {event['event_id']}"
     )
     return _message(subject, sender, recipients, "payment", context, base_url, timezone)

@@ -15,8 +15,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from server.domain.clock import day_label, utc_now_iso
+from server.domain.clock import day_label_in, utc_now_iso
 from server.domain.forms import FormErrors, text_field
+from server.domain.languages import N_, translator
 from server.domain.money import ZERO, to_money
 from server.domain.online import Charge, parse_tip, payment_id_for, valid_session_id
 from server.domain.payments import parse_payment_id
@@ -26,6 +27,7 @@ from server.stripe_checkout import StripeUnavailable, create_session, get_sessio
 from server.web.auth import captain_only
 from server.web.client_address import client_ip
 from server.web.event_view import EventView, find_event, valid_event_id
+from server.web.language import language_of
 from server.web.pay_offer import pay_headers, pay_offer
 from server.web.render import redirect, render
 from server.web.routing import Routes
@@ -35,14 +37,19 @@ from server.web.waivers import NO_STORE, trip_context, trip_event
 
 routes = Routes()
 
-TOO_MANY_PAYS = (
+# Marked for the catalog (N_): shown in the patron's language (issue 30).
+TOO_MANY_PAYS = N_(
     "Many payments were just started from this connection. Nothing was charged; please "
     "try again in a few minutes."
 )
-STRIPE_DOWN = (
+STRIPE_DOWN = N_(
     "The payment page could not be opened just now. Nothing was charged; please try "
     "again in a minute."
 )
+CANCELLED = N_("This trip was cancelled, so there is nothing to pay.")
+# The Checkout Session's two lines, as Stripe's page and receipt show them.
+BALANCE_LINE = N_("Balance of your trip on %(day)s")
+TIP_LINE = N_("Tip for the crew")
 
 
 def _trip_with_errors(
@@ -70,12 +77,14 @@ async def pay(request: Request) -> Response:
     form = await request.form()
     event = await run_in_threadpool(trip_event, request)
     if event.cancelled:
-        raise HTTPException(410, "This trip was cancelled, so there is nothing to pay.")
+        raise HTTPException(410, CANCELLED)
     values = {k: text_field(form, k) for k in ("tip", "tip_custom", "payment_key")}
     book = event.ledger
+    language = language_of(request)
+    _ = translator(language)
     try:
         key = parse_payment_id(values["payment_key"])
-        tip = parse_tip(form, book.total)
+        tip = parse_tip(form, book.total, language)
     except FormErrors as invalid:
         return _trip_with_errors(request, event, values, invalid.errors, 422)
     if book.balance_due <= ZERO:  # paid meanwhile: the trip page says so
@@ -89,14 +98,16 @@ async def pay(request: Request) -> Response:
             lambda: create_session(
                 settings,
                 charge,
-                description=f"Balance of your trip on {day_label(event.day)}",
+                description=_(BALANCE_LINE) % {"day": day_label_in(event.day, language)},
+                tip_name=_(TIP_LINE),
+                locale=language,  # Stripe's hosted page speaks the patron's language
                 success_url=f"{trip}/paid?session_id={{CHECKOUT_SESSION_ID}}",
                 cancel_url=trip,
                 customer_email=str(event.item.get("booker_email") or "") or None,
             )
         )
     except StripeUnavailable:
-        return _trip_with_errors(request, event, values, {"form": STRIPE_DOWN}, 503)
+        return _trip_with_errors(request, event, values, {"form": _(STRIPE_DOWN)}, 503)
     return RedirectResponse(url, status_code=303)
 
 
