@@ -8,23 +8,16 @@ the app in uvicorn, with tests/fake_stripe.py as its Stripe."""
 
 from __future__ import annotations
 
-import secrets
-import uuid
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Playwright, expect
 
-from e2e.desk import qa_first_name
-from e2e.helpers import Account, card, fact, sign_in_through_form
+from e2e.desk import CaptainDesk, qa_first_name
+from e2e.helpers import card, fact, sign_in_through_form
 from e2e.stack import Stage, local_stage
-from server.domain.clock import today_in, utc_now_iso
-from server.domain.event_form import validate_new_event
-from server.domain.users import hash_password
-from server.store import Store
 from tests.fake_stripe import FakeStripe
 
 
@@ -40,20 +33,25 @@ def stripe_stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sta
         fake.stop()
 
 
-def new_trip(stage: Stage) -> str:
-    """A trip today priced $800.00, with nothing paid (its event id)."""
-    assert stage.settings is not None
-    values = {
-        "date": (today_in(stage.settings.timezone) + timedelta(days=0)).isoformat(),
-        "first_name": qa_first_name(),
-        "period": "whale",
-        "start_time": "23:30",
-        "party_size": "4",
-        "total_price": "800.00",
-        "boat": "Orca",
-    }
-    event = validate_new_event(values)
-    Store.connect(stage.settings).events.create(event)
+@pytest.fixture(scope="module")
+def stripe_desk(
+    playwright: Playwright, stripe_stage: tuple[Stage, FakeStripe]
+) -> Iterator[CaptainDesk]:
+    """The stage's captain over HTTP, as the shared stage's desk (browser tests never
+    reach into the database)."""
+    stage, _ = stripe_stage
+    request = playwright.request.new_context(base_url=stage.base_url)
+    desk = CaptainDesk(request, stage.captain)
+    desk.sign_in()
+    yield desk
+    request.dispose()
+
+
+def new_trip(desk: CaptainDesk) -> str:
+    """A trip today priced $800.00, with nothing paid (its event id), made through the
+    captain's New event form."""
+    fields = {"period": "whale", "start_time": "23:30", "party_size": "4"}
+    event = desk.create_event(desk.today(), qa_first_name(), **fields, total_price="800.00")
     return str(event["event_id"])
 
 
@@ -61,15 +59,11 @@ def test_a_patron_pays_online_and_the_crew_card_shows_the_balance_cleared(
     browser: Browser,
     browser_context_args: dict[str, Any],
     stripe_stage: tuple[Stage, FakeStripe],
+    stripe_desk: CaptainDesk,
 ) -> None:
     stage, fake = stripe_stage
-    assert stage.settings is not None
-    store = Store.connect(stage.settings)
-    event_id = new_trip(stage)
-    crew = Account(
-        f"qa-crew-{uuid.uuid4().hex[:6]}@example.com", secrets.token_urlsafe(12), "Qa Deck"
-    )
-    store.users.create(crew.email, crew.name, "crew", hash_password(crew.password), utc_now_iso())
+    event_id = new_trip(stripe_desk)
+    crew = stripe_desk.add_crew("Qa Deck")
 
     args = {**browser_context_args, "base_url": stage.base_url}
     patron = browser.new_context(**args).new_page()
@@ -96,9 +90,10 @@ def test_a_spanish_phone_pays_in_spanish_at_320_px_and_stripe_opens_in_spanish(
     browser: Browser,
     browser_context_args: dict[str, Any],
     stripe_stage: tuple[Stage, FakeStripe],
+    stripe_desk: CaptainDesk,
 ) -> None:
     stage, fake = stripe_stage
-    event_id = new_trip(stage)
+    event_id = new_trip(stripe_desk)
     args = {**browser_context_args, "base_url": stage.base_url, "locale": "es-MX"}
     patron = browser.new_context(**args).new_page()  # Accept-Language: es-MX
     patron.goto(f"/g/{event_id}")
