@@ -208,3 +208,27 @@ def test_an_async_caller_can_seal_too(pdf: bytes) -> None:
         return sealer.seal(pdf, "reason", "here")
 
     assert validate(asyncio.run(inside_a_loop())).bottom_line
+
+
+def test_a_second_seal_does_not_parse_the_key_again(
+    pdf: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pyHanko's own SimpleSigner parses the DER key for every signature (~45 ms); the
+    # operator's signer holds it parsed from opening the PKCS#12, once per process.
+    from cryptography.hazmat.primitives import serialization
+
+    env = signing_env()
+    sealer = Sealer(env["SCC_SIGNING_KEY"], env["SCC_SIGNING_KEY_PASSWORD"])
+    sealer.seal(pdf, "first", "here")
+    parsed: list[bytes] = []
+    real = serialization.load_der_private_key
+
+    def counting(data: bytes, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(data)
+        return real(data, *args, **kwargs)
+
+    monkeypatch.setattr(serialization, "load_der_private_key", counting)
+    second = sealer.seal(pdf, "second", "here")
+    assert validate(second).bottom_line
+    assert parsed == []
+    assert Sealer(env["SCC_SIGNING_KEY"], env["SCC_SIGNING_KEY_PASSWORD"]).signer is sealer.signer
