@@ -72,13 +72,12 @@ def _signer(pkcs12_b64: str, passphrase: str | None) -> Any:
         key_der = key.private_bytes(
             der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        registry = SimpleCertificateStore()
-        registry.register_multiple(x509.Certificate.load(c.public_bytes(der)) for c in others)
+        chain = [x509.Certificate.load(c.public_bytes(der)) for c in others]
         return _signer_class()(
             key,
             signing_key=keys.PrivateKeyInfo.load(key_der),
             signing_cert=x509.Certificate.load(cert.public_bytes(der)),
-            cert_registry=registry,
+            cert_registry=SimpleCertificateStore.from_certs(chain),  # type: ignore[no-untyped-call]
         )
     except Exception as exc:  # a bad file or passphrase raises many kinds
         raise SigningKeyError(

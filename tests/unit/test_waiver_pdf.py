@@ -232,3 +232,25 @@ def test_a_second_seal_does_not_parse_the_key_again(
     assert validate(second).bottom_line
     assert parsed == []
     assert Sealer(env["SCC_SIGNING_KEY"], env["SCC_SIGNING_KEY_PASSWORD"]).signer is sealer.signer
+
+
+def test_a_second_document_does_not_load_the_fonts_again(
+    pdf: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each face is parsed once per process (server.documents.typesetting); every
+    # document still embeds its own subset, so reuse changes no document's bytes.
+    from fpdf.fonts import TTFFont
+
+    loaded: list[object] = []
+    real = TTFFont.__init__
+
+    def counting(self: TTFFont, *args: Any, **kwargs: Any) -> None:
+        loaded.append(args[1])
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(TTFFont, "__init__", counting)
+    other = waiver_pdf(document(full_name="Œdipe Søren", signature_typed="Œdipe Søren"))
+    again = waiver_pdf(document())
+    assert loaded == []
+    assert "Full legal name Œdipe Søren" in printed(other) and b"/FontFile2" in other
+    assert again == pdf  # the other document's letters did not leak into this one
