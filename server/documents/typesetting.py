@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import warnings
 from collections.abc import Mapping
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,9 @@ from server import ROOT
 
 if TYPE_CHECKING:
     from fpdf import FPDF
+
+# The Lambda zip leaves Pillow out (deploy/build.py): fpdf2 needs it only for images.
+warnings.filterwarnings("ignore", "Pillow could not be imported", UserWarning)
 
 FONT_DIR = ROOT / "fonts"
 FONTS = {"": "DejaVuSans-Latin.ttf", "B": "DejaVuSans-Bold-Latin.ttf"}
