@@ -21,6 +21,7 @@ from pathlib import Path
 
 from deploy.errors import DeployError, Say
 from deploy.release import DEFAULT_BUILD, ROOT, Asset, Release
+from server.domain.languages import LANGUAGES
 from server.web.assets import Assets
 
 PYTHON_VERSION = "3.12"  # Lambda's, as RUNTIME says
@@ -48,6 +49,12 @@ UNUSED = re.compile(r"^googleapiclient/discovery_cache/documents/(?!gmail\.v1\.j
 # signers import its timestamp client. tests/integration/test_artifact.py seals a PDF
 # from the zip alone.
 NEVER_IMPORTED = re.compile(r"^(PIL|pillow\.libs|lxml)/|^(pillow|lxml)-[^/]+\.dist-info/")
+# Babel's CLDR data covers ~1,150 locales (33 MB unpacked, ~10 MB zipped); the app writes
+# dates and money only in its own languages (server.domain.languages: en_US, es_US),
+# whose data and parents (en, es, es_419, root) are the files named for them.
+UNUSED_LOCALES = re.compile(
+    rf"^babel/locale-data/(?!(?:root|{'|'.join(LANGUAGES)})[._])[^/]+\.dat$"
+)
 
 CONTENT_TYPES = {
     ".css": "text/css; charset=utf-8",
@@ -131,7 +138,7 @@ def _write_zip(destination: Path, sources: Sequence[tuple[Path, str]]) -> None:
     for base, prefix in sources:
         for path in _files(base):
             name = prefix + path.relative_to(base).as_posix()
-            if UNUSED.match(name) or NEVER_IMPORTED.match(name):
+            if UNUSED.match(name) or NEVER_IMPORTED.match(name) or UNUSED_LOCALES.match(name):
                 continue
             if name.startswith(("bin/", *LEFT_OUT)):  # bin/: pip's scripts
                 continue
