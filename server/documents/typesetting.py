@@ -73,7 +73,11 @@ def add_fonts(pdf: FPDF) -> None:
 
 def lines(pdf: FPDF, text: str, width: float) -> list[str]:
     """`text` broken at spaces into lines that fit a cell `width` mm wide in the current
-    font and size (less the cell's margins, as `multi_cell`)."""
+    font and size (less the cell's margins, as `multi_cell`); a newline breaks too."""
+    return [line for part in text.split("\n") for line in _broken(pdf, part, width)]
+
+
+def _broken(pdf: FPDF, text: str, width: float) -> list[str]:
     widths: Mapping[int, float] = pdf.current_font.cw  # type: ignore[union-attr,assignment]
     # (per code point, in thousandths of the font size: fpdf2's TTFFont.cw)
     room = (width - 2 * pdf.c_margin) * pdf.k * 1000 / pdf.font_size_pt

@@ -254,3 +254,19 @@ def test_a_second_document_does_not_load_the_fonts_again(
     assert loaded == []
     assert "Full legal name Œdipe Søren" in printed(other) and b"/FontFile2" in other
     assert again == pdf  # the other document's letters did not leak into this one
+
+
+def test_lines_fit_their_column_and_keep_every_character() -> None:
+    from fpdf import FPDF
+
+    from server.documents.typesetting import add_fonts, lines
+
+    pdf = FPDF(unit="mm")
+    add_fonts(pdf)
+    pdf.set_font("DejaVu", "", 10.5)
+    text = "Zoë Nuñez signed " + "0123456789abcdef" * 4 + " at the dock\nsecond line"
+    broken = lines(pdf, text, 60)
+    assert len(broken) > 3 and broken[-1] == "second line"
+    assert all(pdf.get_string_width(line) <= 60 - 2 * pdf.c_margin for line in broken)
+    assert "".join(broken).replace(" ", "") == text.replace(" ", "").replace("\n", "")
+    assert lines(pdf, "short", 60) == ["short"]
