@@ -21,6 +21,7 @@ from pathlib import Path
 
 from deploy.errors import DeployError, Say
 from deploy.release import DEFAULT_BUILD, ROOT, Asset, Release
+from server.domain.languages import LANGUAGES
 from server.web.assets import Assets
 
 PYTHON_VERSION = "3.12"  # Lambda's, as RUNTIME says
@@ -40,6 +41,20 @@ SKIP_PARTS = frozenset({"__pycache__", ".mypy_cache", ".ruff_cache"})
 # google-api-python-client ships ~110 MB of discovery documents for every Google API;
 # the app only builds the Gmail client (static discovery), so the zip keeps that one.
 UNUSED = re.compile(r"^googleapiclient/discovery_cache/documents/(?!gmail\.v1\.json$)[^/]+$")
+# Optional dependencies of the PDF libraries that the function never imports: fpdf2
+# imports Pillow only to add images (the waiver has none; without it fpdf2 warns once,
+# server.documents.typesetting silences that), fontTools and pyHanko import lxml only
+# for XML (fontTools falls back to the standard library; pyHanko's XMP metadata and EU
+# trust lists are not on the sealing path). ~26 MB unpacked. aiohttp stays: pyHanko's
+# signers import its timestamp client. tests/integration/test_artifact.py seals a PDF
+# from the zip alone.
+NEVER_IMPORTED = re.compile(r"^(PIL|pillow\.libs|lxml)/|^(pillow|lxml)-[^/]+\.dist-info/")
+# Babel's CLDR data covers ~1,150 locales (33 MB unpacked, ~10 MB zipped); the app writes
+# dates and money only in its own languages (server.domain.languages: en_US, es_US),
+# whose data and parents (en, es, es_419, root) are the files named for them.
+UNUSED_LOCALES = re.compile(
+    rf"^babel/locale-data/(?!(?:root|{'|'.join(LANGUAGES)})[._])[^/]+\.dat$"
+)
 
 CONTENT_TYPES = {
     ".css": "text/css; charset=utf-8",
@@ -123,7 +138,9 @@ def _write_zip(destination: Path, sources: Sequence[tuple[Path, str]]) -> None:
     for base, prefix in sources:
         for path in _files(base):
             name = prefix + path.relative_to(base).as_posix()
-            if UNUSED.match(name) or name.startswith(("bin/", *LEFT_OUT)):  # bin/: pip's scripts
+            if UNUSED.match(name) or NEVER_IMPORTED.match(name) or UNUSED_LOCALES.match(name):
+                continue
+            if name.startswith(("bin/", *LEFT_OUT)):  # bin/: pip's scripts
                 continue
             entries[name] = path
     with zipfile.ZipFile(destination, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:

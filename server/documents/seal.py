@@ -27,42 +27,59 @@ SIGNATURE_BYTES = 8192
 
 
 def _signer_class() -> type[Any]:
-    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
     from pyhanko.sign import signers
     from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
     class OperatorSigner(signers.SimpleSigner):
-        """pyHanko's SimpleSigner, but the private key is parsed once, not per
-        signature (cryptography's RSA key check was ~0.1 s of each seal)."""
+        """pyHanko's SimpleSigner, but holding the private key parsed, not re-parsing it
+        for every signature (cryptography's RSA key check is ~45 ms of each seal)."""
 
-        _key: Any = None
+        def __init__(self, key: Any, **given: Any) -> None:
+            super().__init__(**given)
+            self.parsed_key = key
 
         def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
             mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
-            if mechanism["algorithm"].native not in ("rsassa_pkcs1v15", "sha256_rsa"):
+            if not isinstance(self.parsed_key, RSAPrivateKey) or (
+                mechanism.signature_algo != "rsassa_pkcs1v15"
+            ):
                 return bytes(super().sign_raw(data, digest_algorithm))
-            if self._key is None:
-                self._key = serialization.load_der_private_key(
-                    self.signing_key.dump(), password=None
-                )
-            assert isinstance(self._key, RSAPrivateKey)
             hash_algo = get_pyca_cryptography_hash(digest_algorithm)
-            return self._key.sign(data, PKCS1v15(), hash_algo)
+            return self.parsed_key.sign(data, PKCS1v15(), hash_algo)
 
     return OperatorSigner
 
 
 @functools.cache
 def _signer(pkcs12_b64: str, passphrase: str | None) -> Any:
+    """The operator's signer, made once per process: the PKCS#12 opened as pyHanko's
+    `SimpleSigner.load_pkcs12_data` does, keeping the parsed key."""
+    from asn1crypto import keys, x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    der = serialization.Encoding.DER
+
     try:
-        return _signer_class().load_pkcs12_data(
-            base64.b64decode(pkcs12_b64),
-            other_certs=(),
-            passphrase=passphrase.encode() if passphrase else None,
+        key, cert, others = pkcs12.load_key_and_certificates(
+            base64.b64decode(pkcs12_b64), passphrase.encode() if passphrase else None
         )
-    except Exception as exc:  # pyHanko raises many kinds for a bad file or passphrase
+        if key is None or cert is None:
+            raise ValueError("no key or no certificate")
+        key_der = key.private_bytes(
+            der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        chain = [x509.Certificate.load(c.public_bytes(der)) for c in others]
+        return _signer_class()(
+            key,
+            signing_key=keys.PrivateKeyInfo.load(key_der),
+            signing_cert=x509.Certificate.load(cert.public_bytes(der)),
+            cert_registry=SimpleCertificateStore.from_certs(chain),  # type: ignore[no-untyped-call]
+        )
+    except Exception as exc:  # a bad file or passphrase raises many kinds
         raise SigningKeyError(
             "SCC_SIGNING_KEY: not a PKCS#12 that SCC_SIGNING_KEY_PASSWORD opens "
             f"({type(exc).__name__})"

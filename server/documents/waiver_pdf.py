@@ -4,7 +4,8 @@ audit trail, then the exact texts signed. Fonts: DejaVu Sans (free licence), fro
 npm's `dejavu-fonts-ttf`, cut by `make setup` (fontTools' pyftsubset) to the Latin
 scripts ("Zoë Nuñez", "Łukasz Őry", Vietnamese too) and punctuation into `fonts/`,
 which `scc deploy build` puts in the Lambda zip. The cut fonts load in a tenth of the
-time of the whole ones.
+time of the whole ones, once per process, and lines are broken in one pass
+(server.documents.typesetting).
 
 The page is 210 × 279 mm: A4's width and Letter's height, so it prints unscaled on
 either paper. fpdf2 is imported on first use (a cold start never pays for it)."""
@@ -16,16 +17,14 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 
-from server import ROOT
+from server.documents.typesetting import FAMILY, FONTS, add_fonts, lines, write
 from server.domain.clock import as_utc, signed_at_lines
 from server.domain.waiver_rules import WaiverText
 
 if TYPE_CHECKING:
     from fpdf import FPDF
 
-FONT_DIR = ROOT / "fonts"
-FONTS = {"": "DejaVuSans-Latin.ttf", "B": "DejaVuSans-Bold-Latin.ttf"}
-FAMILY = "DejaVu"
+__all__ = ["FONTS", "WaiverDocument", "legal_items", "reference", "waiver_pdf"]
 PAGE = (210, 279)  # mm: A4 wide, Letter tall
 LABEL_WIDTH = 52  # mm
 LINE = 5.6  # mm, at 10.5 pt
@@ -139,13 +138,10 @@ def _new_pdf(footer_text: str) -> FPDF:
 
 def waiver_pdf(doc: WaiverDocument) -> bytes:
     """The unsigned PDF (the same record gives the same bytes: its dates are the
-    signing moment's)."""
-    from fpdf.enums import XPos, YPos
-
+    signing moment's). Text is set left-aligned, one `cell` a line."""
     waiver, ref = doc.waiver, reference(doc.waiver)
     pdf = _new_pdf(f"{doc.operator} · signed waiver {ref} · {waiver['waiver_id']}")
-    for style, name in FONTS.items():
-        pdf.add_font(FAMILY, style, str(FONT_DIR / name))
+    add_fonts(pdf)
     pdf.set_margins(18, 16, 18)
     pdf.set_auto_page_break(True, margin=20)
     pdf.set_title(f"Signed waiver {ref}, {waiver['full_name']}")
@@ -154,23 +150,30 @@ def waiver_pdf(doc: WaiverDocument) -> bytes:
     pdf.set_lang(str(waiver.get("language") or "en"))
     pdf.set_creation_date(as_utc(str(waiver["signed_at"])))
     pdf.add_page()
+    value_width = pdf.epw - LABEL_WIDTH
 
     def heading(text: str, size: float = 13) -> None:
         pdf.ln(2)
         pdf.set_font(FAMILY, "B", size)
-        pdf.multi_cell(0, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        write(pdf, text, pdf.epw, size * 0.5)
         pdf.ln(1)
 
     def rows(items: list[tuple[str, str]]) -> None:
         for label, value in items:
-            top, page = pdf.get_y(), pdf.page_no()
             pdf.set_font(FAMILY, "B", 9.5)
-            pdf.multi_cell(LABEL_WIDTH, LINE, label, new_x=XPos.RIGHT, new_y=YPos.TOP)
-            label_bottom = pdf.get_y() if pdf.page_no() == page else top
+            label_lines = lines(pdf, label, LABEL_WIDTH)
+            pdf.set_font(FAMILY, "", 10.5)
+            value_lines = lines(pdf, value, value_width)
+            if pdf.will_page_break(max(len(label_lines), len(value_lines)) * LINE):
+                pdf.add_page()  # a row is never split over two pages
+            top = pdf.get_y()
+            pdf.set_font(FAMILY, "B", 9.5)
+            write(pdf, label, LABEL_WIDTH, LINE)
+            label_bottom = pdf.get_y()
             pdf.set_xy(pdf.l_margin + LABEL_WIDTH, top)
             pdf.set_font(FAMILY, "", 10.5)
-            pdf.multi_cell(0, LINE, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-            pdf.set_y(max(pdf.get_y(), label_bottom))
+            write(pdf, value, value_width, LINE)
+            pdf.set_xy(pdf.l_margin, max(pdf.get_y(), label_bottom))
 
     def legal(text: WaiverText) -> None:
         for block in text.paragraphs:
@@ -179,7 +182,7 @@ def waiver_pdf(doc: WaiverDocument) -> bytes:
                 continue
             pdf.set_font(FAMILY, "", 10)
             for item in legal_items(block):
-                pdf.multi_cell(0, 5, item, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                write(pdf, item, pdf.epw, 5)
             pdf.ln(2)
 
     heading(f"{doc.operator}: signed waiver, reference {ref}", 15)

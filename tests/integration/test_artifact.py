@@ -133,6 +133,10 @@ def test_the_zip_stays_within_lambdas_code_size_limits(artifact: tuple[Release, 
         assert required in names, required
     for module in ("fpdf/__init__.py", "pyhanko/sign/__init__.py", "cryptography/__init__.py"):
         assert module in names, module
+    # What the PDF libraries would import only for images and XML is left out (the
+    # test below seals a PDF without them); aiohttp stays, pyHanko's signers import it.
+    assert "aiohttp/__init__.py" in names
+    assert not [n for n in names if n.startswith(("PIL/", "pillow.libs/", "lxml/"))]
 
 
 SEAL_FROM_ZIP_ALONE = """
@@ -176,5 +180,63 @@ def test_the_zip_alone_builds_and_seals_a_waiver_pdf(
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # no warning either (fpdf2's about Pillow is silenced)
     sealed = base64.b64decode(result.stdout)
     assert sealed.startswith(b"%PDF-") and validate(sealed).bottom_line
+
+
+LANGUAGES_FROM_ZIP_ALONE = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from datetime import date, time
+from decimal import Decimal
+from server.domain.clock import clock_label_in, day_label_in
+from server.domain.languages import LANGUAGES, from_accept_language
+from server.domain.money import format_money_in
+print(json.dumps({
+    language: [
+        format_money_in(Decimal("1200.50"), language),
+        day_label_in(date(2026, 11, 28), language, long=True),
+        clock_label_in(time(17, 30), language),
+    ]
+    for language in LANGUAGES
+} | {"es-MX": from_accept_language("es-MX,en;q=0.5")}))
+"""
+
+
+def test_the_zip_alone_writes_dates_and_money_in_every_language(
+    artifact: tuple[Release, Path], tmp_path: Path
+) -> None:
+    # The zip keeps Babel's data for the app's own languages only (deploy/build.py):
+    # what it writes from the zip is what the whole of Babel writes here.
+    from datetime import date, time
+    from decimal import Decimal
+
+    from server.domain.clock import clock_label_in, day_label_in
+    from server.domain.languages import LANGUAGES
+    from server.domain.money import format_money_in
+
+    release, task = artifact
+    with zipfile.ZipFile(release.zip_path) as archive:
+        data = [n for n in archive.namelist() if n.startswith("babel/locale-data/")]
+    assert "babel/locale-data/es_US.dat" in data and "babel/locale-data/root.dat" in data
+    assert "babel/locale-data/fr.dat" not in data and len(data) < 200
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", LANGUAGES_FROM_ZIP_ALONE, str(task)],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    expected = {
+        language: [
+            format_money_in(Decimal("1200.50"), language),
+            day_label_in(date(2026, 11, 28), language, long=True),
+            clock_label_in(time(17, 30), language),
+        ]
+        for language in LANGUAGES
+    }
+    assert json.loads(result.stdout) == expected | {"es-MX": "es"}
+    assert expected["es"][1] != expected["en"][1]  # Spanish dates are Babel's, not English

@@ -208,3 +208,65 @@ def test_an_async_caller_can_seal_too(pdf: bytes) -> None:
         return sealer.seal(pdf, "reason", "here")
 
     assert validate(asyncio.run(inside_a_loop())).bottom_line
+
+
+def test_a_second_seal_does_not_parse_the_key_again(
+    pdf: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pyHanko's own SimpleSigner parses the DER key for every signature (~45 ms); the
+    # operator's signer holds it parsed from opening the PKCS#12, once per process.
+    from cryptography.hazmat.primitives import serialization
+
+    env = signing_env()
+    sealer = Sealer(env["SCC_SIGNING_KEY"], env["SCC_SIGNING_KEY_PASSWORD"])
+    sealer.seal(pdf, "first", "here")
+    parsed: list[bytes] = []
+    real = serialization.load_der_private_key
+
+    def counting(data: bytes, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(data)
+        return real(data, *args, **kwargs)
+
+    monkeypatch.setattr(serialization, "load_der_private_key", counting)
+    second = sealer.seal(pdf, "second", "here")
+    assert validate(second).bottom_line
+    assert parsed == []
+    assert Sealer(env["SCC_SIGNING_KEY"], env["SCC_SIGNING_KEY_PASSWORD"]).signer is sealer.signer
+
+
+def test_a_second_document_does_not_load_the_fonts_again(
+    pdf: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each face is parsed once per process (server.documents.typesetting); every
+    # document still embeds its own subset, so reuse changes no document's bytes.
+    from fpdf.fonts import TTFFont
+
+    loaded: list[object] = []
+    real = TTFFont.__init__
+
+    def counting(self: TTFFont, *args: Any, **kwargs: Any) -> None:
+        loaded.append(args[1])
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(TTFFont, "__init__", counting)
+    other = waiver_pdf(document(full_name="Œdipe Søren", signature_typed="Œdipe Søren"))
+    again = waiver_pdf(document())
+    assert loaded == []
+    assert "Full legal name Œdipe Søren" in printed(other) and b"/FontFile2" in other
+    assert again == pdf  # the other document's letters did not leak into this one
+
+
+def test_lines_fit_their_column_and_keep_every_character() -> None:
+    from fpdf import FPDF
+
+    from server.documents.typesetting import add_fonts, lines
+
+    pdf = FPDF(unit="mm")
+    add_fonts(pdf)
+    pdf.set_font("DejaVu", "", 10.5)
+    text = "Zoë Nuñez signed " + "0123456789abcdef" * 4 + " at the dock\nsecond line"
+    broken = lines(pdf, text, 60)
+    assert len(broken) > 3 and broken[-1] == "second line"
+    assert all(pdf.get_string_width(line) <= 60 - 2 * pdf.c_margin for line in broken)
+    assert "".join(broken).replace(" ", "") == text.replace(" ", "").replace("\n", "")
+    assert lines(pdf, "short", 60) == ["short"]
