@@ -130,7 +130,7 @@ def payment_entry(session: Mapping[str, Any], logged_at: str) -> dict[str, Any]:
     patron paid, the tip apart (the balance is paid by `amount`; the tip joins the
     crew's pool), method online, with the session and PaymentIntent ids."""
     metadata = session_metadata(session)
-    total = dollars(session.get("amount_total") or 0)
+    total = dollars(session.get("amount_total"))  # absent: not a session Stripe sends
     if not isinstance(session.get("id"), str) or not session["id"]:
         raise ValueError("the session has no id")
     try:
