@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.domain.boats import Boat
 from server.store import Store
+from server.web.cookies import language_cookie_name
 from tests.conftest import JSON, add_event, add_user, sign_in
 from tests.fake_stripe import FakeStripe, sign
 
@@ -232,7 +233,9 @@ BAD_RANGES = [
 
 @pytest.mark.parametrize("query", BAD_RANGES)
 @pytest.mark.parametrize("path", ["/admin/tips", "/admin/tips.csv"])
-def test_a_bad_tips_range_is_422_in_words(desk: dict[str, Any], path: str, query: dict) -> None:
+def test_a_bad_tips_range_is_422_in_words(
+    desk: dict[str, Any], path: str, query: dict[str, str]
+) -> None:
     answer = desk["client"].get(path, params=query)
     assert answer.status_code == 422, answer.text[:400]
     assert re.search(r"(date|days)", answer.text), answer.text[:2000]
@@ -431,3 +434,19 @@ def test_a_signed_webhook_that_is_not_a_paid_session_is_400_and_records_nothing(
     )
     assert answer.status_code == 400, answer.text[:300]
     assert snapshot(desk["store"]) == before
+
+
+@pytest.mark.parametrize("lang", ["zz", "", "es\x00", "../es", "e" * 5000, "ES-es;q=1", "🐋"])
+def test_an_unknown_language_is_english_never_an_error(desk: dict[str, Any], lang: str) -> None:
+    trip = f"/g/{desk['event']['event_id']}"
+    with TestClient(desk["app"], raise_server_exceptions=False) as patron:
+        answer = patron.get(trip, params={"lang": lang})
+        assert answer.status_code == 200, answer.text[:300]
+        assert '<html lang="en"' in answer.text
+        patron.cookies.set(
+            language_cookie_name(desk["store"].settings),
+            lang.encode("ascii", "ignore").decode() or "zz",
+        )
+        again = patron.get(trip)
+        assert again.status_code == 200
+        assert '<html lang="en"' in again.text
