@@ -23,6 +23,8 @@ from server.store import Store
 from server.web.cookies import language_cookie_name
 from tests.conftest import JSON, add_event, add_user, sign_in
 from tests.fake_stripe import FakeStripe, sign
+from tests.helpers.flows import sign as sign_waiver
+from tests.helpers.sealing import signing_env
 
 CREW = "deck@example.com"
 HUGE = "x" * 20_000
@@ -41,7 +43,7 @@ def fake() -> Iterator[FakeStripe]:
 @pytest.fixture
 def desk(store_with: Callable[..., Store], fake: FakeStripe) -> Iterator[dict[str, Any]]:
     """A captain signed in, a crew account, a boat, and a trip today crewed by it."""
-    store = store_with(**fake.env())
+    store = store_with(**fake.env(), **signing_env())  # Pay, the webhook, the sealed PDF
     app = create_app(store.settings, store)
     with TestClient(app, raise_server_exceptions=False) as client:
         token = sign_in(client, store, role="captain")
@@ -450,3 +452,19 @@ def test_an_unknown_language_is_english_never_an_error(desk: dict[str, Any], lan
         again = patron.get(trip)
         assert again.status_code == 200
         assert '<html lang="en"' in again.text
+
+
+@pytest.mark.parametrize("suffix", ["/pdf", ""])
+def test_another_trips_waiver_is_404_under_this_trip(desk: dict[str, Any], suffix: str) -> None:
+    store, client = desk["store"], desk["client"]
+    other = add_event(store, days_ahead=1, first_name="Other")
+    with TestClient(desk["app"], raise_server_exceptions=False) as patron:
+        signed = sign_waiver(patron, other["event_id"])
+    assert signed.status_code == 303, signed.text[:300]
+    waiver_id = signed.headers["location"].rsplit("/", 1)[1]
+    own = client.get(f"/admin/events/{other['event_id']}/waivers/{waiver_id}{suffix}")
+    assert own.status_code == 200  # the right trip shows it
+    here = f"/admin/events/{desk['event']['event_id']}/waivers/{waiver_id}{suffix}"
+    answer = client.get(here)
+    assert answer.status_code == 404
+    assert 'class="error-page"' in answer.text
