@@ -124,7 +124,10 @@ def verified_event(settings: Settings, payload: bytes, signature: str) -> dict[s
     secret = str(settings.stripe_webhook_secret or "")
     try:
         event = stripe.Webhook.construct_event(payload, signature, secret)
-    except (stripe.SignatureVerificationError, ValueError) as exc:
-        raise BadWebhook(str(exc)) from exc
+    except (stripe.SignatureVerificationError, ValueError, AttributeError) as exc:
+        raise BadWebhook(str(exc)) from exc  # AttributeError: a body that is not an object
     answer: dict[str, Any] = event.to_dict()
+    data = answer.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("object", {}), dict):
+        raise BadWebhook("the event's data is not an object")
     return answer

@@ -36,6 +36,7 @@ LOGGED_BY = "Stripe"
 TIP_PERCENTS = (15, 18, 20)
 # A custom tip above this is a typo (or a test of the form), not a tip.
 MAX_TIP = Decimal("5000.00")
+MAX_CENTS = 100_000_000  # Stripe charges at most $999,999.99 in USD
 # Fixed: the ids derived from it are the ledger's, forever.
 NAMESPACE = uuid.UUID("6f0d3c55-2a8e-4f57-9d0b-3b2c6a7e5f10")
 CANCELLED_NOTE = "Paid online after the trip was cancelled: refund it from the Stripe dashboard."
@@ -74,8 +75,12 @@ def cents(amount: Decimal) -> int:
 
 
 def dollars(value: object) -> Decimal:
-    """Stripe's cents (an int, or its text) as dollars."""
-    return (Decimal(int(str(value))) / 100).quantize(CENT)
+    """Stripe's cents (an int, or its text) as dollars; ValueError unless a whole
+    number of cents, at least 0, below MAX_CENTS."""
+    text = str(value)
+    if not (text.isascii() and text.isdigit()) or int(text) >= MAX_CENTS:
+        raise ValueError(f"not an amount of cents: {text[:40]!r}")
+    return (Decimal(int(text)) / 100).quantize(CENT)
 
 
 def tip_presets(price: Decimal) -> list[tuple[int, Decimal]]:
@@ -134,12 +139,22 @@ class Charge:
         return f"scc-checkout-{self.payment_key}-{cents(self.balance)}-{cents(self.tip)}"
 
 
+def session_metadata(session: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A Checkout Session's metadata (ValueError when it is not a map)."""
+    metadata = session.get("metadata") or {}
+    if not isinstance(metadata, Mapping):
+        raise ValueError("the session's metadata is not a map")
+    return metadata
+
+
 def payment_entry(session: Mapping[str, Any], logged_at: str) -> dict[str, Any]:
     """The ledger entry of a paid Checkout Session (from its signed webhook): what the
     patron paid, the tip apart (the balance is paid by `amount`; the tip joins the
     crew's pool), method online, with the session and PaymentIntent ids."""
-    metadata = session.get("metadata") or {}
-    total = dollars(session.get("amount_total") or 0)
+    metadata = session_metadata(session)
+    total = dollars(session.get("amount_total"))  # absent: not a session Stripe sends
+    if not isinstance(session.get("id"), str) or not session["id"]:
+        raise ValueError("the session has no id")
     try:
         tip = min(to_money(str(metadata.get("tip") or "0")), total)
     except ArithmeticError:

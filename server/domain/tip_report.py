@@ -20,6 +20,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from server.domain.event_ids import FIRST_YEAR, LAST_YEAR
 from server.domain.forms import FormErrors, text_field
 from server.domain.money import ZERO, money_str, parse_amount, to_money
 from server.domain.payday import Payday
@@ -207,6 +208,9 @@ def validate_payout(form: Mapping[str, object], crew: Iterable[str]) -> PayoutRe
         paid_on = date.fromisoformat(text_field(form, "paid_on"))
     except ValueError:
         errors["paid_on"] = "Enter the day it was paid, like 2026-07-04."
+    else:
+        if not FIRST_YEAR <= paid_on.year <= LAST_YEAR:  # as a trip's date
+            errors["paid_on"] = f"Enter a day between {FIRST_YEAR} and {LAST_YEAR}."
     note = text_field(form, "note")
     if len(note) > MAX_PAYOUT_NOTE:
         errors["note"] = f"Keep the note to {MAX_PAYOUT_NOTE} characters."

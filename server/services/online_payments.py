@@ -14,7 +14,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from server.domain.online import CANCELLED_NOTE, METHOD, payment_entry, refund_entry
+from server.domain.online import (
+    CANCELLED_NOTE,
+    METHOD,
+    payment_entry,
+    refund_entry,
+    session_metadata,
+)
 from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES, AppendRefused, Refusal
 from server.services.results import Refused
 
@@ -66,12 +72,15 @@ def record_payment(
     events: OnlineLedger, session: Mapping[str, Any], now: str
 ) -> Recorded | Refused:
     """Append the online payment a paid Checkout Session made (once per session)."""
-    metadata = session.get("metadata") or {}
-    event_id = str(metadata.get("event_id") or "")
+    try:
+        event_id = str(session_metadata(session).get("event_id") or "")
+        entry = payment_entry(session, now) if event_id else {}
+    except ValueError as malformed:  # signed, yet not a session the app made
+        log.warning("checkout session %s not recorded: %s", session.get("id"), malformed)
+        return Refused({"error": f"Not a checkout session: {malformed}"}, 400)
     if not event_id:
         log.info("checkout session %s names no trip: not ours", session.get("id"))
         return Recorded()
-    entry = payment_entry(session, now)
     try:
         item = events.append_payment(event_id, entry, MAX_ENTRIES, MAX_LEDGER_BYTES)
         return Recorded(item, [entry["payment_id"]])
@@ -124,7 +133,7 @@ def record_refunds(
     if paid is None:
         return _retry_later(f"trip {event_id}: the refunded payment is not recorded yet")
     added: list[str] = []
-    for refund in refunds_of(str(charge["id"])):
+    for refund in refunds_of(str(charge.get("id") or "")):
         if refund.get("status") not in ("succeeded", "pending"):
             continue  # a failed or cancelled refund gave nothing back
         entry = refund_entry(refund, str(paid["payment_id"]), now)
