@@ -105,7 +105,7 @@ def sign_waiver(signing: Signing, repos: Repos) -> Signed | Refused:
     try:
         repos.waivers.create(waiver_item(signing, signed, admitted.owed))
     except Exception as failed:
-        _release(repos, admitted)
+        _release(repos, admitted.place, admitted.spent)
         if admitted.owed:  # not sent: the next waiver for this mailbox may send it
             repos.limits.unmark(copy_marker(event_id, signed.email))
         if not isinstance(failed, WaiverExists):
@@ -146,19 +146,18 @@ def _admit(signing: Signing, signed: WaiverSubmission, repos: Repos) -> _Admitte
     if not limits.take_place(place, cap, lambda: repos.waivers.count_for_event(event_id), expires):
         limits.give_back(taken.spent)
         return Refused({"form": TRIP_FULL}, 429, code="full")
-    admitted = _Admitted(False, taken.spent, place)
     try:
         owed = limits.mark_once(copy_marker(event_id, signed.email), expires)
     except Exception:
-        _release(repos, admitted)
+        _release(repos, place, taken.spent)
         raise
     return _Admitted(owed, taken.spent, place)
 
 
-def _release(repos: Repos, admitted: _Admitted) -> None:
+def _release(repos: Repos, place: str, spent: tuple[Spent, ...]) -> None:
     """Give back the trip's place and the per-IP count of a waiver not stored."""
-    repos.limits.give_back_place(admitted.place)
-    repos.limits.give_back(admitted.spent)
+    repos.limits.give_back_place(place)
+    repos.limits.give_back(spent)
 
 
 def waiver_item(signing: Signing, signed: WaiverSubmission, owed: bool) -> dict[str, Any]:

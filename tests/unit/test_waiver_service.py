@@ -228,16 +228,18 @@ def test_a_full_trip_is_refused_429_and_gives_back_the_ip_count(
     assert copy_marker(EVENT_ID, "zed@example.com") not in limits.markers
 
 
-def test_a_trip_without_a_size_takes_fifty_signers(
-    repos: Repos, waivers: FakeWaivers, limits: FakeLimits
+@pytest.mark.parametrize(
+    ("size", "cap"),
+    [({"capacity": 0}, 50), ({"capacity": 0, "party_size": 1}, 11), ({"capacity": 3}, 13)],
+)
+def test_a_trip_takes_its_size_and_ten_more_or_fifty_without_a_size(
+    repos: Repos, waivers: FakeWaivers, limits: FakeLimits, size: dict[str, int], cap: int
 ) -> None:
-    waivers.waivers = [{"event_id": EVENT_ID, "waiver_id": f"w{i}"} for i in range(49)]
-    unsized = event(capacity=0)
-    assert isinstance(sign_waiver(signing(event=unsized), repos), Signed)
-    late = signing(event=unsized, form=form(waiver_id=str(uuid.UUID(int=3))))
-    assert isinstance(refused := sign_waiver(late, repos), Refused) and refused.code == "full"
-    sized = event(capacity=0, party_size=39)  # 39 + 10 = 49 < 50 stored
-    assert sign_waiver(signing(event=sized), repos) != Refused({"form": TRIP_FULL}, 429)
+    waivers.waivers = [{"event_id": EVENT_ID, "waiver_id": f"w{i}"} for i in range(cap - 1)]
+    assert isinstance(sign_waiver(signing(event=event(**size)), repos), Signed)
+    late = signing(event=event(**size), form=form(waiver_id=str(uuid.UUID(int=3))))
+    assert sign_waiver(late, repos) == Refused({"form": TRIP_FULL}, 429, code="full")
+    assert limits.places[PLACE] == cap
 
 
 def test_a_flooding_connection_is_refused_429_with_when_to_retry(
