@@ -357,3 +357,14 @@ def test_the_place_and_the_copy_marker_expire_after_400_days(waivers: FakeWaiver
     limits = ExpiryLimits()
     sign_waiver(signing(now=NOW + 0.9), Repos(waivers, limits))
     assert limits.expiries == [int(NOW) + 400 * 86400] * 2
+
+
+def test_the_copy_marker_names_the_mailbox_by_a_hash_not_the_address() -> None:
+    marker = copy_marker(EVENT_ID, "Pat.Smith+boat@gmail.com")
+    assert marker == copy_marker(EVENT_ID, "patsmith@gmail.com")  # one inbox, one copy
+    assert marker != copy_marker(EVENT_ID, "pat@example.com")
+    assert marker != copy_marker("2026-05-24-other-am", "patsmith@gmail.com")
+    prefix, event_id, key = marker.split(":")
+    assert (prefix, event_id) == ("waiver-copy", EVENT_ID)
+    assert len(key) == 32 and int(key, 16) >= 0 and "gmail" not in marker
+    assert signers_key(EVENT_ID) == f"trip-signers:{EVENT_ID}"
