@@ -58,6 +58,20 @@ class Limit:
         return (bucket + 1) * BUCKET_SECONDS  # only with a limit of 0
 
 
+Spent = tuple[str, str]  # (limit_key, bucket attribute): one counted try, to give back
+
+
+@dataclass(frozen=True)
+class Taken:
+    """The answer to one try against some limits. Admitted: every limit counted it, and
+    `until` says when the key is free again if this try took a limit's last place.
+    Refused: nothing is counted, and `until` is when the key may try again."""
+
+    admitted: bool
+    until: int | None
+    spent: tuple[Spent, ...] = ()
+
+
 def bucket_of(now: float) -> int:
     return int(now // BUCKET_SECONDS)
 

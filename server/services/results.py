@@ -14,6 +14,7 @@ class Refused:
     errors: dict[str, str] = field(default_factory=dict)
     status: int = 422
     code: str = ""  # which refusal, for a handler that answers one differently
+    retry_after: int = 0  # seconds, for a 429: when the same try may be admitted
 
     @classmethod
     def form(cls, message: str, status: int = 409) -> Refused:

@@ -6,13 +6,12 @@ requests and app instances. `expires_at` is the table's TTL attribute in AWS."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
-from server.domain.rate_limits import BUCKET_SECONDS, Limit, bucket_of
+from server.domain.rate_limits import BUCKET_SECONDS, Limit, Spent, Taken, bucket_of
 from server.store.boundary import Repo
 from server.store.client import conditional, put_new, update_if
 
@@ -23,19 +22,6 @@ BUCKET_PREFIX = "m"
 # Writes that lose to a neighbouring minute's write (a clock a little behind or ahead)
 # read again and retry; after this many the try is refused (fail closed).
 ATTEMPTS = 4
-
-Spent = tuple[str, str]  # (limit_key, bucket attribute): one counted try, to give back
-
-
-@dataclass(frozen=True)
-class Taken:
-    """The answer to one try against some limits. Admitted: every limit counted it, and
-    `until` says when the key is free again if this try took a limit's last place.
-    Refused: nothing is counted, and `until` is when the key may try again."""
-
-    admitted: bool
-    until: int | None
-    spent: tuple[Spent, ...] = ()
 
 
 def _buckets(item: dict[str, Any]) -> dict[int, int]:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import ConditionBase, Key
 
+from server.domain.waiver_signing import WaiverExists
 from server.store.boundary import Repo
 from server.store.client import all_items, get_item, put_new, update_if
 from server.store.tables import BY_OUTBOX, WAIVERS_BY_TRIP
@@ -16,10 +17,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
 LISTING = "waiver"
-
-
-class WaiverExists(Exception):
-    """A waiver with this id is already stored for the event."""
+__all__ = ["LISTING", "WaiverExists", "WaiversRepo"]
 
 
 class WaiversRepo(Repo):

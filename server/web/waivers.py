@@ -3,7 +3,6 @@ event's). Waiver pages hold personal data: never cached, nothing from them in UR
 
 from __future__ import annotations
 
-import functools
 import time
 import uuid
 from datetime import timedelta
@@ -15,24 +14,23 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server.domain.clock import utc_now_iso
-from server.domain.forms import FormErrors, text_field
-from server.domain.languages import N_, translator
+from server.domain.forms import text_field
+from server.domain.languages import N_
 from server.domain.rate_limits import TRIP_MISSES_PER_IP, ip_key
 from server.domain.waiver_rules import (
     CURRENT_ESIGN,
     CURRENT_WAIVER,
     MAX_MINORS,
-    WaiverSubmission,
     WaiverText,
     minor_rows,
-    same_name,
     shown_text,
     text_of,
-    validate_waiver,
 )
+from server.domain.waiver_signing import closed_refusal
 from server.notify.outbox import Notifier
-from server.store.waivers import WaiverExists
+from server.services import waivers as services
+from server.services.results import Refused
+from server.services.waivers import Repos, Signing
 from server.web.client_address import client_ip
 from server.web.cookies import signed_cookie_name
 from server.web.event_view import EventView, find_event
@@ -42,12 +40,11 @@ from server.web.pay_offer import pay_headers, pay_offer
 from server.web.render import redirect, render
 from server.web.routing import Routes
 from server.web.state import sends_after_response, settings_of, store_of, today_of
-from server.web.waiver_admission import refuse_if_full, store_waiver, too_many
+from server.web.waiver_admission import refuse_if_full, too_many
 
 routes = Routes()
 
 NO_STORE = {"Cache-Control": "no-store"}
-MAX_USER_AGENT = 512
 
 
 TOO_MANY_MISSES = N_(
@@ -83,13 +80,9 @@ def trip_event(request: Request) -> EventView:
 
 def _refuse_if_closed(request: Request, event: EventView) -> None:
     """Cancelled trips and trips long past take no more waivers (410, a clear page)."""
-    if event.cancelled:
-        raise HTTPException(410, N_("This trip was cancelled, so its waiver cannot be signed."))
-    if "renaming_to" in event.item:
-        raise HTTPException(409, N_("This trip is being updated. Please try again in a minute."))
-    close_days = settings_of(request).waiver_close_days
-    if event.day + timedelta(days=close_days) < event.today:
-        raise HTTPException(410, N_("This trip is over and its waiver is closed."))
+    closed = closed_refusal(event.item, event.today, settings_of(request).waiver_close_days)
+    if closed:
+        raise HTTPException(*closed)
 
 
 def trip_context(request: Request, event: EventView) -> dict[str, Any]:
@@ -183,94 +176,64 @@ def _signed_here(request: Request, event: EventView) -> str | None:
         return None
 
 
-def _waiver_item(
-    request: Request, event: EventView, signed: WaiverSubmission, send_copy: bool
-) -> dict[str, Any]:
-    waiver_original, esign_original = signed.originals
-    item = {
-        "event_id": event.event_id,
-        "waiver_id": signed.waiver_id,
-        "event_date": event.day.isoformat(),
-        "guest_count": 1 + len(signed.minors),
-        "full_name": signed.full_name,
-        "date_of_birth": signed.date_of_birth.isoformat(),
-        "email": signed.email,
-        "phone": signed.phone,
-        "emergency_name": signed.emergency_name,
-        "emergency_phone": signed.emergency_phone,
-        "minors": [
-            {"name": m.name, "date_of_birth": m.date_of_birth.isoformat()} for m in signed.minors
-        ],
-        "agree_terms": True,
-        "esign_consent": True,
-        "signature_typed": signed.signature,
-        # The English versions the texts are; the hashes of the texts shown (in
-        # `language`) and of their English originals (the same text when English).
-        "language": signed.language,
-        "waiver_version": signed.waiver.original_version,
-        "waiver_sha256": signed.waiver.sha256,
-        "waiver_original_sha256": waiver_original.sha256,
-        "esign_version": signed.esign.original_version,
-        "esign_sha256": signed.esign.sha256,
-        "esign_original_sha256": esign_original.sha256,
-        "signed_at": utc_now_iso(),
-        "ip": client_ip(request),
-        "user_agent": request.headers.get("user-agent", "")[:MAX_USER_AGENT],
-        "checkins": {},
-    }
-    if send_copy:
-        item["outbox"] = "owed"  # the confirmation email is owed from this same write
-    return item
-
-
 @routes.post("/g/{event_id}/waiver", "sign_waiver")
 async def sign_waiver(request: Request) -> Response:
     form = await request.form()
     event = await run_in_threadpool(trip_event, request)
-    _refuse_if_closed(request, event)
     action = text_field(form, "action")
     rows = minor_rows(form)
     # "+ add a minor" and "remove" are submit buttons, so they work without JavaScript.
-    if action == "add_minor":
-        return _form(request, event, form, rows=min(rows + 1, MAX_MINORS))
-    if action.startswith("remove_minor_"):
+    if action == "add_minor" or action.startswith("remove_minor_"):
+        _refuse_if_closed(request, event)
+        if action == "add_minor":
+            return _form(request, event, form, rows=min(rows + 1, MAX_MINORS))
         return _form(request, event, _without_minor(form, action, rows), rows=max(rows - 1, 0))
-    try:
-        signed = validate_waiver(form, event.day, event.today, translator(language_of(request)))
-    except FormErrors as invalid:
-        return _form(request, event, form, invalid.errors, status_code=422)
+    signing = Signing(
+        event=event.item,
+        form=form,
+        today=event.today,
+        close_days=settings_of(request).waiver_close_days,
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent", ""),
+        now=time.time(),
+        language=language_of(request),
+    )
     store = store_of(request)
+    result = await run_in_threadpool(
+        services.sign_waiver, signing, Repos(store.waivers, store.limits)
+    )
+    if isinstance(result, Refused):
+        return _refused(request, event, form, result)
     background = None
-    try:
-        item = functools.partial(_waiver_item, request, event, signed)
-        send_copy = await run_in_threadpool(store_waiver, request, event, signed, item)
-    except WaiverExists:
-        # The same form sent twice (a double tap, a retry): show what was stored. A
-        # different signer reusing a reference gets a fresh form instead.
-        stored = await run_in_threadpool(store.waivers.get, event.event_id, signed.waiver_id)
-        if stored is None or not same_name(str(stored["full_name"]), signed.full_name):
-            fresh = {k: v for k, v in form.items() if k != "waiver_id"}
-            _ = translator(language_of(request))
-            message = {"form": _("Please sign again: this form had already been used.")}
-            return _form(request, event, fresh, message, status_code=409)
-    else:
-        if send_copy and sends_after_response(request):  # on Lambda the stream sends it
-            notifier: Notifier = request.app.state.notifier
-            background = BackgroundTask(notifier.after_waiver, event.event_id, signed.waiver_id)
+    if result.owed and sends_after_response(request):  # on Lambda the stream sends it
+        notifier: Notifier = request.app.state.notifier
+        background = BackgroundTask(notifier.after_waiver, result.event_id, result.waiver_id)
     url = request.app.url_path_for(
-        "waiver_signed", event_id=event.event_id, waiver_id=signed.waiver_id
+        "waiver_signed", event_id=result.event_id, waiver_id=result.waiver_id
     )
     response = redirect(request, str(url))
     response.background = background
     response.set_cookie(
         signed_cookie_name(settings_of(request)),
-        f"{event.event_id}:{signed.waiver_id}",
+        f"{result.event_id}:{result.waiver_id}",
         max_age=SIGNED_COOKIE_SECONDS,
         httponly=True,
         secure=settings_of(request).secure_cookies,
         samesite="lax",
     )
     return response
+
+
+def _refused(request: Request, event: EventView, form: Any, refused: Refused) -> Response:
+    """The form again with its errors (422; 409 and a fresh reference when another
+    signer used this one), or the error page of a closed trip or a flood limit."""
+    if refused.code == "invalid":
+        return _form(request, event, form, refused.errors, status_code=422)
+    if refused.code == "reused":
+        fresh = {k: v for k, v in form.items() if k != "waiver_id"}
+        return _form(request, event, fresh, refused.errors, status_code=409)
+    headers = {"Retry-After": str(refused.retry_after)} if refused.retry_after else None
+    raise HTTPException(refused.status, refused.errors["form"], headers=headers)
 
 
 def _without_minor(form: Any, action: str, rows: int) -> dict[str, str]:

@@ -1,19 +1,33 @@
 """In-memory fakes of the repository methods the services use, one per repository,
-with the real repository's interface (server/services/depart.py's Protocols). The
-contract tests (tests/integration/test_repo_contract.py) run the same assertions
-against these and against the real repositories on dynalite, so a fake cannot drift."""
+with the real repository's interface (the Protocols of server/services/depart.py and
+waivers.py). The contract tests (tests/integration/test_repo_contract.py and
+test_waiver_repo_contract.py) run the same assertions against these and against the
+real repositories on dynalite, so a fake cannot drift."""
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
 from server.domain.boats import Boat
 from server.domain.float_plan import FLOAT, notice_ref
+from server.domain.rate_limits import Limit, Spent, Taken, bucket_of
+from server.domain.waiver_signing import WaiverExists
 from server.services.depart import Repos
 from server.store.boats import BoatExists
 from server.store.float_plans import TripWriteRefused
+from server.store.waivers import LISTING as WAIVER_LISTING
+
+_TO, _FROM = TypeSerializer(), TypeDeserializer()
+
+
+def _as_stored(item: dict[str, Any]) -> dict[str, Any]:
+    """`item` as DynamoDB stores and answers it (numbers as Decimal)."""
+    return {k: _FROM.deserialize(_TO.serialize(v)) for k, v in item.items()}
 
 
 class FakeEvents:
@@ -49,17 +63,88 @@ class FakeEvents:
 
 
 class FakeWaivers:
-    """`create` and `for_event` of WaiversRepo."""
+    """`create`, `get`, `for_event` and `count_for_event` of WaiversRepo (depart's and
+    signing's). `create` stores the item as DynamoDB answers it (numbers as Decimal,
+    the listing keys added) and refuses a key stored already, like the real one."""
 
     def __init__(self, *waivers: dict[str, Any]) -> None:
         self.waivers = [copy.deepcopy(w) for w in waivers]
+        self.creates = 0  # create calls, refused ones too
 
     def create(self, item: dict[str, Any]) -> None:
-        self.waivers.append(copy.deepcopy(item))
+        self.creates += 1
+        if self.get(str(item["event_id"]), str(item["waiver_id"])) is not None:
+            raise WaiverExists(item["waiver_id"])
+        key = f"{item['event_date']}#{item['event_id']}#{item['waiver_id']}"
+        self.waivers.append(_as_stored({**item, "listing": WAIVER_LISTING, "trip_key": key}))
+
+    def get(self, event_id: str, waiver_id: str) -> dict[str, Any] | None:
+        for w in self.waivers:
+            if (w["event_id"], w["waiver_id"]) == (event_id, waiver_id):
+                return copy.deepcopy(w)
+        return None
+
+    def count_for_event(self, event_id: str) -> int:
+        return sum(1 for w in self.waivers if w["event_id"] == event_id)
 
     def for_event(self, event_id: str) -> list[dict[str, Any]]:
         found = [copy.deepcopy(w) for w in self.waivers if w["event_id"] == event_id]
         return sorted(found, key=lambda w: str(w.get("signed_at", "")))
+
+
+class FakeLimits:
+    """LimitsRepo's `take`/`give_back` (minute buckets decided by the same `Limit`
+    rules), places (`take_place`/`give_back_place`) and one-time markers."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, dict[int, int]] = {}
+        self.places: dict[str, int] = {}
+        self.markers: set[str] = set()
+
+    def take(self, checks: Sequence[tuple[Limit, str]], now: float) -> Taken:
+        spent: list[Spent] = []
+        ends: list[int] = []
+        for limit, key in checks:
+            name = limit.item_key(key)
+            counts = self.counts.setdefault(name, {})
+            bucket = max([bucket_of(now), *counts])
+            until = limit.free_at(counts, bucket)
+            if until is not None:
+                self.give_back(spent)
+                return Taken(False, until)
+            counts[bucket] = counts.get(bucket, 0) + 1
+            spent.append((name, f"m{bucket}"))
+            end = limit.free_at(counts, bucket)
+            if end is not None:
+                ends.append(end)
+        return Taken(True, max(ends) if ends else None, tuple(spent))
+
+    def give_back(self, spent: Sequence[Spent]) -> None:
+        for name, attribute in spent:
+            counts = self.counts.get(name, {})
+            bucket = int(attribute[1:])
+            if counts.get(bucket, 0) > 0:
+                counts[bucket] -= 1
+
+    def take_place(self, key: str, most: int, stored: Callable[[], int], expires_at: int) -> bool:
+        hits = self.places[key] if key in self.places else stored()
+        if hits >= most:
+            return False
+        self.places[key] = hits + 1
+        return True
+
+    def give_back_place(self, key: str) -> None:
+        if self.places.get(key, 0) > 0:
+            self.places[key] -= 1
+
+    def mark_once(self, key: str, expires_at: int) -> bool:
+        if key in self.markers:
+            return False
+        self.markers.add(key)
+        return True
+
+    def unmark(self, key: str) -> None:
+        self.markers.discard(key)
 
 
 class FakeUsers:
