@@ -150,3 +150,25 @@ def test_credentials_are_validated_per_field() -> None:
     assert set(refused.value.errors) == {"medical_expires", "cpr_expires"}
     assert "YYYY-MM-DD" in refused.value.errors["medical_expires"]
     assert validate_credentials({"drug_testing": "no"}) == {"drug_testing": False}
+
+
+def test_the_crew_maps_keep_the_names_and_fill_a_missing_role_and_name() -> None:
+    event = {
+        "crew_assigned": [
+            {"email": "d@x.com"},
+            {"email": "m@x.com", "role": "master", "name": "Mara"},
+            {"email": "", "role": "master"},
+        ]
+    }
+    assert crew_of(event) == [
+        {"email": "m@x.com", "role": "master", "name": "Mara"},
+        {"email": "d@x.com", "role": "deckhand", "name": "d@x.com"},
+    ]
+    assert without(event, "m@x.com") == [
+        {"email": "d@x.com", "role": "deckhand", "name": "d@x.com"}
+    ]
+
+
+def test_an_unknown_role_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="^purser$"):
+        with_assignment(TRIP, "d@x.com", "D", "purser")
