@@ -15,28 +15,28 @@ from server.domain.boats import (
     passenger_refusal,
 )
 
-OTTER = Boat("b1", "Sea Otter", "DOC 1234567", 6, 2, "A six-pack", "Kona")
+OTTER = Boat("b1", "Sea Otter", "DOC 1234567", 12, 2, "A charter boat", "Kona")
 
 FORM = {
     "name": "  Sea Otter ",
     "number": " DOC 1234567 ",
-    "passengers": " 6 ",
+    "passengers": " 12 ",
     "min_crew": "2",
-    "description": " A six-pack ",
+    "description": " A charter boat ",
     "home_port": " Kona ",
 }
 
 
 def test_a_stored_boat_reads_back_as_the_boat_it_was() -> None:
-    item = {**OTTER.as_item(), "passengers": Decimal(6), "min_crew": Decimal(2)}
+    item = {**OTTER.as_item(), "passengers": Decimal(12), "min_crew": Decimal(2)}
     assert boat_of(item) == OTTER
     assert OTTER.as_item() == {
         "boat_id": "b1",
         "name": "Sea Otter",
         "number": "DOC 1234567",
-        "passengers": 6,
+        "passengers": 12,
         "min_crew": 2,
-        "description": "A six-pack",
+        "description": "A charter boat",
         "home_port": "Kona",
     }
 
@@ -134,9 +134,9 @@ def test_a_boat_is_named_with_its_number_when_it_has_one() -> None:
 
 
 def test_guests_up_to_the_certificate_are_allowed_and_one_more_is_refused() -> None:
-    assert passenger_refusal(OTTER, 6) is None
-    assert passenger_refusal(OTTER, 7) == (
-        "7 guests checked in, but Sea Otter may carry at most 6 passengers. Nothing was saved."
+    assert passenger_refusal(OTTER, 12) is None
+    assert passenger_refusal(OTTER, 13) == (
+        "13 guests checked in, but Sea Otter may carry at most 12 passengers. Nothing was saved."
     )
 
 
