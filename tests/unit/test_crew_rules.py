@@ -172,3 +172,13 @@ def test_the_crew_maps_keep_the_names_and_fill_a_missing_role_and_name() -> None
 def test_an_unknown_role_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match="^purser$"):
         with_assignment(TRIP, "d@x.com", "D", "purser")
+
+
+def test_the_licence_type_may_be_60_characters_and_no_more() -> None:
+    assert validate_credentials({"uscg_type": "T" * 60})["uscg_type"] == "T" * 60
+    with pytest.raises(FormErrors) as refused:
+        validate_credentials({"uscg_type": "T" * 61, "cpr_expires": "soon"})
+    assert refused.value.errors == {
+        "uscg_type": "Use at most 60 characters.",
+        "cpr_expires": "CPR / first aid expiry: enter a date as YYYY-MM-DD, e.g. 2027-03-31.",
+    }

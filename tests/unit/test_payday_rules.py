@@ -105,6 +105,10 @@ def test_a_day_past_the_months_end_is_only_the_last_day() -> None:
             "monthly: give 1 different day(s) of the month, like weekly:fri, "
             "semimonthly:15,last or monthly:last",
         ),
+        (
+            "weekly:fri:sat",
+            "weekly: name a weekday (mon, tue, wed, thu, fri, sat, sun), not 'fri:sat'",
+        ),
         ("monthly:0", "'0' is not a day of the month (1-31 or last)"),
         ("monthly:32", "'32' is not a day of the month (1-31 or last)"),
     ],
