@@ -38,6 +38,10 @@ from server.domain.waiver_rules import (
         (None, None),
         ("es;q=zzz,en", "en"),  # a broken q-value: that tag is left out
         ("*", None),
+        ("ES", "es"),  # a tag's case does not matter, and the answer is the one spelling
+        ("en-GB;q=0.4,es-MX;q=0.8", "es"),
+        ("fr;q=0.9,es-419;q=0.5,en;q=0.4", "es"),  # the best offered one, by its first part
+        ("es;q=1.5,en", "es"),  # an out-of-range q-value is still read as a number
     ],
 )
 def test_accept_language(header: str | None, expected: str | None) -> None:
