@@ -157,3 +157,19 @@ def test_dates_times_and_money_in_spanish() -> None:
     )
     assert format_money_in(Decimal("1200.5"), "es") == "$1,200.50"
     assert format_money_in(Decimal("1200.5"), "en") == "$1,200.50"
+
+
+def test_one_environment_renders_each_rendering_in_its_own_language() -> None:
+    import jinja2
+
+    from server.domain.languages import install_gettext
+
+    env = jinja2.Environment(autoescape=True)
+    install_gettext(env)
+    page = env.from_string(
+        "{{ _('Sign the waiver') }}|{% trans %}\n  Sign the\n  waiver\n{% endtrans %}|"
+        "{{ ngettext('%(num)d guest', '%(num)d guests', n) }}"
+    )
+    assert page.render(language="es", n=1) == "Firmar la renuncia|Firmar la renuncia|1 guest"
+    assert page.render(language="en", n=2) == "Sign the waiver|Sign the waiver|2 guests"
+    assert page.render(n=2) == "Sign the waiver|Sign the waiver|2 guests"
