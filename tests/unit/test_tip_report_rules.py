@@ -151,3 +151,22 @@ def test_each_bad_payout_field_has_its_message() -> None:
         validate_payout(form(note="n" * 201), ["b@x"])
     assert long.value.errors == {"note": "Keep the note to 200 characters."}
     assert validate_payout(form(correction="no"), ["b@x"]).amount == Decimal("12.50")
+
+
+def test_a_trips_tips_are_labelled_by_party_and_period_and_a_moved_stub_has_none() -> None:
+    from server.domain.tip_report import TripTips
+
+    event = {**trip("2026-07-01", paid("p", "10", "card")), "period": "Sunset"}
+    assert trip_tips(event) == TripTips(
+        event_id="2026-07-01-al",
+        day=date(2026, 7, 1),
+        label="Al · Sunset",
+        pool=Decimal("10.00"),
+        card=Decimal("10.00"),
+    )
+    cash_only = trip_tips({**event, "payments": [paid("p", "3")], "patron_first_name": ""})
+    assert cash_only is not None
+    assert (cash_only.label, cash_only.card) == ("Sunset", Decimal(0))
+    assert trip_tips({**event, "moved_to": "2026-07-02-al"}) is None
+    bare = {"event_id": "2026-07-03-x", "date": "2026-07-03"}
+    assert trip_tips(bare) is None
