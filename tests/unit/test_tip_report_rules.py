@@ -170,3 +170,9 @@ def test_a_trips_tips_are_labelled_by_party_and_period_and_a_moved_stub_has_none
     assert trip_tips({**event, "moved_to": "2026-07-02-al"}) is None
     bare = {"event_id": "2026-07-03-x", "date": "2026-07-03"}
     assert trip_tips(bare) is None
+
+
+def test_the_csv_range_includes_its_last_day() -> None:
+    crew = tips_by_crew([trip("2026-07-02", paid("p", "10"))], {}, NAMES, {}, FRIDAYS)
+    rows = tips_csv_rows(crew.values(), date(2026, 7, 1), date(2026, 7, 2), csv_cell)
+    assert [row[1] for row in rows[1:]] == ["2026-07-02-al", "2026-07-02-al"]
