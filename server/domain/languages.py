@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
-from babel import Locale, negotiate_locale
+from babel import Locale
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "messages"
@@ -57,11 +57,11 @@ def from_accept_language(header: str | None) -> str | None:
                 continue
         if tag and quality > 0:
             preferred.append((-quality + position / 1000, tag.strip().replace("-", "_")))
-    wanted = [tag for _, tag in sorted(preferred)]
-    found = negotiate_locale(wanted, list(LANGUAGES), sep="_")
-    if found is None:  # `es_MX` alone: negotiate_locale matches only exact or aliased tags
-        found = next((known(tag.split("_")[0]) for tag in wanted if known(tag.split("_")[0])), None)
-    return found
+    for _, tag in sorted(preferred):  # `es_MX` is `es`; `ES` is `es` (as `known` says)
+        language = known(tag.split("_")[0])
+        if language:
+            return language
+    return None
 
 
 def choose(query: str | None, cookie: str | None, accept_language: str | None) -> str:

@@ -150,3 +150,35 @@ def test_credentials_are_validated_per_field() -> None:
     assert set(refused.value.errors) == {"medical_expires", "cpr_expires"}
     assert "YYYY-MM-DD" in refused.value.errors["medical_expires"]
     assert validate_credentials({"drug_testing": "no"}) == {"drug_testing": False}
+
+
+def test_the_crew_maps_keep_the_names_and_fill_a_missing_role_and_name() -> None:
+    event = {
+        "crew_assigned": [
+            {"email": "d@x.com"},
+            {"email": "m@x.com", "role": "master", "name": "Mara"},
+            {"email": "", "role": "master"},
+        ]
+    }
+    assert crew_of(event) == [
+        {"email": "m@x.com", "role": "master", "name": "Mara"},
+        {"email": "d@x.com", "role": "deckhand", "name": "d@x.com"},
+    ]
+    assert without(event, "m@x.com") == [
+        {"email": "d@x.com", "role": "deckhand", "name": "d@x.com"}
+    ]
+
+
+def test_an_unknown_role_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="^purser$"):
+        with_assignment(TRIP, "d@x.com", "D", "purser")
+
+
+def test_the_licence_type_may_be_60_characters_and_no_more() -> None:
+    assert validate_credentials({"uscg_type": "T" * 60})["uscg_type"] == "T" * 60
+    with pytest.raises(FormErrors) as refused:
+        validate_credentials({"uscg_type": "T" * 61, "cpr_expires": "soon"})
+    assert refused.value.errors == {
+        "uscg_type": "Use at most 60 characters.",
+        "cpr_expires": "CPR / first aid expiry: enter a date as YYYY-MM-DD, e.g. 2027-03-31.",
+    }

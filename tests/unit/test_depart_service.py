@@ -239,3 +239,30 @@ def test_a_return_within_the_grace_of_now_is_refused_next_to_the_field() -> None
     assert isinstance(refused, Refused) and refused.status == 422
     assert "expected_back" in refused.errors
     assert isinstance(depart(form(expected_back="10:05"), repos), Departed)
+
+
+class StaleEvents(FakeEvents):
+    """The trip as a request read it before the same departure's first write landed."""
+
+    def __init__(self, stale: dict[str, Any], *events: dict[str, Any]) -> None:
+        super().__init__(*events)
+        self.stale = stale
+
+    def get(self, event_id: str) -> dict[str, Any] | None:
+        return dict(self.stale)
+
+
+def test_a_replay_that_read_the_trip_before_the_first_write_is_answered_like_it() -> None:
+    events = StaleEvents(event(), event())
+    repos, audit = fake_repos(events, FakeWaivers(waiver("A B", "w1")), FakeUsers(*CREW))
+    first = depart(form(), repos)
+    assert first == Departed(EVENT_ID, str(uuid.UUID(int=7)), "float:" + str(uuid.UUID(int=7)))
+    assert events.items[EVENT_ID]["departure"]["departed_at"] == "2026-05-23T16:31:00Z"
+    assert depart(form(), repos) == Departed(EVENT_ID, str(uuid.UUID(int=7)), None)
+    assert len(audit.records) == 1
+
+
+def test_nobody_checked_in_is_asked_in_words() -> None:
+    events, repos, _ = setup(waiver("A B", "w1", checked=False))
+    answer = refused(depart(form(), repos), events)
+    assert answer == Refused({"confirm_empty": "0 guests checked in — depart anyway?"}, 422)

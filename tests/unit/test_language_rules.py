@@ -38,6 +38,13 @@ from server.domain.waiver_rules import (
         (None, None),
         ("es;q=zzz,en", "en"),  # a broken q-value: that tag is left out
         ("*", None),
+        ("es;q=0", None),
+        ("en,es", "en"),  # the same quality: the order decides
+        ("fr," * 20 + "es", None),  # only the first 20 tags are read
+        ("ES", "es"),  # a tag's case does not matter, and the answer is the one spelling
+        ("en-GB;q=0.4,es-MX;q=0.8", "es"),
+        ("fr;q=0.9,es-419;q=0.5,en;q=0.4", "es"),  # the best offered one, by its first part
+        ("es;q=1.5,en", "es"),  # an out-of-range q-value is still read as a number
     ],
 )
 def test_accept_language(header: str | None, expected: str | None) -> None:
@@ -153,3 +160,25 @@ def test_dates_times_and_money_in_spanish() -> None:
     )
     assert format_money_in(Decimal("1200.5"), "es") == "$1,200.50"
     assert format_money_in(Decimal("1200.5"), "en") == "$1,200.50"
+
+
+def test_one_environment_renders_each_rendering_in_its_own_language() -> None:
+    import jinja2
+
+    from server.domain.languages import install_gettext
+
+    env = jinja2.Environment(autoescape=True)
+    install_gettext(env)
+    page = env.from_string(
+        "{{ _('Sign the waiver') }}|{% trans %}\n  Sign the\n  waiver\n{% endtrans %}|"
+        "{{ ngettext('%(num)d guest', '%(num)d guests', n) }}"
+    )
+    assert page.render(language="es", n=1) == "Firmar la renuncia|Firmar la renuncia|1 guest"
+    assert page.render(language="en", n=2) == "Sign the waiver|Sign the waiver|2 guests"
+    assert page.render(n=2) == "Sign the waiver|Sign the waiver|2 guests"
+
+
+def test_an_unknown_language_formats_as_english() -> None:
+    from server.domain.languages import babel_locale
+
+    assert babel_locale("xx") == babel_locale("en")

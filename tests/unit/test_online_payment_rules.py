@@ -260,3 +260,43 @@ def test_the_deploy_refuses_a_stripe_stand_in_on_lambda() -> None:
         merge_environment(
             {}, {**env, "SCC_STRIPE_API_BASE": "http://127.0.0.1:1"}, [], stack, "us-east-1"
         )
+
+
+def test_a_paid_session_is_the_whole_ledger_entry_and_a_tip_never_exceeds_the_total() -> None:
+    from server.domain.online import refund_entry
+
+    session = {"id": "cs_1", "amount_total": 5000, "payment_intent": "pi_9", "metadata": {}}
+    assert payment_entry(session, NOW) == {
+        "payment_id": payment_id_for("cs_1"),
+        "kind": "payment",
+        "amount": Decimal("50.00"),
+        "tip": Decimal("0.00"),
+        "method": "online",
+        "note": "",
+        "logged_by": "Stripe",
+        "logged_by_name": "Stripe",
+        "logged_at": NOW,
+        "checkout_session": "cs_1",
+        "payment_intent": "pi_9",
+    }
+    greedy = payment_entry({"id": "cs_2", "amount_total": 1000, "metadata": {"tip": "99"}}, NOW)
+    assert (greedy["amount"], greedy["tip"], greedy["payment_intent"]) == (
+        Decimal("0.00"),
+        Decimal("10.00"),
+        "",
+    )
+    broken = payment_entry({"id": "cs_3", "amount_total": 1000, "metadata": {"tip": "x"}}, NOW)
+    assert (broken["amount"], broken["tip"]) == (Decimal("10.00"), Decimal("0"))
+    assert refund_entry({"id": "re_1", "amount": 2550}, "p1", NOW) == {
+        "payment_id": refund_id_for("re_1"),
+        "kind": "refund",
+        "refunds": "p1",
+        "amount": Decimal("25.50"),
+        "method": "online",
+        "note": "",
+        "logged_by": "Stripe",
+        "logged_by_name": "Stripe",
+        "logged_at": NOW,
+        "stripe_refund": "re_1",
+    }
+    assert refund_entry({"id": "re_2"}, "p1", NOW)["amount"] == Decimal("0.00")

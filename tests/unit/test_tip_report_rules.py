@@ -117,3 +117,62 @@ def test_the_csv_rows_are_the_range_one_per_member_per_trip_formula_safe() -> No
         ["2026-07-01", "2026-07-01-al", "a@x", "'=Ann", "5.00", "0.00"],
         ["2026-07-01", "2026-07-01-al", "b@x", "Bo", "5.00", "0.00"],
     ]
+
+
+def test_a_payout_becomes_the_entry_stored_with_who_recorded_it() -> None:
+    payout = validate_payout(form(method="payroll", note=" week 27 "), ["b@x"])
+    assert payout.entry("cap@x", "2026-07-04T18:00:00Z") == {
+        "payout_id": KEY,
+        "amount": Decimal("12.50"),
+        "method": "payroll",
+        "paid_on": "2026-07-04",
+        "note": "week 27",
+        "recorded_by": "cap@x",
+        "recorded_at": "2026-07-04T18:00:00Z",
+    }
+
+
+def test_each_bad_payout_field_has_its_message() -> None:
+    with pytest.raises(FormErrors) as caught:
+        validate_payout(
+            form(payout_id="", email="", amount="abc", method="", paid_on="", correction="yes"),
+            ["b@x"],
+        )
+    assert caught.value.errors == {
+        "form": "This form is missing its key. Reload the page and try again.",
+        "email": "Choose a crew member.",
+        "amount": "Enter an amount in dollars and cents, like 40 or 1,200.50.",
+        "method": "Choose cash or payroll.",
+        "paid_on": "Enter the day it was paid, like 2026-07-04.",
+        "note": "Say what the correction corrects.",
+    }
+    assert validate_payout(form(note="n" * 200), ["b@x"]).note == "n" * 200
+    with pytest.raises(FormErrors) as long:
+        validate_payout(form(note="n" * 201), ["b@x"])
+    assert long.value.errors == {"note": "Keep the note to 200 characters."}
+    assert validate_payout(form(correction="no"), ["b@x"]).amount == Decimal("12.50")
+
+
+def test_a_trips_tips_are_labelled_by_party_and_period_and_a_moved_stub_has_none() -> None:
+    from server.domain.tip_report import TripTips
+
+    event = {**trip("2026-07-01", paid("p", "10", "card")), "period": "Sunset"}
+    assert trip_tips(event) == TripTips(
+        event_id="2026-07-01-al",
+        day=date(2026, 7, 1),
+        label="Al · Sunset",
+        pool=Decimal("10.00"),
+        card=Decimal("10.00"),
+    )
+    cash_only = trip_tips({**event, "payments": [paid("p", "3")], "patron_first_name": ""})
+    assert cash_only is not None
+    assert (cash_only.label, cash_only.card) == ("Sunset", Decimal(0))
+    assert trip_tips({**event, "moved_to": "2026-07-02-al"}) is None
+    bare = {"event_id": "2026-07-03-x", "date": "2026-07-03"}
+    assert trip_tips(bare) is None
+
+
+def test_the_csv_range_includes_its_last_day() -> None:
+    crew = tips_by_crew([trip("2026-07-02", paid("p", "10"))], {}, NAMES, {}, FRIDAYS)
+    rows = tips_csv_rows(crew.values(), date(2026, 7, 1), date(2026, 7, 2), csv_cell)
+    assert [row[1] for row in rows[1:]] == ["2026-07-02-al", "2026-07-02-al"]

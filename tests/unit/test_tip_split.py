@@ -141,3 +141,71 @@ def test_trip_shares_are_read_per_member_and_a_trip_without_crew_has_none() -> N
     assert set(changed.value.errors) == {"form"}
     with pytest.raises(FormErrors):
         validate_trip_shares({}, [])
+
+
+def test_the_crew_skips_odd_entries_and_duplicates_and_keeps_reading() -> None:
+    event = {
+        "departure": "an old departure without its crew",
+        "crew_assigned": ["not a map", {"email": "ann@x"}, {"email": "ANN@x"}, {"email": "bo@x"}],
+    }
+    assert crew_of(event) == [CrewMember("ann@x", "ann@x", ""), CrewMember("bo@x", "bo@x", "")]
+
+
+def test_a_weight_that_is_not_positive_counts_as_one_and_a_half_is_kept() -> None:
+    two = crew("Ann", "Bo")
+    assert weights_for(two, {"ann@x": "0", "bo@x": "0.5"}) == {
+        "ann@x": Decimal(1),
+        "bo@x": Decimal("0.5"),
+    }
+    assert weights_for(two, {"ann@x": "-2", "bo@x": "many"}) == {
+        "ann@x": Decimal(1),
+        "bo@x": Decimal(1),
+    }
+
+
+def test_a_trip_split_follows_the_trips_own_shares() -> None:
+    event = {
+        "crew_assigned": [{"email": "a@x", "role": "master"}, {"email": "b@x"}],
+        "tip_shares": {"b@x": Decimal(3)},
+    }
+    shares = trip_split(event, Decimal("60"), {"a@x": "A", "b@x": "B"}, {"master": Decimal(1)})
+    assert [(m.name, s) for m, s in shares] == [("A", Decimal("15.00")), ("B", Decimal("45.00"))]
+
+
+def test_a_blank_role_share_is_skipped_and_the_rest_read() -> None:
+    assert parse_role_shares("master=2,,deckhand=3") == {
+        "master": Decimal(2),
+        "deckhand": Decimal(3),
+    }
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ("captain=2", "'captain=2': write role=weight, the role one of master, deckhand"),
+        ("master=1=2", "'1=2' is not a number, like 1 or 1.5"),
+        ("master= abc ", "'abc' is not a number, like 1 or 1.5"),
+        ("master=0", "'0': a weight is more than 0, at most 100, two decimals"),
+    ],
+)
+def test_a_bad_role_share_is_named_in_its_message(bad: str, message: str) -> None:
+    with pytest.raises(ValueError) as refused:
+        parse_role_shares(bad)
+    assert str(refused.value) == message
+
+
+def test_the_per_trip_shares_form_gives_each_message() -> None:
+    from server.domain.forms import FormErrors
+    from server.domain.tips import validate_trip_shares
+
+    with pytest.raises(FormErrors) as empty:
+        validate_trip_shares({}, [])
+    assert empty.value.errors == {"form": "This trip has no crew yet: assign its crew first."}
+    two = crew("Ann", "Bo")
+    form = {"email_0": "cy@x", "share_0": "1", "email_1": "BO@x", "share_1": "0"}
+    with pytest.raises(FormErrors) as bad:
+        validate_trip_shares(form, two)
+    assert bad.value.errors == {
+        "form": "The crew of this trip changed: reload the page and try again.",
+        "share_1": "Enter a share like 1 or 1.5 (more than 0, at most 100).",
+    }
