@@ -403,7 +403,10 @@ def test_every_email_kind_has_a_date_a_message_id_on_the_operator_s_domain_and_a
         html = message.get_body(("html",))
         assert html is not None
         title = re.search(r"<title>([^<]+)</title>", html.get_content())
-        assert title and unescape(title[1]) == str(message["Subject"]), title
+        # Whitespace compared as words: a long non-ASCII subject is folded into RFC 2047
+        # words, and where the fold falls (the time's length) can double a space.
+        subject = " ".join(str(message["Subject"]).split())
+        assert title and " ".join(unescape(title[1]).split()) == subject, title
     assert len(ids) == 6  # each its own id
 
 
