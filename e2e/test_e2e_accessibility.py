@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -205,7 +207,12 @@ def test_axe_departed_trip_float_plan_back_confirmation_and_undo(
 ) -> None:
     """Issue 26: the float plan on the trip page and card, Back's dialog and page, Undo."""
     page = axe.page
-    event_id = make_event(start_time="00:00")["event_id"]
+    # Started a little before now (the stage's zone: Los Angeles), so the prefilled
+    # return (now + the duration) is a time later today or after midnight, never past.
+    now = datetime.now(ZoneInfo("America/Los_Angeles"))
+    start = max(now - timedelta(minutes=90), now.replace(hour=0, minute=0))
+    event = make_event(start_time=start.strftime("%H:%M"), duration_minutes="120")
+    event_id = event["event_id"]
     sign_a_waiver(page, event_id)
     sign_in(page, crew)
     page.goto(f"/dispatch/events/{event_id}/manifest")
