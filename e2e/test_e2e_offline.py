@@ -70,6 +70,11 @@ def queue_payment(page: Page, event_id: str, amount: str, method: str, note: str
     expect(dialog).to_be_hidden()
     patron = card(page, event_id).get_attribute("data-patron") or ""
     expect(page.locator("#toast")).to_have_text(kept_message(amount, method, patron))
+    # The card already lists it: nothing moves under the next tap.
+    money = f"${Decimal(amount):,.2f}"
+    expect(card(page, event_id).locator(".pending-payments li").last).to_have_text(
+        f"Pending, saved on this phone: {money} {method}"
+    )
 
 
 def stored(desk: CaptainDesk, event_id: str) -> list[dict[str, Any]]:

@@ -146,13 +146,16 @@
       form.querySelector("input[name=payment_id]").value = newKey();
       var status = form.querySelector(".form-status");
       if (status) { status.textContent = ""; }  // not "NOT saved": it is, on the phone
-      var patron = item.patron || item.label;
-      say("Saved on this phone: " + paymentText(item) +
-        (patron ? " for " + patron : "") + " — will send when online");
-      var dialog = document.getElementById("payment-dialog");
-      if (dialog && dialog.open && dialog.contains(form)) { dialog.close(); }
-      render();
-      return card;
+      // The card shows its pending line before the modal closes, so the card does not
+      // grow under the finger that goes for its Log Payment button again.
+      return render().catch(function () { return null; }).then(function () {
+        var patron = item.patron || item.label;
+        say("Saved on this phone: " + paymentText(item) +
+          (patron ? " for " + patron : "") + " — will send when online");
+        var dialog = document.getElementById("payment-dialog");
+        if (dialog && dialog.open && dialog.contains(form)) { dialog.close(); }
+        return card;
+      });
     });
   }
 
