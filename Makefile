@@ -121,8 +121,10 @@ test-fast: setup
 # against the unit tests only; fails when a module kills under 90 % (docs/mutation.md).
 # Not part of `make test`. MODULE=money: that module's mutants only. Results are kept in
 # mutants/ (git-ignored), so a second run re-tests only what changed.
+# MUTATION_CHILDREN=1: one mutant at a time (a machine shared with other work).
+MUTATION_CHILDREN ?= 2
 mutation: setup
-	$(BIN)/mutmut run --max-children 2 $(if $(MODULE),"*.$(MODULE).*")
+	$(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(if $(MODULE),"*.$(MODULE).*")
 	$(BIN)/python tools/mutation_report.py $(if $(MODULE),--module $(MODULE))
 
 # The browser suite alone; BASE_URL points it at a deployed stage, with a captain's

@@ -5,6 +5,7 @@ by the same write (server/store/totals.py)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -132,10 +133,9 @@ class LedgerWrites(Repo):
         comes off the totals in the same write: it is read first (voids are rare), and
         the write holds only if that entry is still where it was read (entries never
         change; the condition makes the read safe to act on)."""
-        size = entry_bytes(entry)
         target = entry["voids"]
-        for _ in range(3):
-            item = self.get(event_id) or {}
+
+        def plan(item: dict[str, Any]) -> tuple[str, dict[str, Any], str]:
             found = next(
                 (
                     (i, p)
@@ -165,26 +165,9 @@ class LedgerWrites(Repo):
                 )
             else:
                 condition += " AND attribute_not_exists(totals)"
-            written = self._write(
-                event_id,
-                entry,
-                size,
-                cap=cap,
-                max_bytes=max_bytes,
-                append=LIST_APPEND,
-                add=add,
-                condition=condition,
-                values=values,
-                names={},
-                answer="ALL_NEW",
-            )
-            if written is not None:
-                return written
-            after = self.get(event_id)
-            reason = why_refused(after, entry["payment_id"], entry, cap, max_bytes - size)
-            if reason is not Refusal.CONFLICT:
-                raise AppendRefused(reason, after)
-        raise AppendRefused(Refusal.CONFLICT, self.get(event_id))
+            return condition, values, add
+
+        return self._append_read_first(event_id, entry, cap, max_bytes, plan)
 
     def append_refund(
         self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
@@ -232,6 +215,49 @@ class LedgerWrites(Repo):
                 raise AppendRefused(reason, after)
         raise AppendRefused(Refusal.CONFLICT, self.get(event_id))
 
+    def _append_read_first(
+        self,
+        event_id: str,
+        entry: dict[str, Any],
+        cap: int,
+        max_bytes: int,
+        plan: Callable[[dict[str, Any]], tuple[str, dict[str, Any], str]],
+        *,
+        probe: dict[str, Any] | None = None,
+        also_conflict: tuple[Refusal, ...] = (),
+    ) -> dict[str, Any]:
+        """The retry loop of the appends that read the item first (a void's, a refund's):
+        read, `plan` the write from what was read (its condition, values and ADD
+        clauses), write; when the condition fails, read again and say why. A CONFLICT
+        (the item changed between the read and the write) is tried again, up to three
+        times; any other reason is raised at once. `probe`: the entry as `why_refused`
+        reads it; `also_conflict`: reasons that mean a conflict for this kind of entry."""
+        size = entry_bytes(entry)
+        for _ in range(3):
+            condition, values, add = plan(self.get(event_id) or {})
+            written = self._write(
+                event_id,
+                entry,
+                size,
+                cap=cap,
+                max_bytes=max_bytes,
+                append=LIST_APPEND,
+                add=add,
+                condition=condition,
+                values=values,
+                names={},
+                answer="ALL_NEW",
+            )
+            if written is not None:
+                return written
+            after = self.get(event_id)
+            reason = why_refused(after, entry["payment_id"], probe or entry, cap, max_bytes - size)
+            if reason in also_conflict:
+                reason = Refusal.CONFLICT
+            if reason is not Refusal.CONFLICT:
+                raise AppendRefused(reason, after)
+        raise AppendRefused(Refusal.CONFLICT, self.get(event_id))
+
     def _write(
         self,
         event_id: str,
@@ -247,7 +273,7 @@ class LedgerWrites(Repo):
         names: dict[str, str],
         answer: str,
     ) -> dict[str, Any] | None:
-        """The one conditional ledger append behind `append_payment` and `append_void`:
+        """The one conditional ledger append behind every append of the ledger:
         its answer's attributes, or None when the condition did not hold."""
         payment_id = entry["payment_id"]
         kwargs: dict[str, Any] = {
