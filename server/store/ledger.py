@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from botocore.exceptions import ClientError
 
@@ -35,6 +35,16 @@ OPEN_FOR_WRITES = (
 
 # The ledger's append before the totals (and a void's): answered with the whole item.
 LIST_APPEND = "SET payments = list_append(if_not_exists(payments, :empty), :new)"
+
+
+class Planned(NamedTuple):
+    """One try of an append that reads first: the entry to append (as planned from
+    the item read), the write's condition, its expression values and its ADD clauses."""
+
+    entry: dict[str, Any]
+    condition: str
+    values: dict[str, Any]
+    add: str
 
 
 class LedgerWrites(Repo):
@@ -136,7 +146,7 @@ class LedgerWrites(Repo):
         change; the condition makes the read safe to act on)."""
         target = entry["voids"]
 
-        def plan(item: dict[str, Any]) -> tuple[str, dict[str, Any], str]:
+        def plan(item: dict[str, Any]) -> Planned:
             found = next(
                 (
                     (i, p)
@@ -166,7 +176,7 @@ class LedgerWrites(Repo):
                 )
             else:
                 condition += " AND attribute_not_exists(totals)"
-            return condition, values, add
+            return Planned(entry, condition, values, add)
 
         return self._append_read_first(event_id, entry, cap, max_bytes, plan)
 
@@ -181,15 +191,13 @@ class LedgerWrites(Repo):
         other refund of it can slip in between). A cancelled trip takes it (refunding is
         what a cancelled trip's payment is for)."""
         refunded = to_money(entry["amount"])
-        for _ in range(3):
-            item = self.get(event_id) or {}
+
+        def plan(item: dict[str, Any]) -> Planned:
             stored = item.get("payments", [])
             paid: dict[str, Any] = next(
                 (p for p in stored if p.get("payment_id") == entry["refunds"]), {}
             )
             fare, tip = refund_split(paid, stored, refunded)
-            split = {**entry, "amount": fare, "tip": tip}
-            size = entry_bytes(split)
             condition = (
                 OPEN_FOR_WRITES + " AND NOT contains(payment_ids, :id)"
                 " AND contains(payment_ids, :target) AND size(payments) = :read"
@@ -202,29 +210,18 @@ class LedgerWrites(Repo):
                 values.update({":minus": -fare, ":minus_tip": -tip})
             else:
                 condition += " AND attribute_not_exists(totals)"
-            written = self._write(
-                event_id,
-                split,
-                size,
-                cap=cap,
-                max_bytes=max_bytes,
-                append=LIST_APPEND,
-                add=add,
-                condition=condition,
-                values=values,
-                names={},
-                answer="ALL_NEW",
-            )
-            if written is not None:
-                return written
-            after = self.get(event_id)
-            probe = {**entry, "voids": entry["refunds"]}
-            reason = why_refused(after, entry["payment_id"], probe, cap, max_bytes - size)
-            if reason in (Refusal.NOT_A_PAYMENT, Refusal.ALREADY_VOIDED):
-                reason = Refusal.CONFLICT  # (a void's reasons: not a refund's)
-            if reason is not Refusal.CONFLICT:
-                raise AppendRefused(reason, after)
-        raise AppendRefused(Refusal.CONFLICT, self.get(event_id))
+            return Planned({**entry, "amount": fare, "tip": tip}, condition, values, add)
+
+        return self._append_read_first(
+            event_id,
+            entry,
+            cap,
+            max_bytes,
+            plan,
+            probe={**entry, "voids": entry["refunds"]},
+            # (a void's reasons: not a refund's)
+            also_conflict=(Refusal.NOT_A_PAYMENT, Refusal.ALREADY_VOIDED),
+        )
 
     def _append_read_first(
         self,
@@ -232,30 +229,30 @@ class LedgerWrites(Repo):
         entry: dict[str, Any],
         cap: int,
         max_bytes: int,
-        plan: Callable[[dict[str, Any]], tuple[str, dict[str, Any], str]],
+        plan: Callable[[dict[str, Any]], Planned],
         *,
         probe: dict[str, Any] | None = None,
         also_conflict: tuple[Refusal, ...] = (),
     ) -> dict[str, Any]:
         """The retry loop of the appends that read the item first (a void's, a refund's):
-        read, `plan` the write from what was read (its condition, values and ADD
-        clauses), write; when the condition fails, read again and say why. A CONFLICT
-        (the item changed between the read and the write) is tried again, up to three
-        times; any other reason is raised at once. `probe`: the entry as `why_refused`
-        reads it; `also_conflict`: reasons that mean a conflict for this kind of entry."""
-        size = entry_bytes(entry)
+        read, `plan` the write from what was read, write; when the condition fails, read
+        again and say why. A CONFLICT (the item changed between the read and the write)
+        is planned and tried again, up to three times; any other reason is raised at
+        once. `probe`: the entry as `why_refused` reads it (default `entry`);
+        `also_conflict`: reasons that mean a conflict for this kind of entry."""
         for _ in range(3):
-            condition, values, add = plan(self.get(event_id) or {})
+            planned = plan(self.get(event_id) or {})
+            size = entry_bytes(planned.entry)
             written = self._write(
                 event_id,
-                entry,
+                planned.entry,
                 size,
                 cap=cap,
                 max_bytes=max_bytes,
                 append=LIST_APPEND,
-                add=add,
-                condition=condition,
-                values=values,
+                add=planned.add,
+                condition=planned.condition,
+                values=planned.values,
                 names={},
                 answer="ALL_NEW",
             )

@@ -124,6 +124,28 @@ def test_a_refund_read_before_the_backfill_is_retried_and_comes_off_the_totals(
     assert [p["kind"] for p in answer["payments"]] == ["payment", "refund"]
 
 
+def test_a_refund_raced_by_another_is_split_again_from_the_ledger_as_written(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fare first, then tip: the refund planned as fare from its read meets a ledger
+    where another refund took the whole fare back meanwhile, so it is the tip's."""
+    event_id = str(add_event(store)["event_id"])
+    paid = _payment("100.00", tip=Decimal("20.00"), payment_intent="pi_1")
+    store.events.append_payment(event_id, paid, CAP, ROOM)
+    first = _refund(paid["payment_id"], "100.00")
+
+    def other_refund(n: int) -> None:
+        if n == 1:
+            store.events.append_refund(event_id, first, CAP, ROOM)
+
+    reads = _reads_then(store, monkeypatch, other_refund)
+    answer = store.events.append_refund(event_id, _refund(paid["payment_id"], "20.00"), CAP, ROOM)
+    assert reads[0] >= 3
+    refunds = [(p["amount"], p["tip"]) for p in answer["payments"] if p["kind"] == "refund"]
+    assert refunds == [(Decimal("100.00"), Decimal("0.00")), (Decimal("0.00"), Decimal("20.00"))]
+    assert (answer["paid_total"], answer["tips_total"]) == (Decimal("0.00"), Decimal("0.00"))
+
+
 def _flip_totals(store: Store, event_id: str) -> Callable[[int], None]:
     """After every first read of a try, the trip gains or loses its totals marker: each
     write is planned from a trip that is no longer there."""
