@@ -1,9 +1,11 @@
 """An in-memory events repository for the ledger workflows' unit tests: the methods of
-`EventsRepo` that `server/services/payments.py` uses (its `Ledger` protocol), plus
-`create` and `set_status` to arrange a trip. Every write applies the same condition as
+`EventsRepo` that `server/services/payments.py` and `online_payments.py` use (their
+`Ledger` and `OnlineLedger` protocols), plus `create`, `set_status`, `freeze_for_rename`
+and `leave_redirect_stub` to arrange a trip. Every write applies the same condition as
 the real one, all at once, and stores values as DynamoDB would hand them back (numbers
-as Decimal, sets as sets). tests/integration/test_ledger_contract.py runs one script
-against this fake and against dynalite and requires the same answers."""
+as Decimal, sets as sets). tests/integration/test_ledger_contract.py and
+test_online_ledger_contract.py run their scripts against this fake and against dynalite
+and require the same answers."""
 
 from __future__ import annotations
 
@@ -47,6 +49,24 @@ class FakeLedger:
         if item is None or _frozen(item):
             return False
         item["status"] = status
+        return True
+
+    def freeze_for_rename(self, old: str, new: str) -> bool:
+        """Close `old` to writes while it moves to `new` (EventsRepo's first rename step)."""
+        item = self.items.get(old)
+        if item is None or "moved_to" in item or item.get("renaming_to", new) != new:
+            return False
+        item["renaming_to"] = new
+        return True
+
+    def leave_redirect_stub(self, old: str, new: str) -> bool:
+        """Turn the frozen `old` into a stub pointing at `new` (the rename's last step)."""
+        item = self.items.get(old)
+        if item is None or item.get("renaming_to") != new:
+            return False
+        item["moved_to"] = new
+        del item["renaming_to"]
+        item.pop("listing", None)
         return True
 
     # --- the Ledger protocol -------------------------------------------------------
