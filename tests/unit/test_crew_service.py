@@ -78,8 +78,10 @@ def test_a_role_or_account_that_cannot_crew_is_refused_and_nothing_written() -> 
 
 def test_a_missing_departed_or_closed_trip_is_refused_with_its_status() -> None:
     departed = trip(departure={"at": NOW})
-    closed = trip(crew_assigned=[{"email": "mara@x.com", "role": "master", "name": "M"}])
-    closed.closed.add("e1")
+    closed = trip(
+        crew_assigned=[{"email": "mara@x.com", "role": "master", "name": "M"}],
+        renaming_to="e2",  # being renamed: closed to writes
+    )
     for events, event_id, expected in (
         (trip(), "nope", Refused({"form": "There is no such trip."}, 404)),
         (departed, "e1", Refused({"form": DEPARTED}, 409)),
