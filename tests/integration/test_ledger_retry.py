@@ -1,8 +1,9 @@
 """The appends that read the trip first (a void, an online refund: server/store/ledger.py)
-retry when the trip changed between their read and their write, on dynalite: the one
-change that can do that is `scc db backfill-totals` marking a trip written before the
-totals, and after it the void (or refund) must still take its amount off the totals. A
-trip that keeps changing ends in CONFLICT after three tries, never in a wrong total."""
+retry when the trip changed between their read and their write, on dynalite: `scc db
+backfill-totals` marking a trip written before the totals (after it the void or refund
+must still come off the totals), and for a refund any other entry appended in between
+(its fare/tip split is planned again from the ledger as it is then). A trip that keeps
+changing ends in CONFLICT after three tries, never in a wrong total."""
 
 from __future__ import annotations
 
