@@ -31,3 +31,13 @@ def test_the_largest_charge_is_one_cent_under_stripes_limit() -> None:
 @pytest.mark.parametrize("choice", ["", "0", "none"])
 def test_each_way_of_saying_no_tip_is_no_tip(choice: str) -> None:
     assert parse_tip({"tip": choice}, Decimal("1200")) == Decimal("0")
+
+
+def test_a_refund_recorded_before_the_split_counts_whole_as_fare() -> None:
+    # Refund entries written before refunds were split have no `tip`.
+    old = {"payment_id": "r0", "kind": "refund", "refunds": "p", "amount": Decimal("499")}
+    assert refund_split(PAID, [PAID, old], Decimal("10")) == (Decimal("1"), Decimal("9"))
+
+
+def test_a_refund_of_a_payment_the_ledger_does_not_hold_is_all_fare() -> None:
+    assert refund_split({}, [PAID], Decimal("10")) == (Decimal("10"), Decimal("0"))
