@@ -14,6 +14,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from server.domain.money import to_money
+from server.domain.online import refund_split
 from server.domain.payments import AppendRefused, entry_bytes, why_refused
 from server.store.events import LISTING, EventExists, starts_at
 from server.store.totals import CARD_FIELDS, TOTALS_VERSION, totals_of
@@ -127,6 +128,12 @@ class FakeLedger:
         self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
     ) -> dict[str, Any]:
         item = self.items.get(event_id)
+        stored = item.get("payments", []) if item is not None else []
+        paid: dict[str, Any] = next(
+            (p for p in stored if p.get("payment_id") == entry["refunds"]), {}
+        )
+        fare, tip = refund_split(paid, stored, to_money(entry["amount"]))
+        entry = {**entry, "amount": fare, "tip": tip}
         size = entry_bytes(entry)
         rid, target = entry["payment_id"], entry["refunds"]
         ids = item.get("payment_ids", set()) if item is not None else set()
@@ -142,7 +149,8 @@ class FakeLedger:
             raise AppendRefused(refusal, self.get(event_id))
         self._append(item, entry, size)
         if "totals" in item:
-            item["paid_total"] -= Decimal(entry["amount"])
+            item["paid_total"] -= fare
+            item["tips_total"] = item.get("tips_total", Decimal(0)) - tip
         return copy.deepcopy(item)
 
     def _append(self, item: dict[str, Any], entry: dict[str, Any], size: int) -> None:
