@@ -93,7 +93,8 @@ def main() -> int:
     parser.add_argument("--all", action="store_true", help="every frame in the tree")
     args = parser.parse_args()
     if args.load:
-        return load(*args.load, args.payments)
+        base, email, event_id = args.load
+        return load(base, email, event_id, args.payments)
     anyio.to_thread.run_sync = _inline  # type: ignore[assignment]
     with local_stack(workers=1) as stack:
         (event_id,) = stack.add_events(1, days_ahead=-30, prefix="p")
