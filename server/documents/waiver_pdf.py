@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from server.documents.typesetting import FAMILY, FONTS, add_fonts, lines, write
 from server.domain.clock import as_utc, signed_at_lines
+from server.domain.records import EventMap
 from server.domain.waiver_rules import WaiverText
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ class WaiverDocument:
     """What the PDF prints: the stored waiver and event, the texts the signer saw."""
 
     operator: str
-    event: Mapping[str, Any]
+    event: EventMap
     waiver: Mapping[str, Any]
     text: WaiverText
     esign: WaiverText
@@ -46,7 +47,7 @@ def reference(waiver: Mapping[str, Any]) -> str:
     return str(waiver["waiver_id"])[:8].upper()
 
 
-def trip_rows(event: Mapping[str, Any]) -> list[tuple[str, str]]:
+def trip_rows(event: EventMap) -> list[tuple[str, str]]:
     rows = [("Trip", str(event["event_id"])), ("Date", str(event.get("date", "")))]
     if event.get("start_time"):
         rows.append(("Departs", str(event["start_time"])))

@@ -29,6 +29,7 @@ from server.domain.money import (
     parse_amount,
     to_money,
 )
+from server.domain.records import LedgerEntry
 
 METHOD = "online"
 LOGGED_BY = "Stripe"
@@ -147,7 +148,7 @@ def session_metadata(session: Mapping[str, Any]) -> Mapping[str, Any]:
     return metadata
 
 
-def payment_entry(session: Mapping[str, Any], logged_at: str) -> dict[str, Any]:
+def payment_entry(session: Mapping[str, Any], logged_at: str) -> LedgerEntry:
     """The ledger entry of a paid Checkout Session (from its signed webhook): what the
     patron paid, the tip apart (the balance is paid by `amount`; the tip joins the
     crew's pool), method online, with the session and PaymentIntent ids."""
@@ -175,7 +176,7 @@ def payment_entry(session: Mapping[str, Any], logged_at: str) -> dict[str, Any]:
     }
 
 
-def refund_entry(refund: Mapping[str, Any], refunds: str, logged_at: str) -> dict[str, Any]:
+def refund_entry(refund: Mapping[str, Any], refunds: str, logged_at: str) -> LedgerEntry:
     """The ledger entry of one Stripe refund of the online payment `refunds` (a ledger
     id): like a void, it references the payment, with the amount refunded."""
     return {

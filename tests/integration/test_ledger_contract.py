@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from server.domain.event_form import validate_new_event
 from server.domain.payments import AppendRefused
+from server.domain.records import EntryMap, Event, EventMap
 from server.store import Store
 from tests.helpers.fake_ledger import FakeLedger
 
@@ -18,27 +19,23 @@ CAP, ROOM = 4, 50_000
 
 
 class Events(Protocol):
-    def create(self, event: dict[str, Any]) -> None: ...
-    def get(self, event_id: str) -> dict[str, Any] | None: ...
+    def create(self, event: EventMap) -> None: ...
+    def get(self, event_id: str) -> Event | None: ...
     def set_status(self, event_id: str, status: str) -> bool: ...
     def append_payment(
         self,
         event_id: str,
-        entry: dict[str, Any],
+        entry: EntryMap,
         cap: int,
         max_bytes: int,
         *,
         accept_cancelled: bool = False,
-    ) -> dict[str, Any]: ...
-    def append_refund(
-        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
-    ) -> dict[str, Any]: ...
-    def append_void(
-        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
-    ) -> dict[str, Any]: ...
+    ) -> Event: ...
+    def append_refund(self, event_id: str, entry: EntryMap, cap: int, max_bytes: int) -> Event: ...
+    def append_void(self, event_id: str, entry: EntryMap, cap: int, max_bytes: int) -> Event: ...
 
 
-def _event(first_name: str) -> dict[str, Any]:
+def _event(first_name: str) -> Event:
     return validate_new_event(
         {
             "date": "2026-07-04",

@@ -29,6 +29,7 @@ from server.services.online_payments import Recorded, record_event
 from server.services.results import Refused
 from server.settings import Settings, SettingsError
 from tests.helpers.fake_ledger import FakeLedger
+from tests.helpers.typed import found
 
 NOW = "2026-07-04T16:00:00Z"
 PRICE = Decimal("1200.00")
@@ -204,7 +205,7 @@ def test_a_late_payment_on_a_cancelled_trip_is_kept_and_flagged(events: FakeLedg
     events.set_status(EVENT_ID, "cancelled")
     outcome = record(events, completed())
     assert isinstance(outcome, Recorded) and outcome.flagged
-    (entry,) = (events.get(EVENT_ID) or {})["payments"]
+    (entry,) = found(events.get(EVENT_ID))["payments"]
     assert entry["note"] == CANCELLED_NOTE
     assert record(events, completed()) == Recorded()  # a repeat: still once
 
@@ -219,7 +220,7 @@ def test_a_refund_before_its_payment_is_asked_again_later(events: FakeLedger) ->
     record(events, completed())
     done = record(events, refund)
     assert isinstance(done, Recorded) and done.payment_ids == [refund_id_for("re_1")]
-    assert (events.get(EVENT_ID) or {})["paid_total"] == Decimal("1000.00")
+    assert found(events.get(EVENT_ID))["paid_total"] == Decimal("1000.00")
     assert record(events, refund) == Recorded(None, [])
 
 
