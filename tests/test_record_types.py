@@ -26,6 +26,7 @@ SNIPPETS = {
 from decimal import Decimal
 from server.domain.payments import PaymentRequest
 from server.domain.records import Departure, Event, LedgerEntry
+from server.store.events import EventsRepo
 
 def amount_of(entry: LedgerEntry) -> Decimal:
     return entry["amount"]
@@ -38,6 +39,20 @@ def logged(request: PaymentRequest) -> str:
 
 def plan() -> Departure:
     return {"departure_id": "d", "departed_at": "t", "departed_by": "a", "expected_back": "b"}
+
+def price(repo: EventsRepo) -> Decimal:
+    event = repo.get("2030-01-01-alice")
+    assert event is not None
+    return event["total_price"]
+""",
+    "stored_event": """
+from decimal import Decimal
+from server.store.events import EventsRepo
+
+def price(repo: EventsRepo) -> Decimal:
+    event = repo.get("2030-01-01-alice")
+    assert event is not None
+    return event["total_prise"]
 """,
     "read_entry": """
 from decimal import Decimal
@@ -68,6 +83,7 @@ def plan() -> Departure:
 
 # What mypy says about each renamed key (the control: nothing).
 EXPECTED = {
+    "stored_event": 'TypedDict "Event" has no key "total_prise"',
     "read_entry": 'TypedDict "LedgerEntry" has no key "amout"',
     "read_event": 'TypedDict "Departure" has no key "expected_bak"',
     "built_entry": 'TypedDict "LedgerEntry" has no key "metod"',

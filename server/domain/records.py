@@ -5,14 +5,17 @@ DynamoDB items: maps read by key in the domain, the services, the emails and the
 templates. They stay maps at run time (a TypedDict is a plain `dict`), so nothing reads
 or writes them differently; what changes is that mypy knows their keys: reading
 `payment["amout"]` or writing `departure["expected_bak"]` is a type error (the renamed
-keys mutation testing showed no test noticed; tests/unit/test_records.py).
+keys mutation testing showed no test noticed; tests/test_record_types.py). mypy checks
+a subscripted key and a built record's keys, not the literal of `.get("...")`.
 
 `total=False` throughout: items written by earlier versions of the app lack keys this
 one writes (no `tip` before issue 27, no `kind` on the operator's oldest entries), so
 every key is read with `.get` or after an `in` check; `Required[]` marks the keys every
 item has (its table key, and what it was made with). Numbers come back from DynamoDB as
 `Decimal` whatever was written, so counts are `int | Decimal` and are read through
-`int(...)`. Pure: imports neither Starlette nor boto3 (importable by every layer).
+`int(...)`. Readers that also take a hand-built map (a unit test's partial trip) take
+`EventMap` and its kin (below). Pure: imports neither Starlette nor boto3.
+Decisions: docs/decisions.md, "Typed records".
 """
 
 from __future__ import annotations

@@ -49,9 +49,9 @@ class EventsRepo(CrewWrites, FloatPlanWrites, LedgerWrites):
 
     def create(self, event: EventMap) -> None:
         """Store a new event; never overwrites one (conditional put)."""
-        new = {"payments": [], **event, "listing": LISTING, "starts_at": starts_at(event)}
-        item = cast("Event", new)
-        item = {**item, **totals_of(item)}  # it starts with true totals (server/store/totals.py)
+        fields = {"payments": [], **event, "listing": LISTING, "starts_at": starts_at(event)}
+        item = cast("Event", fields)
+        item = {**item, **totals_of(item)}  # true totals from the start (server/store/totals.py)
         if not put_new(self.table, item, "event_id"):
             raise EventExists(event["event_id"])
 
@@ -62,12 +62,16 @@ class EventsRepo(CrewWrites, FloatPlanWrites, LedgerWrites):
     def upcoming(self, from_day: str) -> list[Event]:
         """Every listed event on or after `from_day` (YYYY-MM-DD), earliest first."""
         condition = Key("listing").eq(LISTING) & Key("starts_at").gte(from_day)
-        return events(self.table.query, IndexName=EVENTS_BY_DATE, KeyConditionExpression=condition)
+        return _as_events(
+            self.table.query, IndexName=EVENTS_BY_DATE, KeyConditionExpression=condition
+        )
 
     def on_day(self, day: str) -> list[Event]:
         """Every listed event on `day` (YYYY-MM-DD), in trip order."""
         condition = Key("listing").eq(LISTING) & Key("starts_at").begins_with(day)
-        return events(self.table.query, IndexName=EVENTS_BY_DATE, KeyConditionExpression=condition)
+        return _as_events(
+            self.table.query, IndexName=EVENTS_BY_DATE, KeyConditionExpression=condition
+        )
 
     def board(self, since: str, whole_before: str, limit: int) -> tuple[list[Event], bool]:
         """The dispatch board's read: listed events from `since`, earliest first, every
@@ -83,7 +87,7 @@ class EventsRepo(CrewWrites, FloatPlanWrites, LedgerWrites):
         last = page.get("LastEvaluatedKey")
         if last is None or str(last["starts_at"]) >= whole_before:
             return items, last is not None
-        items += events(
+        items += _as_events(
             self.table.query,
             IndexName=EVENTS_BY_DATE,
             KeyConditionExpression=listed & Key("starts_at").between(since, whole_before),
@@ -100,7 +104,7 @@ class EventsRepo(CrewWrites, FloatPlanWrites, LedgerWrites):
     def past(self, before_day: str, limit: int = 200) -> list[Event]:
         """Listed events before `before_day`, most recent first, at most `limit`."""
         condition = Key("listing").eq(LISTING) & Key("starts_at").lt(before_day)
-        return events(
+        return _as_events(
             self.table.query,
             limit=limit,
             IndexName=EVENTS_BY_DATE,
@@ -111,7 +115,7 @@ class EventsRepo(CrewWrites, FloatPlanWrites, LedgerWrites):
     def scan_all(self) -> list[Event]:
         """Every item in the table, stubs and unlisted legacy items included (reports and
         the id lint: admin-only, so a paginated scan is fine)."""
-        return events(self.table.scan)
+        return _as_events(self.table.scan)
 
     def update_details(self, event_id: str, details: dict[str, Any]) -> bool:
         """Change the editable fields in one targeted UpdateItem: the payments list is
@@ -245,6 +249,6 @@ def starts_at(event: EventMap) -> str:
     return f"{event['date']}T{event.get('start_time') or ''}"
 
 
-def events(operation: Any, **kwargs: Any) -> list[Event]:
+def _as_events(operation: Any, **kwargs: Any) -> list[Event]:
     """Every item of a Query or Scan of the events table, as events."""
     return cast("list[Event]", all_items(operation, **kwargs))
