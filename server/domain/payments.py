@@ -162,7 +162,8 @@ class Ledger:
     total: Decimal
     payments: list[LedgerEntry] = field(default_factory=list)
     voids: list[LedgerEntry] = field(default_factory=list)
-    # Online refunds (`kind: "refund"`, server/domain/online.py): each takes its amount off.
+    # Online refunds (`kind: "refund"`, server/domain/online.py): each takes its amount
+    # off what was paid and its tip off the tips.
     refunds: list[LedgerEntry] = field(default_factory=list)
     # (paid, payment count) kept on the item by the append (server/store/totals.py).
     totals: tuple[Decimal, int] | None = None
@@ -187,10 +188,12 @@ class Ledger:
 
     @property
     def tips(self) -> Decimal:
-        """The tips of the payments not voided: never part of `paid` or the balance."""
+        """The tips of the payments not voided, less what refunds gave back of them:
+        never part of `paid` or the balance."""
         if self.tips_total is not None:
             return self.tips_total
-        return sum((to_money(p.get("tip", 0)) for p in self.counted), ZERO)
+        tips = sum((to_money(p.get("tip", 0)) for p in self.counted), ZERO)
+        return tips - sum((to_money(r.get("tip", 0)) for r in self.refunds), ZERO)
 
     @property
     def balance_due(self) -> Decimal:

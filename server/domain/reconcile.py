@@ -53,7 +53,12 @@ def logged_payments(events: Iterable[EventMap], tz: ZoneInfo) -> list[LoggedPaym
         reasons = {str(v["voids"]): str(v["reason"]) for v in book.voids}
         # An online refund counts on its own day as money given back (a negative line).
         refunds: list[LedgerEntry] = [
-            {**r, "amount": -to_money(r["amount"]), "note": r["note"] or "Refund (Stripe)"}
+            {
+                **r,
+                "amount": -to_money(r["amount"]),
+                "tip": -to_money(r["tip"]),
+                "note": r["note"] or "Refund (Stripe)",
+            }
             for r in book.refunds
         ]
         for p in [*book.payments, *refunds]:

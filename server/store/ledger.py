@@ -5,11 +5,13 @@ by the same write (server/store/totals.py)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
 from server.domain.money import to_money
+from server.domain.online import refund_split
 from server.domain.payments import AppendRefused, Refusal, entry_bytes, why_refused
 from server.domain.records import EntryMap, Event, LedgerEntry
 from server.store.boundary import Repo
@@ -194,27 +196,37 @@ class LedgerWrites(Repo):
 
     def append_refund(self, event_id: str, entry: EntryMap, cap: int, max_bytes: int) -> Event:
         """Append an online refund of `entry["refunds"]` (that payment must be stored):
-        its own payment_id (from the Stripe refund id) makes it once per refund, and
-        its amount comes off `paid_total` in the same write. A cancelled trip takes it
-        (refunding is what a cancelled trip's payment is for)."""
-        size = entry_bytes(entry)
+        its own payment_id (from the Stripe refund id) makes it once per refund. What
+        Stripe gave back (`entry["amount"]`) is split into fare and tip against the
+        payment and its refunds as read (`refund_split`), and comes off `paid_total` and
+        `tips_total` in the same write, which holds only while the ledger is as read (no
+        other refund of it can slip in between). A cancelled trip takes it (refunding is
+        what a cancelled trip's payment is for)."""
+        refunded = to_money(entry["amount"])
         for _ in range(3):
             item: Event | dict[str, Any] = self.get(event_id) or {}
+            stored = item.get("payments", [])
+            paid: Mapping[str, Any] = next(
+                (p for p in stored if p.get("payment_id") == entry["refunds"]), {}
+            )
+            fare, tip = refund_split(paid, stored, refunded)
+            split = {**entry, "amount": fare, "tip": tip}
+            size = entry_bytes(split)
             condition = (
                 OPEN_FOR_WRITES + " AND NOT contains(payment_ids, :id)"
-                " AND contains(payment_ids, :target)"
+                " AND contains(payment_ids, :target) AND size(payments) = :read"
             )
-            values: dict[str, Any] = {":target": entry["refunds"]}
+            values: dict[str, Any] = {":target": entry["refunds"], ":read": len(stored)}
             add = ""
             if "totals" in item:
                 condition += " AND attribute_exists(totals)"
-                add = ", paid_total :minus"
-                values[":minus"] = -to_money(entry["amount"])
+                add = ", paid_total :minus, tips_total :minus_tip"
+                values.update({":minus": -fare, ":minus_tip": -tip})
             else:
                 condition += " AND attribute_not_exists(totals)"
             written = self._write(
                 event_id,
-                entry,
+                split,
                 size,
                 cap=cap,
                 max_bytes=max_bytes,

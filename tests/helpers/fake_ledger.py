@@ -15,6 +15,7 @@ from typing import Any, cast
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from server.domain.money import to_money
+from server.domain.online import refund_split
 from server.domain.payments import AppendRefused, entry_bytes, why_refused
 from server.domain.records import EntryMap, Event, EventMap
 from server.store.events import LISTING, EventExists, starts_at
@@ -125,6 +126,12 @@ class FakeLedger:
 
     def append_refund(self, event_id: str, entry: EntryMap, cap: int, max_bytes: int) -> Event:
         item = self.items.get(event_id)
+        stored = item.get("payments", []) if item is not None else []
+        paid: dict[str, Any] = next(
+            (p for p in stored if p.get("payment_id") == entry["refunds"]), {}
+        )
+        fare, tip = refund_split(paid, stored, to_money(entry["amount"]))
+        entry = {**entry, "amount": fare, "tip": tip}
         size = entry_bytes(entry)
         rid, target = entry["payment_id"], entry["refunds"]
         ids = item.get("payment_ids", set()) if item is not None else set()
@@ -140,7 +147,8 @@ class FakeLedger:
             raise AppendRefused(refusal, self.get(event_id))
         self._append(item, entry, size)
         if "totals" in item:
-            item["paid_total"] -= Decimal(entry["amount"])
+            item["paid_total"] -= fare
+            item["tips_total"] = item.get("tips_total", Decimal(0)) - tip
         return cast("Event", copy.deepcopy(item))
 
     def _append(self, item: dict[str, Any], entry: EntryMap, size: int) -> None:

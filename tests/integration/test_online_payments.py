@@ -333,6 +333,26 @@ def test_online_is_shown_in_the_reports_and_the_csv_with_its_refund(
     assert ",online," in csv and "Refund (Stripe)" in csv
 
 
+def test_a_refund_of_fare_and_tip_takes_the_tip_off_the_crews_tips_too(
+    patron: TestClient, pay_store: Store, fake: FakeStripe
+) -> None:
+    event = add_event(pay_store, days_ahead=3)
+    session_id = paid_session(patron, fake, event["event_id"], tip="15")  # $180 on $1,200
+    deliver(patron, fake.complete(session_id))
+    item = found(pay_store.events.get(event["event_id"]))
+    assert (item["paid_total"], item["tips_total"]) == (Decimal("1200.00"), Decimal("180.00"))
+    assert deliver(patron, fake.refund(session_id, 100000)).status_code == 200  # goodwill
+    item = found(pay_store.events.get(event["event_id"]))
+    assert (item["paid_total"], item["tips_total"]) == (Decimal("200.00"), Decimal("180.00"))
+    assert deliver(patron, fake.refund(session_id, 38000)).status_code == 200  # the rest
+    item = found(pay_store.events.get(event["event_id"]))
+    assert (item["paid_total"], item["tips_total"]) == (Decimal("0.00"), Decimal("0.00"))
+    sign_in(patron, pay_store, role="captain")
+    detail = patron.get(f"/dispatch/events/{event['event_id']}").text
+    assert "Refunded $1,000.00 on Stripe" in detail
+    assert "Refunded $380.00 on Stripe" in detail and "($180.00 of it from the tip)" in detail
+
+
 def test_the_operator_gets_the_payment_email_once_for_a_late_cancelled_payment(
     store_with: Callable[..., Store], fake: FakeStripe, gmail: FakeGmail
 ) -> None:
