@@ -31,6 +31,9 @@ from server.store.events import EventsRepo
 def amount_of(entry: LedgerEntry) -> Decimal:
     return entry["amount"]
 
+def tip_of(entry: LedgerEntry) -> object:
+    return entry.get("tip", 0)
+
 def back_of(event: Event) -> str:
     return event["departure"]["expected_back"]
 
@@ -53,6 +56,13 @@ def price(repo: EventsRepo) -> Decimal:
     event = repo.get("2030-01-01-alice")
     assert event is not None
     return event["total_prise"]
+""",
+    "get_entry": """
+from server.domain.money import to_money
+from server.domain.records import LedgerEntry
+
+def tip_of(entry: LedgerEntry) -> object:
+    return to_money(entry.get("tipp", 0))
 """,
     "read_entry": """
 from decimal import Decimal
@@ -84,6 +94,7 @@ def plan() -> Departure:
 # What mypy says about each renamed key (the control: nothing).
 EXPECTED = {
     "stored_event": 'TypedDict "Event" has no key "total_prise"',
+    "get_entry": 'TypedDict "LedgerEntry" has no key "tipp"',  # tools/mypy_record_keys.py
     "read_entry": 'TypedDict "LedgerEntry" has no key "amout"',
     "read_event": 'TypedDict "Departure" has no key "expected_bak"',
     "built_entry": 'TypedDict "LedgerEntry" has no key "metod"',

@@ -6,7 +6,8 @@ templates. They stay maps at run time (a TypedDict is a plain `dict`), so nothin
 or writes them differently; what changes is that mypy knows their keys: reading
 `payment["amout"]` or writing `departure["expected_bak"]` is a type error (the renamed
 keys mutation testing showed no test noticed; tests/test_record_types.py). mypy checks
-a subscripted key and a built record's keys, not the literal of `.get("...")`.
+a subscripted key and a built record's keys; tools/mypy_record_keys.py adds the key of
+`.get("...")` (mypy leaves it unchecked), so a new attribute is declared here first.
 
 `total=False` throughout: items written by earlier versions of the app lack keys this
 one writes (no `tip` before issue 27, no `kind` on the operator's oldest entries), so
@@ -119,6 +120,8 @@ class Event(TypedDict, total=False):
     event_id: Required[str]
     date: Required[str]
     patron_first_name: str
+    first_name: str  # legacy: the operator's items from before the app (never written)
+    boat_name: str  # legacy, as `first_name` (the waiver PDF prefers it to `boat`)
     period: str
     status: str  # "scheduled" | "cancelled"
     start_time: str
