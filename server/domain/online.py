@@ -29,7 +29,7 @@ from server.domain.money import (
     parse_amount,
     to_money,
 )
-from server.domain.records import LedgerEntry
+from server.domain.records import EntryMap, LedgerEntry
 
 METHOD = "online"
 LOGGED_BY = "Stripe"
@@ -177,7 +177,7 @@ def payment_entry(session: Mapping[str, Any], logged_at: str) -> LedgerEntry:
 
 
 def refund_split(
-    payment: Mapping[str, Any], entries: Iterable[Mapping[str, Any]], refunded: Decimal
+    payment: EntryMap, entries: Iterable[EntryMap], refunded: Decimal
 ) -> tuple[Decimal, Decimal]:
     """(off the fare, off the tip) of a refund of `refunded` dollars of the online
     `payment`, after its refunds already among `entries` (the stored ledger). The fare

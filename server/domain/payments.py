@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, cast
+from typing import cast
 
 from server.domain.forms import FormErrors, text_field
 from server.domain.money import ZERO, money_str, parse_amount, parse_tip, to_money
@@ -30,7 +30,7 @@ MAX_ENTRIES = 2000
 MAX_LEDGER_BYTES = 300_000
 
 
-def entry_bytes(entry: Mapping[str, Any]) -> int:
+def entry_bytes(entry: EntryMap) -> int:
     """An upper estimate of what one entry adds to the item: its attribute names and
     values as UTF-8, its id in `payment_ids`, and per-attribute overhead."""
     size = 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import Protocol
 
 from server.domain.clock import utc_iso
 from server.domain.forms import FormErrors
@@ -117,7 +117,7 @@ def sign_waiver(signing: Signing, repos: Repos) -> Signed | Refused:
 
 
 def _replayed(
-    stored: Mapping[str, Any] | None, signed: WaiverSubmission, event_id: str, _: Translate
+    stored: WaiverMap | None, signed: WaiverSubmission, event_id: str, _: Translate
 ) -> Signed | Refused:
     """The same signer again: what was stored. Anyone else: sign a fresh form (409)."""
     if stored is None or not same_name(str(stored["full_name"]), signed.full_name):
