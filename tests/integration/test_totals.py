@@ -166,6 +166,33 @@ def test_the_backfill_cannot_lose_a_payment_logged_after_its_read(store: Store) 
     assert _true_totals(stored) == (Decimal(7), 1)
 
 
+def test_a_refund_on_a_legacy_item_is_split_and_the_backfill_keeps_the_split(
+    store: Store,
+) -> None:
+    """An item from before the totals takes a refund of a tipped online payment the old
+    way (no totals to change), split as on any other item: fare first, then the tip;
+    the backfill then writes the totals that split adds up to."""
+    online = {**_entry("100.00", "paid"), "method": "online", "tip": Decimal("20.00")}
+    event_id = _legacy(store, [online])
+    refund = {
+        **_entry("110.00", "r1"),
+        "kind": "refund",
+        "refunds": "paid",
+        "method": "online",
+        "logged_by": "Stripe",
+    }
+    answer = store.events.append_refund(event_id, refund, MAX_ENTRIES, MAX_LEDGER_BYTES)
+    assert "totals" not in answer and "paid_total" not in answer
+    (stored_refund,) = [p for p in answer["payments"] if p.get("kind") == "refund"]
+    assert (stored_refund["amount"], stored_refund["tip"]) == (Decimal("100.00"), Decimal("10.00"))
+    book = ledger(0, answer["payments"])
+    assert (book.paid, book.tips) == (Decimal("0.00"), Decimal("10.00"))
+    assert backfill(store.events.table, store.events.scan_all(), store.events.get, print) == 1
+    stored = store.events.get(event_id)
+    assert stored is not None
+    assert (stored["paid_total"], stored["tips_total"]) == (Decimal("0.00"), Decimal("10.00"))
+
+
 def test_scc_db_backfill_totals(store: Store, cli_env: None, capsys: Any) -> None:
     event_id = _legacy(store, [_entry("12.50")])
     assert main(["db", "backfill-totals"]) == 0
