@@ -13,7 +13,7 @@ from server.domain.clock import as_utc as parse_utc
 from server.domain.clock import human_time, utc_iso, utc_now_iso
 from server.notify.outbox import Notifier
 from server.store import Store
-from tests.conftest import HX, JSON, add_event, sign_in
+from tests.conftest import HX, JSON, add_event, add_user, sign_in
 from tests.helpers.flows import checked_in_trip, depart, depart_form
 from tests.helpers.typed import found
 
@@ -198,3 +198,26 @@ def test_a_return_time_gone_by_shows_overdue_at_once_before_the_sweep(
     dashboard = client.get("/dispatch").text
     assert 'class="overdue-banner" role="alert"' in dashboard
     assert f'expected back <time datetime="{gone_by}">' in dashboard
+
+
+def test_each_crew_member_and_their_master_radio_share_a_row_named_for_them(
+    client: TestClient, store: Store
+) -> None:
+    """Depart's crew aboard: one row per person, its checkbox and its master radio
+    for the same account, the radio's label naming that person ("Robin Gull is master"),
+    so a screen reader does not hear a row of bare "master"s."""
+    sign_in(client, store)
+    add_user(store, "robin@example.com", name="Robin Gull")
+    event_id = checked_in_trip(client, store)
+    page = client.get(f"/dispatch/events/{event_id}/depart").text
+    rows = re.findall(r'<div class="crew-choice">(.*?)</div>', page, re.S)
+    assert len(rows) >= 2  # the crew member departing and Robin
+    for row in rows:
+        (ticked,) = re.findall(r'name="crew" value="([^"]+)"', row)
+        (master,) = re.findall(r'name="master" value="([^"]+)"', row)
+        assert ticked == master
+    (robin,) = [r for r in rows if 'value="robin@example.com"' in r]
+    radio = re.search(r'name="master".*?</label>', robin, re.S)
+    assert radio is not None
+    spoken = " ".join(re.sub(r"<[^>]+>|^[^>]*>", " ", radio.group(0)).split())
+    assert spoken == "Robin Gull is master"
