@@ -285,6 +285,16 @@ def is_void(item: EventMap, entry_id: str) -> bool:
     )
 
 
+def is_online(item: EventMap, entry_id: str) -> bool:
+    """Whether the event's ledger entry `entry_id` is an online one (a payment Stripe
+    took, or its refund): Stripe gives it back, it is never voided here. Entries never
+    change, so this answer cannot go stale."""
+    return any(
+        e.get("payment_id") == entry_id and e.get("method") == "online"
+        for e in item.get("payments", [])
+    )
+
+
 def why_refused(
     item: EventMap | None, payment_id: str, entry: EntryMap, cap: int, room: int
 ) -> Refusal:

@@ -17,6 +17,7 @@ from server.domain.payments import (
     MAX_LEDGER_BYTES,
     AppendRefused,
     Refusal,
+    is_online,
     is_void,
     over_balance,
     parse_payment_id,
@@ -30,6 +31,9 @@ from server.services.results import Refused
 # Voids may go a little past the ledger's caps, so a full event can still be corrected.
 VOID_HEADROOM = 50
 NOT_A_PAYMENT = "That entry is a void, not a payment: only a payment can be voided."
+# Stripe gives an online payment back (its refund's webhook takes it off the totals): a
+# void as well would take the fare and the tip off a second time.
+ONLINE_NOT_VOIDED = "An online payment is not voided here: refund it in Stripe."
 
 PAYMENT_REFUSALS = {
     Refusal.CANCELLED: (422, "This trip is cancelled, so no payment can be logged against it."),
@@ -163,6 +167,8 @@ def void_payment(
     stored = events.get(event_id)
     if stored is not None and is_void(stored, target):
         return Refused({"form": NOT_A_PAYMENT}, 404, code=Refusal.NOT_A_PAYMENT.value)
+    if stored is not None and is_online(stored, target):
+        return Refused({"form": ONLINE_NOT_VOIDED}, 409)
     cap, room = MAX_ENTRIES + VOID_HEADROOM, MAX_LEDGER_BYTES + VOID_HEADROOM * 1000
     try:
         events.append_void(event_id, entry, cap, room)

@@ -7,6 +7,7 @@ import base64
 import dataclasses
 import re
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -351,6 +352,33 @@ def test_a_refund_of_fare_and_tip_takes_the_tip_off_the_crews_tips_too(
     detail = patron.get(f"/dispatch/events/{event['event_id']}").text
     assert "Refunded $1,000.00 on Stripe" in detail
     assert "Refunded $380.00 on Stripe" in detail and "($180.00 of it from the tip)" in detail
+
+
+def test_an_online_payment_cannot_be_voided_so_its_refund_is_taken_off_once(
+    patron: TestClient, pay_store: Store, fake: FakeStripe
+) -> None:
+    """The trip page offers no void for an online payment (Stripe refunds it); the
+    void's own address refuses it too: a void and then the refund would each take the
+    fare and the tip off the totals."""
+    event = add_event(pay_store, days_ahead=3)
+    event_id = event["event_id"]
+    session_id = paid_session(patron, fake, event_id, tip="15")  # $180 on $1,200
+    deliver(patron, fake.complete(session_id))
+    target = payment_id_for(session_id)
+    token = sign_in(patron, pay_store, role="captain")
+    void_url = f"/dispatch/events/{event_id}/payments/{target}/void"
+    assert patron.get(void_url).status_code == 409  # no confirmation page for it
+    answer = patron.post(
+        void_url,
+        data={"csrf_token": token, "void_id": str(uuid.uuid4()), "reason": "typed the URL"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 409 and "refund it in Stripe" in answer.text
+    item = found(pay_store.events.get(event_id))
+    assert [p.get("kind") for p in item["payments"]] == ["payment"]  # nothing stored
+    assert deliver(patron, fake.refund(session_id, 138000)).status_code == 200  # all of it
+    item = found(pay_store.events.get(event_id))
+    assert (item["paid_total"], item["tips_total"]) == (Decimal("0.00"), Decimal("0.00"))
 
 
 def test_the_operator_gets_the_payment_email_once_for_a_late_cancelled_payment(
