@@ -14,6 +14,7 @@ from typing import Any
 
 from server.domain.crew_roles import MASTER, assigned
 from server.domain.forms import FormErrors
+from server.domain.records import EventMap
 
 DATE_FIELDS = {
     "uscg_expires": "USCG credential expiry",
@@ -69,7 +70,7 @@ def _day(credentials: dict[str, Any], name: str) -> date | None:
 
 
 def trip_warnings(
-    event: dict[str, Any],
+    event: EventMap,
     users: dict[str, dict[str, Any]],
     min_crew: int | None = None,
 ) -> list[str]:

@@ -29,6 +29,7 @@ from server.domain.money import (
     parse_amount,
     to_money,
 )
+from server.domain.records import EntryMap, LedgerEntry
 
 METHOD = "online"
 LOGGED_BY = "Stripe"
@@ -147,7 +148,7 @@ def session_metadata(session: Mapping[str, Any]) -> Mapping[str, Any]:
     return metadata
 
 
-def payment_entry(session: Mapping[str, Any], logged_at: str) -> dict[str, Any]:
+def payment_entry(session: Mapping[str, Any], logged_at: str) -> LedgerEntry:
     """The ledger entry of a paid Checkout Session (from its signed webhook): what the
     patron paid, the tip apart (the balance is paid by `amount`; the tip joins the
     crew's pool), method online, with the session and PaymentIntent ids."""
@@ -176,7 +177,7 @@ def payment_entry(session: Mapping[str, Any], logged_at: str) -> dict[str, Any]:
 
 
 def refund_split(
-    payment: Mapping[str, Any], entries: Iterable[Mapping[str, Any]], refunded: Decimal
+    payment: EntryMap, entries: Iterable[EntryMap], refunded: Decimal
 ) -> tuple[Decimal, Decimal]:
     """(off the fare, off the tip) of a refund of `refunded` dollars of the online
     `payment`, after its refunds already among `entries` (the stored ledger). The fare
@@ -202,7 +203,7 @@ def refund_split(
     return refunded - off_tip, off_tip
 
 
-def refund_entry(refund: Mapping[str, Any], refunds: str, logged_at: str) -> dict[str, Any]:
+def refund_entry(refund: Mapping[str, Any], refunds: str, logged_at: str) -> LedgerEntry:
     """The ledger entry of one Stripe refund of the online payment `refunds` (a ledger
     id): like a void, it references the payment, with the amount refunded (the store
     splits it into fare and tip against the ledger it writes to: `refund_split`)."""

@@ -17,18 +17,23 @@ from server.domain.payments import (
     MAX_LEDGER_BYTES,
     AppendRefused,
     Refusal,
+    is_online,
     is_void,
     over_balance,
     parse_payment_id,
     validate_payment,
     validate_void_reason,
 )
+from server.domain.records import EntryMap, Event, LedgerEntry
 from server.domain.users import User
 from server.services.results import Refused
 
 # Voids may go a little past the ledger's caps, so a full event can still be corrected.
 VOID_HEADROOM = 50
 NOT_A_PAYMENT = "That entry is a void, not a payment: only a payment can be voided."
+# Stripe gives an online payment back (its refund's webhook takes it off the totals): a
+# void as well would take the fare and the tip off a second time.
+ONLINE_NOT_VOIDED = "An online payment is not voided here: refund it in Stripe."
 
 PAYMENT_REFUSALS = {
     Refusal.CANCELLED: (422, "This trip is cancelled, so no payment can be logged against it."),
@@ -62,15 +67,11 @@ class Ledger(Protocol):
     """What the ledger workflows need of the events repository (EventsRepo, and the
     in-memory fake in tests/helpers/fake_ledger.py)."""
 
-    def get(self, event_id: str) -> dict[str, Any] | None: ...
+    def get(self, event_id: str) -> Event | None: ...
 
-    def append_payment(
-        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
-    ) -> dict[str, Any]: ...
+    def append_payment(self, event_id: str, entry: EntryMap, cap: int, max_bytes: int) -> Event: ...
 
-    def append_void(
-        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
-    ) -> dict[str, Any]: ...
+    def append_void(self, event_id: str, entry: EntryMap, cap: int, max_bytes: int) -> Event: ...
 
 
 class AuditLog(Protocol):
@@ -83,8 +84,8 @@ class Logged:
     totals, or the whole item for one written before the totals), the entry, and
     whether this request stored it (False: a replay of the same key and body)."""
 
-    item: dict[str, Any]
-    entry: dict[str, Any]
+    item: Event
+    entry: LedgerEntry
     created: bool
 
 
@@ -152,7 +153,7 @@ def void_payment(
         reason = validate_void_reason(form)
     except FormErrors as invalid:
         return Refused(invalid.errors)  # 422
-    entry = {
+    entry: LedgerEntry = {
         "payment_id": void_id,
         "kind": "void",
         "voids": target,
@@ -166,6 +167,8 @@ def void_payment(
     stored = events.get(event_id)
     if stored is not None and is_void(stored, target):
         return Refused({"form": NOT_A_PAYMENT}, 404, code=Refusal.NOT_A_PAYMENT.value)
+    if stored is not None and is_online(stored, target):
+        return Refused({"form": ONLINE_NOT_VOIDED}, 409)
     cap, room = MAX_ENTRIES + VOID_HEADROOM, MAX_LEDGER_BYTES + VOID_HEADROOM * 1000
     try:
         events.append_void(event_id, entry, cap, room)

@@ -5,14 +5,15 @@ by the same write (server/store/totals.py)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from botocore.exceptions import ClientError
 
 from server.domain.money import to_money
 from server.domain.online import refund_split
 from server.domain.payments import AppendRefused, Refusal, entry_bytes, why_refused
+from server.domain.records import EntryMap, Event, LedgerEntry
 from server.store.boundary import Repo
 from server.store.client import (
     conditional,
@@ -41,7 +42,7 @@ class Planned(NamedTuple):
     """One try of an append that reads first: the entry to append (as planned from
     the item read), the write's condition, its expression values and its ADD clauses."""
 
-    entry: dict[str, Any]
+    entry: EntryMap
     condition: str
     values: dict[str, Any]
     add: str
@@ -52,18 +53,18 @@ class LedgerWrites(Repo):
 
     table: Table
 
-    def get(self, event_id: str) -> dict[str, Any] | None:
+    def get(self, event_id: str) -> Event | None:
         raise NotImplementedError  # EventsRepo's
 
     def append_payment(
         self,
         event_id: str,
-        entry: dict[str, Any],
+        entry: EntryMap,
         cap: int,
         max_bytes: int,
         *,
         accept_cancelled: bool = False,
-    ) -> dict[str, Any]:
+    ) -> Event:
         """Append one payment in ONE conditional UpdateItem: the event must exist, be
         open, stay within `cap` entries and `max_bytes` of ledger, and not already hold
         this payment_id. The same write ADDs the amount (and the tip, to `tips_total`)
@@ -106,11 +107,18 @@ class LedgerWrites(Repo):
                 answer="UPDATED_NEW",
             )
             if fast is not None:
-                answer = {k: v for k, v in fast.items() if k not in ("payments", "payment_ids")}
-                answer.update(event_id=event_id, totals=TOTALS_VERSION, appended=entry)
+                left = ("payments", "payment_ids")
+                answer = cast("Event", {k: v for k, v in fast.items() if k not in left})
+                answer.update(
+                    {
+                        "event_id": event_id,
+                        "totals": TOTALS_VERSION,
+                        "appended": cast("LedgerEntry", entry),
+                    }
+                )
                 return answer
             item = self.get(event_id)
-            seen = {**item, "status": ""} if item and accept_cancelled else item
+            seen: Event | None = {**item, "status": ""} if item and accept_cancelled else item
             reason = why_refused(seen, entry["payment_id"], entry, cap, max_bytes - size)
             if item is None or "totals" in item or reason is not Refusal.CONFLICT:
                 raise AppendRefused(reason, item)
@@ -135,9 +143,7 @@ class LedgerWrites(Repo):
             why_refused(item, entry["payment_id"], entry, cap, max_bytes - size), item
         )
 
-    def append_void(
-        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
-    ) -> dict[str, Any]:
+    def append_void(self, event_id: str, entry: EntryMap, cap: int, max_bytes: int) -> Event:
         """Append a void of `entry["voids"]`: that payment must be stored, not yet voided
         and not itself a void (`void_ids`: the ids of the voids); the void's own
         payment_id makes the request idempotent. The payment's amount (and its tip)
@@ -146,7 +152,7 @@ class LedgerWrites(Repo):
         change; the condition makes the read safe to act on)."""
         target = entry["voids"]
 
-        def plan(item: dict[str, Any]) -> Planned:
+        def plan(item: Event | dict[str, Any]) -> Planned:
             found = next(
                 (
                     (i, p)
@@ -180,9 +186,7 @@ class LedgerWrites(Repo):
 
         return self._append_read_first(event_id, entry, cap, max_bytes, plan)
 
-    def append_refund(
-        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
-    ) -> dict[str, Any]:
+    def append_refund(self, event_id: str, entry: EntryMap, cap: int, max_bytes: int) -> Event:
         """Append an online refund of `entry["refunds"]` (that payment must be stored):
         its own payment_id (from the Stripe refund id) makes it once per refund. What
         Stripe gave back (`entry["amount"]`) is split into fare and tip against the
@@ -192,9 +196,9 @@ class LedgerWrites(Repo):
         what a cancelled trip's payment is for)."""
         refunded = to_money(entry["amount"])
 
-        def plan(item: dict[str, Any]) -> Planned:
+        def plan(item: Event | dict[str, Any]) -> Planned:
             stored = item.get("payments", [])
-            paid: dict[str, Any] = next(
+            paid: Mapping[str, Any] = next(
                 (p for p in stored if p.get("payment_id") == entry["refunds"]), {}
             )
             fare, tip = refund_split(paid, stored, refunded)
@@ -226,14 +230,14 @@ class LedgerWrites(Repo):
     def _append_read_first(
         self,
         event_id: str,
-        entry: dict[str, Any],
+        entry: EntryMap,
         cap: int,
         max_bytes: int,
-        plan: Callable[[dict[str, Any]], Planned],
+        plan: Callable[[Event | dict[str, Any]], Planned],
         *,
-        probe: dict[str, Any] | None = None,
+        probe: EntryMap | None = None,
         also_conflict: tuple[Refusal, ...] = (),
-    ) -> dict[str, Any]:
+    ) -> Event:
         """The retry loop of the appends that read the item first (a void's, a refund's):
         read, `plan` the write from what was read, write; when the condition fails, read
         again and say why. A CONFLICT (the item changed between the read and the write)
@@ -269,7 +273,7 @@ class LedgerWrites(Repo):
     def _write(
         self,
         event_id: str,
-        entry: dict[str, Any],
+        entry: EntryMap,
         size: int,
         *,
         cap: int,
@@ -280,7 +284,7 @@ class LedgerWrites(Repo):
         values: dict[str, Any],
         names: dict[str, str],
         answer: str,
-    ) -> dict[str, Any] | None:
+    ) -> Event | None:
         """The one conditional ledger append behind every append of the ledger:
         its answer's attributes, or None when the condition did not hold."""
         payment_id = entry["payment_id"]
@@ -317,7 +321,6 @@ class LedgerWrites(Repo):
             raise
         if response is None:
             return None
-        attributes: dict[str, Any] = response.get("Attributes", {})
-        return attributes
+        return cast("Event", response.get("Attributes", {}))
 
     # --- the rename's steps (server/store/rename.py runs them in order) -------------

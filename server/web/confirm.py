@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.domain.users import normalize_email
+from server.services.payments import ONLINE_NOT_VOIDED
 from server.web.auth import captain_only
 from server.web.event_view import EventView, find_event, view_of
 from server.web.render import render
@@ -57,6 +58,8 @@ async def void_payment(request: Request) -> Response:
     payment = next((p for p in book.payments if p.get("payment_id") == target), None)
     if payment is None or target in book.voided_ids:
         raise HTTPException(404, "There is no such payment left to void on this trip.")
+    if payment.get("method") == "online":
+        raise HTTPException(409, ONLINE_NOT_VOIDED)
     reason = request.query_params.get("reason", "").strip()[:500]
     context = {"kind": "void", "event": event, "payment": payment, "reason": reason}
     return render(request, "confirm.html", context)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from server.domain.crew_roles import CrewChange
+from server.domain.records import CrewEntry, Event, EventMap
 from tests.helpers.fakes import FakeEvents
 
 # The conditional write's tries before a trip that keeps changing is CLOSED (as the real).
@@ -22,13 +23,13 @@ class FakeCrewEvents(FakeEvents):
     read and tried again, so a change landing in between is never lost.
     tests/integration/test_crew_contract.py holds it to server/store/crew.py."""
 
-    def __init__(self, *events: dict[str, Any]) -> None:
+    def __init__(self, *events: EventMap) -> None:
         super().__init__(*events)
         self.writes = 0  # changes written
 
     def change_crew(
-        self, event_id: str, change: Callable[[dict[str, Any]], list[dict[str, str]] | None]
-    ) -> tuple[CrewChange, dict[str, Any] | None]:
+        self, event_id: str, change: Callable[[Event], list[CrewEntry] | None]
+    ) -> tuple[CrewChange, Event | None]:
         for _ in range(TRIES):
             item = self.get(event_id)
             if item is None:

@@ -13,8 +13,9 @@ from server.domain.clock import as_utc as parse_utc
 from server.domain.clock import human_time, utc_iso, utc_now_iso
 from server.notify.outbox import Notifier
 from server.store import Store
-from tests.conftest import HX, JSON, add_event, sign_in
+from tests.conftest import HX, JSON, add_event, add_user, sign_in
 from tests.helpers.flows import checked_in_trip, depart, depart_form
+from tests.helpers.typed import found
 
 
 def actions(store: Store) -> list[str]:
@@ -48,7 +49,7 @@ def test_crew_departs_once_from_the_form_and_the_dashboard_shows_the_trip_out(
     assert first.status_code == 303 and first.headers["location"].endswith(event_id)
     replay = depart(client, event_id, form, area="Outer bay")
     assert replay.status_code == 303  # answered like the first
-    item = store.events.get(event_id) or {}
+    item = found(store.events.get(event_id))
     plan = item["departure"]
     assert plan["area"] == "Outer bay" and plan["expected_back"].endswith("Z")
     assert [p["role"] for p in plan["aboard"]] == ["guest", "crew"]
@@ -108,7 +109,7 @@ def test_an_overdue_trip_is_red_on_top_until_it_is_back_at_the_dock(
     event_id = checked_in_trip(client, store)
     add_event(store, first_name="Zed", start_time="08:00")  # listed first by time
     assert depart(client, event_id, depart_form(client, event_id)).status_code == 303
-    item = store.events.get(event_id) or {}
+    item = found(store.events.get(event_id))
     expected = parse_utc(item["departure"]["expected_back"]).timestamp()
     late = expected + 31 * 60
     assert Notifier(store, None, clock=lambda: late).mark_overdue_trips() == 1
@@ -158,7 +159,7 @@ def test_running_late_moves_the_return_thirty_minutes_once_per_tap(
     token = sign_in(client, store)
     event_id = checked_in_trip(client, store, start_time="23:00")
     assert depart(client, event_id, depart_form(client, event_id)).status_code == 303
-    plan = (store.events.get(event_id) or {})["departure"]
+    plan = found(store.events.get(event_id))["departure"]
     late = {
         "csrf_token": token,
         "departure_id": plan["departure_id"],
@@ -168,7 +169,7 @@ def test_running_late_moves_the_return_thirty_minutes_once_per_tap(
         answer = client.post(f"/dispatch/events/{event_id}/late", data=late, follow_redirects=False)
         assert answer.status_code == 303
         assert answer.headers["location"] == f"/dispatch/events/{event_id}?float=late"
-    moved = (store.events.get(event_id) or {})["departure"]["expected_back"]
+    moved = found(store.events.get(event_id))["departure"]["expected_back"]
     said = client.get(f"/dispatch/events/{event_id}?float=late").text
     assert "Running late saved: Alice’s trip is now expected back by <time" in said
     assert said.count("autofocus") == 1
@@ -192,8 +193,31 @@ def test_a_return_time_gone_by_shows_overdue_at_once_before_the_sweep(
         UpdateExpression="SET departure.expected_back = :b",
         ExpressionAttributeValues={":b": gone_by},
     )
-    item = store.events.get(event_id) or {}
+    item = found(store.events.get(event_id))
     assert "overdue_at" not in item  # not marked: that is the sweep's, with the alarm
     dashboard = client.get("/dispatch").text
     assert 'class="overdue-banner" role="alert"' in dashboard
     assert f'expected back <time datetime="{gone_by}">' in dashboard
+
+
+def test_each_crew_member_and_their_master_radio_share_a_row_named_for_them(
+    client: TestClient, store: Store
+) -> None:
+    """Depart's crew aboard: one row per person, its checkbox and its master radio
+    for the same account, the radio's label naming that person ("Robin Gull is master"),
+    so a screen reader does not hear a row of bare "master"s."""
+    sign_in(client, store)
+    add_user(store, "robin@example.com", name="Robin Gull")
+    event_id = checked_in_trip(client, store)
+    page = client.get(f"/dispatch/events/{event_id}/depart").text
+    rows = re.findall(r'<div class="crew-choice">(.*?)</div>', page, re.S)
+    assert len(rows) >= 2  # the crew member departing and Robin
+    for row in rows:
+        (ticked,) = re.findall(r'name="crew" value="([^"]+)"', row)
+        (master,) = re.findall(r'name="master" value="([^"]+)"', row)
+        assert ticked == master
+    (robin,) = [r for r in rows if 'value="robin@example.com"' in r]
+    radio = re.search(r'name="master".*?</label>', robin, re.S)
+    assert radio is not None
+    spoken = " ".join(re.sub(r"<[^>]+>|^[^>]*>", " ", radio.group(0)).split())
+    assert spoken == "Robin Gull is master"

@@ -11,34 +11,32 @@ from typing import Any, Protocol
 
 from server.domain.event_form import validate_new_event
 from server.domain.payments import AppendRefused
+from server.domain.records import EntryMap, Event, EventMap
 from server.store import Store
 from tests.helpers.fake_ledger import FakeLedger
+from tests.helpers.typed import found
 
 CAP, ROOM = 4, 50_000
 
 
 class Events(Protocol):
-    def create(self, event: dict[str, Any]) -> None: ...
-    def get(self, event_id: str) -> dict[str, Any] | None: ...
+    def create(self, event: EventMap) -> None: ...
+    def get(self, event_id: str) -> Event | None: ...
     def set_status(self, event_id: str, status: str) -> bool: ...
     def append_payment(
         self,
         event_id: str,
-        entry: dict[str, Any],
+        entry: EntryMap,
         cap: int,
         max_bytes: int,
         *,
         accept_cancelled: bool = False,
-    ) -> dict[str, Any]: ...
-    def append_refund(
-        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
-    ) -> dict[str, Any]: ...
-    def append_void(
-        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
-    ) -> dict[str, Any]: ...
+    ) -> Event: ...
+    def append_refund(self, event_id: str, entry: EntryMap, cap: int, max_bytes: int) -> Event: ...
+    def append_void(self, event_id: str, entry: EntryMap, cap: int, max_bytes: int) -> Event: ...
 
 
-def _event(first_name: str) -> dict[str, Any]:
+def _event(first_name: str) -> Event:
     return validate_new_event(
         {
             "date": "2026-07-04",
@@ -197,7 +195,7 @@ def test_a_refund_split_on_a_stale_read_is_written_again_on_a_fresh_one(
     real_get = events.get
     raced: list[str] = []
 
-    def get_then_race(key: str) -> dict[str, Any] | None:
+    def get_then_race(key: str) -> Event | None:
         item = real_get(key)
         if not raced:  # between this read and its write, another refund lands
             raced.append("r1")
@@ -206,7 +204,7 @@ def test_a_refund_split_on_a_stale_read_is_written_again_on_a_fresh_one(
 
     monkeypatch.setattr(events, "get", get_then_race)
     events.append_refund(event_id, _refund("r2", "p", "7.00"), 10, ROOM)
-    after = real_get(event_id) or {}
+    after = found(real_get(event_id))
     refunds = {p["payment_id"]: (p["amount"], p["tip"]) for p in after["payments"][1:]}
     # r1 had 8.00 of the fare; r2 the 2.00 left of it and 5.00 of the tip (not 7.00 of fare)
     assert refunds == {

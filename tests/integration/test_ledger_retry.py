@@ -15,9 +15,11 @@ from typing import Any
 import pytest
 
 from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES, AppendRefused, Refusal
+from server.domain.records import Event
 from server.store import Store
 from server.store.totals import backfill
 from tests.conftest import add_event
+from tests.helpers.typed import found
 
 CAP, ROOM = MAX_ENTRIES, MAX_LEDGER_BYTES
 
@@ -67,8 +69,7 @@ def _refund(target: str, amount: str) -> dict[str, Any]:
 def _legacy(store: Store, payments: list[dict[str, Any]]) -> str:
     """A trip as stored before the totals (no marker), written directly."""
     event_id = str(add_event(store)["event_id"])
-    item = store.events.get(event_id)
-    assert item is not None
+    item: dict[str, Any] = dict(found(store.events.get(event_id)))  # raw: written directly
     for name in ("totals", "paid_total", "payment_count", "tips_total"):
         item.pop(name, None)
     item.update(payments=payments, payment_ids={p["payment_id"] for p in payments})
@@ -83,7 +84,7 @@ def _reads_then(
     lands between that read and the write the append plans from it."""
     real, reads = store.events.get, [0]
 
-    def get(event_id: str) -> dict[str, Any] | None:
+    def get(event_id: str) -> Event | None:
         item = real(event_id)
         reads[0] += 1
         between(reads[0])

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from server.domain.event_form import validate_new_event
 from server.domain.online import payment_entry, refund_entry
 from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES, AppendRefused
+from server.domain.records import EntryMap, Event, EventMap, LedgerEntry
 from server.store import Store
 from tests.helpers.fake_ledger import FakeLedger
 
@@ -22,23 +23,21 @@ CAP, ROOM = MAX_ENTRIES, MAX_LEDGER_BYTES
 
 
 class Events(Protocol):
-    def create(self, event: dict[str, Any]) -> None: ...
-    def get(self, event_id: str) -> dict[str, Any] | None: ...
+    def create(self, event: EventMap) -> None: ...
+    def get(self, event_id: str) -> Event | None: ...
     def set_status(self, event_id: str, status: str) -> bool: ...
     def freeze_for_rename(self, old: str, new: str) -> bool: ...
     def leave_redirect_stub(self, old: str, new: str) -> bool: ...
     def append_payment(
         self,
         event_id: str,
-        entry: dict[str, Any],
+        entry: EntryMap,
         cap: int,
         max_bytes: int,
         *,
         accept_cancelled: bool = False,
-    ) -> dict[str, Any]: ...
-    def append_refund(
-        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
-    ) -> dict[str, Any]: ...
+    ) -> Event: ...
+    def append_refund(self, event_id: str, entry: EntryMap, cap: int, max_bytes: int) -> Event: ...
 
 
 def _trip(first_name: str, **extra: Any) -> dict[str, Any]:
@@ -56,7 +55,7 @@ def _trip(first_name: str, **extra: Any) -> dict[str, Any]:
     return {**event, **extra}
 
 
-def _paid(session: str, cents: int, tip: str = "0.00") -> dict[str, Any]:
+def _paid(session: str, cents: int, tip: str = "0.00") -> LedgerEntry:
     """The entry a paid Checkout Session makes (server/domain/online.py)."""
     return payment_entry(
         {
@@ -69,7 +68,7 @@ def _paid(session: str, cents: int, tip: str = "0.00") -> dict[str, Any]:
     )
 
 
-def _refund(refund: str, paid: dict[str, Any], cents: int) -> dict[str, Any]:
+def _refund(refund: str, paid: LedgerEntry, cents: int) -> LedgerEntry:
     return refund_entry({"id": refund, "amount": cents}, str(paid["payment_id"]), NOW)
 
 

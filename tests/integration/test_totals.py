@@ -13,6 +13,7 @@ import pytest
 
 from server.__main__ import main
 from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES, ledger
+from server.domain.records import Event
 from server.store import Store
 from server.store.events import AppendRefused
 from server.store.totals import backfill
@@ -34,7 +35,7 @@ def _entry(amount: str, payment_id: str | None = None) -> dict[str, Any]:
     }
 
 
-def _pay(store: Store, event_id: str, amount: str) -> dict[str, Any]:
+def _pay(store: Store, event_id: str, amount: str) -> Event:
     return store.events.append_payment(event_id, _entry(amount), MAX_ENTRIES, MAX_LEDGER_BYTES)
 
 
@@ -51,7 +52,7 @@ def _void(store: Store, event_id: str, target: str) -> None:
     store.events.append_void(event_id, entry, MAX_ENTRIES + 50, MAX_LEDGER_BYTES + 50_000)
 
 
-def _true_totals(item: dict[str, Any]) -> tuple[Decimal, int]:
+def _true_totals(item: Event) -> tuple[Decimal, int]:
     book = ledger(item.get("total_price", 0), item["payments"])
     return book.paid, book.payment_count
 
@@ -59,8 +60,9 @@ def _true_totals(item: dict[str, Any]) -> tuple[Decimal, int]:
 def _legacy(store: Store, payments: list[dict[str, Any]]) -> str:
     """An event as stored before the totals: payments, no marker, written directly."""
     event_id = add_event(store)["event_id"]
-    item = store.events.get(event_id)
-    assert item is not None
+    stored = store.events.get(event_id)
+    assert stored is not None
+    item: dict[str, Any] = dict(stored)  # raw: written directly, the store's way bypassed
     for name in ("totals", "paid_total", "payment_count"):
         item.pop(name)
     item.update(payments=payments, payment_ids={p["payment_id"] for p in payments})
@@ -127,7 +129,10 @@ def test_the_exactly_once_replay_and_the_cap_still_hold(store: Store) -> None:
         store.events.append_payment(event_id, _entry("1"), 1, MAX_LEDGER_BYTES)
     assert full.value.reason == "full"
     stored = store.events.get(event_id)
-    assert stored is not None and (stored["paid_total"], stored["payment_count"]) == (30, 1)
+    assert stored is not None and (stored["paid_total"], stored["payment_count"]) == (
+        Decimal(30),
+        1,
+    )
 
 
 def test_a_legacy_item_is_appended_whole_until_backfilled_then_by_totals(store: Store) -> None:
@@ -159,6 +164,33 @@ def test_the_backfill_cannot_lose_a_payment_logged_after_its_read(store: Store) 
     assert stored is not None
     assert (stored["paid_total"], stored["payment_count"]) == (Decimal(7), 1)
     assert _true_totals(stored) == (Decimal(7), 1)
+
+
+def test_a_refund_on_a_legacy_item_is_split_and_the_backfill_keeps_the_split(
+    store: Store,
+) -> None:
+    """An item from before the totals takes a refund of a tipped online payment the old
+    way (no totals to change), split as on any other item: fare first, then the tip;
+    the backfill then writes the totals that split adds up to."""
+    online = {**_entry("100.00", "paid"), "method": "online", "tip": Decimal("20.00")}
+    event_id = _legacy(store, [online])
+    refund = {
+        **_entry("110.00", "r1"),
+        "kind": "refund",
+        "refunds": "paid",
+        "method": "online",
+        "logged_by": "Stripe",
+    }
+    answer = store.events.append_refund(event_id, refund, MAX_ENTRIES, MAX_LEDGER_BYTES)
+    assert "totals" not in answer and "paid_total" not in answer
+    (stored_refund,) = [p for p in answer["payments"] if p.get("kind") == "refund"]
+    assert (stored_refund["amount"], stored_refund["tip"]) == (Decimal("100.00"), Decimal("10.00"))
+    book = ledger(0, answer["payments"])
+    assert (book.paid, book.tips) == (Decimal("0.00"), Decimal("10.00"))
+    assert backfill(store.events.table, store.events.scan_all(), store.events.get, print) == 1
+    stored = store.events.get(event_id)
+    assert stored is not None
+    assert (stored["paid_total"], stored["tips_total"]) == (Decimal("0.00"), Decimal("10.00"))
 
 
 def test_scc_db_backfill_totals(store: Store, cli_env: None, capsys: Any) -> None:

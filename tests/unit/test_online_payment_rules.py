@@ -30,6 +30,7 @@ from server.services.online_payments import Recorded, record_event
 from server.services.results import Refused
 from server.settings import Settings, SettingsError
 from tests.helpers.fake_ledger import FakeLedger
+from tests.helpers.typed import found
 
 NOW = "2026-07-04T16:00:00Z"
 PRICE = Decimal("1200.00")
@@ -252,7 +253,7 @@ def test_a_late_payment_on_a_cancelled_trip_is_kept_and_flagged(events: FakeLedg
     events.set_status(EVENT_ID, "cancelled")
     outcome = record(events, completed())
     assert isinstance(outcome, Recorded) and outcome.flagged
-    (entry,) = (events.get(EVENT_ID) or {})["payments"]
+    (entry,) = found(events.get(EVENT_ID))["payments"]
     assert entry["note"] == CANCELLED_NOTE
     assert record(events, completed()) == Recorded()  # a repeat: still once
 
@@ -267,7 +268,7 @@ def test_a_refund_before_its_payment_is_asked_again_later(events: FakeLedger) ->
     record(events, completed())
     done = record(events, refund)
     assert isinstance(done, Recorded) and done.payment_ids == [refund_id_for("re_1")]
-    assert (events.get(EVENT_ID) or {})["paid_total"] == Decimal("1000.00")
+    assert found(events.get(EVENT_ID))["paid_total"] == Decimal("1000.00")
     assert record(events, refund) == Recorded(None, [])
 
 
@@ -277,7 +278,7 @@ def test_a_refund_of_fare_and_tip_takes_both_off_the_totals(events: FakeLedger) 
         amount_total=138000, metadata={"event_id": EVENT_ID, "tip": "180.00"}
     )
     record(events, tipped)
-    item = events.get(EVENT_ID) or {}
+    item = found(events.get(EVENT_ID))
     assert (item["paid_total"], item["tips_total"]) == (Decimal("1200.00"), Decimal("180.00"))
     everything = record_event(
         events,
@@ -290,7 +291,7 @@ def test_a_refund_of_fare_and_tip_takes_both_off_the_totals(events: FakeLedger) 
         ],
     )
     assert isinstance(everything, Recorded) and len(everything.payment_ids) == 2
-    item = events.get(EVENT_ID) or {}
+    item = found(events.get(EVENT_ID))
     assert (item["paid_total"], item["tips_total"]) == (Decimal("0.00"), Decimal("0.00"))
     fare_back = [(r["amount"], r["tip"]) for r in item["payments"] if r.get("kind") == "refund"]
     assert fare_back == [(Decimal("1000.00"), Decimal(0)), (Decimal("200.00"), Decimal("180.00"))]

@@ -15,9 +15,11 @@ import pytest
 from server.domain.event_form import validate_new_event
 from server.domain.online import CANCELLED_NOTE, payment_entry, payment_id_for, refund_id_for
 from server.domain.payments import MAX_LEDGER_BYTES
+from server.domain.records import EntryMap, Event
 from server.services.online_payments import Recorded, record_event
 from server.services.results import Refused
 from tests.helpers.fake_ledger import FakeLedger
+from tests.helpers.typed import found
 
 NOW = "2026-07-04T16:00:00Z"
 EVENT_ID = "2026-07-04-alice-whale"
@@ -112,7 +114,7 @@ def test_a_paid_session_answers_the_trip_as_its_write_left_it(events: FakeLedger
         Decimal("50.00"),
     )
     assert outcome.item["appended"] == payment_entry(session(), NOW)
-    (entry,) = (events.get(EVENT_ID) or {})["payments"]
+    (entry,) = found(events.get(EVENT_ID))["payments"]
     assert (entry["payment_id"], entry["logged_at"], entry["note"]) == (pid, NOW, "")
 
 
@@ -197,12 +199,12 @@ class Twin(FakeLedger):
     def append_payment(
         self,
         event_id: str,
-        entry: dict[str, Any],
+        entry: EntryMap,
         cap: int,
         max_bytes: int,
         *,
         accept_cancelled: bool = False,
-    ) -> dict[str, Any]:
+    ) -> Event:
         twin_first = entry["payment_id"] not in self.items[event_id].get("payment_ids", set())
         if accept_cancelled and twin_first:
             super().append_payment(event_id, entry, cap, max_bytes, accept_cancelled=True)
@@ -216,7 +218,7 @@ def test_a_delivery_that_loses_to_its_twin_on_a_cancelled_trip_records_nothing_m
     events.create(trip())
     events.set_status(EVENT_ID, "cancelled")
     assert record(events, paid(session())) == Recorded()
-    assert [p["payment_id"] for p in (events.get(EVENT_ID) or {})["payments"]] == [
+    assert [p["payment_id"] for p in found(events.get(EVENT_ID))["payments"]] == [
         payment_id_for("cs_1")
     ]
 
@@ -252,7 +254,7 @@ def test_each_refund_is_recorded_against_the_payment_its_intent_made(
     outcome = record(events, refunded({"id": "ch_2", "payment_intent": "pi_2"}), stripe)
     assert outcome == Recorded(None, [refund_id_for("re_2"), refund_id_for("re_3")])
     assert (stripe.intents, stripe.charges) == (["pi_2"], ["ch_2"])
-    refunds = [p for p in (events.get(EVENT_ID) or {})["payments"] if p["kind"] == "refund"]
+    refunds = [p for p in found(events.get(EVENT_ID))["payments"] if p["kind"] == "refund"]
     assert [(r["refunds"], r["amount"], r["logged_at"]) for r in refunds] == [
         (payment_id_for("cs_2"), Decimal("20.00"), NOW),
         (payment_id_for("cs_2"), Decimal("5.00"), NOW),
@@ -269,7 +271,7 @@ def test_a_refund_recorded_already_is_skipped_and_the_next_one_still_recorded(
     both = [*first, {"id": "re_2", "amount": 300, "status": "succeeded"}]
     assert record(events, charge, Stripe(both)) == Recorded(None, [refund_id_for("re_2")])
     assert record(events, charge, Stripe(both)) == Recorded(None, [])
-    assert (events.get(EVENT_ID) or {})["paid_total"] == Decimal("237.00")
+    assert found(events.get(EVENT_ID))["paid_total"] == Decimal("237.00")
 
 
 def test_an_online_payment_stored_without_a_kind_is_refundable(events: FakeLedger) -> None:
@@ -309,9 +311,7 @@ def test_a_refund_before_its_payment_is_a_409_saying_so(
 class FrozenAfterOneRefund(FakeLedger):
     """A rename of the trip starts just after the first refund of a charge is written."""
 
-    def append_refund(
-        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
-    ) -> dict[str, Any]:
+    def append_refund(self, event_id: str, entry: EntryMap, cap: int, max_bytes: int) -> Event:
         answer = super().append_refund(event_id, entry, cap, max_bytes)
         self.freeze_for_rename(event_id, RENAMED)
         return answer
@@ -329,5 +329,5 @@ def test_a_refund_the_trip_cannot_take_now_is_a_409_keeping_those_before_it() ->
     )
     answer = record(events, refunded({"id": "ch_1", "payment_intent": "pi_1"}), stripe)
     assert answer == Refused({"form": f"trip {EVENT_ID}: renaming"}, 409)
-    kinds = [p["kind"] for p in (events.get(EVENT_ID) or {})["payments"]]
+    kinds = [p["kind"] for p in found(events.get(EVENT_ID))["payments"]]
     assert kinds == ["payment", "refund"]
