@@ -155,7 +155,8 @@ def calls_per_payment(stack: Stack) -> Goal:
                 raise RuntimeError(f"Log Payment answered {answer.status_code}")
     counted = Counter(calls)  # before the checks below, which read through the same client
     per_payment = sum(counted.values()) / 5
-    owed = set((store.events.get(event_id) or {}).get("notices_owed", ()))
+    item = store.events.get(event_id)
+    owed = set(item.get("notices_owed", ()) if item is not None else ())
     queued = {str(n["ref_id"]) for n in store.outbox.in_state("pending")}
     kept = posted <= owed | queued  # owed on the trip, or queued in the outbox table
     detail = ", ".join(f"{name} {n / 5:g}" for name, n in sorted(counted.items()))

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any, cast
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python bench/run.py`
@@ -76,8 +77,8 @@ class Stack:
                         "meeting_point": "Dock B, slip 4",
                     }
                 )
-                item.update(totals_of(item), listing=LISTING, starts_at=starts_at(item))
-                batch.put_item(Item=item)
+                item = {**item, **totals_of(item), "listing": LISTING, "starts_at": starts_at(item)}
+                batch.put_item(Item=cast("dict[str, Any]", item))
                 ids.append(str(item["event_id"]))
         return ids
 

@@ -220,9 +220,10 @@ def cmd_outbox_send(args: argparse.Namespace) -> int:
     summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items()))
     print(f"outbox: {summary or 'nothing due'}")
     if outcomes[SendOutcome.BROKEN]:
-        broken = store.outbox.mailer_broken() or {}
+        broken = store.outbox.mailer_broken()
+        reason = broken.get("reason", "?") if broken is not None else "?"
         print(
-            f"error: the mailer is broken, emails wait: {broken.get('reason', '?')}",
+            f"error: the mailer is broken, emails wait: {reason}",
             file=sys.stderr,
         )
         return 1

@@ -27,6 +27,7 @@ from server.dev.local import free_port, start_dynalite
 from server.domain import users
 from server.domain.clock import today_in, utc_now_iso
 from server.domain.event_form import validate_new_event
+from server.domain.records import Event
 from server.domain.users import hash_password
 from server.settings import Settings
 from server.store import Store
@@ -247,7 +248,7 @@ def sign_in_through_form(client: TestClient, store: Store, role: str = "crew") -
     return csrf_from(client.get("/dispatch").text)
 
 
-def add_event(store: Store, days_ahead: int = 0, **fields: Any) -> dict[str, Any]:
+def add_event(store: Store, days_ahead: int = 0, **fields: Any) -> Event:
     values = {
         "date": (today_in(store.settings.timezone) + timedelta(days=days_ahead)).isoformat(),
         "first_name": "Alice",

@@ -13,6 +13,7 @@ from server.domain.clock import today_in, utc_now_iso
 from server.domain.event_form import validate_new_event
 from server.domain.money import parse_amount
 from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
+from server.domain.records import LedgerEntry
 from server.domain.users import hash_password
 from server.store import Store
 
@@ -83,7 +84,7 @@ def _seed_events(store: Store) -> None:
             }
         )
         store.events.create(item)
-    deposit = {
+    deposit: LedgerEntry = {
         "payment_id": str(uuid.uuid4()),
         "kind": "payment",
         "amount": parse_amount("200.00"),

@@ -10,21 +10,18 @@ the captain's download are the same bytes."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
-from typing import Any
 from urllib.parse import urlsplit
 
 from server.documents.seal import Sealer
 from server.documents.waiver_pdf import WaiverDocument, reference, waiver_pdf
 from server.domain.clock import utc_now_iso
+from server.domain.records import EventMap, WaiverMap
 from server.domain.waiver_rules import text_of
 from server.store import Store
 from server.store.documents import waiver_key
 
 
-def document_of(
-    store: Store, event: Mapping[str, Any], waiver: Mapping[str, Any]
-) -> WaiverDocument:
+def document_of(store: Store, event: EventMap, waiver: WaiverMap) -> WaiverDocument:
     """What the PDF of `waiver` prints, its texts in the version and language signed."""
     settings = store.settings
     return WaiverDocument(
@@ -43,7 +40,7 @@ def sealed_pdf(sealer: Sealer, doc: WaiverDocument, location: str) -> bytes:
     return sealer.seal(waiver_pdf(doc), f"Signed waiver {ref}, sealed by {doc.operator}", location)
 
 
-def waiver_copy(store: Store, event: Mapping[str, Any], waiver: Mapping[str, Any]) -> bytes | None:
+def waiver_copy(store: Store, event: EventMap, waiver: WaiverMap) -> bytes | None:
     """The waiver's sealed PDF (the kept one, else made now), or None when no signing
     key is set (SCC_SIGNING_KEY). LookupError: the waiver is gone, or its named PDF is
     not where it is kept."""

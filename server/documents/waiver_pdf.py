@@ -12,13 +12,13 @@ either paper. fpdf2 is imported on first use (a cold start never pays for it).""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from server.documents.typesetting import FAMILY, FONTS, add_fonts, lines, write
 from server.domain.clock import as_utc, signed_at_lines
+from server.domain.records import EventMap, WaiverMap
 from server.domain.waiver_rules import WaiverText
 
 if TYPE_CHECKING:
@@ -35,18 +35,18 @@ class WaiverDocument:
     """What the PDF prints: the stored waiver and event, the texts the signer saw."""
 
     operator: str
-    event: Mapping[str, Any]
-    waiver: Mapping[str, Any]
+    event: EventMap
+    waiver: WaiverMap
     text: WaiverText
     esign: WaiverText
     timezone: tzinfo
 
 
-def reference(waiver: Mapping[str, Any]) -> str:
+def reference(waiver: WaiverMap) -> str:
     return str(waiver["waiver_id"])[:8].upper()
 
 
-def trip_rows(event: Mapping[str, Any]) -> list[tuple[str, str]]:
+def trip_rows(event: EventMap) -> list[tuple[str, str]]:
     rows = [("Trip", str(event["event_id"])), ("Date", str(event.get("date", "")))]
     if event.get("start_time"):
         rows.append(("Departs", str(event["start_time"])))
@@ -56,7 +56,7 @@ def trip_rows(event: Mapping[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
-def signer_rows(waiver: Mapping[str, Any]) -> list[tuple[str, str]]:
+def signer_rows(waiver: WaiverMap) -> list[tuple[str, str]]:
     return [
         ("Full legal name", str(waiver["full_name"])),
         ("Date of birth", str(waiver["date_of_birth"])),
@@ -66,7 +66,7 @@ def signer_rows(waiver: Mapping[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-def minor_rows(waiver: Mapping[str, Any]) -> list[tuple[str, str]]:
+def minor_rows(waiver: WaiverMap) -> list[tuple[str, str]]:
     minors = list(waiver.get("minors", []))
     if not minors:
         return []

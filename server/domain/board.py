@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from itertools import groupby
-from typing import Any
+from typing import TypeVar
+
+from server.domain.records import EventMap
+
+E = TypeVar("E", bound=EventMap)  # an event as read (or a test's hand-built map)
 
 # Today and the next two days: what the crew works from; later days are a link away.
 BOARD_DAYS = 3
@@ -17,14 +21,12 @@ BOARD_DAYS = 3
 BOARD_CARDS = 30
 
 
-def day_of(item: dict[str, Any]) -> str:
+def day_of(item: EventMap) -> str:
     """The trip's day (YYYY-MM-DD), from the index's sort key."""
     return str(item["starts_at"])[:10]
 
 
-def board_page(
-    items: list[dict[str, Any]], first: date, more: bool
-) -> tuple[list[dict[str, Any]], date | None]:
+def board_page(items: list[E], first: date, more: bool) -> tuple[list[E], date | None]:
     """The trips the page starting on `first` shows, and the day the next page starts
     on (None when nothing is left).
 

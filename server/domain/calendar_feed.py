@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, TypeVar
 
 from icalendar import Calendar, Event
 
+from server.domain import records
 from server.domain.clock import local_moment
 from server.domain.crew_roles import ROLE_LABELS, assigned
+
+E = TypeVar("E", bound=records.EventMap)  # an event as read, or a hand-built map
 
 # 32 random bytes, URL-safe base64: 43 characters, 256 bits (unguessable; no rate limit
 # needed to keep it so).
@@ -33,7 +37,7 @@ def looks_like_token(text: str) -> bool:
     return bool(TOKEN_SHAPE.match(text))
 
 
-def feed_events(events: list[dict[str, Any]], email: str) -> list[tuple[dict[str, Any], str]]:
+def feed_events(events: list[E], email: str) -> list[tuple[E, str]]:
     """(event, role) for each listed, not cancelled trip `email` is assigned to."""
     found = []
     for event in events:
@@ -46,7 +50,7 @@ def feed_events(events: list[dict[str, Any]], email: str) -> list[tuple[dict[str
 
 
 def build_feed(
-    trips: list[tuple[dict[str, Any], str]],
+    trips: Sequence[tuple[records.EventMap, str]],
     *,
     operator: str,
     timezone: tzinfo,
@@ -64,7 +68,7 @@ def build_feed(
 
 
 def _vevent(
-    event: dict[str, Any], role: str, timezone: tzinfo, trip_url: Any, stamp: datetime
+    event: records.EventMap, role: str, timezone: tzinfo, trip_url: Any, stamp: datetime
 ) -> Event:
     event_id = str(event["event_id"])
     day = date.fromisoformat(str(event["date"])[:10])

@@ -14,6 +14,7 @@ from typing import Any
 
 from server.domain.crew_roles import MASTER, assigned
 from server.domain.forms import FormErrors
+from server.domain.records import EventMap
 
 DATE_FIELDS = {
     "uscg_expires": "USCG credential expiry",
@@ -25,6 +26,8 @@ FIELDS = ("uscg_type", *DATE_FIELDS, "drug_testing")
 MAX_TYPE = 60
 SOON_DAYS = 30
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A credential's dates fall within a working life: a year outside is a slip of a finger.
+FIRST_YEAR, LAST_YEAR = 1950, 2100
 
 
 def validate_credentials(values: dict[str, str]) -> dict[str, Any]:
@@ -44,9 +47,14 @@ def validate_credentials(values: dict[str, str]) -> dict[str, Any]:
         try:
             if not _ISO_DAY.fullmatch(text):
                 raise ValueError(text)
-            out[name] = date.fromisoformat(text).isoformat()
+            day = date.fromisoformat(text)
         except ValueError:
             errors[name] = f"{label}: enter a date as YYYY-MM-DD, e.g. 2027-03-31."
+            continue
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:  # 2207 for 2027: a typo, not a date
+            errors[name] = f"{label}: check the year ({day.year}); enter a date as YYYY-MM-DD."
+        else:
+            out[name] = day.isoformat()
     out["drug_testing"] = values.get("drug_testing") == "yes"
     if errors:
         raise FormErrors(errors)
@@ -62,7 +70,7 @@ def _day(credentials: dict[str, Any], name: str) -> date | None:
 
 
 def trip_warnings(
-    event: dict[str, Any],
+    event: EventMap,
     users: dict[str, dict[str, Any]],
     min_crew: int | None = None,
 ) -> list[str]:

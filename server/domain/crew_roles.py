@@ -7,7 +7,8 @@ Pure domain code: imports neither Starlette nor boto3.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
+
+from server.domain.records import CrewEntry, EventMap
 
 MASTER = "master"
 DECKHAND = "deckhand"
@@ -25,7 +26,7 @@ class CrewChange(Enum):
     CLOSED = "closed"  # moved or being renamed
 
 
-def assigned(event: dict[str, Any]) -> list[tuple[str, str]]:
+def assigned(event: EventMap) -> list[tuple[str, str]]:
     """(email, role) of everyone assigned to the trip, the master first."""
     crew = [
         (str(c["email"]), str(c.get("role") or DECKHAND))
@@ -35,10 +36,10 @@ def assigned(event: dict[str, Any]) -> list[tuple[str, str]]:
     return sorted(crew, key=lambda c: c[1] != MASTER)
 
 
-def crew_of(event: dict[str, Any]) -> list[dict[str, str]]:
+def crew_of(event: EventMap) -> list[CrewEntry]:
     """The stored maps, the master first: `email`, `role` and the `name` kept when
     assigned (so a card shows names without reading the users table)."""
-    maps = [
+    maps: list[CrewEntry] = [
         {
             "email": str(c["email"]),
             "role": str(c.get("role") or DECKHAND),
@@ -50,13 +51,11 @@ def crew_of(event: dict[str, Any]) -> list[dict[str, str]]:
     return sorted(maps, key=lambda c: c["role"] != MASTER)
 
 
-def is_assigned(event: dict[str, Any], email: str) -> bool:
+def is_assigned(event: EventMap, email: str) -> bool:
     return any(e == email for e, _ in assigned(event))
 
 
-def with_assignment(
-    event: dict[str, Any], email: str, name: str, role: str
-) -> list[dict[str, str]]:
+def with_assignment(event: EventMap, email: str, name: str, role: str) -> list[CrewEntry]:
     """The crew after assigning `email` as `role`: replaces that person's earlier role;
     a new master makes the old one a deckhand (at most one master)."""
     if role not in CREW_ROLES:
@@ -69,6 +68,6 @@ def with_assignment(
     )
 
 
-def without(event: dict[str, Any], email: str) -> list[dict[str, str]]:
+def without(event: EventMap, email: str) -> list[CrewEntry]:
     """The crew after taking `email` off the trip."""
     return [c for c in crew_of(event) if c["email"] != email]

@@ -8,11 +8,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from server.domain.event_ids import InvalidEventId, make_event_id
 from server.domain.forms import FormErrors, is_email
 from server.domain.money import parse_amount
+from server.domain.records import Event
 
 MAX_TEXT = 200
 MAX_NOTES = 2000
@@ -101,7 +102,7 @@ def new_event_id(values: Mapping[str, str]) -> str:
     return make_event_id(get.get("date", ""), get.get("first_name", ""), get.get("period"))
 
 
-def validate_new_event(values: Mapping[str, str]) -> dict[str, Any]:
+def validate_new_event(values: Mapping[str, str]) -> Event:
     """The event item to store, id included; FormErrors names each bad field."""
     errors: dict[str, str] = {}
     get = {k: (v or "").strip() for k, v in values.items()}
@@ -113,7 +114,7 @@ def validate_new_event(values: Mapping[str, str]) -> dict[str, Any]:
     details = _details(get, errors)
     if errors:
         raise FormErrors(errors)
-    item: dict[str, Any] = {
+    item: Event = {
         "event_id": event_id,
         "date": event_id[:10],
         "patron_first_name": get["first_name"],
@@ -122,5 +123,5 @@ def validate_new_event(values: Mapping[str, str]) -> dict[str, Any]:
     }
     if get.get("period"):
         item["period"] = get["period"]
-    item.update({k: v for k, v in details.items() if v is not None})
-    return item
+    given = {k: v for k, v in details.items() if v is not None}
+    return cast("Event", {**item, **given})

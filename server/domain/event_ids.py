@@ -9,7 +9,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+
+from server.domain.records import EventMap
 
 EVENT_ID = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})-([a-z]{1,30})(?:-([a-z0-9]{1,20}))?$")
 MAX_FIRST_NAME = 30
@@ -98,7 +99,7 @@ def is_valid_event_id(event_id: str) -> bool:
     return True
 
 
-def suggest_id(item: dict[str, Any]) -> str | None:
+def suggest_id(item: EventMap) -> str | None:
     """A conforming id for a legacy item, from what it holds (None if no date)."""
     event_id = str(item["event_id"])
     day = str(item.get("date") or event_id[:10])
@@ -109,7 +110,7 @@ def suggest_id(item: dict[str, Any]) -> str | None:
         return None
 
 
-def nonconforming_ids(items: Iterable[dict[str, Any]]) -> list[tuple[str, str | None]]:
+def nonconforming_ids(items: Iterable[EventMap]) -> list[tuple[str, str | None]]:
     """Every event (not a renamed event's stub) whose id breaks the convention, with a
     suggested id, sorted by id."""
     return sorted(

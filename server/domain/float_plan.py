@@ -8,6 +8,7 @@ a given moment, and the notice refs the store marks as owed. Times are UTC ISO-8
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import StrEnum
@@ -15,6 +16,7 @@ from typing import Any
 
 from server.domain.clock import as_utc, input_time, local_moment, utc_iso
 from server.domain.manifest import Guest
+from server.domain.records import AboardPerson, Departure, DepartureMap, EventMap, WaiverMap
 
 LATE_STEP_MINUTES = 30
 MAX_AREA = 120
@@ -48,7 +50,7 @@ class TripWriteRefused(Exception):
     the event read right after (None when it is gone). Raised by the store, read by
     the services (which import no store module)."""
 
-    def __init__(self, item: dict[str, Any] | None) -> None:
+    def __init__(self, item: EventMap | None) -> None:
         super().__init__("refused")
         self.item = item
 
@@ -62,7 +64,7 @@ class DepartForm:
     crew: tuple[str, ...]
 
 
-def trip_start(event: dict[str, Any], timezone: tzinfo) -> datetime:
+def trip_start(event: EventMap, timezone: tzinfo) -> datetime:
     """When the trip starts, local time (midnight when no start time is set)."""
     start = str(event.get("start_time") or "00:00")
     day = date.fromisoformat(str(event["date"]))
@@ -71,7 +73,7 @@ def trip_start(event: dict[str, Any], timezone: tzinfo) -> datetime:
 
 
 def default_expected_back(
-    event: dict[str, Any], timezone: tzinfo, now: datetime | None = None
+    event: EventMap, timezone: tzinfo, now: datetime | None = None
 ) -> datetime:
     """The trip's start plus its duration (2 hours when unknown), local time; a trip
     leaving after its start (`now` later) is back its duration from now, rounded up to
@@ -84,7 +86,7 @@ def default_expected_back(
     return back + timedelta(minutes=-back.minute % 5)
 
 
-def default_area(event: dict[str, Any]) -> str:
+def default_area(event: EventMap) -> str:
     """The trip kind (its period label, e.g. "whale") as a first guess at the area."""
     period = str(event.get("period") or "")
     return f"{period} trip".capitalize() if period else ""
@@ -143,7 +145,7 @@ def parse_depart_form(
     return DepartForm(utc_iso(expected), area, tuple(sorted(set(crew)))), {}
 
 
-def depart_refusal(event: dict[str, Any], today: date) -> str | None:
+def depart_refusal(event: EventMap | dict[str, Any], today: date) -> str | None:
     """Why this trip cannot depart now, or None."""
     if event.get("status") == "cancelled":
         return "This trip is cancelled; it cannot depart."
@@ -157,8 +159,8 @@ def depart_refusal(event: dict[str, Any], today: date) -> str | None:
 
 
 def persons_aboard(
-    guests: list[Guest], waivers: list[dict[str, Any]], crew: list[dict[str, str]]
-) -> list[dict[str, Any]]:
+    guests: list[Guest], waivers: Sequence[WaiverMap], crew: list[dict[str, str]]
+) -> list[AboardPerson]:
     """Checked-in guests (name, age, emergency contact from their waiver) and crew."""
     contacts = {
         str(w["waiver_id"]): (
@@ -167,7 +169,7 @@ def persons_aboard(
         )
         for w in waivers
     }
-    aboard: list[dict[str, Any]] = []
+    aboard: list[AboardPerson] = []
     for guest in guests:
         if not guest.checked_in:
             continue
@@ -190,11 +192,11 @@ def persons_aboard(
 def departure_record(
     departure_id: str,
     form: DepartForm,
-    event: dict[str, Any],
-    aboard: list[dict[str, Any]],
+    event: EventMap,
+    aboard: list[AboardPerson],
     by: str,
     now: str,
-) -> dict[str, Any]:
+) -> Departure:
     """The map stored on the trip, once."""
     return {
         "departure_id": departure_id,
@@ -208,9 +210,7 @@ def departure_record(
     }
 
 
-def state_of(
-    event: dict[str, Any], now: datetime | None = None, grace_minutes: int = 0
-) -> TripState:
+def state_of(event: EventMap, now: datetime | None = None, grace_minutes: int = 0) -> TripState:
     """The trip's state: as stored (the sweep marks a trip overdue and raises the
     alarm), or, given `now`, also overdue on a page as soon as the grace has run out,
     without waiting up to one sweep for the mark."""
@@ -225,12 +225,12 @@ def state_of(
     return TripState.OUT
 
 
-def _past_grace(event: dict[str, Any], now: datetime, grace_minutes: int) -> bool:
+def _past_grace(event: EventMap, now: datetime, grace_minutes: int) -> bool:
     expected = as_utc(str(event["departure"]["expected_back"]))
     return now > expected + timedelta(minutes=grace_minutes)
 
 
-def overdue_due(event: dict[str, Any], now: datetime, grace_minutes: int) -> bool:
+def overdue_due(event: EventMap, now: datetime, grace_minutes: int) -> bool:
     """Whether the sweep should mark this trip overdue now: out, not marked yet, and
     past its expected return by more than the grace."""
     return state_of(event) is TripState.OUT and _past_grace(event, now, grace_minutes)
@@ -249,7 +249,7 @@ def seen_back(text: str) -> str | None:
     return text if 1970 <= moment.year <= 9000 else None
 
 
-def extended_back(event: dict[str, Any], now: datetime, minutes: int = LATE_STEP_MINUTES) -> str:
+def extended_back(event: EventMap, now: datetime, minutes: int = LATE_STEP_MINUTES) -> str:
     """The new expected return: +`minutes` from the later of the old one and now."""
     expected = as_utc(str(event["departure"]["expected_back"]))
     return utc_iso(max(expected, now.astimezone(UTC)) + timedelta(minutes=minutes))
@@ -261,15 +261,15 @@ def undo_back_cutoff(now: datetime) -> str:
     return utc_iso(now - timedelta(minutes=UNDO_BACK_MINUTES))
 
 
-def may_undo_back(event: dict[str, Any], now: datetime) -> bool:
+def may_undo_back(event: EventMap, now: datetime) -> bool:
     """Whether Back at the dock on this trip is recent enough to undo at `now`."""
     returned = event.get("returned_at")
     return bool(returned) and str(returned) >= undo_back_cutoff(now)
 
 
-def may_finish(event: dict[str, Any], email: str, is_captain: bool) -> bool:
+def may_finish(event: EventMap, email: str, is_captain: bool) -> bool:
     """Back at the dock / running late: the captain, whoever departed it, or crew aboard."""
-    departure = event.get("departure") or {}
+    departure: Departure | dict[str, Any] = event.get("departure") or {}
     return is_captain or email == departure.get("departed_by") or email in departure.get("crew", [])
 
 
@@ -293,7 +293,7 @@ def local_clock(iso: str, timezone: tzinfo) -> str:
     return input_time(as_utc(iso).astimezone(timezone))
 
 
-def aboard_summary(departure: dict[str, Any]) -> dict[str, Any]:
+def aboard_summary(departure: DepartureMap | dict[str, Any]) -> dict[str, Any]:
     """The float plan as the trip page and card show it: the guests aboard (count and
     names) and the crew aboard, the master first (`crew_aboard` with roles when the
     departure recorded one, else the crew in `aboard`)."""

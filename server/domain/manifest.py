@@ -3,11 +3,13 @@ a check-in slot of its own."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from server.domain.languages import NAMES
+from server.domain.records import WaiverMap
 from server.domain.waiver_rules import age_on
 
 
@@ -36,7 +38,7 @@ class Guest:
         return f"guest-{self.waiver_id}-{self.key}"
 
 
-def guests_of(waivers: list[dict[str, Any]], trip_day: date) -> list[Guest]:
+def guests_of(waivers: Sequence[WaiverMap], trip_day: date) -> list[Guest]:
     guests = []
     for waiver in waivers:
         checkins = waiver.get("checkins", {})
@@ -72,6 +74,6 @@ def guests_of(waivers: list[dict[str, Any]], trip_day: date) -> list[Guest]:
     return guests
 
 
-def checkin_slots(waiver: dict[str, Any]) -> set[str]:
+def checkin_slots(waiver: WaiverMap) -> set[str]:
     """The check-in slots one waiver holds: its signer and each of its minors."""
     return {"signer"} | {f"minor-{i}" for i in range(len(waiver.get("minors", [])))}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -29,6 +29,7 @@ from server.domain.money import (
     parse_amount,
     to_money,
 )
+from server.domain.records import EntryMap, LedgerEntry
 
 METHOD = "online"
 LOGGED_BY = "Stripe"
@@ -147,7 +148,7 @@ def session_metadata(session: Mapping[str, Any]) -> Mapping[str, Any]:
     return metadata
 
 
-def payment_entry(session: Mapping[str, Any], logged_at: str) -> dict[str, Any]:
+def payment_entry(session: Mapping[str, Any], logged_at: str) -> LedgerEntry:
     """The ledger entry of a paid Checkout Session (from its signed webhook): what the
     patron paid, the tip apart (the balance is paid by `amount`; the tip joins the
     crew's pool), method online, with the session and PaymentIntent ids."""
@@ -175,9 +176,37 @@ def payment_entry(session: Mapping[str, Any], logged_at: str) -> dict[str, Any]:
     }
 
 
-def refund_entry(refund: Mapping[str, Any], refunds: str, logged_at: str) -> dict[str, Any]:
+def refund_split(
+    payment: EntryMap, entries: Iterable[EntryMap], refunded: Decimal
+) -> tuple[Decimal, Decimal]:
+    """(off the fare, off the tip) of a refund of `refunded` dollars of the online
+    `payment`, after its refunds already among `entries` (the stored ledger). The fare
+    is given back first and the tip only once the refunds reach past it: a partial
+    refund is the operator's goodwill, and the crew keep their tip until the patron has
+    had the whole fare back. Anything past fare and tip is the fare's (the totals then
+    match what Stripe gave back)."""
+    fare, tip = to_money(payment.get("amount", 0)), to_money(payment.get("tip", 0))
+    target = payment.get("payment_id")
+    earlier = sum(
+        (
+            to_money(e.get("amount", 0)) + to_money(e.get("tip", 0))
+            for e in entries
+            if e.get("kind") == "refund" and e.get("refunds") == target
+        ),
+        ZERO,
+    )
+
+    def tip_back(total: Decimal) -> Decimal:
+        return min(max(total - fare, ZERO), tip)
+
+    off_tip = tip_back(earlier + refunded) - tip_back(earlier)
+    return refunded - off_tip, off_tip
+
+
+def refund_entry(refund: Mapping[str, Any], refunds: str, logged_at: str) -> LedgerEntry:
     """The ledger entry of one Stripe refund of the online payment `refunds` (a ledger
-    id): like a void, it references the payment, with the amount refunded."""
+    id): like a void, it references the payment, with the amount refunded (the store
+    splits it into fare and tip against the ledger it writes to: `refund_split`)."""
     return {
         "payment_id": refund_id_for(str(refund["id"])),
         "kind": "refund",

@@ -11,10 +11,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import cast
 
 from server.domain.forms import FormErrors, text_field
 from server.domain.money import ZERO, money_str, parse_amount, parse_tip, to_money
+from server.domain.records import EntryMap, Event, EventMap, LedgerEntry
 
 METHODS = ("cash", "card", "check")
 # Every method a ledger entry can carry, as the reports show them: the crew's and
@@ -29,7 +30,7 @@ MAX_ENTRIES = 2000
 MAX_LEDGER_BYTES = 300_000
 
 
-def entry_bytes(entry: Mapping[str, Any]) -> int:
+def entry_bytes(entry: EntryMap) -> int:
     """An upper estimate of what one entry adds to the item: its attribute names and
     values as UTF-8, its id in `payment_ids`, and per-attribute overhead."""
     size = 0
@@ -50,7 +51,7 @@ class PaymentRequest:
     # them (server/domain/tips.py). 0.00 when none was given.
     tip: Decimal = ZERO
 
-    def entry(self, logged_by: str, logged_by_name: str, logged_at: str) -> dict[str, Any]:
+    def entry(self, logged_by: str, logged_by_name: str, logged_at: str) -> LedgerEntry:
         """The ledger entry this payment appends."""
         return {
             "payment_id": self.payment_id,
@@ -64,7 +65,7 @@ class PaymentRequest:
             "logged_at": logged_at,
         }
 
-    def replay_of(self, item: Mapping[str, Any]) -> dict[str, Any] | None:
+    def replay_of(self, item: EventMap) -> LedgerEntry | None:
         """The entry this request already stored on `item` (same key, same body), or
         None: then the key was used for a different payment."""
         stored = next(
@@ -72,7 +73,7 @@ class PaymentRequest:
         )
         return stored if stored is not None and self.same_body_as(stored) else None
 
-    def same_body_as(self, entry: Mapping[str, Any]) -> bool:
+    def same_body_as(self, entry: EntryMap) -> bool:
         """Whether a stored entry carries this request's amount, tip, method and note: a
         replay with the same key and body answers as the first; anything else is 409.
         (Entries stored before tips were kept have none: 0.)"""
@@ -159,10 +160,11 @@ class Ledger:
     append's answer (`from_totals`), it holds no entries: the totals stand in."""
 
     total: Decimal
-    payments: list[dict[str, Any]] = field(default_factory=list)
-    voids: list[dict[str, Any]] = field(default_factory=list)
-    # Online refunds (`kind: "refund"`, server/domain/online.py): each takes its amount off.
-    refunds: list[dict[str, Any]] = field(default_factory=list)
+    payments: list[LedgerEntry] = field(default_factory=list)
+    voids: list[LedgerEntry] = field(default_factory=list)
+    # Online refunds (`kind: "refund"`, server/domain/online.py): each takes its amount
+    # off what was paid and its tip off the tips.
+    refunds: list[LedgerEntry] = field(default_factory=list)
     # (paid, payment count) kept on the item by the append (server/store/totals.py).
     totals: tuple[Decimal, int] | None = None
     # `tips_total`, kept by the same append (None: summed from the entries).
@@ -173,7 +175,7 @@ class Ledger:
         return {str(v.get("voids")) for v in self.voids}
 
     @property
-    def counted(self) -> list[dict[str, Any]]:
+    def counted(self) -> list[LedgerEntry]:
         voided = self.voided_ids
         return [p for p in self.payments if p.get("payment_id") not in voided]
 
@@ -186,10 +188,12 @@ class Ledger:
 
     @property
     def tips(self) -> Decimal:
-        """The tips of the payments not voided: never part of `paid` or the balance."""
+        """The tips of the payments not voided, less what refunds gave back of them:
+        never part of `paid` or the balance."""
         if self.tips_total is not None:
             return self.tips_total
-        return sum((to_money(p.get("tip", 0)) for p in self.counted), ZERO)
+        tips = sum((to_money(p.get("tip", 0)) for p in self.counted), ZERO)
+        return tips - sum((to_money(r.get("tip", 0)) for r in self.refunds), ZERO)
 
     @property
     def balance_due(self) -> Decimal:
@@ -206,7 +210,7 @@ class Ledger:
         return len(self.counted)
 
 
-_ENTRY_DEFAULTS: dict[str, Any] = {
+_ENTRY_DEFAULTS: LedgerEntry = {
     "payment_id": "",
     "amount": ZERO,
     "tip": ZERO,
@@ -220,7 +224,7 @@ _ENTRY_DEFAULTS: dict[str, Any] = {
 }
 
 
-def book_of(item: Mapping[str, Any]) -> Ledger:
+def book_of(item: EventMap) -> Ledger:
     """An event item's ledger: summed from its entries when it holds them (the pages
     that read the item), else the totals the append answered with (Log Payment)."""
     if "payments" not in item and "paid_total" in item:
@@ -230,16 +234,16 @@ def book_of(item: Mapping[str, Any]) -> Ledger:
     return ledger(item.get("total_price", 0), item.get("payments", []))
 
 
-def ledger(total: Decimal | int | str, entries: Iterable[Mapping[str, Any]]) -> Ledger:
+def ledger(total: Decimal | int | str, entries: Iterable[EntryMap]) -> Ledger:
     """Split the stored append-only list into payments and voids (entries without a
     `kind`, like the operator's older items, are payments)."""
-    payments: list[dict[str, Any]] = []
-    voids: list[dict[str, Any]] = []
-    refunds: list[dict[str, Any]] = []
+    payments: list[LedgerEntry] = []
+    voids: list[LedgerEntry] = []
+    refunds: list[LedgerEntry] = []
     split = {"void": voids, "refund": refunds}
     for stored in entries:
         # Older entries may lack fields this app writes; pages can rely on every one.
-        entry = {**_ENTRY_DEFAULTS, **stored}
+        entry = cast("LedgerEntry", {**_ENTRY_DEFAULTS, **stored})
         entry["logged_by_name"] = entry["logged_by_name"] or entry["logged_by"]
         split.get(str(entry.get("kind")), payments).append(entry)
     return Ledger(total=to_money(total), payments=payments, voids=voids, refunds=refunds)
@@ -263,13 +267,13 @@ class AppendRefused(Exception):
     """A conditional ledger append did not happen; `reason` says why and `item` is the
     event as read right after (None when it does not exist). Raised by the store."""
 
-    def __init__(self, reason: Refusal, item: dict[str, Any] | None) -> None:
+    def __init__(self, reason: Refusal, item: Event | None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.item = item
 
 
-def is_void(item: Mapping[str, Any], entry_id: str) -> bool:
+def is_void(item: EventMap, entry_id: str) -> bool:
     """Whether the event's ledger entry `entry_id` is a void (which cannot be voided).
     Voids appended before `void_ids` was kept are found in the ledger itself: entries
     are never changed, so this answer cannot go stale."""
@@ -282,7 +286,7 @@ def is_void(item: Mapping[str, Any], entry_id: str) -> bool:
 
 
 def why_refused(
-    item: dict[str, Any] | None, payment_id: str, entry: dict[str, Any], cap: int, room: int
+    item: EventMap | None, payment_id: str, entry: EntryMap, cap: int, room: int
 ) -> Refusal:
     """Which part of the append's condition failed, judged from the event read after it."""
     if item is None or "moved_to" in item:

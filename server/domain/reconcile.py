@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from server.domain.clock import as_utc, input_time
 from server.domain.money import ZERO, money_str, to_money
 from server.domain.payments import SHOWN_METHODS, ledger
+from server.domain.records import EventMap, LedgerEntry
 
 MAX_RANGE_DAYS = 92
 
@@ -40,7 +41,7 @@ class LoggedPayment:
         return self.logged_at.date()
 
 
-def logged_payments(events: Iterable[dict[str, Any]], tz: ZoneInfo) -> list[LoggedPayment]:
+def logged_payments(events: Iterable[EventMap], tz: ZoneInfo) -> list[LoggedPayment]:
     """Every payment in these events (stubs skipped), oldest first."""
     found = []
     for event in events:
@@ -51,8 +52,13 @@ def logged_payments(events: Iterable[dict[str, Any]], tz: ZoneInfo) -> list[Logg
         book = ledger(0, event.get("payments", []))
         reasons = {str(v["voids"]): str(v["reason"]) for v in book.voids}
         # An online refund counts on its own day as money given back (a negative line).
-        refunds = [
-            {**r, "amount": -to_money(r["amount"]), "note": r["note"] or "Refund (Stripe)"}
+        refunds: list[LedgerEntry] = [
+            {
+                **r,
+                "amount": -to_money(r["amount"]),
+                "tip": -to_money(r["tip"]),
+                "note": r["note"] or "Refund (Stripe)",
+            }
             for r in book.refunds
         ]
         for p in [*book.payments, *refunds]:

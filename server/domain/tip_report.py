@@ -25,6 +25,7 @@ from server.domain.forms import FormErrors, text_field
 from server.domain.money import ZERO, money_str, parse_amount, to_money
 from server.domain.payday import Payday
 from server.domain.payments import ledger
+from server.domain.records import EventMap
 from server.domain.tips import trip_split
 
 # Card tips reach the operator's account: §351 wants them paid out by the next payday.
@@ -95,7 +96,7 @@ class CrewTips:
         )
 
 
-def trip_tips(event: Mapping[str, Any]) -> TripTips | None:
+def trip_tips(event: EventMap) -> TripTips | None:
     """An event's tips, or None for a stub or a trip without tips."""
     if "moved_to" in event:
         return None
@@ -117,7 +118,7 @@ def trip_tips(event: Mapping[str, Any]) -> TripTips | None:
 
 
 def tips_by_crew(
-    events: Iterable[Mapping[str, Any]],
+    events: Iterable[EventMap],
     payouts: Mapping[str, list[dict[str, Any]]],
     names: Mapping[str, str],
     role_shares: Mapping[str, Decimal],

@@ -20,6 +20,7 @@ from typing import Any
 
 from server.domain.forms import FormErrors, text_field
 from server.domain.money import CENT, ZERO, to_money
+from server.domain.records import Departure, EventMap
 
 ROLES = ("master", "deckhand")
 MAX_WEIGHT = Decimal(100)
@@ -32,12 +33,12 @@ class CrewMember:
     role: str
 
 
-def crew_of(event: Mapping[str, Any], names: Mapping[str, str] | None = None) -> list[CrewMember]:
+def crew_of(event: EventMap, names: Mapping[str, str] | None = None) -> list[CrewMember]:
     """The crew a trip's tips are split among: the departure's crew aboard when recorded
     (it names each), else the assignment (named from `names`, the crew accounts, or by
     email). Duplicates and entries without an email are left out."""
     names = names or {}
-    departure = event.get("departure") or {}
+    departure: Departure | dict[str, Any] = event.get("departure") or {}
     aboard = departure.get("crew_aboard") if isinstance(departure, Mapping) else None
     source = aboard if aboard else event.get("crew_assigned") or []
     crew: dict[str, CrewMember] = {}
@@ -93,7 +94,7 @@ def split(
 
 
 def trip_split(
-    event: Mapping[str, Any],
+    event: EventMap,
     pool: Decimal,
     names: Mapping[str, str] | None = None,
     role_shares: Mapping[str, Decimal] | None = None,

@@ -5,18 +5,19 @@ ever edited (corrections are new entries, as the ledger does)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from server.domain.boats import Boat
 from server.domain.float_plan import seen_back
+from server.domain.records import AshoreCounts, CrewEntry, EventMap, Mark
 
 MASTER, DECKHAND = "master", "deckhand"
 ADULT_AGE = 18
 
 
-def prefilled_crew(event: dict[str, Any], departing: str) -> tuple[list[str], str]:
+def prefilled_crew(event: EventMap, departing: str) -> tuple[list[str], str]:
     """(crew emails, master email) the Depart form starts from: the trip's advance
     assignment (`crew_assigned`, issue 27) when there is one, else who is departing it."""
     assigned = [
@@ -31,7 +32,7 @@ def prefilled_crew(event: dict[str, Any], departing: str) -> tuple[list[str], st
     return emails, masters[0] if masters else (departing if departing in emails else emails[0])
 
 
-def crew_aboard(chosen: list[str], master: str, names: dict[str, str]) -> list[dict[str, str]]:
+def crew_aboard(chosen: list[str], master: str, names: dict[str, str]) -> list[CrewEntry]:
     """The departure's `crew_aboard`: each ticked crew member, exactly one master."""
     return [
         {"email": e, "name": names.get(e) or e, "role": MASTER if e == master else DECKHAND}
@@ -61,7 +62,7 @@ def boat_record(boat: Boat | None, legacy: str) -> dict[str, Any]:
     return boat.as_item()
 
 
-def list_ashore(aboard: list[dict[str, Any]]) -> dict[str, Any]:
+def list_ashore(aboard: Sequence[Mapping[str, Any]]) -> AshoreCounts:
     """The counts of the passenger and crew list kept with the departure."""
     guests = [p for p in aboard if p.get("role") == "guest"]
     return {
@@ -72,7 +73,7 @@ def list_ashore(aboard: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _minor(person: dict[str, Any]) -> bool:
+def _minor(person: Mapping[str, Any]) -> bool:
     try:
         return int(person.get("age")) < ADULT_AGE  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -89,7 +90,7 @@ class LogEntry:
     back: str = ""  # Running late: the new expected return (UTC ISO) when known
 
 
-def log_entries(event: dict[str, Any], audits: Iterable[dict[str, Any]] = ()) -> list[LogEntry]:
+def log_entries(event: EventMap, audits: Iterable[dict[str, Any]] = ()) -> list[LogEntry]:
     """The trip's log, in time order, from the stored record and the audit log's
     entries about it (every Running late, where the item keeps only the last)."""
     departure = event.get("departure")
@@ -106,7 +107,7 @@ def log_entries(event: dict[str, Any], audits: Iterable[dict[str, Any]] = ()) ->
         if a.get("target") == event.get("event_id") and a.get("action") == "trip.extended"
     ]
     entries: list[LogEntry] = list(extended)
-    orientation = departure.get("orientation") or {}
+    orientation: Mark | dict[str, Any] = departure.get("orientation") or {}
     if orientation:
         entries.append(
             LogEntry(str(orientation["at"]), "Safety orientation given", str(orientation["by"]))

@@ -7,12 +7,11 @@ Pure domain code: imports neither Starlette nor boto3."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Any
 
 from server.domain.forms import mailbox
 from server.domain.languages import N_
+from server.domain.records import EventMap
 
 CANCELLED = N_("This trip was cancelled, so its waiver cannot be signed.")
 RENAMING = N_("This trip is being updated. Please try again in a minute.")
@@ -34,9 +33,7 @@ class WaiverExists(Exception):
     """A waiver with this id is already stored for the event."""
 
 
-def closed_refusal(
-    event: Mapping[str, Any], today: date, close_days: int
-) -> tuple[int, str] | None:
+def closed_refusal(event: EventMap, today: date, close_days: int) -> tuple[int, str] | None:
     """(status, message) when the trip takes no more waivers: cancelled (410), being
     renamed (409), or over for more than `close_days` (410); None while it is open."""
     if event.get("status") == "cancelled":

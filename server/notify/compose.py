@@ -5,11 +5,11 @@ key is set)."""
 from __future__ import annotations
 
 from email.message import EmailMessage
-from typing import Any
 
 from server.documents.copies import waiver_copy
 from server.documents.waiver_pdf import reference
 from server.domain.float_plan import BACK, UNDO_BACK, notice_ref, split_ref
+from server.domain.records import EventMap, NoticeMap
 from server.notify.emails import (
     attach_pdf,
     pay_link_email,
@@ -26,7 +26,7 @@ class NotNeeded(Exception):
 
 
 def _check_still_news(
-    store: Store, kind: str, departure_id: str, detail: str, event: dict[str, Any]
+    store: Store, kind: str, departure_id: str, detail: str, event: EventMap
 ) -> None:
     """An Undo of Back at the dock makes the back email stale, and the undo's own
     correction news only if the back email went out (one in flight: try later)."""
@@ -42,7 +42,7 @@ def _check_still_news(
             raise NotNeeded("the back email had not gone out")
 
 
-def compose_notice(store: Store, notice: dict[str, Any], event: dict[str, Any]) -> EmailMessage:
+def compose_notice(store: Store, notice: NoticeMap, event: EventMap) -> EmailMessage:
     """The email for `notice` about `event` (LookupError if what it tells of has gone)."""
     settings = store.settings
     if notice["kind"] == "trip":

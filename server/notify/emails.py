@@ -29,6 +29,7 @@ from server.domain.languages import install_gettext as _install_gettext
 from server.domain.legal_text import legal_html
 from server.domain.money import format_money, to_money
 from server.domain.payments import book_of, ledger
+from server.domain.records import AboardPerson, EventMap, WaiverMap
 from server.domain.waiver_rules import text_of
 from server.settings import tel_uri
 
@@ -111,7 +112,7 @@ def _message(
 
 
 def payment_email(
-    event: dict[str, Any],
+    event: EventMap,
     payment_id: str,
     base_url: str,
     sender: str,
@@ -154,7 +155,7 @@ TRIP_SUBJECTS = {
 
 
 def trip_email(
-    event: dict[str, Any],
+    event: EventMap,
     kind: str,
     detail: str,
     base_url: str,
@@ -175,8 +176,7 @@ def trip_email(
         "event": event,
         "departure": departure,
         "guests": [p for p in departure.get("aboard", []) if p.get("role") == "guest"],
-        "crew": departure.get("crew_aboard")
-        or [p for p in departure.get("aboard", []) if p.get("role") == "crew"],
+        "crew": departure.get("crew_aboard") or _crew_in(departure.get("aboard", [])),
         "boat": departure.get("boat_checked") or {},
         "uscg_phone": uscg_phone,
         "departed": _said(str(departure["departed_at"]), timezone),
@@ -191,8 +191,8 @@ def trip_email(
 
 
 def waiver_email(
-    event: dict[str, Any],
-    waiver: dict[str, Any],
+    event: EventMap,
+    waiver: WaiverMap,
     base_url: str,
     sender: str,
     timezone: tzinfo,
@@ -225,7 +225,7 @@ def waiver_email(
 
 
 def pay_link_email(
-    event: dict[str, Any], base_url: str, sender: str, operator: str, timezone: tzinfo
+    event: EventMap, base_url: str, sender: str, operator: str, timezone: tzinfo
 ) -> EmailMessage:
     """To the booker (the event's `booker_email`): the balance due now and the trip
     page's link, where they pay it online (issue 28)."""
@@ -246,3 +246,8 @@ def attach_pdf(message: EmailMessage, pdf: bytes, filename: str) -> None:
     """Attach a PDF: the message becomes multipart/mixed, its text and HTML parts the
     first part (base64, so lines stay within RFC 5322's 998 characters)."""
     message.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
+
+
+def _crew_in(aboard: list[AboardPerson]) -> list[AboardPerson]:
+    """The crew of a departure recorded before `crew_aboard` was kept."""
+    return [p for p in aboard if p.get("role") == "crew"]

@@ -17,16 +17,16 @@ import logging
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from enum import StrEnum
-from typing import Any
 
 from server import observe
 from server.domain.clock import utc_iso
 from server.domain.float_plan import split_ref
+from server.domain.records import Event, EventMap, Notice, NoticeMap
 from server.notify import failures
 from server.notify.compose import NotNeeded, compose_notice
 from server.notify.failures import MAX_ATTEMPTS, STALLED
@@ -155,9 +155,7 @@ class Notifier:
             return SendOutcome.BUSY
         return self._deliver(notice, now)
 
-    def _deliver(
-        self, notice: dict[str, Any], now: float, event: dict[str, Any] | None = None
-    ) -> SendOutcome:
+    def _deliver(self, notice: Notice, now: float, event: EventMap | None = None) -> SendOutcome:
         """Send a notice this sender has claimed and record what came of it."""
         if self.mailer is None:
             return SendOutcome.UNCONFIGURED
@@ -198,7 +196,7 @@ class Notifier:
         observe.emit_metric("MailerBroken", 1, {"TablePrefix": self.store.settings.table_prefix})
         log.error("the %s mailer is broken; notices stay pending: %s", self.mailer.name, reason)
 
-    def _failed_attempt(self, notice: dict[str, Any], now: float, why: str) -> SendOutcome:
+    def _failed_attempt(self, notice: Notice, now: float, why: str) -> SendOutcome:
         notice_id, attempts = str(notice["notice_id"]), int(notice["attempts"])
         retry_at = failures.next_attempt_at(attempts, now)
         self.store.outbox.mark_unsent(notice_id, why, retry_at)
@@ -208,7 +206,7 @@ class Notifier:
             return SendOutcome.FAILED
         return SendOutcome.RETRY
 
-    def give_up_stalled(self, pending: list[dict[str, Any]]) -> int:
+    def give_up_stalled(self, pending: Sequence[NoticeMap]) -> int:
         """Mark failed (and alarm) each pending notice whose last allowed attempt died
         before recording its outcome: no sender may claim it again, so without this it
         would wait, pending, forever."""
@@ -259,14 +257,14 @@ class Notifier:
                 outcomes[SendOutcome.ERROR] += 1
         return outcomes
 
-    def compose(self, notice: dict[str, Any], event: dict[str, Any] | None = None) -> EmailMessage:
+    def compose(self, notice: NoticeMap, event: EventMap | None = None) -> EmailMessage:
         """The email for a notice (LookupError if what it tells of has gone); `event` is
         the trip as just written, when the caller holds it."""
         if event is None:
             event = self._event(str(notice["event_id"]))
         return compose_notice(self.store, notice, event)
 
-    def _event(self, event_id: str) -> dict[str, Any]:
+    def _event(self, event_id: str) -> Event:
         item = self.store.events.get(event_id)
         if item is not None and "moved_to" in item:  # renamed since: follow it once
             item = self.store.events.get(str(item["moved_to"]))
@@ -276,7 +274,7 @@ class Notifier:
 
     # --- right after a response ------------------------------------------------------
 
-    def after_payment(self, event: dict[str, Any], payment_id: str) -> None:
+    def after_payment(self, event: EventMap, payment_id: str) -> None:
         """Background task, with the trip as the payment's write returned it: queue and
         try to send at once; whatever fails stays pending. Without Gmail nothing could
         be sent, so it makes no call at all: the owed mark written with the payment is
@@ -284,7 +282,7 @@ class Notifier:
         if self.mailer is not None:
             self._quietly(lambda: self._send_new_payment(event, payment_id))
 
-    def _send_new_payment(self, event: dict[str, Any], payment_id: str) -> SendOutcome:
+    def _send_new_payment(self, event: EventMap, payment_id: str) -> SendOutcome:
         # Three calls: the outbox item created already leased to this sender (a sweep
         # or stream record racing it finds it leased), the mark cleared, the outcome
         # recorded. A crash after the first leaves it pending: the lease runs out and

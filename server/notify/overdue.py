@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
 from server.domain.clock import utc_iso
 from server.domain.float_plan import overdue_due
+from server.domain.records import EventMap
 from server.store import Store
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ def mark_overdue_trips(store: Store, now: datetime) -> int:
     return marked
 
 
-def _mark_overdue(store: Store, event: dict[str, Any], now: datetime) -> bool:
+def _mark_overdue(store: Store, event: EventMap, now: datetime) -> bool:
     if not overdue_due(event, now, store.settings.overdue_grace_minutes):
         return False
     departure = event["departure"]

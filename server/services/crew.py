@@ -15,15 +15,16 @@ from server.domain.crew_roles import (
     with_assignment,
     without,
 )
+from server.domain.records import CrewEntry, Event, EventMap
 from server.services.results import Refused
 
-Crew = list[dict[str, str]]
+Crew = list[CrewEntry]
 
 
 class EventsRepo(Protocol):
     def change_crew(
-        self, event_id: str, change: Callable[[dict[str, Any]], Crew | None]
-    ) -> tuple[CrewChange, dict[str, Any] | None]: ...
+        self, event_id: str, change: Callable[[Event], Crew | None]
+    ) -> tuple[CrewChange, Event | None]: ...
 
 
 class UsersRepo(Protocol):
@@ -54,7 +55,7 @@ def assign(
     role: str,
     actor: str,
     now: str,
-) -> dict[str, Any] | Refused:
+) -> Event | Refused:
     """Assign the account `email` to the trip as `role` (master or deckhand); the event
     as stored after, or Refused (nothing written)."""
     if role not in CREW_ROLES:
@@ -74,10 +75,10 @@ def assign(
 
 def unassign(
     events: EventsRepo, audit: AuditRepo, *, event_id: str, email: str, actor: str, now: str
-) -> dict[str, Any] | Refused:
+) -> Event | Refused:
     """Take `email` off the trip; the event as stored after, or Refused."""
 
-    def change(event: dict[str, Any]) -> list[dict[str, str]] | None:
+    def change(event: EventMap) -> Crew | None:
         return without(event, email) if is_assigned(event, email) else None
 
     outcome, item = events.change_crew(event_id, change)

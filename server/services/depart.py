@@ -23,6 +23,7 @@ from server.domain.float_plan import (
     trip_start,
 )
 from server.domain.manifest import guests_of
+from server.domain.records import Departure, DepartureMap, Event, EventMap, Waiver
 from server.domain.trip_log import (
     ORIENTATION_MISSING,
     boat_record,
@@ -36,12 +37,12 @@ CHANGED = "The trip changed while saving. Nothing was saved; try again."
 
 
 class EventsRepo(Protocol):
-    def get(self, event_id: str) -> dict[str, Any] | None: ...
-    def depart(self, event_id: str, departure: dict[str, Any]) -> tuple[dict[str, Any], bool]: ...
+    def get(self, event_id: str) -> Event | None: ...
+    def depart(self, event_id: str, departure: DepartureMap) -> tuple[Event, bool]: ...
 
 
 class WaiversRepo(Protocol):
-    def for_event(self, event_id: str) -> list[dict[str, Any]]: ...
+    def for_event(self, event_id: str) -> list[Waiver]: ...
 
 
 class UsersRepo(Protocol):
@@ -105,7 +106,8 @@ def depart(form: DepartForm, repos: Repos) -> Departed | Refused:
         departure_id = str(uuid.UUID(form.departure_id))
     except ValueError:
         return Refused.form("The form was incomplete; reload it and try again.", 422)
-    if (item.get("departure") or {}).get("departure_id") == departure_id:
+    departed = item.get("departure")
+    if departed and departed.get("departure_id") == departure_id:
         return Departed(form.event_id, departure_id, None)  # a replay: answered like the first
     refusal = depart_refusal(item, form.today)
     if refusal:
@@ -126,8 +128,8 @@ def depart(form: DepartForm, repos: Repos) -> Departed | Refused:
 
 
 def _record(
-    form: DepartForm, item: dict[str, Any], departure_id: str, repos: Repos
-) -> dict[str, Any] | Refused:
+    form: DepartForm, item: EventMap, departure_id: str, repos: Repos
+) -> Departure | Refused:
     """The departure map to store, or every reason the form is refused."""
     accounts = {str(u["email"]): u for u in repos.users.all() if not u.get("disabled")}
     chosen = [e for e in dict.fromkeys(form.crew) if e in accounts]
@@ -164,11 +166,13 @@ def _record(
     )
     record = departure_record(departure_id, plan, item, aboard, form.by, form.now)
     record.update(
-        boat_id=str(item.get("boat_id") or ""),
-        boat=boat.name if boat else record["boat"],
-        boat_checked=boat_record(boat, record["boat"]),
-        crew_aboard=crew_aboard(chosen, form.master, names),
-        orientation={"by": form.by, "at": form.now},
-        counts=list_ashore(aboard),
+        {
+            "boat_id": str(item.get("boat_id") or ""),
+            "boat": boat.name if boat else record["boat"],
+            "boat_checked": boat_record(boat, record["boat"]),
+            "crew_aboard": crew_aboard(chosen, form.master, names),
+            "orientation": {"by": form.by, "at": form.now},
+            "counts": list_ashore(aboard),
+        }
     )
     return record

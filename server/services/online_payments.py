@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from server.domain.online import (
     CANCELLED_NOTE,
@@ -22,6 +22,7 @@ from server.domain.online import (
     session_metadata,
 )
 from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES, AppendRefused, Refusal
+from server.domain.records import EntryMap, Event, LedgerEntry
 from server.services.results import Refused
 
 log = logging.getLogger(__name__)
@@ -34,21 +35,19 @@ class OnlineLedger(Protocol):
     """What recording needs of the events repository (EventsRepo, and the in-memory
     fake in tests/helpers/fake_ledger.py)."""
 
-    def get(self, event_id: str) -> dict[str, Any] | None: ...
+    def get(self, event_id: str) -> Event | None: ...
 
     def append_payment(
         self,
         event_id: str,
-        entry: dict[str, Any],
+        entry: EntryMap,
         cap: int,
         max_bytes: int,
         *,
         accept_cancelled: bool = False,
-    ) -> dict[str, Any]: ...
+    ) -> Event: ...
 
-    def append_refund(
-        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
-    ) -> dict[str, Any]: ...
+    def append_refund(self, event_id: str, entry: EntryMap, cap: int, max_bytes: int) -> Event: ...
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ class Recorded:
     the operator's email), `payment_ids` appended now (empty for a repeat delivery or
     an event that records nothing), and whether the payment was flagged."""
 
-    item: dict[str, Any] | None = None
+    item: Event | None = None
     payment_ids: list[str] = field(default_factory=list)
     flagged: bool = False
 
@@ -74,7 +73,7 @@ def record_payment(
     """Append the online payment a paid Checkout Session made (once per session)."""
     try:
         event_id = str(session_metadata(session).get("event_id") or "")
-        entry = payment_entry(session, now) if event_id else {}
+        entry = cast("LedgerEntry", payment_entry(session, now) if event_id else {})
     except ValueError as malformed:  # signed, yet not a session the app made
         log.warning("checkout session %s not recorded: %s", session.get("id"), malformed)
         return Refused({"error": f"Not a checkout session: {malformed}"}, 400)
@@ -119,7 +118,7 @@ def record_refunds(
     event_id = intent_metadata(intent).get("event_id", "")
     if not event_id:
         return Recorded()  # a charge the app did not make
-    item = events.get(event_id) or {}
+    item: Event | dict[str, Any] = events.get(event_id) or {}
     paid = next(
         (
             p

@@ -23,6 +23,7 @@ from server.domain.payments import (
     validate_payment,
     validate_void_reason,
 )
+from server.domain.records import EntryMap, Event, LedgerEntry
 from server.domain.users import User
 from server.services.results import Refused
 
@@ -62,15 +63,11 @@ class Ledger(Protocol):
     """What the ledger workflows need of the events repository (EventsRepo, and the
     in-memory fake in tests/helpers/fake_ledger.py)."""
 
-    def get(self, event_id: str) -> dict[str, Any] | None: ...
+    def get(self, event_id: str) -> Event | None: ...
 
-    def append_payment(
-        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
-    ) -> dict[str, Any]: ...
+    def append_payment(self, event_id: str, entry: EntryMap, cap: int, max_bytes: int) -> Event: ...
 
-    def append_void(
-        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
-    ) -> dict[str, Any]: ...
+    def append_void(self, event_id: str, entry: EntryMap, cap: int, max_bytes: int) -> Event: ...
 
 
 class AuditLog(Protocol):
@@ -83,8 +80,8 @@ class Logged:
     totals, or the whole item for one written before the totals), the entry, and
     whether this request stored it (False: a replay of the same key and body)."""
 
-    item: dict[str, Any]
-    entry: dict[str, Any]
+    item: Event
+    entry: LedgerEntry
     created: bool
 
 
@@ -152,7 +149,7 @@ def void_payment(
         reason = validate_void_reason(form)
     except FormErrors as invalid:
         return Refused(invalid.errors)  # 422
-    entry = {
+    entry: LedgerEntry = {
         "payment_id": void_id,
         "kind": "void",
         "voids": target,

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import Protocol
 
 from server.domain.clock import utc_iso
 from server.domain.forms import FormErrors
 from server.domain.languages import Translate, translator
 from server.domain.rate_limits import WAIVERS_PER_IP, Limit, Spent, Taken, ip_key
+from server.domain.records import EventMap, Waiver, WaiverMap
 from server.domain.waiver_rules import WaiverSubmission, same_name, signer_cap, validate_waiver
 from server.domain.waiver_signing import (
     COPY_MARKER_DAYS,
@@ -34,8 +35,8 @@ MAX_USER_AGENT = 512
 
 
 class WaiversRepo(Protocol):
-    def get(self, event_id: str, waiver_id: str) -> dict[str, Any] | None: ...
-    def create(self, item: dict[str, Any]) -> None: ...
+    def get(self, event_id: str, waiver_id: str) -> Waiver | None: ...
+    def create(self, item: WaiverMap) -> None: ...
     def count_for_event(self, event_id: str) -> int: ...
 
 
@@ -62,7 +63,7 @@ class Repos:
 class Signing:
     """What the patron sent, for which trip, from where and when."""
 
-    event: Mapping[str, Any]  # the stored event item
+    event: EventMap  # the stored event item
     form: Mapping[str, object]  # the form's fields as sent
     today: date  # in the operator's time zone
     close_days: int  # a past trip takes waivers this many days (SCC_WAIVER_CLOSE_DAYS)
@@ -116,7 +117,7 @@ def sign_waiver(signing: Signing, repos: Repos) -> Signed | Refused:
 
 
 def _replayed(
-    stored: Mapping[str, Any] | None, signed: WaiverSubmission, event_id: str, _: Translate
+    stored: WaiverMap | None, signed: WaiverSubmission, event_id: str, _: Translate
 ) -> Signed | Refused:
     """The same signer again: what was stored. Anyone else: sign a fresh form (409)."""
     if stored is None or not same_name(str(stored["full_name"]), signed.full_name):
@@ -160,11 +161,11 @@ def _release(repos: Repos, place: str, spent: tuple[Spent, ...]) -> None:
     repos.limits.give_back(spent)
 
 
-def waiver_item(signing: Signing, signed: WaiverSubmission, owed: bool) -> dict[str, Any]:
+def waiver_item(signing: Signing, signed: WaiverSubmission, owed: bool) -> Waiver:
     """The waiver as stored: who signed what (the hashes of the texts shown, in the
     record's `language`, and of their English originals), when and from where."""
     waiver_original, esign_original = signed.originals
-    item: dict[str, Any] = {
+    item: Waiver = {
         "event_id": str(signing.event["event_id"]),
         "waiver_id": signed.waiver_id,
         "event_date": str(signing.event["date"]),

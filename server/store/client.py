@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer
@@ -139,11 +139,13 @@ def get_item(table: Table, key: dict[str, Any]) -> dict[str, Any] | None:
     return item
 
 
-def put_new(table: Table, item: dict[str, Any], key: str) -> bool:
+def put_new(table: Table, item: Mapping[str, Any], key: str) -> bool:
     """Put `item` unless an item with its key is stored (`key` names the key attribute
     that must not exist yet); False then, and nothing is overwritten."""
     put = conditional(
-        lambda: table.put_item(Item=item, ConditionExpression=f"attribute_not_exists({key})")
+        lambda: table.put_item(
+            Item=cast("dict[str, Any]", item), ConditionExpression=f"attribute_not_exists({key})"
+        )
     )
     return put is not None
 

@@ -5,9 +5,10 @@ only while the trip has not departed, and only if the crew is still what was rea
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from server.domain.crew_roles import CrewChange
+from server.domain.records import CrewEntry, Event
 from server.store.boundary import Repo
 from server.store.client import get_item, update_if
 from server.store.ledger import OPEN_FOR_WRITES
@@ -15,7 +16,7 @@ from server.store.ledger import OPEN_FOR_WRITES
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
-Crew = list[dict[str, str]]
+Crew = list[CrewEntry]
 __all__ = ["CrewChange", "CrewWrites"]
 # Assignment is open until departure (then the departure's crew aboard is the record).
 _NOT_DEPARTED = f"{OPEN_FOR_WRITES} AND attribute_not_exists(departure)"
@@ -28,14 +29,14 @@ class CrewWrites(Repo):
     table: Table
 
     def change_crew(
-        self, event_id: str, change: Callable[[dict[str, Any]], Crew | None]
-    ) -> tuple[CrewChange, dict[str, Any] | None]:
+        self, event_id: str, change: Callable[[Event], Crew | None]
+    ) -> tuple[CrewChange, Event | None]:
         """Apply `change` (the event as read -> the new crew) in one conditional write
         that also requires the crew read to be unchanged; read again and retry when
         another change landed in between; `change` answering None writes nothing.
         Returns the outcome and the event as read."""
         for _ in range(_TRIES):
-            item = get_item(self.table, {"event_id": event_id})
+            item = cast("Event | None", get_item(self.table, {"event_id": event_id}))
             if item is None:
                 return CrewChange.MISSING, None
             if "departure" in item:
@@ -58,7 +59,7 @@ class CrewWrites(Repo):
                 values=values,
             ):
                 return CrewChange.SAVED, {**item, "crew_assigned": values[":crew"]}
-        item = get_item(self.table, {"event_id": event_id})
+        item = cast("Event | None", get_item(self.table, {"event_id": event_id}))
         if item is not None and "departure" in item:
             return CrewChange.DEPARTED, item
         return CrewChange.CLOSED, item

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from boto3.dynamodb.conditions import Key
 
 from server.domain.payments import AppendRefused as AppendRefused
+from server.domain.records import Event, EventMap
 from server.store.client import (
     all_items,
     conditional,
@@ -46,32 +47,33 @@ class EventsRepo(CrewWrites, FloatPlanWrites, LedgerWrites):
     def __init__(self, table: Table) -> None:
         self.table = table
 
-    def create(self, event: dict[str, Any]) -> None:
+    def create(self, event: EventMap) -> None:
         """Store a new event; never overwrites one (conditional put)."""
-        item = {"payments": [], **event, "listing": LISTING, "starts_at": starts_at(event)}
-        item.update(totals_of(item))  # an event starts with true totals (server/store/totals.py)
+        fields = {"payments": [], **event, "listing": LISTING, "starts_at": starts_at(event)}
+        item = cast("Event", fields)
+        item = {**item, **totals_of(item)}  # true totals from the start (server/store/totals.py)
         if not put_new(self.table, item, "event_id"):
             raise EventExists(event["event_id"])
 
-    def get(self, event_id: str) -> dict[str, Any] | None:
+    def get(self, event_id: str) -> Event | None:
         """The event as stored now (a consistent read), or None."""
-        return get_item(self.table, {"event_id": event_id})
+        return cast("Event | None", get_item(self.table, {"event_id": event_id}))
 
-    def upcoming(self, from_day: str) -> list[dict[str, Any]]:
+    def upcoming(self, from_day: str) -> list[Event]:
         """Every listed event on or after `from_day` (YYYY-MM-DD), earliest first."""
         condition = Key("listing").eq(LISTING) & Key("starts_at").gte(from_day)
-        return all_items(
+        return _as_events(
             self.table.query, IndexName=EVENTS_BY_DATE, KeyConditionExpression=condition
         )
 
-    def on_day(self, day: str) -> list[dict[str, Any]]:
+    def on_day(self, day: str) -> list[Event]:
         """Every listed event on `day` (YYYY-MM-DD), in trip order."""
         condition = Key("listing").eq(LISTING) & Key("starts_at").begins_with(day)
-        return all_items(
+        return _as_events(
             self.table.query, IndexName=EVENTS_BY_DATE, KeyConditionExpression=condition
         )
 
-    def board(self, since: str, whole_before: str, limit: int) -> tuple[list[dict[str, Any]], bool]:
+    def board(self, since: str, whole_before: str, limit: int) -> tuple[list[Event], bool]:
         """The dispatch board's read: listed events from `since`, earliest first, every
         one before `whole_before` (YYYY-MM-DD) and up to `limit` more; True when more may
         follow. One Query of at most `limit` items, unless the days before `whole_before`
@@ -81,10 +83,11 @@ class EventsRepo(CrewWrites, FloatPlanWrites, LedgerWrites):
         page = self.table.query(
             KeyConditionExpression=listed & Key("starts_at").gte(since), **query
         )
-        items, last = page.get("Items", []), page.get("LastEvaluatedKey")
+        items = cast("list[Event]", page.get("Items", []))
+        last = page.get("LastEvaluatedKey")
         if last is None or str(last["starts_at"]) >= whole_before:
             return items, last is not None
-        items += all_items(
+        items += _as_events(
             self.table.query,
             IndexName=EVENTS_BY_DATE,
             KeyConditionExpression=listed & Key("starts_at").between(since, whole_before),
@@ -96,12 +99,12 @@ class EventsRepo(CrewWrites, FloatPlanWrites, LedgerWrites):
             ExclusiveStartKey=last,
             **query,
         )
-        return items + page.get("Items", []), "LastEvaluatedKey" in page
+        return items + cast("list[Event]", page.get("Items", [])), "LastEvaluatedKey" in page
 
-    def past(self, before_day: str, limit: int = 200) -> list[dict[str, Any]]:
+    def past(self, before_day: str, limit: int = 200) -> list[Event]:
         """Listed events before `before_day`, most recent first, at most `limit`."""
         condition = Key("listing").eq(LISTING) & Key("starts_at").lt(before_day)
-        return all_items(
+        return _as_events(
             self.table.query,
             limit=limit,
             IndexName=EVENTS_BY_DATE,
@@ -109,10 +112,10 @@ class EventsRepo(CrewWrites, FloatPlanWrites, LedgerWrites):
             ScanIndexForward=False,
         )
 
-    def scan_all(self) -> list[dict[str, Any]]:
+    def scan_all(self) -> list[Event]:
         """Every item in the table, stubs and unlisted legacy items included (reports and
         the id lint: admin-only, so a paginated scan is fine)."""
-        return all_items(self.table.scan)
+        return _as_events(self.table.scan)
 
     def update_details(self, event_id: str, details: dict[str, Any]) -> bool:
         """Change the editable fields in one targeted UpdateItem: the payments list is
@@ -206,19 +209,19 @@ class EventsRepo(CrewWrites, FloatPlanWrites, LedgerWrites):
             values={":new": new},
         )
 
-    def put_renamed_copy(self, copy: dict[str, Any]) -> bool:
+    def put_renamed_copy(self, copy: EventMap) -> bool:
         """Put the unfinished copy (see `renamed_copy`); False when another item holds
         its id, one that is not an unfinished copy of the same event."""
         put = conditional(
             lambda: self.table.put_item(
-                Item=copy,
+                Item=cast("dict[str, Any]", copy),
                 ConditionExpression="attribute_not_exists(event_id) OR renaming_from = :old",
                 ExpressionAttributeValues={":old": copy["renaming_from"]},
             )
         )
         return put is not None
 
-    def open_renamed_copy(self, copy: dict[str, Any]) -> bool:
+    def open_renamed_copy(self, copy: EventMap) -> bool:
         """List the copy and open it for writes; False when that was done already."""
         expression = "SET listing = :listing, starts_at = :starts REMOVE renaming_from"
         values = {":listing": LISTING, ":starts": starts_at(copy), ":old": copy["renaming_from"]}
@@ -231,15 +234,21 @@ class EventsRepo(CrewWrites, FloatPlanWrites, LedgerWrites):
         return self._update_if(old, expression, "renaming_to = :new", {":new": new})
 
 
-def renamed_copy(item: dict[str, Any], new: str) -> dict[str, Any]:
+def renamed_copy(item: EventMap, new: str) -> Event:
     """The frozen event `item` as it is first stored under `new`: payments and all,
     marked `renaming_from` (closed to writes) and not yet listed."""
     old = item["event_id"]
-    copy = {k: v for k, v in item.items() if k not in ("renaming_to", "listing", "starts_at")}
-    copy.update(event_id=new, date=new[:10], renamed_from=old, renaming_from=old)
+    left = ("renaming_to", "listing", "starts_at")
+    copy = cast("Event", {k: v for k, v in item.items() if k not in left})
+    copy.update({"event_id": new, "date": new[:10], "renamed_from": old, "renaming_from": old})
     return copy
 
 
-def starts_at(event: dict[str, Any]) -> str:
+def starts_at(event: EventMap) -> str:
     """The index sort key: date and start time, so the dashboard lists in trip order."""
     return f"{event['date']}T{event.get('start_time') or ''}"
+
+
+def _as_events(operation: Any, **kwargs: Any) -> list[Event]:
+    """Every item of a Query or Scan of the events table, as events."""
+    return cast("list[Event]", all_items(operation, **kwargs))

@@ -5,10 +5,11 @@ and the send can lose the email, and a replay adds no second mark."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from server.domain.float_plan import BACK, FLOAT, LATE, OVERDUE, UNDO_BACK, notice_ref
 from server.domain.float_plan import TripWriteRefused as TripWriteRefused
+from server.domain.records import DepartureMap, Event
 from server.store.boundary import Repo
 from server.store.client import conditional, get_item
 
@@ -35,7 +36,7 @@ class FloatPlanWrites(Repo):
         values: dict[str, Any],
         ref: str,
         removes: str = "",
-    ) -> dict[str, Any] | None:
+    ) -> Event | None:
         """One UpdateItem that also marks `ref` owed; the new item, or None when the
         condition did not hold."""
         request: dict[str, Any] = {
@@ -52,13 +53,12 @@ class FloatPlanWrites(Repo):
         response = conditional(lambda: self.table.update_item(**request))
         if response is None:
             return None
-        item: dict[str, Any] = response["Attributes"]
-        return item
+        return cast("Event", response["Attributes"])
 
-    def _read(self, event_id: str) -> dict[str, Any] | None:
-        return get_item(self.table, {"event_id": event_id})
+    def _read(self, event_id: str) -> Event | None:
+        return cast("Event | None", get_item(self.table, {"event_id": event_id}))
 
-    def depart(self, event_id: str, departure: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    def depart(self, event_id: str, departure: DepartureMap) -> tuple[Event, bool]:
         """Record the departure once; (the event, True) the first time, (the event,
         False) for a replay of the same departure_id. TripWriteRefused otherwise
         (departed already under another id, cancelled, gone)."""
@@ -77,7 +77,7 @@ class FloatPlanWrites(Repo):
 
     def run_late(
         self, event_id: str, departure_id: str, seen_back: str, new_back: str, now: str
-    ) -> tuple[dict[str, Any], bool]:
+    ) -> tuple[Event, bool]:
         """Move the expected return from `seen_back` (what the phone showed) to
         `new_back`; clears an overdue mark. A second tap from the same page is answered
         like the first: the return has moved already, so nothing moves twice."""
@@ -95,9 +95,7 @@ class FloatPlanWrites(Repo):
         moved = lambda i: i["departure"].get("expected_back") != seen_back  # noqa: E731
         return self._replayed(event_id, departure_id, moved), False
 
-    def mark_back(
-        self, event_id: str, departure_id: str, by: str, now: str
-    ) -> tuple[dict[str, Any], bool]:
+    def mark_back(self, event_id: str, departure_id: str, by: str, now: str) -> tuple[Event, bool]:
         """Back at the dock, once; a replay answers like the first. The email's ref
         names the back time, so a Back after an Undo is news of its own."""
         item = self._owed_write(
@@ -113,7 +111,7 @@ class FloatPlanWrites(Repo):
 
     def undo_back(
         self, event_id: str, departure_id: str, seen: str, cutoff: str, now: str
-    ) -> tuple[dict[str, Any], bool]:
+    ) -> tuple[Event, bool]:
         """Take back Back at the dock saved at `seen`, if that is no earlier than
         `cutoff` (the undo window, decided in this one write): the trip is out again
         with its float plan and alarm, and "not back after all" is owed (sent only if
@@ -143,9 +141,14 @@ class FloatPlanWrites(Repo):
         )
         return item is not None
 
-    def _replayed(self, event_id: str, departure_id: str, done: Any) -> dict[str, Any]:
+    def _replayed(self, event_id: str, departure_id: str, done: Any) -> Event:
         item = self._read(event_id)
-        departure = (item or {}).get("departure") or {}
-        if item is not None and departure.get("departure_id") == departure_id and done(item):
+        departure = item.get("departure") if item is not None else None
+        if (
+            item is not None
+            and departure
+            and departure.get("departure_id") == departure_id
+            and done(item)
+        ):
             return item
         raise TripWriteRefused(item)

@@ -5,12 +5,15 @@ by the same write (server/store/totals.py)."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
 from server.domain.money import to_money
+from server.domain.online import refund_split
 from server.domain.payments import AppendRefused, Refusal, entry_bytes, why_refused
+from server.domain.records import EntryMap, Event, LedgerEntry
 from server.store.boundary import Repo
 from server.store.client import (
     conditional,
@@ -40,18 +43,18 @@ class LedgerWrites(Repo):
 
     table: Table
 
-    def get(self, event_id: str) -> dict[str, Any] | None:
+    def get(self, event_id: str) -> Event | None:
         raise NotImplementedError  # EventsRepo's
 
     def append_payment(
         self,
         event_id: str,
-        entry: dict[str, Any],
+        entry: EntryMap,
         cap: int,
         max_bytes: int,
         *,
         accept_cancelled: bool = False,
-    ) -> dict[str, Any]:
+    ) -> Event:
         """Append one payment in ONE conditional UpdateItem: the event must exist, be
         open, stay within `cap` entries and `max_bytes` of ledger, and not already hold
         this payment_id. The same write ADDs the amount (and the tip, to `tips_total`)
@@ -94,11 +97,18 @@ class LedgerWrites(Repo):
                 answer="UPDATED_NEW",
             )
             if fast is not None:
-                answer = {k: v for k, v in fast.items() if k not in ("payments", "payment_ids")}
-                answer.update(event_id=event_id, totals=TOTALS_VERSION, appended=entry)
+                left = ("payments", "payment_ids")
+                answer = cast("Event", {k: v for k, v in fast.items() if k not in left})
+                answer.update(
+                    {
+                        "event_id": event_id,
+                        "totals": TOTALS_VERSION,
+                        "appended": cast("LedgerEntry", entry),
+                    }
+                )
                 return answer
             item = self.get(event_id)
-            seen = {**item, "status": ""} if item and accept_cancelled else item
+            seen: Event | None = {**item, "status": ""} if item and accept_cancelled else item
             reason = why_refused(seen, entry["payment_id"], entry, cap, max_bytes - size)
             if item is None or "totals" in item or reason is not Refusal.CONFLICT:
                 raise AppendRefused(reason, item)
@@ -123,9 +133,7 @@ class LedgerWrites(Repo):
             why_refused(item, entry["payment_id"], entry, cap, max_bytes - size), item
         )
 
-    def append_void(
-        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
-    ) -> dict[str, Any]:
+    def append_void(self, event_id: str, entry: EntryMap, cap: int, max_bytes: int) -> Event:
         """Append a void of `entry["voids"]`: that payment must be stored, not yet voided
         and not itself a void (`void_ids`: the ids of the voids); the void's own
         payment_id makes the request idempotent. The payment's amount (and its tip)
@@ -135,7 +143,7 @@ class LedgerWrites(Repo):
         size = entry_bytes(entry)
         target = entry["voids"]
         for _ in range(3):
-            item = self.get(event_id) or {}
+            item: Event | dict[str, Any] = self.get(event_id) or {}
             found = next(
                 (
                     (i, p)
@@ -186,31 +194,39 @@ class LedgerWrites(Repo):
                 raise AppendRefused(reason, after)
         raise AppendRefused(Refusal.CONFLICT, self.get(event_id))
 
-    def append_refund(
-        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
-    ) -> dict[str, Any]:
+    def append_refund(self, event_id: str, entry: EntryMap, cap: int, max_bytes: int) -> Event:
         """Append an online refund of `entry["refunds"]` (that payment must be stored):
-        its own payment_id (from the Stripe refund id) makes it once per refund, and
-        its amount comes off `paid_total` in the same write. A cancelled trip takes it
-        (refunding is what a cancelled trip's payment is for)."""
-        size = entry_bytes(entry)
+        its own payment_id (from the Stripe refund id) makes it once per refund. What
+        Stripe gave back (`entry["amount"]`) is split into fare and tip against the
+        payment and its refunds as read (`refund_split`), and comes off `paid_total` and
+        `tips_total` in the same write, which holds only while the ledger is as read (no
+        other refund of it can slip in between). A cancelled trip takes it (refunding is
+        what a cancelled trip's payment is for)."""
+        refunded = to_money(entry["amount"])
         for _ in range(3):
-            item = self.get(event_id) or {}
+            item: Event | dict[str, Any] = self.get(event_id) or {}
+            stored = item.get("payments", [])
+            paid: Mapping[str, Any] = next(
+                (p for p in stored if p.get("payment_id") == entry["refunds"]), {}
+            )
+            fare, tip = refund_split(paid, stored, refunded)
+            split = {**entry, "amount": fare, "tip": tip}
+            size = entry_bytes(split)
             condition = (
                 OPEN_FOR_WRITES + " AND NOT contains(payment_ids, :id)"
-                " AND contains(payment_ids, :target)"
+                " AND contains(payment_ids, :target) AND size(payments) = :read"
             )
-            values: dict[str, Any] = {":target": entry["refunds"]}
+            values: dict[str, Any] = {":target": entry["refunds"], ":read": len(stored)}
             add = ""
             if "totals" in item:
                 condition += " AND attribute_exists(totals)"
-                add = ", paid_total :minus"
-                values[":minus"] = -to_money(entry["amount"])
+                add = ", paid_total :minus, tips_total :minus_tip"
+                values.update({":minus": -fare, ":minus_tip": -tip})
             else:
                 condition += " AND attribute_not_exists(totals)"
             written = self._write(
                 event_id,
-                entry,
+                split,
                 size,
                 cap=cap,
                 max_bytes=max_bytes,
@@ -224,7 +240,7 @@ class LedgerWrites(Repo):
             if written is not None:
                 return written
             after = self.get(event_id)
-            probe = {**entry, "voids": entry["refunds"]}
+            probe: dict[str, Any] = {**entry, "voids": entry["refunds"]}
             reason = why_refused(after, entry["payment_id"], probe, cap, max_bytes - size)
             if reason in (Refusal.NOT_A_PAYMENT, Refusal.ALREADY_VOIDED):
                 reason = Refusal.CONFLICT  # (a void's reasons: not a refund's)
@@ -235,7 +251,7 @@ class LedgerWrites(Repo):
     def _write(
         self,
         event_id: str,
-        entry: dict[str, Any],
+        entry: EntryMap,
         size: int,
         *,
         cap: int,
@@ -246,7 +262,7 @@ class LedgerWrites(Repo):
         values: dict[str, Any],
         names: dict[str, str],
         answer: str,
-    ) -> dict[str, Any] | None:
+    ) -> Event | None:
         """The one conditional ledger append behind `append_payment` and `append_void`:
         its answer's attributes, or None when the condition did not hold."""
         payment_id = entry["payment_id"]
@@ -283,7 +299,6 @@ class LedgerWrites(Repo):
             raise
         if response is None:
             return None
-        attributes: dict[str, Any] = response.get("Attributes", {})
-        return attributes
+        return cast("Event", response.get("Attributes", {}))
 
     # --- the rename's steps (server/store/rename.py runs them in order) -------------

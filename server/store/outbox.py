@@ -10,10 +10,11 @@ send. It has no `state`, so the by-state index (and every sweep) never sees it."
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 from boto3.dynamodb.conditions import Key
 
+from server.domain.records import MailerStatus, Notice
 from server.store.boundary import Repo
 from server.store.client import all_items, conditional, get_item, put_new, update_if
 from server.store.tables import OUTBOX_BY_STATE
@@ -46,11 +47,11 @@ class OutboxRepo(Repo):
         created_at: str,
         owner: str,
         lease_seconds: int,
-    ) -> dict[str, Any] | None:
+    ) -> Notice | None:
         """Create the item (`notice_id, kind, event_id, ref_id`) already claimed by
         `owner`, as `ensure` then `claim` would leave it, in one PutItem; None when it
         exists (another sender queued it and sends it)."""
-        item = {
+        item: Notice = {
             **_pending(*notice, now, created_at),
             "attempts": 1,
             "lease_owner": owner,
@@ -58,25 +59,28 @@ class OutboxRepo(Repo):
         }
         return item if put_new(self.table, item, "notice_id") else None
 
-    def get(self, notice_id: str) -> dict[str, Any] | None:
+    def get(self, notice_id: str) -> Notice | None:
         """One notification as stored now, or None."""
-        return get_item(self.table, {"notice_id": notice_id})
+        return cast("Notice | None", get_item(self.table, {"notice_id": notice_id}))
 
     def in_state(
         self, state: str, limit: int | None = None, newest_first: bool = False
-    ) -> list[dict[str, Any]]:
+    ) -> list[Notice]:
         """Notifications in one state, oldest first (or newest), at most `limit`."""
-        return all_items(
-            self.table.query,
-            limit=limit,
-            IndexName=OUTBOX_BY_STATE,
-            KeyConditionExpression=Key("state").eq(state),
-            ScanIndexForward=not newest_first,
+        return cast(
+            "list[Notice]",
+            all_items(
+                self.table.query,
+                limit=limit,
+                IndexName=OUTBOX_BY_STATE,
+                KeyConditionExpression=Key("state").eq(state),
+                ScanIndexForward=not newest_first,
+            ),
         )
 
     def claim(
         self, notice_id: str, owner: str, now: float, lease_seconds: int, max_attempts: int
-    ) -> dict[str, Any] | None:
+    ) -> Notice | None:
         """Take a due, unleased pending item for `lease_seconds`; None if another sender
         holds it, it is not due, or it is no longer pending."""
         response = conditional(
@@ -100,8 +104,7 @@ class OutboxRepo(Repo):
         )
         if response is None:
             return None
-        item: dict[str, Any] = response["Attributes"]
-        return item
+        return cast("Notice", response["Attributes"])
 
     def mark_sent(
         self, notice_id: str, message_id: str, sent_at: str, not_needed: str = ""
@@ -155,9 +158,9 @@ class OutboxRepo(Repo):
             ExpressionAttributeValues={":mailer": mailer, ":reason": reason[:300], ":at": at},
         )
 
-    def mailer_broken(self) -> dict[str, Any] | None:
+    def mailer_broken(self) -> MailerStatus | None:
         """The mailer's broken mark (mailer, reason, broken_at, last_seen_at), or None."""
-        return self.get(MAILER_STATUS)
+        return cast("MailerStatus | None", get_item(self.table, {"notice_id": MAILER_STATUS}))
 
     def clear_mailer_broken(self) -> None:
         """A send went through: the mailer works (a no-op when it was not marked)."""
@@ -198,7 +201,7 @@ class OutboxRepo(Repo):
 
 def _pending(
     notice_id: str, kind: str, event_id: str, ref_id: str, now: float, created_at: str
-) -> dict[str, Any]:
+) -> Notice:
     """A new notification, pending and due now."""
     return {
         "notice_id": notice_id,

@@ -18,8 +18,10 @@ waiver:
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from server.domain.event_ids import is_valid_event_id, nonconforming_ids
+from server.domain.records import Event
 from server.store import Store
 from server.store.events import renamed_copy
 
@@ -60,7 +62,7 @@ def rename_event(
 
     if "moved_to" not in item:
         if not events.freeze_for_rename(old, new):
-            current = events.get(old) or {}
+            current: Event | dict[str, Any] = events.get(old) or {}
             if current.get("moved_to") != new:
                 raise RenameError(
                     f"{old} is being renamed to {current.get('renaming_to')}; finish that first."
@@ -70,7 +72,7 @@ def rename_event(
         item = events.get(old) or item  # frozen now: its payments cannot change
         copy = renamed_copy(item, new)
         if not events.put_renamed_copy(copy):
-            existing = events.get(new) or {}
+            existing: Event | dict[str, Any] = events.get(new) or {}
             if existing.get("renamed_from") != old:
                 # Created meanwhile by someone else: give the old event back its writes.
                 events.unfreeze(old, new)

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from server.domain.money import money_str
 from server.domain.payments import ledger
+from server.domain.records import Event, EventMap, Number
 from server.store.client import update_if
 
 if TYPE_CHECKING:
@@ -55,7 +56,16 @@ def card_echo() -> tuple[str, dict[str, str], dict[str, Any]]:
     return ", ".join(clauses), names, values
 
 
-def totals_of(item: dict[str, Any]) -> dict[str, Any]:
+class Totals(TypedDict):
+    """The totals an event item carries (a part of `Event`)."""
+
+    totals: Number
+    paid_total: Decimal
+    tips_total: Decimal
+    payment_count: Number
+
+
+def totals_of(item: EventMap) -> Totals:
     """The totals the stored ledger adds up to (what the backfill writes)."""
     book = ledger(item.get("total_price", 0), item.get("payments", []))
     return {
@@ -68,8 +78,8 @@ def totals_of(item: dict[str, Any]) -> dict[str, Any]:
 
 def backfill(
     table: Table,
-    items: list[dict[str, Any]],
-    read: Callable[[str], dict[str, Any] | None],
+    items: list[Event],
+    read: Callable[[str], Event | None],
     say: Callable[[str], None],
 ) -> int:
     """Give every item without the marker its totals: per item one conditional write,
@@ -79,7 +89,7 @@ def backfill(
     written = 0
     for first in items:
         event_id = str(first["event_id"])
-        item: dict[str, Any] | None = first
+        item: Event | None = first
         for _ in range(5):
             if item is None or "totals" in item or "moved_to" in item:
                 break
@@ -95,7 +105,7 @@ def backfill(
     return written
 
 
-def _mark(table: Table, item: dict[str, Any]) -> bool:
+def _mark(table: Table, item: EventMap) -> bool:
     """One item's totals and marker, if its ledger is still the one `item` holds."""
     values = {f":{k}": v for k, v in totals_of(item).items()}
     values[":empty"] = []

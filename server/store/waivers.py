@@ -4,10 +4,11 @@ nothing here logs item contents."""
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 from boto3.dynamodb.conditions import ConditionBase, Key
 
+from server.domain.records import Waiver, WaiverMap
 from server.domain.waiver_signing import WaiverExists
 from server.store.boundary import Repo
 from server.store.client import all_items, get_item, put_new, update_if
@@ -26,12 +27,12 @@ class WaiversRepo(Repo):
     def __init__(self, table: Table) -> None:
         self.table = table
 
-    def create(self, item: dict[str, Any]) -> None:
+    def create(self, item: WaiverMap) -> None:
         """Store a signed waiver; refuses to overwrite (attribute_not_exists)."""
         if not self._put_new(item):
             raise WaiverExists(item["waiver_id"])
 
-    def _put_new(self, item: dict[str, Any]) -> bool:
+    def _put_new(self, item: WaiverMap) -> bool:
         """Put a waiver unless one with its key is stored (then False)."""
         item = {
             **item,
@@ -40,16 +41,21 @@ class WaiversRepo(Repo):
         }
         return put_new(self.table, item, "waiver_id")
 
-    def get(self, event_id: str, waiver_id: str) -> dict[str, Any] | None:
+    def get(self, event_id: str, waiver_id: str) -> Waiver | None:
         """One waiver as stored now (a consistent read), or None."""
-        return get_item(self.table, {"event_id": event_id, "waiver_id": waiver_id})
+        return cast(
+            "Waiver | None", get_item(self.table, {"event_id": event_id, "waiver_id": waiver_id})
+        )
 
-    def for_event(self, event_id: str) -> list[dict[str, Any]]:
+    def for_event(self, event_id: str) -> list[Waiver]:
         """Every waiver of one event, oldest reference first (one paginated Query)."""
-        waivers = all_items(
-            self.table.query,
-            KeyConditionExpression=Key("event_id").eq(event_id),
-            ConsistentRead=True,
+        waivers = cast(
+            "list[Waiver]",
+            all_items(
+                self.table.query,
+                KeyConditionExpression=Key("event_id").eq(event_id),
+                ConsistentRead=True,
+            ),
         )
         return sorted(waivers, key=lambda w: str(w.get("signed_at", "")))
 

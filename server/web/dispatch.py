@@ -20,6 +20,7 @@ from server.domain.float_plan import TripState, state_of
 from server.domain.forms import form_values, text_field
 from server.domain.money import money_str
 from server.domain.payments import Refusal
+from server.domain.records import LedgerEntry
 from server.domain.users import User
 from server.notify.outbox import Notifier
 from server.services import payments
@@ -266,7 +267,7 @@ async def log_payment(request: Request) -> Response:
 
 
 def _payment_saved(
-    request: Request, view: EventView, entry: dict[str, Any], created: bool, from_trip: bool
+    request: Request, view: EventView, entry: LedgerEntry, created: bool, from_trip: bool
 ) -> Response:
     kind = response_kind(request)
     if kind is Kind.JSON:

@@ -20,6 +20,7 @@ from server.domain.event_ids import is_valid_event_id
 from server.domain.float_plan import TripState, aboard_summary, may_undo_back, state_of
 from server.domain.money import money_str
 from server.domain.payments import Ledger, book_of
+from server.domain.records import CrewEntry, Event, LedgerEntry, Waiver
 from server.store import Store
 from server.web.render import EventMoved
 from server.web.state import store_of, today_of, trip_clock
@@ -28,7 +29,7 @@ from server.web.state import store_of, today_of, trip_clock
 _LOOKUP_SAFE = re.compile(r"^[A-Za-z0-9-]{1,80}$")
 
 
-def find_event(store: Store, event_id: str, *, legacy_ok: bool = False) -> dict[str, Any]:
+def find_event(store: Store, event_id: str, *, legacy_ok: bool = False) -> Event:
     """The event at this id, or a 404. Renamed events raise EventMoved (301); ids that
     break the convention are 404 unless they are such a redirect stub (or `legacy_ok`:
     the captain opening a legacy event to rename it)."""
@@ -54,7 +55,7 @@ def valid_event_id(request: Request) -> str:
 
 @dataclass
 class EventView:
-    item: dict[str, Any]
+    item: Event
     today: date
     # Guests covered by signed waivers; None when not read for this response (the
     # Log Payment answer: htmx keeps the number already on the page).
@@ -105,7 +106,7 @@ class EventView:
         """How people name the trip: "Alice · whale"."""
         return " · ".join(part for part in (self.patron, self.period) if part)
 
-    def payment(self, payment_id: str) -> dict[str, Any] | None:
+    def payment(self, payment_id: str) -> LedgerEntry | None:
         """The payment logged under this key (for "Saved ... for ..." after a plain
         form's redirect), or None."""
         if not payment_id:
@@ -135,7 +136,7 @@ class EventView:
         return state_of(self.item, self.now, self.grace_minutes)
 
     @property
-    def crew(self) -> list[dict[str, str]]:
+    def crew(self) -> list[CrewEntry]:
         """Who is assigned, the master first (server/domain/crew_roles.py)."""
         return crew_of(self.item)
 
@@ -184,14 +185,14 @@ class EventView:
         }
 
 
-def assigned_crew(item: dict[str, Any]) -> list[tuple[str, str, str]]:
+def assigned_crew(item: Event) -> list[tuple[str, str, str]]:
     """(email, role, name kept when assigned, or "") of the crew assigned, the master
     first (`crew_assigned`, server/domain/crew_roles.py)."""
     names = {str(c.get("email")): str(c.get("name") or "") for c in item.get("crew_assigned") or []}
     return [(email, role, names.get(email, "")) for email, role in assigned(item)]
 
 
-def crew_names(store: Store, item: dict[str, Any]) -> dict[str, str]:
+def crew_names(store: Store, item: Event) -> dict[str, str]:
     """The names of the crew assigned to `item`: the name kept with the assignment, read
     from the account only for a map stored without one (none, as the app writes them)."""
     names = {}
@@ -201,7 +202,7 @@ def crew_names(store: Store, item: dict[str, Any]) -> dict[str, str]:
     return names
 
 
-def entry_json(entry: dict[str, Any], voided: set[str] | None = None) -> dict[str, Any]:
+def entry_json(entry: LedgerEntry, voided: set[str] | None = None) -> dict[str, Any]:
     """A ledger entry with Decimal amounts as two-decimal strings."""
     out: dict[str, Any] = {
         k: (money_str(v) if isinstance(v, Decimal) else v) for k, v in entry.items()
@@ -214,14 +215,14 @@ def entry_json(entry: dict[str, Any], voided: set[str] | None = None) -> dict[st
     return out
 
 
-def view_of(request: Request, item: dict[str, Any], waivers_signed: int | None = 0) -> EventView:
+def view_of(request: Request, item: Event, waivers_signed: int | None = 0) -> EventView:
     """The stored event as the pages show it (today, the overdue clock) for this request."""
     return EventView(
         item=item, today=today_of(request), waivers_signed=waivers_signed, **trip_clock(request)
     )
 
 
-def event_with_waivers(request: Request) -> tuple[EventView, list[dict[str, Any]]]:
+def event_with_waivers(request: Request) -> tuple[EventView, list[Waiver]]:
     """The event at the path's id, with the guests its waivers cover (two reads)."""
     store = store_of(request)
     item = find_event(store, request.path_params["event_id"])

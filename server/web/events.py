@@ -22,6 +22,7 @@ from server.domain.event_form import (
 from server.domain.event_ids import InvalidEventId, is_valid_event_id, suggest_id
 from server.domain.forms import FormErrors, form_values, text_field
 from server.domain.money import money_str
+from server.domain.records import Event
 from server.domain.users import User, normalize_email
 from server.services import crew as crew_service
 from server.store import Store
@@ -95,7 +96,7 @@ def _event_form(
     return render(request, "admin_event_form.html", context, status_code=status_code)
 
 
-def _unknown_boat(store: Store, details: dict[str, Any]) -> dict[str, str]:
+def _unknown_boat(store: Store, details: Event | dict[str, Any]) -> dict[str, str]:
     """The chosen boat must be one of the captain's list (a field error otherwise); its
     name becomes the event's `boat` text, which every page and email already shows."""
     boat_id = details.get("boat_id")
@@ -139,12 +140,12 @@ async def event_id_preview(request: Request) -> Response:
     return render(request, "_event_id_preview.html", {"preview": preview})
 
 
-def _find(store: Store, event_id: str) -> dict[str, Any]:
+def _find(store: Store, event_id: str) -> Event:
     """The captain may open legacy ids (to rename them), not just conforming ones."""
     return find_event(store, event_id, legacy_ok=True)
 
 
-async def _posted_event(request: Request) -> tuple[FormData, dict[str, Any]]:
+async def _posted_event(request: Request) -> tuple[FormData, Event]:
     """The posted form and the event the path names (404 if none)."""
     form = await request.form()
     item = await run_in_threadpool(_find, store_of(request), request.path_params["event_id"])
@@ -202,14 +203,14 @@ def _assign_chosen(request: Request, event_id: str, chosen: dict[str, Any]) -> N
         )
 
 
-def _edit_values(item: dict[str, Any]) -> dict[str, str]:
+def _edit_values(item: Event) -> dict[str, str]:
     values = {k: ("" if item.get(k) is None else str(item.get(k))) for k in EDITABLE}
     if item.get("total_price") is not None:
         values["total_price"] = money_str(item["total_price"])
     return values
 
 
-def edit_context(request: Request, item: dict[str, Any]) -> dict[str, Any]:
+def edit_context(request: Request, item: Event) -> dict[str, Any]:
     """The captain's event page: the event's fields, its crew section, rename and status."""
     event = EventView(item=item, today=today_of(request))
     suggestion = "" if is_valid_event_id(event.event_id) else suggest_id(item) or ""

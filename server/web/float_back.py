@@ -4,6 +4,7 @@ with it the same box is a dialog) and Undo within UNDO_BACK_MINUTES of the back 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -20,6 +21,7 @@ from server.domain.float_plan import (
     undo_back_cutoff,
 )
 from server.domain.forms import text_field
+from server.domain.records import Departure
 from server.domain.users import User
 from server.store.float_plans import TripWriteRefused
 from server.web.audit import audit
@@ -40,7 +42,7 @@ async def back_confirm(request: Request) -> Response:
     as a dialog): the trip and who is aboard, named, before the alarm is switched off."""
     item = await run_in_threadpool(find_event, store_of(request), valid_event_id(request))
     user: User = request.state.user
-    departure = item.get("departure") or {}
+    departure: Departure | dict[str, Any] = item.get("departure") or {}
     if "returned_at" in item or not departure:
         raise HTTPException(409, "This trip is not out: there is nothing to mark back.")
     if not may_finish(item, user.email, user.is_captain):

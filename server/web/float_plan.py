@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from server.domain.boats import Boat
 from server.domain.clock import input_time, utc_now_iso
 from server.domain.float_plan import (
     BACK,
@@ -27,6 +28,7 @@ from server.domain.float_plan import (
 )
 from server.domain.forms import text_field
 from server.domain.manifest import guests_of
+from server.domain.records import Event, Waiver
 from server.domain.trip_log import prefilled_crew
 from server.domain.users import User
 from server.services.depart import Departed, DepartForm, Repos
@@ -45,10 +47,14 @@ routes = Routes()
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-def _dock(store: Store, event_id: str) -> tuple[dict[str, Any], list[dict[str, Any]], list[Any]]:
+class DockTrip(Event, total=False):
+    _boat: Boat | None  # the page's, never stored
+
+
+def _dock(store: Store, event_id: str) -> tuple[DockTrip, list[Waiver], list[Any]]:
     """The trip (with its boat, when it names one from the list, as `_boat`), its
     waivers, and who may be ticked as crew (active accounts)."""
-    item = find_event(store, event_id)
+    item = cast("DockTrip", find_event(store, event_id))
     if item.get("boat_id"):
         item = {**item, "_boat": store.boats.get(str(item["boat_id"]))}
     waivers = store.waivers.for_event(item["event_id"])
@@ -58,8 +64,8 @@ def _dock(store: Store, event_id: str) -> tuple[dict[str, Any], list[dict[str, A
 
 def _depart_page(
     request: Request,
-    item: dict[str, Any],
-    waivers: list[dict[str, Any]],
+    item: DockTrip,
+    waivers: list[Waiver],
     crew: list[dict[str, Any]],
     *,
     values: dict[str, Any] | None = None,
@@ -186,7 +192,7 @@ def _done(
     return response
 
 
-async def _departed_trip(request: Request) -> tuple[dict[str, Any], FormData, str]:
+async def _departed_trip(request: Request) -> tuple[Event, FormData, str]:
     """The departed trip this crew member or the captain may finish (403 otherwise)."""
     valid_event_id(request)
     form = await request.form()
@@ -208,7 +214,9 @@ async def run_late(request: Request) -> Response:
     seen = seen_back(text_field(form, "expected_back") or str(item["departure"]["expected_back"]))
     if seen is None:  # not a return this trip could have: a damaged or hand-made form
         raise HTTPException(422, "This form is out of date or damaged: reload the trip, try again.")
-    new_back = extended_back({"departure": {"expected_back": seen}}, datetime.now(UTC))
+    new_back = extended_back(
+        cast("Event", {"departure": {"expected_back": seen}}), datetime.now(UTC)
+    )
     event_id = str(item["event_id"])
     try:
         _, first = await run_in_threadpool(

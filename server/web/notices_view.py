@@ -4,9 +4,11 @@ it goes to, and its state, so the captain can tell whether an OVERDUE alert went
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from server.domain.float_plan import BACK, FLOAT, LATE, OVERDUE, UNDO_BACK, split_ref
+from server.domain.records import Event, NoticeMap
 from server.store import Store
 
 TRIP_KINDS = {
@@ -19,7 +21,7 @@ TRIP_KINDS = {
 STATES = {"pending": "Pending", "failed": "Failed", "sent": "Sent"}
 
 
-def kind_label(notice: dict[str, Any]) -> tuple[str, str]:
+def kind_label(notice: NoticeMap) -> tuple[str, str]:
     """(label, trip kind or the notice's kind) of one notice."""
     if notice.get("kind") == "trip":
         trip_kind = (split_ref(str(notice.get("ref_id", ""))) or ("", "", ""))[0]
@@ -33,7 +35,7 @@ def kind_label(notice: dict[str, Any]) -> tuple[str, str]:
     return str(notice.get("kind") or "Email").capitalize(), str(notice.get("kind") or "")
 
 
-def _trip_name(event: dict[str, Any] | None) -> str:
+def _trip_name(event: Event | None) -> str:
     if event is None:
         return "a trip no longer stored"
     parts = [str(event.get("patron_first_name") or ""), str(event.get("period") or "")]
@@ -41,11 +43,11 @@ def _trip_name(event: dict[str, Any] | None) -> str:
     return f"{name}, {event.get('date', '')}"
 
 
-def described(store: Store, notices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def described(store: Store, notices: Sequence[NoticeMap]) -> list[dict[str, Any]]:
     """Each notice with `label`, `trip_kind`, `trip` (its name), `to` and `state_label`.
     One trip or waiver that cannot be read names itself so and spoils no other row."""
     settings = store.settings
-    events: dict[str, dict[str, Any] | None] = {}
+    events: dict[str, Event | None] = {}
     rows = []
     for notice in notices:
         event_id = str(notice.get("event_id", ""))
@@ -57,7 +59,8 @@ def described(store: Store, notices: list[dict[str, Any]]) -> list[dict[str, Any
         elif notice.get("kind") == "payment":
             to = settings.mail_recipients
         elif notice.get("kind") == "paylink":
-            booker = (events[event_id] or {}).get("booker_email")
+            trip = events[event_id]
+            booker = trip.get("booker_email") if trip else None
             to = [str(booker)] if booker else []
         else:
             waiver = store.waivers.get(event_id, str(notice.get("ref_id", "")))

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from server.domain.audit_text import utc_days
 from server.domain.float_plan import state_of
+from server.domain.records import Departure, Event
 from server.domain.trip_log import log_entries
 from server.store import Store
 from server.web.auth import captain_only
@@ -30,7 +31,7 @@ routes = Routes()
 async def trip_log(request: Request) -> Response:
     store = store_of(request)
     item = await run_in_threadpool(find_event, store, request.path_params["event_id"])
-    departure: dict[str, Any] = item.get("departure") or {}
+    departure: Departure | dict[str, Any] = item.get("departure") or {}
     audits = await run_in_threadpool(_audits_of, store, item)
     names = {
         str(u["email"]): str(u.get("name") or u["email"])
@@ -51,7 +52,7 @@ async def trip_log(request: Request) -> Response:
     return render(request, "admin_trip_log.html", context)
 
 
-def _audits_of(store: Store, item: dict[str, Any]) -> list[dict[str, Any]]:
+def _audits_of(store: Store, item: Event) -> list[dict[str, Any]]:
     """The audit records of the trip's day and the next (a sunset sail back after
     midnight), in the audit table's UTC partitions."""
     day, zone = date.fromisoformat(str(item["date"])), store.settings.timezone

@@ -9,6 +9,7 @@ import re
 import time
 import uuid
 import zipfile
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -142,7 +143,7 @@ _serialize = TypeSerializer().serialize
 _sequence = iter(range(10**20, 10**21))
 
 
-def image(item: dict[str, Any] | None) -> dict[str, Any] | None:
+def image(item: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return None if item is None else {k: _serialize(v) for k, v in item.items()}
 
 
@@ -150,8 +151,8 @@ def record(
     store: Store,
     table: str,
     keys: dict[str, str],
-    new: dict[str, Any] | None,
-    old: dict[str, Any] | None = None,
+    new: Mapping[str, Any] | None,
+    old: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A DynamoDB stream record (NEW_AND_OLD_IMAGES) as Lambda passes it to a function."""
     event_name = "REMOVE" if new is None else "INSERT" if old is None else "MODIFY"

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from server.domain.crew_roles import CrewChange
+from server.domain.records import CrewEntry, Event, EventMap
 from tests.helpers.fakes import FakeEvents
 
 
@@ -15,14 +16,14 @@ class FakeCrewEvents(FakeEvents):
     """`change_crew` of the events repository; `closed` ids answer CLOSED (being renamed
     or moved), as the real one does when its conditional write keeps failing."""
 
-    def __init__(self, *events: dict[str, Any]) -> None:
+    def __init__(self, *events: EventMap) -> None:
         super().__init__(*events)
         self.closed: set[str] = set()
         self.writes = 0
 
     def change_crew(
-        self, event_id: str, change: Callable[[dict[str, Any]], list[dict[str, str]] | None]
-    ) -> tuple[CrewChange, dict[str, Any] | None]:
+        self, event_id: str, change: Callable[[Event], list[CrewEntry] | None]
+    ) -> tuple[CrewChange, Event | None]:
         item = self.get(event_id)
         if item is None:
             return CrewChange.MISSING, None

@@ -8,20 +8,23 @@ against this fake and against dynalite and requires the same answers."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from server.domain.money import to_money
+from server.domain.online import refund_split
 from server.domain.payments import AppendRefused, entry_bytes, why_refused
+from server.domain.records import EntryMap, Event, EventMap
 from server.store.events import LISTING, EventExists, starts_at
 from server.store.totals import CARD_FIELDS, TOTALS_VERSION, totals_of
 
 _TO, _FROM = TypeSerializer(), TypeDeserializer()
 
 
-def _as_stored(item: dict[str, Any]) -> dict[str, Any]:
+def _as_stored(item: Mapping[str, Any]) -> dict[str, Any]:
     """`item` as DynamoDB stores and answers it."""
     return {k: _FROM.deserialize(_TO.serialize(v)) for k, v in item.items()}
 
@@ -34,7 +37,7 @@ class FakeLedger:
         self.writes = 0  # conditional writes that took effect
 
     # --- arranging ---------------------------------------------------------------
-    def create(self, event: dict[str, Any]) -> None:
+    def create(self, event: EventMap) -> None:
         if event["event_id"] in self.items:
             raise EventExists(event["event_id"])
         item = {"payments": [], **event, "listing": LISTING, "starts_at": starts_at(event)}
@@ -49,19 +52,19 @@ class FakeLedger:
         return True
 
     # --- the Ledger protocol -------------------------------------------------------
-    def get(self, event_id: str) -> dict[str, Any] | None:
+    def get(self, event_id: str) -> Event | None:
         item = self.items.get(event_id)
-        return copy.deepcopy(item) if item is not None else None
+        return cast("Event", copy.deepcopy(item)) if item is not None else None
 
     def append_payment(
         self,
         event_id: str,
-        entry: dict[str, Any],
+        entry: EntryMap,
         cap: int,
         max_bytes: int,
         *,
         accept_cancelled: bool = False,
-    ) -> dict[str, Any]:
+    ) -> Event:
         item = self.items.get(event_id)
         size = entry_bytes(entry)
         pid = entry["payment_id"]
@@ -81,7 +84,7 @@ class FakeLedger:
         item["outbox"] = "owed"
         item.setdefault("notices_owed", set()).add(pid)
         if "totals" not in item:  # an item from before the totals: answered whole
-            return copy.deepcopy(item)
+            return cast("Event", copy.deepcopy(item))
         item["paid_total"] += entry["amount"]
         # ADD on a missing attribute starts from 0 (an item marked before tips were kept).
         item["tips_total"] = item.get("tips_total", Decimal(0)) + to_money(entry.get("tip", 0))
@@ -92,11 +95,9 @@ class FakeLedger:
         names.append("tips_total")
         answer = _as_stored({n: item[n] for n in [*names, "payment_count"]})
         answer.update(event_id=event_id, totals=TOTALS_VERSION, appended=entry)
-        return answer
+        return cast("Event", answer)
 
-    def append_void(
-        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
-    ) -> dict[str, Any]:
+    def append_void(self, event_id: str, entry: EntryMap, cap: int, max_bytes: int) -> Event:
         item = self.items.get(event_id)
         size = entry_bytes(entry)
         vid, target = entry["payment_id"], entry["voids"]
@@ -121,12 +122,16 @@ class FakeLedger:
             tips = item.get("tips_total", Decimal(0))
             item["tips_total"] = tips - to_money(voided.get("tip", 0))
             item["payment_count"] -= 1
-        return copy.deepcopy(item)
+        return cast("Event", copy.deepcopy(item))
 
-    def append_refund(
-        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
-    ) -> dict[str, Any]:
+    def append_refund(self, event_id: str, entry: EntryMap, cap: int, max_bytes: int) -> Event:
         item = self.items.get(event_id)
+        stored = item.get("payments", []) if item is not None else []
+        paid: dict[str, Any] = next(
+            (p for p in stored if p.get("payment_id") == entry["refunds"]), {}
+        )
+        fare, tip = refund_split(paid, stored, to_money(entry["amount"]))
+        entry = {**entry, "amount": fare, "tip": tip}
         size = entry_bytes(entry)
         rid, target = entry["payment_id"], entry["refunds"]
         ids = item.get("payment_ids", set()) if item is not None else set()
@@ -142,10 +147,11 @@ class FakeLedger:
             raise AppendRefused(refusal, self.get(event_id))
         self._append(item, entry, size)
         if "totals" in item:
-            item["paid_total"] -= Decimal(entry["amount"])
-        return copy.deepcopy(item)
+            item["paid_total"] -= fare
+            item["tips_total"] = item.get("tips_total", Decimal(0)) - tip
+        return cast("Event", copy.deepcopy(item))
 
-    def _append(self, item: dict[str, Any], entry: dict[str, Any], size: int) -> None:
+    def _append(self, item: dict[str, Any], entry: EntryMap, size: int) -> None:
         item.setdefault("payments", []).append(_as_stored(entry))
         item.setdefault("payment_ids", set()).add(entry["payment_id"])
         item["ledger_bytes"] = item.get("ledger_bytes", Decimal(0)) + size

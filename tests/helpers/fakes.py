@@ -7,15 +7,16 @@ real repositories on dynalite, so a fake cannot drift."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from server.domain.boats import Boat
 from server.domain.float_plan import FLOAT, notice_ref
 from server.domain.rate_limits import Limit, Spent, Taken, bucket_of
+from server.domain.records import DepartureMap, Event, EventMap, Waiver, WaiverMap
 from server.domain.waiver_signing import WaiverExists
 from server.services.depart import Repos
 from server.store.boats import BoatExists
@@ -25,7 +26,7 @@ from server.store.waivers import LISTING as WAIVER_LISTING
 _TO, _FROM = TypeSerializer(), TypeDeserializer()
 
 
-def _as_stored(item: dict[str, Any]) -> dict[str, Any]:
+def _as_stored(item: Mapping[str, Any]) -> dict[str, Any]:
     """`item` as DynamoDB stores and answers it (numbers as Decimal)."""
     return {k: _FROM.deserialize(_TO.serialize(v)) for k, v in item.items()}
 
@@ -33,19 +34,19 @@ def _as_stored(item: dict[str, Any]) -> dict[str, Any]:
 class FakeEvents:
     """`get` and `depart` of EventsRepo."""
 
-    def __init__(self, *events: dict[str, Any]) -> None:
+    def __init__(self, *events: EventMap) -> None:
         self.items: dict[str, dict[str, Any]] = {}
         for event in events:
             self.create(event)
 
-    def create(self, event: dict[str, Any]) -> None:
-        self.items[str(event["event_id"])] = copy.deepcopy(event)
+    def create(self, event: EventMap) -> None:
+        self.items[str(event["event_id"])] = copy.deepcopy(dict(event))
 
-    def get(self, event_id: str) -> dict[str, Any] | None:
+    def get(self, event_id: str) -> Event | None:
         item = self.items.get(event_id)
-        return copy.deepcopy(item) if item is not None else None
+        return cast("Event", copy.deepcopy(item)) if item is not None else None
 
-    def depart(self, event_id: str, departure: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    def depart(self, event_id: str, departure: DepartureMap) -> tuple[Event, bool]:
         item = self.items.get(event_id)
         closed = item is None or any(
             k in item for k in ("moved_to", "renaming_to", "renaming_from", "departure")
@@ -55,11 +56,11 @@ class FakeEvents:
             item["outbox"] = "owed"
             ref = notice_ref(FLOAT, str(departure["departure_id"]))
             item["notices_owed"] = {*item.get("notices_owed", set()), ref}
-            return copy.deepcopy(item), True
+            return cast("Event", copy.deepcopy(item)), True
         stored = (item or {}).get("departure") or {}
         if item is not None and stored.get("departure_id") == departure["departure_id"]:
-            return copy.deepcopy(item), False
-        raise TripWriteRefused(copy.deepcopy(item) if item is not None else None)
+            return cast("Event", copy.deepcopy(item)), False
+        raise TripWriteRefused(cast("Event", copy.deepcopy(item)) if item is not None else None)
 
 
 class FakeWaivers:
@@ -67,28 +68,30 @@ class FakeWaivers:
     signing's). `create` stores the item as DynamoDB answers it (numbers as Decimal,
     the listing keys added) and refuses a key stored already, like the real one."""
 
-    def __init__(self, *waivers: dict[str, Any]) -> None:
-        self.waivers = [copy.deepcopy(w) for w in waivers]
+    def __init__(self, *waivers: WaiverMap) -> None:
+        self.waivers = [copy.deepcopy(dict(w)) for w in waivers]
         self.creates = 0  # create calls, refused ones too
 
-    def create(self, item: dict[str, Any]) -> None:
+    def create(self, item: WaiverMap) -> None:
         self.creates += 1
         if self.get(str(item["event_id"]), str(item["waiver_id"])) is not None:
             raise WaiverExists(item["waiver_id"])
         key = f"{item['event_date']}#{item['event_id']}#{item['waiver_id']}"
         self.waivers.append(_as_stored({**item, "listing": WAIVER_LISTING, "trip_key": key}))
 
-    def get(self, event_id: str, waiver_id: str) -> dict[str, Any] | None:
+    def get(self, event_id: str, waiver_id: str) -> Waiver | None:
         for w in self.waivers:
             if (w["event_id"], w["waiver_id"]) == (event_id, waiver_id):
-                return copy.deepcopy(w)
+                return cast("Waiver", copy.deepcopy(w))
         return None
 
     def count_for_event(self, event_id: str) -> int:
         return sum(1 for w in self.waivers if w["event_id"] == event_id)
 
-    def for_event(self, event_id: str) -> list[dict[str, Any]]:
-        found = [copy.deepcopy(w) for w in self.waivers if w["event_id"] == event_id]
+    def for_event(self, event_id: str) -> list[Waiver]:
+        found = [
+            cast("Waiver", copy.deepcopy(w)) for w in self.waivers if w["event_id"] == event_id
+        ]
         return sorted(found, key=lambda w: str(w.get("signed_at", "")))
 
 

@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 
 from server.domain.clock import utc_now_iso
 from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
+from server.domain.records import Event, LedgerEntry
 from server.store import Store
 from tests.conftest import add_event
 from tests.fake_gmail import FakeGmail
@@ -87,9 +88,9 @@ def use_cli_env(monkeypatch: pytest.MonkeyPatch, store: Store, fake: FakeGmail) 
 
 def append_payment(
     store: Store, event_id: str, payment_id: str, amount: str, method: str = "cash"
-) -> dict[str, Any]:
+) -> Event:
     """The payment's own UpdateItem, as the app makes it (the email owed with it)."""
-    entry = {
+    entry: LedgerEntry = {
         "payment_id": payment_id,
         "kind": "payment",
         "amount": Decimal(amount),

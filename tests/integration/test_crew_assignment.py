@@ -13,9 +13,11 @@ from server.__main__ import main
 from server.domain.boats import Boat
 from server.domain.clock import today_in, utc_now_iso
 from server.domain.crew_roles import CrewChange, with_assignment
+from server.domain.records import CrewEntry, Event
 from server.store import Store
 from tests.conftest import add_event, add_user, sign_in
 from tests.helpers.flows import departure
+from tests.helpers.typed import found
 
 MASTER = "mara@example.com"
 DECK = "dex@example.com"
@@ -49,7 +51,7 @@ def test_the_captain_assigns_a_master_and_a_deckhand_and_each_is_audited(
     answer = assign(client, token, event_id, MASTER, "master")
     assert answer.status_code == 303 and answer.headers["location"].endswith("?done=assigned#crew")
     assert assign(client, token, event_id, DECK, "deckhand").status_code == 303
-    stored = store.events.get(event_id) or {}
+    stored = found(store.events.get(event_id))
     assert stored["crew_assigned"] == [
         {"email": MASTER, "role": "master", "name": "Mara Master"},
         {"email": DECK, "role": "deckhand", "name": "Dex Deck"},
@@ -72,12 +74,12 @@ def test_a_new_master_demotes_the_old_one_and_unassign_takes_off(
     event_id = add_event(store)["event_id"]
     assign(client, token, event_id, MASTER, "master")
     assign(client, token, event_id, DECK, "master")
-    roles = {c["email"]: c["role"] for c in (store.events.get(event_id) or {})["crew_assigned"]}
+    roles = {c["email"]: c["role"] for c in found(store.events.get(event_id))["crew_assigned"]}
     assert roles == {DECK: "master", MASTER: "deckhand"}
     data = {"email": MASTER, "csrf_token": token}
     gone = client.post(f"/admin/events/{event_id}/crew/remove", data=data, follow_redirects=False)
     assert gone.status_code == 303
-    assert [c["email"] for c in (store.events.get(event_id) or {})["crew_assigned"]] == [DECK]
+    assert [c["email"] for c in found(store.events.get(event_id))["crew_assigned"]] == [DECK]
     assert ("crew.unassigned", event_id, MASTER) in actions(store)
 
 
@@ -96,7 +98,7 @@ def test_assignment_is_refused_once_the_trip_has_departed(
         f"/admin/events/{event_id}/crew/remove", data={"email": MASTER, "csrf_token": token}
     )
     assert removed.status_code == 409
-    assert (store.events.get(event_id) or {})["crew_assigned"] == [
+    assert found(store.events.get(event_id))["crew_assigned"] == [
         {"email": MASTER, "role": "master", "name": "Mara Master"}
     ]
     assert actions(store) == before  # nothing audited: nothing changed
@@ -143,7 +145,7 @@ def test_the_new_event_form_assigns_its_crew(
         "csrf_token": token,
     }
     assert client.post("/admin/events", data=data, follow_redirects=False).status_code == 303
-    stored = store.events.get(f"{day}-noa") or {}
+    stored = found(store.events.get(f"{day}-noa"))
     assert [(c["email"], c["role"]) for c in stored["crew_assigned"]] == [
         (MASTER, "master"),
         (DECK, "deckhand"),
@@ -159,7 +161,7 @@ def test_scc_events_assign_and_unassign(
     assert main(["events", "assign", event_id, DECK.upper(), "--role", "deckhand"]) == 0
     assert f"master\t{MASTER}\ndeckhand\t{DECK}" in capsys.readouterr().out
     assert main(["events", "unassign", event_id, MASTER]) == 0
-    assert [c["email"] for c in (store.events.get(event_id) or {})["crew_assigned"]] == [DECK]
+    assert [c["email"] for c in found(store.events.get(event_id))["crew_assigned"]] == [DECK]
     assert main(["events", "unassign", event_id, MASTER]) == 1
     assert "is not assigned" in capsys.readouterr().err
     store.events.depart(event_id, departure())
@@ -253,7 +255,7 @@ def test_credentials_form_stores_and_audits_and_refuses_a_bad_date(
         follow_redirects=False,
     )
     assert good.status_code == 303
-    stored = (store.users.get(MASTER) or {})["credentials"]
+    stored = found(store.users.get(MASTER))["credentials"]
     assert stored["uscg_type"] == "Master" and stored["drug_testing"] is True
     records = store.audit.on_day(utc_now_iso()[:10])
     assert any(r["action"] == "account.credentials" and r["target"] == MASTER for r in records)
@@ -320,7 +322,7 @@ def test_two_changes_at_once_both_land(store: Store, crew_accounts: None) -> Non
     event_id = add_event(store)["event_id"]
     raced: list[CrewChange] = []
 
-    def slow(event: dict[str, Any]) -> list[dict[str, str]]:
+    def slow(event: Event) -> list[CrewEntry]:
         if not raced:  # the other change lands after this one read the trip
             outcome, _ = store.events.change_crew(
                 event_id, lambda e: with_assignment(e, DECK, "Dex Deck", "deckhand")
@@ -330,7 +332,7 @@ def test_two_changes_at_once_both_land(store: Store, crew_accounts: None) -> Non
 
     outcome, item = store.events.change_crew(event_id, slow)
     assert raced == [CrewChange.SAVED] and outcome is CrewChange.SAVED
-    stored = store.events.get(event_id) or {}
+    stored = found(store.events.get(event_id))
     assert [(c["email"], c["role"]) for c in stored["crew_assigned"]] == [
         (MASTER, "master"),
         (DECK, "deckhand"),

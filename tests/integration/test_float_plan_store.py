@@ -9,11 +9,12 @@ from server.store import Store
 from server.store.float_plans import TripWriteRefused
 from tests.conftest import add_event
 from tests.helpers.flows import BACK_BY, departure
+from tests.helpers.typed import found
 
 
 def owed(store: Store, event_id: str) -> set[str]:
-    item = store.events.get(event_id) or {}
-    return set(item.get("notices_owed", set()))
+    item = store.events.get(event_id)
+    return set(item.get("notices_owed", set())) if item is not None else set()
 
 
 def test_a_trip_departs_once_and_a_replay_is_answered_like_the_first(store: Store) -> None:
@@ -92,5 +93,5 @@ def test_once_its_notices_are_queued_the_owed_marker_goes_and_the_plan_stays(sto
     plan = departure()
     store.events.depart(event_id, plan)
     store.events.clear_notices(event_id, {f"float:{plan['departure_id']}"})
-    item = store.events.get(event_id) or {}
+    item = found(store.events.get(event_id))
     assert "outbox" not in item and "departure" in item

@@ -8,17 +8,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
 from server.app import create_app
 from server.domain.clock import as_utc, utc_iso
+from server.domain.records import Event
 from server.notify.outbox import Notifier
 from server.store import Store
 from tests.conftest import HX, add_event, sign_in
 from tests.helpers.flows import checked_in_trip, depart, depart_form
+from tests.helpers.typed import found
 
 USCG = "+1 415 399 3547"
 
@@ -78,12 +79,12 @@ def test_a_return_just_beyond_the_grace_departs(client: TestClient, store: Store
     assert depart(client, event_id, form).status_code == 303
 
 
-def _departed(client: TestClient, store: Store) -> tuple[str, dict[str, Any]]:
+def _departed(client: TestClient, store: Store) -> tuple[str, Event]:
     event_id = checked_in_trip(client, store, start_time=late_start(store))
     assert (
         depart(client, event_id, depart_form(client, event_id), area="Outer bay").status_code == 303
     )
-    item = store.events.get(event_id) or {}
+    item = found(store.events.get(event_id))
     return event_id, item
 
 
@@ -130,7 +131,7 @@ def test_undo_within_the_window_puts_the_trip_out_again_with_its_alarm(
         ).status_code
         == 303
     )
-    returned = str((store.events.get(event_id) or {})["returned_at"])
+    returned = str(found(store.events.get(event_id))["returned_at"])
     landed = client.get(f"/dispatch/events/{event_id}?float=back").text
     assert 'class="notice float-done" role="status" tabindex="-1" autofocus' in landed
     assert f'name="returned_at" value="{returned}"' in landed and "Undo: not back yet" in landed
@@ -140,7 +141,7 @@ def test_undo_within_the_window_puts_the_trip_out_again_with_its_alarm(
     )
     assert answer.status_code == 303
     assert answer.headers["location"] == f"/dispatch/events/{event_id}?float=undone"
-    item = store.events.get(event_id) or {}
+    item = found(store.events.get(event_id))
     assert "returned_at" not in item and item["back_undone_of"] == returned
     # "Not back after all" is owed in the same write (and queued right after).
     ref = f"unback:{departure_id}:{returned}"
@@ -174,7 +175,7 @@ def test_undo_after_the_window_is_refused_and_changes_nothing(
         f"/dispatch/events/{event_id}/back/undo", data=undo, follow_redirects=False
     )
     assert answer.status_code == 409 and "Too late to undo" in answer.text
-    assert (store.events.get(event_id) or {})["returned_at"] == eleven_ago
+    assert found(store.events.get(event_id))["returned_at"] == eleven_ago
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from server.store.float_plans import TripWriteRefused
 from tests.conftest import add_event, sign_in
 from tests.fake_gmail import FakeGmail, text_of
 from tests.helpers.flows import BACK_BY, departure
+from tests.helpers.typed import found
 
 BACK_AT = "2030-01-01T19:50:00Z"
 
@@ -54,7 +55,7 @@ def test_undo_a_second_after_the_window_is_refused(store: Store) -> None:
     now = at(BACK_AT) + timedelta(minutes=10, seconds=1)
     with pytest.raises(TripWriteRefused):
         store.events.undo_back(event_id, dep, BACK_AT, undo_back_cutoff(now), utc_iso(now))
-    assert (store.events.get(event_id) or {})["returned_at"] == BACK_AT
+    assert found(store.events.get(event_id))["returned_at"] == BACK_AT
 
 
 def test_undo_of_another_back_or_departure_is_refused(store: Store) -> None:
@@ -138,7 +139,7 @@ def test_undo_before_the_back_email_went_out_sends_neither(
     notifier.send_due()
     assert [m["Subject"].split(":")[0] for m in gmail.messages] == ["Float plan"]
     for ref in (f"back:{dep}:{back_at}", f"unback:{dep}:{back_at}"):
-        notice = mail_store.outbox.get(ref) or {}
+        notice = found(mail_store.outbox.get(ref))
         assert notice["state"] == "sent" and notice["not_needed"]  # done, not failed
         assert int(notice["attempts"]) <= 1
     sign_in(mail_client, mail_store, role="captain")

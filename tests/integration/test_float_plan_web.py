@@ -15,6 +15,7 @@ from server.notify.outbox import Notifier
 from server.store import Store
 from tests.conftest import HX, JSON, add_event, sign_in
 from tests.helpers.flows import checked_in_trip, depart, depart_form
+from tests.helpers.typed import found
 
 
 def actions(store: Store) -> list[str]:
@@ -48,7 +49,7 @@ def test_crew_departs_once_from_the_form_and_the_dashboard_shows_the_trip_out(
     assert first.status_code == 303 and first.headers["location"].endswith(event_id)
     replay = depart(client, event_id, form, area="Outer bay")
     assert replay.status_code == 303  # answered like the first
-    item = store.events.get(event_id) or {}
+    item = found(store.events.get(event_id))
     plan = item["departure"]
     assert plan["area"] == "Outer bay" and plan["expected_back"].endswith("Z")
     assert [p["role"] for p in plan["aboard"]] == ["guest", "crew"]
@@ -108,7 +109,7 @@ def test_an_overdue_trip_is_red_on_top_until_it_is_back_at_the_dock(
     event_id = checked_in_trip(client, store)
     add_event(store, first_name="Zed", start_time="08:00")  # listed first by time
     assert depart(client, event_id, depart_form(client, event_id)).status_code == 303
-    item = store.events.get(event_id) or {}
+    item = found(store.events.get(event_id))
     expected = parse_utc(item["departure"]["expected_back"]).timestamp()
     late = expected + 31 * 60
     assert Notifier(store, None, clock=lambda: late).mark_overdue_trips() == 1
@@ -158,7 +159,7 @@ def test_running_late_moves_the_return_thirty_minutes_once_per_tap(
     token = sign_in(client, store)
     event_id = checked_in_trip(client, store, start_time="23:00")
     assert depart(client, event_id, depart_form(client, event_id)).status_code == 303
-    plan = (store.events.get(event_id) or {})["departure"]
+    plan = found(store.events.get(event_id))["departure"]
     late = {
         "csrf_token": token,
         "departure_id": plan["departure_id"],
@@ -168,7 +169,7 @@ def test_running_late_moves_the_return_thirty_minutes_once_per_tap(
         answer = client.post(f"/dispatch/events/{event_id}/late", data=late, follow_redirects=False)
         assert answer.status_code == 303
         assert answer.headers["location"] == f"/dispatch/events/{event_id}?float=late"
-    moved = (store.events.get(event_id) or {})["departure"]["expected_back"]
+    moved = found(store.events.get(event_id))["departure"]["expected_back"]
     said = client.get(f"/dispatch/events/{event_id}?float=late").text
     assert "Running late saved: Alice’s trip is now expected back by <time" in said
     assert said.count("autofocus") == 1
@@ -192,7 +193,7 @@ def test_a_return_time_gone_by_shows_overdue_at_once_before_the_sweep(
         UpdateExpression="SET departure.expected_back = :b",
         ExpressionAttributeValues={":b": gone_by},
     )
-    item = store.events.get(event_id) or {}
+    item = found(store.events.get(event_id))
     assert "overdue_at" not in item  # not marked: that is the sweep's, with the alarm
     dashboard = client.get("/dispatch").text
     assert 'class="overdue-banner" role="alert"' in dashboard

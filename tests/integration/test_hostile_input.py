@@ -33,6 +33,7 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.domain.clock import today_in, utc_iso, utc_now_iso
 from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
+from server.domain.records import Event, EventMap
 from server.domain.users import hash_password
 from server.domain.waiver_rules import CURRENT_ESIGN, CURRENT_WAIVER, PINNED
 from server.store import Store
@@ -269,7 +270,7 @@ class Desk:
     client: TestClient  # signed in as a captain, who may do everything crew may
     store: Store
     token: str  # the client's CSRF token
-    event: dict[str, Any]  # a trip today
+    event: Event  # a trip today
 
     @property
     def event_id(self) -> str:
@@ -301,13 +302,13 @@ def fresh_letters() -> str:
     return "z" + "".join(letters)
 
 
-def event_item(store: Store, event_id: str) -> dict[str, Any]:
+def event_item(store: Store, event_id: str) -> Event:
     item = store.events.get(event_id)
     assert item is not None
     return item
 
 
-def all_events(store: Store) -> list[dict[str, Any]]:
+def all_events(store: Store) -> list[Event]:
     return sorted(store.events.scan_all(), key=lambda i: str(i["event_id"]))
 
 
@@ -335,7 +336,7 @@ def add_payment(store: Store, event_id: str) -> str:
     return payment_id
 
 
-def add_waiver(store: Store, event: dict[str, Any], minors: int = 1) -> str:
+def add_waiver(store: Store, event: EventMap, minors: int = 1) -> str:
     waiver_id = str(uuid.uuid4())
     store.waivers.create(
         {
@@ -814,7 +815,8 @@ def test_check_in_form(
     if refused(response, form):
         assert store.waivers.for_event(event_id) == before, f"refusal stored: {describe(form)}"
         return
-    after = set((store.waivers.get(event_id, waiver_id) or {}).get("checkins", {}))
+    stored = store.waivers.get(event_id, waiver_id)
+    after = set(stored.get("checkins", {}) if stored is not None else {})
     earlier = set(next(w for w in before if w["waiver_id"] == waiver_id).get("checkins", {}))
     nobody = after - earlier - GUESTS
     assert not nobody, (

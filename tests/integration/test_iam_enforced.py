@@ -47,6 +47,7 @@ from tests.helpers.flows import gmail_env
 from tests.helpers.flows import pay_through_lambda as pay
 from tests.helpers.flows import sign_through_lambda as sign_waiver
 from tests.helpers.template import template
+from tests.helpers.typed import found
 
 PREFIX = "scc-staging-"
 REGION = "us-east-1"
@@ -205,7 +206,7 @@ def test_the_main_flows_pass_as_the_app_role_with_iam_enforced(account: Account)
     aboard = {"crew": on_board, "master": on_board, "orientation": "yes"}  # issue 26 items 7, 8
     departed = crew("POST", f"/dispatch/events/{event_id}/depart", form={**form, **aboard})
     assert departed["statusCode"] == 303, body_of(departed)
-    assert (admin.events.get(event_id) or {}).get("departure"), "the departure was not stored"
+    assert found(admin.events.get(event_id)).get("departure"), "the departure was not stored"
 
     # The 5-minute sweep sends what is still owed (the waiver's copy, the float plan).
     swept = lambda_handler.handler({"scc_task": "outbox-send"}, Context(25))

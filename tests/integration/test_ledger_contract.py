@@ -11,34 +11,32 @@ from typing import Any, Protocol
 
 from server.domain.event_form import validate_new_event
 from server.domain.payments import AppendRefused
+from server.domain.records import EntryMap, Event, EventMap
 from server.store import Store
 from tests.helpers.fake_ledger import FakeLedger
+from tests.helpers.typed import found
 
 CAP, ROOM = 4, 50_000
 
 
 class Events(Protocol):
-    def create(self, event: dict[str, Any]) -> None: ...
-    def get(self, event_id: str) -> dict[str, Any] | None: ...
+    def create(self, event: EventMap) -> None: ...
+    def get(self, event_id: str) -> Event | None: ...
     def set_status(self, event_id: str, status: str) -> bool: ...
     def append_payment(
         self,
         event_id: str,
-        entry: dict[str, Any],
+        entry: EntryMap,
         cap: int,
         max_bytes: int,
         *,
         accept_cancelled: bool = False,
-    ) -> dict[str, Any]: ...
-    def append_refund(
-        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
-    ) -> dict[str, Any]: ...
-    def append_void(
-        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
-    ) -> dict[str, Any]: ...
+    ) -> Event: ...
+    def append_refund(self, event_id: str, entry: EntryMap, cap: int, max_bytes: int) -> Event: ...
+    def append_void(self, event_id: str, entry: EntryMap, cap: int, max_bytes: int) -> Event: ...
 
 
-def _event(first_name: str) -> dict[str, Any]:
+def _event(first_name: str) -> Event:
     return validate_new_event(
         {
             "date": "2026-07-04",
@@ -131,17 +129,19 @@ def _script(events: Events) -> list[Any]:
         (
             "late online",
             lambda: events.append_payment(
-                b, _payment("q4", "9.00"), CAP, ROOM, accept_cancelled=True
+                b, _payment("q4", "9.00", "3"), CAP, ROOM, accept_cancelled=True
             ),
         ),
         (
             "late replay",
             lambda: events.append_payment(
-                b, _payment("q4", "9.00"), CAP, ROOM, accept_cancelled=True
+                b, _payment("q4", "9.00", "3"), CAP, ROOM, accept_cancelled=True
             ),
         ),
         ("refund q4", lambda: events.append_refund(b, _refund("r1", "q4", "4.00"), CAP, ROOM)),
         ("refund replay", lambda: events.append_refund(b, _refund("r1", "q4", "4.00"), CAP, ROOM)),
+        # Past the fare's 5.00 left, the rest comes off the tip (issue 28, fare first).
+        ("refund more", lambda: events.append_refund(b, _refund("r3", "q4", "7.00"), CAP, ROOM)),
         ("refund unknown", lambda: events.append_refund(b, _refund("r2", "no", "1.00"), CAP, ROOM)),
         ("after", lambda: [events.get(a), events.get(b)]),
     ]
@@ -175,5 +175,40 @@ def test_the_fake_ledger_answers_as_dynalite_does(store: Store) -> None:
     }
     after = dict((s[0], s[1]) for s in real if len(s) == 2)["after"]
     assert after[0]["paid_total"] == Decimal("51.50") and after[0]["payment_count"] == 2
-    assert after[1]["paid_total"] == Decimal("6.00")  # q1 1.00 + q4 9.00 - r1 4.00
+    # q1 1.00 + q4 9.00 - r1 4.00 - r3's 5.00 of fare; q4's 3.00 tip - r3's 2.00 of tip
+    assert after[1]["paid_total"] == Decimal("1.00") and after[1]["tips_total"] == Decimal("1.00")
+    refunds = [(p["amount"], p["tip"]) for p in after[1]["payments"] if p.get("kind") == "refund"]
+    assert refunds == [(Decimal("4.00"), Decimal("0")), (Decimal("5.00"), Decimal("2.00"))]
     assert after[0]["tips_total"] == Decimal("7.25")  # issue 27: p1's tip went with its void
+
+
+def test_a_refund_split_on_a_stale_read_is_written_again_on_a_fresh_one(
+    store: Store, monkeypatch: Any
+) -> None:
+    """Two refunds of one tipped payment at once: the second's split was decided on a
+    read the first has since changed, so its write must not hold; it is split again."""
+    events = store.events
+    trip = _event("Cleo")
+    events.create(trip)
+    event_id = trip["event_id"]
+    events.append_payment(event_id, _payment("p", "10.00", "5.00"), 10, ROOM)
+    real_get = events.get
+    raced: list[str] = []
+
+    def get_then_race(key: str) -> Event | None:
+        item = real_get(key)
+        if not raced:  # between this read and its write, another refund lands
+            raced.append("r1")
+            events.append_refund(event_id, _refund("r1", "p", "8.00"), 10, ROOM)
+        return item
+
+    monkeypatch.setattr(events, "get", get_then_race)
+    events.append_refund(event_id, _refund("r2", "p", "7.00"), 10, ROOM)
+    after = found(real_get(event_id))
+    refunds = {p["payment_id"]: (p["amount"], p["tip"]) for p in after["payments"][1:]}
+    # r1 had 8.00 of the fare; r2 the 2.00 left of it and 5.00 of the tip (not 7.00 of fare)
+    assert refunds == {
+        "r1": (Decimal("8.00"), Decimal(0)),
+        "r2": (Decimal("2.00"), Decimal("5.00")),
+    }
+    assert (after["paid_total"], after["tips_total"]) == (Decimal("0.00"), Decimal("0.00"))

@@ -27,6 +27,7 @@ from tests.fake_stripe import FakeStripe, sign
 from tests.helpers.aws import ORIGIN_SECRET, body_of, url_event
 from tests.helpers.flows import append_payment, gmail_env
 from tests.helpers.flows import sign as sign_waiver
+from tests.helpers.typed import found
 
 WEBHOOK = "/webhooks/stripe"
 
@@ -72,8 +73,9 @@ def deliver(client: TestClient, body: bytes, signature: str | None = None) -> An
 
 
 def online_entries(store: Store, event_id: str) -> list[dict[str, Any]]:
-    item = store.events.get(event_id) or {}
-    return [p for p in item.get("payments", []) if p.get("method") == "online"]
+    item = store.events.get(event_id)
+    entries = item.get("payments", []) if item is not None else []
+    return [dict(p) for p in entries if p.get("method") == "online"]
 
 
 def test_the_trip_page_offers_the_balance_with_tip_presets(
@@ -148,7 +150,7 @@ def test_one_delivery_records_the_payment_once_with_its_email_owed(
     assert entry["amount"] == Decimal("1200.00") and entry["tip"] == Decimal("240.00")
     assert entry["logged_by"] == "Stripe" and entry["checkout_session"] == session_id
     assert entry["payment_intent"] == fake.sessions[session_id]["payment_intent"]
-    item = pay_store.events.get(event["event_id"]) or {}
+    item = found(pay_store.events.get(event["event_id"]))
     assert item["paid_total"] == Decimal("1200.00") and item["payment_count"] == 1
     assert entry["payment_id"] in item["notices_owed"]  # the operator's email, owed
     assert "Your trip is paid in full" in patron.get(f"/g/{event['event_id']}").text
@@ -166,7 +168,7 @@ def test_three_concurrent_and_thirty_deliveries_record_it_once(
     statuses = [deliver(patron, body).status_code for _ in range(30)]
     assert set(statuses) == {200}
     assert len(online_entries(pay_store, event["event_id"])) == 1
-    item = pay_store.events.get(event["event_id"]) or {}
+    item = found(pay_store.events.get(event["event_id"]))
     assert item["paid_total"] == Decimal("1200.00") and item["payment_count"] == 1
 
 
@@ -228,14 +230,14 @@ def test_refunds_are_recorded_once_each_and_the_balance_is_true_again(
     partial = fake.refund(session_id, 30000)
     assert deliver(patron, partial).status_code == 200
     assert deliver(patron, partial).status_code == 200  # delivered twice: still one
-    item = pay_store.events.get(event["event_id"]) or {}
+    item = found(pay_store.events.get(event["event_id"]))
     (refund,) = [p for p in item["payments"] if p.get("kind") == "refund"]
     assert refund["amount"] == Decimal("300.00")
     assert refund["refunds"] == payment_id_for(session_id)
     assert item["paid_total"] == Decimal("900.00")
     rest = fake.refund(session_id, 90000)  # the rest: charge.refunded lists both refunds
     assert deliver(patron, rest).status_code == 200
-    item = pay_store.events.get(event["event_id"]) or {}
+    item = found(pay_store.events.get(event["event_id"]))
     assert len([p for p in item["payments"] if p.get("kind") == "refund"]) == 2
     assert item["paid_total"] == Decimal("0.00")
     assert "Pay the balance ($1,200.00)" in patron.get(f"/g/{event['event_id']}").text
@@ -259,7 +261,7 @@ def test_a_cancelled_trip_refuses_pay_and_records_a_late_webhook_flagged(
     assert answer.status_code == 200
     (entry,) = online_entries(pay_store, event["event_id"])
     assert entry["note"] == CANCELLED_NOTE
-    item = pay_store.events.get(event["event_id"]) or {}
+    item = found(pay_store.events.get(event["event_id"]))
     assert entry["payment_id"] in item["notices_owed"]  # the captain's email says it
 
 
@@ -329,6 +331,26 @@ def test_online_is_shown_in_the_reports_and_the_csv_with_its_refund(
     assert "Void this payment" not in detail  # refunded in Stripe, not voided here
     csv = patron.get("/admin/payments.csv").text
     assert ",online," in csv and "Refund (Stripe)" in csv
+
+
+def test_a_refund_of_fare_and_tip_takes_the_tip_off_the_crews_tips_too(
+    patron: TestClient, pay_store: Store, fake: FakeStripe
+) -> None:
+    event = add_event(pay_store, days_ahead=3)
+    session_id = paid_session(patron, fake, event["event_id"], tip="15")  # $180 on $1,200
+    deliver(patron, fake.complete(session_id))
+    item = found(pay_store.events.get(event["event_id"]))
+    assert (item["paid_total"], item["tips_total"]) == (Decimal("1200.00"), Decimal("180.00"))
+    assert deliver(patron, fake.refund(session_id, 100000)).status_code == 200  # goodwill
+    item = found(pay_store.events.get(event["event_id"]))
+    assert (item["paid_total"], item["tips_total"]) == (Decimal("200.00"), Decimal("180.00"))
+    assert deliver(patron, fake.refund(session_id, 38000)).status_code == 200  # the rest
+    item = found(pay_store.events.get(event["event_id"]))
+    assert (item["paid_total"], item["tips_total"]) == (Decimal("0.00"), Decimal("0.00"))
+    sign_in(patron, pay_store, role="captain")
+    detail = patron.get(f"/dispatch/events/{event['event_id']}").text
+    assert "Refunded $1,000.00 on Stripe" in detail
+    assert "Refunded $380.00 on Stripe" in detail and "($180.00 of it from the tip)" in detail
 
 
 def test_the_operator_gets_the_payment_email_once_for_a_late_cancelled_payment(

@@ -11,6 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES
+from server.domain.records import LedgerEntry
 from server.store import Store
 from tests.conftest import HX, JSON, add_event, sign_in
 from tests.helpers.flows import pay
@@ -21,7 +22,7 @@ def crew(client: TestClient, store: Store) -> str:
     return sign_in(client, store, role="crew")
 
 
-def stored(store: Store, event_id: str) -> list[dict]:  # type: ignore[type-arg]
+def stored(store: Store, event_id: str) -> list[LedgerEntry]:
     item = store.events.get(event_id)
     assert item is not None
     return list(item.get("payments", []))

@@ -22,6 +22,7 @@ from server.domain.clock import today_in
 from server.store import Store
 from tests.conftest import JSON, add_event, add_user, sign_in
 from tests.helpers.flows import pay
+from tests.helpers.typed import found
 
 ANN, BO = "ann@example.com", "bo@example.com"
 ZONE = ZoneInfo("America/Los_Angeles")
@@ -285,7 +286,7 @@ def test_the_captain_sets_a_trips_own_shares_on_its_page(
     assert "tip_shares" not in (store.events.get(trip) or {})
     saved = client.post(url, data={**base, "share_0": "2", "share_1": ""}, follow_redirects=False)
     assert saved.status_code == 303 and saved.headers["location"].endswith("#tip-shares")
-    assert (store.events.get(trip) or {})["tip_shares"] == {ANN: Decimal(2)}
+    assert found(store.events.get(trip))["tip_shares"] == {ANN: Decimal(2)}
     rows = list(csv.reader(io.StringIO(client.get("/admin/tips.csv").text.lstrip("\ufeff"))))
     assert {r[2]: r[4] for r in rows[1:]} == {ANN: "20.00", BO: "10.00"}
     reset = client.post(url, data={**base, "share_0": "", "share_1": ""}, follow_redirects=False)

@@ -64,7 +64,11 @@ def test_a_tip_alone_is_a_payment_of_zero_but_nothing_at_all_is_refused(
     assert bad.status_code == 422 and 'value="1e3"' in bad.text and "Enter a tip" in bad.text
     item = store.events.get(event["event_id"])
     assert item is not None and len(item["payments"]) == 1
-    assert (item["paid_total"], item["tips_total"], item["payment_count"]) == (0, 60, 1)
+    assert (item["paid_total"], item["tips_total"], item["payment_count"]) == (
+        Decimal(0),
+        Decimal(60),
+        1,
+    )
 
 
 def test_a_replay_with_its_tip_is_stored_once_and_another_tip_is_a_409(
@@ -103,7 +107,11 @@ def test_voiding_a_payment_voids_its_tip(client: TestClient, store: Store) -> No
     assert client.post(url, data=data, follow_redirects=False).status_code == 303
     item = store.events.get(event["event_id"])
     assert item is not None
-    assert (item["paid_total"], item["tips_total"], item["payment_count"]) == (100, 10, 1)
+    assert (item["paid_total"], item["tips_total"], item["payment_count"]) == (
+        Decimal(100),
+        Decimal(10),
+        1,
+    )
     api = client.get(f"/api/events/{event['event_id']}", headers=JSON).json()
     assert (api["paid"], api["tips"]) == ("100.00", "10.00")
 

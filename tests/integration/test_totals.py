@@ -13,6 +13,7 @@ import pytest
 
 from server.__main__ import main
 from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES, ledger
+from server.domain.records import Event
 from server.store import Store
 from server.store.events import AppendRefused
 from server.store.totals import backfill
@@ -34,7 +35,7 @@ def _entry(amount: str, payment_id: str | None = None) -> dict[str, Any]:
     }
 
 
-def _pay(store: Store, event_id: str, amount: str) -> dict[str, Any]:
+def _pay(store: Store, event_id: str, amount: str) -> Event:
     return store.events.append_payment(event_id, _entry(amount), MAX_ENTRIES, MAX_LEDGER_BYTES)
 
 
@@ -51,7 +52,7 @@ def _void(store: Store, event_id: str, target: str) -> None:
     store.events.append_void(event_id, entry, MAX_ENTRIES + 50, MAX_LEDGER_BYTES + 50_000)
 
 
-def _true_totals(item: dict[str, Any]) -> tuple[Decimal, int]:
+def _true_totals(item: Event) -> tuple[Decimal, int]:
     book = ledger(item.get("total_price", 0), item["payments"])
     return book.paid, book.payment_count
 
@@ -59,8 +60,9 @@ def _true_totals(item: dict[str, Any]) -> tuple[Decimal, int]:
 def _legacy(store: Store, payments: list[dict[str, Any]]) -> str:
     """An event as stored before the totals: payments, no marker, written directly."""
     event_id = add_event(store)["event_id"]
-    item = store.events.get(event_id)
-    assert item is not None
+    stored = store.events.get(event_id)
+    assert stored is not None
+    item: dict[str, Any] = dict(stored)  # raw: written directly, the store's way bypassed
     for name in ("totals", "paid_total", "payment_count"):
         item.pop(name)
     item.update(payments=payments, payment_ids={p["payment_id"] for p in payments})
@@ -127,7 +129,10 @@ def test_the_exactly_once_replay_and_the_cap_still_hold(store: Store) -> None:
         store.events.append_payment(event_id, _entry("1"), 1, MAX_LEDGER_BYTES)
     assert full.value.reason == "full"
     stored = store.events.get(event_id)
-    assert stored is not None and (stored["paid_total"], stored["payment_count"]) == (30, 1)
+    assert stored is not None and (stored["paid_total"], stored["payment_count"]) == (
+        Decimal(30),
+        1,
+    )
 
 
 def test_a_legacy_item_is_appended_whole_until_backfilled_then_by_totals(store: Store) -> None:

@@ -20,6 +20,7 @@ from server.store import Store
 from tests.conftest import sign_in
 from tests.fake_gmail import FakeGmail, text_of
 from tests.helpers.flows import checked_in_trip, depart, depart_form, gmail_env
+from tests.helpers.typed import found
 
 SECTOR = "+1 415 555 0199"
 OTTER = Boat("otter", "Sea Otter", "DOC 1234567", 6, 1, "32 ft sportfisher, white hull", "Moss")
@@ -39,7 +40,7 @@ def test_the_float_plan_and_the_overdue_alert_carry_the_list_and_the_boat(
         form = {**depart_form(client, event_id), "expected_back": back_by.strftime("%H:%M")}
         form["area"] = "Outer bay, north of the point"
         assert depart(client, event_id, form).status_code == 303
-    plan = (store.events.get(event_id) or {})["departure"]
+    plan = found(store.events.get(event_id))["departure"]
     notifier = Notifier(store, make_mailer(store.settings))
     notifier.send_due()
     (floated,) = [m for m in gmail.messages if str(m["Subject"]).startswith("Float plan")]

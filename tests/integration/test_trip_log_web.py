@@ -12,9 +12,11 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from server.domain.boats import Boat
+from server.domain.records import Departure
 from server.store import Store
 from tests.conftest import add_event, add_user, sign_in
 from tests.helpers.flows import checked_in_trip, depart, depart_form, sign
+from tests.helpers.typed import found
 
 OTTER = Boat("otter", "Sea Otter", "DOC 1234567", 1, 1, "32 ft sportfisher, white hull", "Moss")
 
@@ -81,12 +83,12 @@ def test_the_event_s_boat_is_chosen_from_the_list_and_old_text_is_offered_to_map
         follow_redirects=False,
     )
     assert mapped.status_code == 303
-    item = store.events.get(event["event_id"]) or {}
+    item = found(store.events.get(event["event_id"]))
     assert item["boat_id"] == "otter" and item["boat"] == "Sea Otter"
     store.boats.add(Boat("heron", "Heron", "", 6, 1, "", ""))
     renamed = {**data, "boat": "typed long ago", "boat_id": "heron"}
     assert client.post(f"/admin/events/{event['event_id']}", data=renamed).status_code == 200
-    assert (store.events.get(event["event_id"]) or {})["boat"] == "Heron"  # shown everywhere
+    assert found(store.events.get(event["event_id"]))["boat"] == "Heron"  # shown everywhere
 
 
 def test_more_guests_than_the_boat_s_passenger_limit_is_refused(
@@ -126,7 +128,7 @@ def test_fewer_crew_than_the_boat_s_minimum_is_refused_then_departs_with_two(
         follow_redirects=False,
     )
     assert departed.status_code == 303
-    plan = (store.events.get(event_id) or {})["departure"]
+    plan = found(store.events.get(event_id))["departure"]
     assert plan["crew_aboard"] == [
         {"email": me, "name": "Pat Crew", "role": "deckhand"},
         {"email": mate, "name": "Mo Mate", "role": "master"},
@@ -155,7 +157,7 @@ def test_the_list_is_stored_with_the_departure_and_the_trip_log_shows_it(
     store.boats.add(Boat("otter", "Sea Otter", "DOC 1", 6, 1, "white hull", "Moss"))
     event_id = checked_in_trip(client, store, boat_id="otter")
     assert depart(client, event_id, ahead(store, depart_form(client, event_id))).status_code == 303
-    plan: dict[str, Any] = (store.events.get(event_id) or {})["departure"]
+    plan: Departure = found(store.events.get(event_id))["departure"]
     (guest,) = [p for p in plan["aboard"] if p["role"] == "guest"]
     assert guest["name"] == "Alice Smith" and guest["emergency_name"] == "Bob Smith"
     assert plan["counts"] == {"guests": 1, "minors": 0, "crew": 1, "persons": 2}

@@ -152,6 +152,19 @@ def test_credentials_are_validated_per_field() -> None:
     assert validate_credentials({"drug_testing": "no"}) == {"drug_testing": False}
 
 
+@pytest.mark.parametrize("typed", ["9999-12-31", "2207-03-31", "1949-12-31", "2101-01-01"])
+def test_a_credential_date_with_an_impossible_year_is_refused(typed: str) -> None:
+    with pytest.raises(FormErrors) as refused:
+        validate_credentials({"uscg_expires": typed, "cpr_expires": "2027-03-31"})
+    assert set(refused.value.errors) == {"uscg_expires"}
+    assert f"check the year ({typed[:4]})" in refused.value.errors["uscg_expires"]
+
+
+@pytest.mark.parametrize("typed", ["1950-01-01", "2100-12-31"])
+def test_a_credential_date_at_the_years_ends_is_kept(typed: str) -> None:
+    assert validate_credentials({"uscg_expires": typed})["uscg_expires"] == typed
+
+
 def test_the_crew_maps_keep_the_names_and_fill_a_missing_role_and_name() -> None:
     event = {
         "crew_assigned": [

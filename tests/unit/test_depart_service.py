@@ -7,10 +7,11 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from datetime import date
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from server.domain.boats import Boat
+from server.domain.records import Event
 from server.services.depart import Departed, DepartForm, depart
 from server.services.results import Refused
 from tests.helpers.fakes import FakeBoats, FakeEvents, FakeUsers, FakeWaivers, fake_repos
@@ -248,8 +249,8 @@ class StaleEvents(FakeEvents):
         super().__init__(*events)
         self.stale = stale
 
-    def get(self, event_id: str) -> dict[str, Any] | None:
-        return dict(self.stale)
+    def get(self, event_id: str) -> Event | None:
+        return cast("Event", dict(self.stale))
 
 
 def test_a_replay_that_read_the_trip_before_the_first_write_is_answered_like_it() -> None:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from server.domain import float_plan as fp
 from server.domain.clock import as_utc, utc_iso
 from server.domain.manifest import Guest
+from server.domain.records import AboardPerson
 
 LA = ZoneInfo("America/Los_Angeles")
 TRIP = {"event_id": "2026-07-04-bo", "date": "2026-07-04", "start_time": "13:45"}
@@ -177,7 +178,7 @@ def test_a_contact_with_a_phone_but_no_name_is_not_a_contact() -> None:
 
 def test_the_departure_record_holds_every_field_once() -> None:
     form = fp.DepartForm("2026-07-04T22:30:00Z", "Outer bay", ("a@x", "b@x"))
-    aboard = [{"role": "crew", "name": "A", "email": "a@x"}]
+    aboard: list[AboardPerson] = [{"role": "crew", "name": "A", "email": "a@x"}]
     record = fp.departure_record(
         "d1", form, {**TRIP, "boat": "Orca"}, aboard, "a@x", "2026-07-04T20:00:00Z"
     )

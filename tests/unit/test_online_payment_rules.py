@@ -21,6 +21,7 @@ from server.domain.online import (
     payment_entry,
     payment_id_for,
     refund_id_for,
+    refund_split,
     tip_presets,
     valid_session_id,
 )
@@ -29,6 +30,7 @@ from server.services.online_payments import Recorded, record_event
 from server.services.results import Refused
 from server.settings import Settings, SettingsError
 from tests.helpers.fake_ledger import FakeLedger
+from tests.helpers.typed import found
 
 NOW = "2026-07-04T16:00:00Z"
 PRICE = Decimal("1200.00")
@@ -113,6 +115,53 @@ def test_a_refund_takes_its_amount_off_what_the_ledger_sums() -> None:
     )
     assert book.paid == Decimal("900.00") and book.balance_due == Decimal("300.00")
     assert len(book.payments) == 1 and len(book.refunds) == 1
+
+
+PAID = {"payment_id": "p", "kind": "payment", "amount": Decimal("500"), "tip": Decimal("50")}
+
+
+def refunded(*amounts: str) -> list[dict[str, Any]]:
+    """The ledger after refunds of `amounts` of PAID, each split as the store splits it."""
+    entries: list[dict[str, Any]] = [PAID]
+    for n, amount in enumerate(amounts):
+        fare, tip = refund_split(PAID, entries, Decimal(amount))
+        entries.append(
+            {"payment_id": f"r{n}", "kind": "refund", "refunds": "p", "amount": fare, "tip": tip}
+        )
+    return entries
+
+
+@pytest.mark.parametrize(
+    ("amounts", "fares", "tips"),
+    [
+        (["100"], ["100"], ["0"]),  # a partial refund is the fare's: the crew keep the tip
+        (["500"], ["500"], ["0"]),  # the whole fare, to the cent: still not the tip
+        (["520"], ["500"], ["20"]),  # past the fare: the rest comes off the tip
+        (["300", "250"], ["300", "200"], ["0", "50"]),  # the second crosses the fare
+        (["600"], ["550"], ["50"]),  # past fare and tip (not Stripe's): the rest is fare's
+        (["0.01"], ["0.01"], ["0"]),
+    ],
+)
+def test_a_refund_gives_back_the_fare_first_then_the_tip(
+    amounts: list[str], fares: list[str], tips: list[str]
+) -> None:
+    refunds = refunded(*amounts)[1:]
+    assert [r["amount"] for r in refunds] == [Decimal(f) for f in fares]
+    assert [r["tip"] for r in refunds] == [Decimal(t) for t in tips]
+    book = ledger("500", refunded(*amounts))
+    given_back = sum((Decimal(a) for a in amounts), Decimal(0))
+    assert book.paid + book.tips == Decimal("550") - given_back
+
+
+def test_a_full_refund_of_fare_and_tip_leaves_nothing_paid_and_no_tip() -> None:
+    book = ledger("500", refunded("550"))
+    assert (book.paid, book.tips, book.balance_due) == (Decimal(0), Decimal(0), Decimal(500))
+    assert refund_split(PAID, refunded("550"), Decimal("10")) == (Decimal("10"), Decimal(0))
+
+
+def test_a_refund_of_another_payment_does_not_count_towards_this_one() -> None:
+    other = {"payment_id": "x", "kind": "refund", "refunds": "q", "amount": Decimal("500")}
+    assert refund_split(PAID, [PAID, other], Decimal("20")) == (Decimal("20"), Decimal(0))
 
 
 ENV = {"SCC_SECRET_KEY": "k" * 40, "SCC_DYNAMODB_ENDPOINT": "http://127.0.0.1:1"}
@@ -204,7 +253,7 @@ def test_a_late_payment_on_a_cancelled_trip_is_kept_and_flagged(events: FakeLedg
     events.set_status(EVENT_ID, "cancelled")
     outcome = record(events, completed())
     assert isinstance(outcome, Recorded) and outcome.flagged
-    (entry,) = (events.get(EVENT_ID) or {})["payments"]
+    (entry,) = found(events.get(EVENT_ID))["payments"]
     assert entry["note"] == CANCELLED_NOTE
     assert record(events, completed()) == Recorded()  # a repeat: still once
 
@@ -219,8 +268,34 @@ def test_a_refund_before_its_payment_is_asked_again_later(events: FakeLedger) ->
     record(events, completed())
     done = record(events, refund)
     assert isinstance(done, Recorded) and done.payment_ids == [refund_id_for("re_1")]
-    assert (events.get(EVENT_ID) or {})["paid_total"] == Decimal("1000.00")
+    assert found(events.get(EVENT_ID))["paid_total"] == Decimal("1000.00")
     assert record(events, refund) == Recorded(None, [])
+
+
+def test_a_refund_of_fare_and_tip_takes_both_off_the_totals(events: FakeLedger) -> None:
+    tipped = completed()
+    tipped["data"]["object"].update(
+        amount_total=138000, metadata={"event_id": EVENT_ID, "tip": "180.00"}
+    )
+    record(events, tipped)
+    item = found(events.get(EVENT_ID))
+    assert (item["paid_total"], item["tips_total"]) == (Decimal("1200.00"), Decimal("180.00"))
+    everything = record_event(
+        events,
+        {"type": "charge.refunded", "data": {"object": {"id": "ch_1", "payment_intent": "pi_1"}}},
+        NOW,
+        intent_metadata=lambda _: {"event_id": EVENT_ID},
+        refunds_of=lambda _: [
+            {"id": "re_1", "amount": 100000, "status": "succeeded"},
+            {"id": "re_2", "amount": 38000, "status": "succeeded"},
+        ],
+    )
+    assert isinstance(everything, Recorded) and len(everything.payment_ids) == 2
+    item = found(events.get(EVENT_ID))
+    assert (item["paid_total"], item["tips_total"]) == (Decimal("0.00"), Decimal("0.00"))
+    fare_back = [(r["amount"], r["tip"]) for r in item["payments"] if r.get("kind") == "refund"]
+    assert fare_back == [(Decimal("1000.00"), Decimal(0)), (Decimal("200.00"), Decimal("180.00"))]
+    assert ledger("1200", item["payments"]).tips == Decimal("0.00")
 
 
 def test_a_session_for_a_missing_trip_is_asked_again_not_dropped(events: FakeLedger) -> None:

@@ -17,6 +17,7 @@ from server.domain.payments import (
     Refusal,
     entry_bytes,
 )
+from server.domain.records import EntryMap, Event
 from server.domain.users import User
 from server.services.payments import (
     NOT_A_PAYMENT,
@@ -182,17 +183,13 @@ class Refusing:
     def __init__(self, reason: Refusal) -> None:
         self.reason = reason
 
-    def get(self, event_id: str) -> dict[str, Any] | None:
+    def get(self, event_id: str) -> Event | None:
         return None
 
-    def append_payment(
-        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
-    ) -> dict[str, Any]:
+    def append_payment(self, event_id: str, entry: EntryMap, cap: int, max_bytes: int) -> Event:
         raise AppendRefused(self.reason, None)
 
-    def append_void(
-        self, event_id: str, entry: dict[str, Any], cap: int, max_bytes: int
-    ) -> dict[str, Any]:
+    def append_void(self, event_id: str, entry: EntryMap, cap: int, max_bytes: int) -> Event:
         raise AppendRefused(self.reason, None)
 
 

@@ -260,6 +260,22 @@ def test_a_stored_tip_is_read_and_an_older_entry_has_none() -> None:
     assert [p.tip for p in logged_payments(events, LA)] == [Decimal("12.50"), Decimal("0.00")]
 
 
+def test_a_refund_is_a_negative_line_of_its_fare_and_its_tip() -> None:
+    paid = {"payment_id": "o", "amount": Decimal(100), "tip": Decimal(20), "method": "online"}
+    refund = {
+        "payment_id": "r",
+        "kind": "refund",
+        "refunds": "o",
+        "amount": Decimal(100),
+        "tip": Decimal(5),
+        "method": "online",
+        "logged_at": "2026-07-05T16:00:00Z",
+    }
+    events = [{"event_id": "2026-07-04-o", "payments": [paid, refund]}]
+    (line,) = logged_payments(events, LA)
+    assert (line.amount, line.tip, line.note) == (Decimal(-100), Decimal(-5), "Refund (Stripe)")
+
+
 def test_cash_payouts_of_the_day_come_out_of_the_box() -> None:
     from server.domain.reconcile import cash_paid_out
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from server.domain.rate_limits import WAIVERS_PER_IP, bucket_of
+from server.domain.records import Waiver, WaiverMap
 from server.domain.waiver_rules import CURRENT_ESIGN, CURRENT_WAIVER, shown_text, text_of
 from server.domain.waiver_signing import (
     CANCELLED,
@@ -186,12 +187,12 @@ class RacingWaivers(FakeWaivers):
         super().__init__()
         self.first = first
 
-    def get(self, event_id: str, waiver_id: str) -> dict[str, Any] | None:
+    def get(self, event_id: str, waiver_id: str) -> Waiver | None:
         if self.creates == 0:
             return None
         return super().get(event_id, waiver_id)
 
-    def create(self, item: dict[str, Any]) -> None:
+    def create(self, item: WaiverMap) -> None:
         if self.creates == 0:
             super().create({**item, **self.first})
             raise WaiverExists(item["waiver_id"])
@@ -304,7 +305,7 @@ def test_a_bad_form_is_refused_422_per_field_with_nothing_stored(
 
 
 class BrokenWaivers(FakeWaivers):
-    def create(self, item: dict[str, Any]) -> None:
+    def create(self, item: WaiverMap) -> None:
         raise RuntimeError("the table is unreachable")
 
 
