@@ -78,6 +78,9 @@ class LambdaApp:
         self.lifespan.__enter__()  # left open: the app lives as long as the environment
         self.adapter = Mangum(app, lifespan="off")
         app.state.refresh_origin_secrets = self.refresh_origin_secrets
+        # One request at a time per environment: a handler's DynamoDB call runs in the
+        # loop's thread, without the hop to the thread pool (server.web.state.blocking).
+        app.state.inline_calls = True
 
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         if event.get("scc_task") == "outbox-send":

@@ -56,10 +56,10 @@ class SessionsRepo(Repo):
     def get(self, session_key: str) -> dict[str, Any] | None:
         """The session with this key, or None (expiry is the caller's to check): as this
         process read it less than `cache_seconds` ago, else one GetItem."""
+        found = self.cached(session_key)
+        if found is not None:
+            return found
         now = self.clock()
-        cached = self._cache.get(session_key)
-        if cached is not None and cached[0] > now:
-            return cached[1]
         item = get_item(self.table, {"session_key": session_key})
         if item is None:
             self._cache.pop(session_key, None)
@@ -68,6 +68,14 @@ class SessionsRepo(Repo):
                 self._cache.clear()
             self._cache[session_key] = (now + self.cache_seconds, item)
         return item
+
+    def cached(self, session_key: str) -> dict[str, Any] | None:
+        """This process's copy of the session, if read less than `cache_seconds` ago;
+        None otherwise (no call: `get` reads it)."""
+        cached = self._cache.get(session_key)
+        if cached is not None and cached[0] > self.clock():
+            return cached[1]
+        return None
 
     def forget(self, session_key: str | None = None, email: str | None = None) -> None:
         """Drop this process's copy of one session, or of every session of `email`."""

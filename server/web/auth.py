@@ -27,6 +27,7 @@ from server.domain.rate_limits import (
     ip_key,
 )
 from server.domain.users import MAX_PASSWORD, User, check_password, normalize_email
+from server.settings import Settings
 from server.store import Store
 from server.web import cookies
 from server.web.client_address import client_ip
@@ -34,7 +35,7 @@ from server.web.csrf import rotate_csrf_cookie
 from server.web.known_device import known_device, remember_device
 from server.web.render import LoginRequired, redirect, render, safe_next
 from server.web.routing import Routes
-from server.web.state import settings_of, store_of
+from server.web.state import blocking, settings_of, store_of
 
 routes = Routes()
 
@@ -78,6 +79,24 @@ def start_session(request: Request, response: Response, user: dict[str, Any]) ->
     rotate_csrf_cookie(request, response)
 
 
+# `cached_user`'s answer when the session is not in this process's copy, or is but needs
+# a write (expired: deleted on sight; or its `last_seen_at` due a touch): `load_user`.
+NEEDS_STORE = object()
+
+
+def cached_user(request: Request) -> User | None | object:
+    """`load_user` from this process's copy of the session alone, making no call: run in
+    the event loop's thread, it spares the request a hop to the thread pool (issue 29).
+    NEEDS_STORE when that would have to read or write the sessions table."""
+    session_id = request.cookies.get(session_cookie_name(request))
+    if not session_id:
+        return None
+    item = store_of(request).sessions.cached(_session_key(session_id))
+    if item is None or _due(item, settings_of(request), int(time.time())):
+        return NEEDS_STORE
+    return _user(item)
+
+
 def load_user(request: Request) -> User | None:
     """The signed-in user, from one GetItem on the sessions table (or this process's
     copy of it, a few seconds old at most); expired sessions are deleted on sight."""
@@ -90,13 +109,26 @@ def load_user(request: Request) -> User | None:
     if item is None:
         return None
     now = int(time.time())
+    due = _due(item, settings, now)
+    if due == "expired":
+        store.sessions.delete(key)
+        return None
+    if due == "touch" and not store.sessions.touch(key, now):
+        return None
+    return _user(item)
+
+
+def _due(item: dict[str, Any], settings: Settings, now: int) -> str:
+    """What the session needs written now: "expired" (idle or too old), "touch" (its
+    `last_seen_at` is refreshed at most hourly, so reading a page is not a write), or ""."""
     idle_limit = int(item["last_seen_at"]) + settings.session_idle_days * DAY
     absolute_limit = int(item["created_at"]) + settings.session_max_days * DAY
     if now >= idle_limit or now >= absolute_limit:
-        store.sessions.delete(key)
-        return None
-    if now - int(item["last_seen_at"]) > TOUCH_EVERY_SECONDS and not store.sessions.touch(key, now):
-        return None
+        return "expired"
+    return "touch" if now - int(item["last_seen_at"]) > TOUCH_EVERY_SECONDS else ""
+
+
+def _user(item: dict[str, Any]) -> User:
     return User(email=item["email"], name=item["name"], role=item["role"])
 
 
@@ -107,8 +139,10 @@ def requires(*roles: str) -> Callable[[Endpoint], Endpoint]:
     def decorate(endpoint: Endpoint) -> Endpoint:
         @functools.wraps(endpoint)
         async def guarded(request: Request) -> Response:
-            user = await run_in_threadpool(load_user, request)
-            if user is None:
+            user = cached_user(request)
+            if user is NEEDS_STORE:
+                user = await blocking(request, load_user, request)
+            if not isinstance(user, User):
                 raise LoginRequired()
             request.state.user = user
             if user.role not in roles:

@@ -40,7 +40,7 @@ from server.web.event_view import (
 )
 from server.web.render import Kind, json_form_error, redirect, render, response_kind
 from server.web.routing import Routes
-from server.web.state import sends_after_response, store_of, today_of
+from server.web.state import blocking, sends_after_response, store_of, today_of
 
 routes = Routes()
 
@@ -223,7 +223,8 @@ async def log_payment(request: Request) -> Response:
     form = await request.form()
     store = store_of(request)
     ask_over = response_kind(request) is not Kind.JSON  # the API was asked on the phone
-    outcome = await run_in_threadpool(
+    outcome = await blocking(
+        request,
         payments.log_payment,
         store.events,
         event_id,
@@ -258,10 +259,12 @@ async def log_payment(request: Request) -> Response:
     # One UpdateItem and no reads: the card's waiver count is not re-read here.
     view = view_of(request, item, waivers_signed=None)
     response = _payment_saved(request, view, entry, created, from_trip)
-    if created and sends_after_response(request):
+    notifier: Notifier = request.app.state.notifier
+    if created and sends_after_response(request) and notifier.mailer is not None:
         # After the response is sent: queue and try the operator's email at once. (On
         # Lambda the owed mark written with the payment starts the stream's send.)
-        notifier: Notifier = request.app.state.notifier
+        # Without a mailer there is nothing to try (the owed mark is the queue), so no
+        # task and no hop to the thread pool.
         response.background = BackgroundTask(notifier.after_payment, item, entry["payment_id"])
     return response
 

@@ -3,9 +3,11 @@ created once in the lifespan."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from server.domain.clock import today_in
@@ -36,6 +38,20 @@ def sends_after_response(request: Request) -> bool:
     """Whether a payment or waiver tries its email right after the response (uvicorn),
     or leaves it to the DynamoDB stream and the sweep (Lambda: see create_app)."""
     return bool(request.app.state.send_after_response)
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+async def blocking(request: Request, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """A handler's blocking call (DynamoDB): in the thread pool under uvicorn, so the
+    event loop serves other requests meanwhile; in the loop's own thread on Lambda
+    (`app.state.inline_calls`), where an environment serves one request at a time and
+    the hop to a thread and back would only add its cost (issue 29)."""
+    if getattr(request.app.state, "inline_calls", False):
+        return func(*args, **kwargs)
+    return await run_in_threadpool(func, *args, **kwargs)
 
 
 def today_of(request: Request) -> date:
