@@ -84,10 +84,12 @@ run: setup var/secret-key var/signing.p12
 	SCC_SECRET_KEY="$${SCC_SECRET_KEY:-$$(cat var/secret-key)}" PORT=$(PORT) $(BIN)/scc local --host $(HOST)
 
 # checkov has its own virtualenv: it pins a boto3 older than the app's (tools/checkov).
+# Without byte-compiling at install (`make lint` runs it once: it compiles only what it
+# imports, ~3 CPU-s, instead of ~10 CPU-s for every module at install).
 CHECKOV_VENV := .venv-checkov
 $(CHECKOV_VENV)/.installed: tools/checkov/requirements.txt
 	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/checkov/requirements.txt
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check --no-compile -r tools/checkov/requirements.txt
 	touch $@
 
 # cfn-lint with its informational rules (I...) too; checkov: every finding is fixed or
@@ -108,7 +110,11 @@ lint: setup $(CHECKOV_VENV)/.installed
 # its worker's main thread, which breaks the asyncio.run of any test after it there.
 TEST_WORKERS ?= 2
 
-test: setup browser java lint
+# A fresh clone's installs (the two virtualenvs, npm) run side by side, mostly waiting on
+# downloads (about a minute of wall less, docs/performance.md); then lint, then the tests.
+test: browser java
+	$(MAKE) --no-print-directory -j2 setup $(CHECKOV_VENV)/.installed
+	$(MAKE) --no-print-directory lint
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile tests
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile e2e $(E2E_OPTS)
 

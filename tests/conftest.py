@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
+from argon2 import PasswordHasher
 from starlette.testclient import TestClient
 
 from server.app import create_app
 from server.dev.local import free_port, start_dynalite
+from server.domain import users
 from server.domain.clock import today_in, utc_now_iso
 from server.domain.event_form import validate_new_event
 from server.domain.records import Event
@@ -42,10 +44,27 @@ SECRET = "test-secret-key-that-is-long-enough-0123456789"
 PASSWORD = "correct horse battery staple"
 
 
+# Argon2id as the app runs it, with the cheapest parameters argon2 accepts: every hash and
+# sign-in of the tests is the app's code path (hash_password, check_password, the dummy
+# hash of unknown users), without ~0.25 CPU-s per hash (half the CPU of the security
+# tests). The production parameters are pinned by
+# tests/integration/test_argon2_parameters.py, which puts PRODUCTION_HASHER back.
+PRODUCTION_HASHER = users.hasher
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_argon2() -> Iterator[None]:
+    users.hasher = CHEAP_HASHER
+    users.dummy_hash.cache_clear()
+    yield
+    users.hasher = PRODUCTION_HASHER
+    users.dummy_hash.cache_clear()
+
+
 @cache
 def password_hash() -> str:
-    """PASSWORD's Argon2 hash: slow on purpose (about a second here), so made once a
-    session, and only by a session that adds a user."""
+    """PASSWORD's Argon2 hash, made once a session (with the session's hasher)."""
     return hash_password(PASSWORD)
 
 

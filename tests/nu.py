@@ -39,6 +39,12 @@ CAPTURE_DIR_VAR = "NU_CAPTURE_DIR"
 FRAGMENT_HEAD = '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">{title}</head><body>'
 FRAGMENT_SUFFIX = "\n</body></html>\n"
 TIMEOUT = 900.0
+# The JVM for one batch run: the client compiler only (C2's optimising compiler cost as much
+# CPU as the checking itself; with C1 alone the checker takes half the CPU-seconds for the
+# same documents, docs/performance.md), which needs a deeper stack for the HTML schema's
+# recursion (at 1 MB C1's frames overflow it), and the serial collector (no GC threads
+# competing for the 2 cores).
+JVM_OPTIONS = ["-XX:TieredStopAtLevel=1", "-Xss16m", "-XX:+UseSerialGC"]
 
 
 def is_html(content_type: str) -> bool:
@@ -218,7 +224,7 @@ def vnu_command(folder: Path) -> list[str]:
     if not VNU_JAR.is_file():
         raise RuntimeError(f"{VNU_JAR} is missing: run `make setup` (npm's vnu-jar)")
     options = ["--format", "json", "--errors-only", "--skip-non-html"]
-    return [java, "-jar", str(VNU_JAR), *options, str(folder)]
+    return [java, *JVM_OPTIONS, "-jar", str(VNU_JAR), *options, str(folder)]
 
 
 def check(capture: Capture, run: Runner = _run) -> list[Problem]:
