@@ -108,7 +108,12 @@ def captain(stage: Stage) -> Account:
 def desk(playwright: Playwright, stage: Stage) -> Iterator[CaptainDesk]:
     """The captain's session that makes (and afterwards cancels and disables) the
     suite's trips and accounts."""
-    request = playwright.request.new_context(base_url=stage.base_url)
+    # A new connection per request: a kept-alive one can be closed by the server (after
+    # uvicorn's 5 s idle) just as the desk sends on it, an ECONNRESET seen at load 19.
+    # (Chromium retries such a request itself; Playwright's request context does not.)
+    request = playwright.request.new_context(
+        base_url=stage.base_url, extra_http_headers={"Connection": "close"}
+    )
     desk = CaptainDesk(request, stage.captain)
     try:
         try:
