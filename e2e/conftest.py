@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 
-from e2e.desk import CaptainDesk, DeskError, qa_first_name
+from e2e.desk import CaptainDesk, DeskError, desk_request, qa_first_name
 from e2e.helpers import Account, CspWatch
 from e2e.stack import CAPTAIN_EMAIL_VAR, CAPTAIN_PASSWORD_VAR, Stage, local_stage
 from tests.app_role import check_calls
@@ -108,12 +108,7 @@ def captain(stage: Stage) -> Account:
 def desk(playwright: Playwright, stage: Stage) -> Iterator[CaptainDesk]:
     """The captain's session that makes (and afterwards cancels and disables) the
     suite's trips and accounts."""
-    # A new connection per request: a kept-alive one can be closed by the server (after
-    # uvicorn's 5 s idle) just as the desk sends on it, an ECONNRESET seen at load 19.
-    # (Chromium retries such a request itself; Playwright's request context does not.)
-    request = playwright.request.new_context(
-        base_url=stage.base_url, extra_http_headers={"Connection": "close"}
-    )
+    request = desk_request(playwright, stage.base_url)
     desk = CaptainDesk(request, stage.captain)
     try:
         try:

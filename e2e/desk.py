@@ -17,7 +17,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from playwright.sync_api import APIRequestContext, APIResponse
+from playwright.sync_api import APIRequestContext, APIResponse, Playwright
 
 from e2e.helpers import JSON, Account
 
@@ -50,6 +50,16 @@ def qa_first_name() -> str:
 
 class DeskError(AssertionError):
     """The app refused something the suite needs to set up (the message says what)."""
+
+
+def desk_request(playwright: Playwright, base_url: str) -> APIRequestContext:
+    """The desk's HTTP client: a new connection per request. A kept-alive one can be
+    closed by the server (uvicorn's 5 s idle) just as the desk sends on it, an
+    ECONNRESET seen at load 19 (Chromium retries such a request itself; Playwright's
+    request context does not)."""
+    return playwright.request.new_context(
+        base_url=base_url, extra_http_headers={"Connection": "close"}
+    )
 
 
 class CaptainDesk:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Playwright, expect
 
-from e2e.desk import CaptainDesk, qa_first_name
+from e2e.desk import CaptainDesk, desk_request, qa_first_name
 from e2e.helpers import card, fact, sign_in_through_form
 from e2e.stack import Stage, local_stage
 from tests.fake_stripe import FakeStripe
@@ -40,7 +40,7 @@ def stripe_desk(
     """The stage's captain over HTTP, as the shared stage's desk (browser tests never
     reach into the database)."""
     stage, _ = stripe_stage
-    request = playwright.request.new_context(base_url=stage.base_url)
+    request = desk_request(playwright, stage.base_url)
     desk = CaptainDesk(request, stage.captain)
     desk.sign_in()
     yield desk

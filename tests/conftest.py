@@ -36,6 +36,7 @@ from server.store.tables import TABLES, init_tables
 from server.web.cookies import csrf_cookie_name, session_cookie_name
 from tests.app_role import check_calls
 from tests.fake_gmail import FakeGmail
+from tests.fake_stripe import FakeStripe
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient, DynamoDBServiceResource
@@ -165,6 +166,22 @@ def settings(shared_tables: Settings, cleaner: DynamoDBClient) -> Settings:
 @pytest.fixture
 def store(settings: Settings, shared_resource: DynamoDBServiceResource) -> Store:
     return connect(settings, shared_resource)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeStripe]:
+    """The Stripe stand-in (tests/fake_stripe.py), a local HTTP server for this test."""
+    stand_in = FakeStripe().start()
+    try:
+        yield stand_in
+    finally:
+        stand_in.stop()
+
+
+@pytest.fixture
+def pay_store(store_with: Callable[..., Store], fake: FakeStripe) -> Store:
+    """A store whose settings take online payments, through the Stripe stand-in."""
+    return store_with(**fake.env())
 
 
 @pytest.fixture

@@ -32,15 +32,6 @@ MONEY = ["-5", "-0.01", "1e400", "NaN", "Infinity", "9" * 40, "abc", "٤٠", "1.
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeStripe]:
-    stand_in = FakeStripe().start()
-    try:
-        yield stand_in
-    finally:
-        stand_in.stop()
-
-
-@pytest.fixture
 def desk(store_with: Callable[..., Store], fake: FakeStripe) -> Iterator[dict[str, Any]]:
     """A captain signed in, a crew account, a boat, and a trip today crewed by it."""
     store = store_with(**fake.env(), **signing_env())  # Pay, the webhook, the sealed PDF

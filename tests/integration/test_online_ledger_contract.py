@@ -14,7 +14,8 @@ from typing import Any, Protocol
 from server.domain.event_form import validate_new_event
 from server.domain.online import payment_entry, refund_entry
 from server.domain.payments import MAX_ENTRIES, MAX_LEDGER_BYTES, AppendRefused
-from server.domain.records import EntryMap, Event, EventMap, LedgerEntry
+from server.domain.records import EventMap, LedgerEntry
+from server.services.online_payments import OnlineLedger
 from server.store import Store
 from tests.helpers.fake_ledger import FakeLedger
 
@@ -22,22 +23,13 @@ NOW = "2026-07-04T16:00:00Z"
 CAP, ROOM = MAX_ENTRIES, MAX_LEDGER_BYTES
 
 
-class Events(Protocol):
+class Events(OnlineLedger, Protocol):
+    """The workflow's writes (`OnlineLedger`), and what the script arranges trips with."""
+
     def create(self, event: EventMap) -> None: ...
-    def get(self, event_id: str) -> Event | None: ...
     def set_status(self, event_id: str, status: str) -> bool: ...
     def freeze_for_rename(self, old: str, new: str) -> bool: ...
     def leave_redirect_stub(self, old: str, new: str) -> bool: ...
-    def append_payment(
-        self,
-        event_id: str,
-        entry: EntryMap,
-        cap: int,
-        max_bytes: int,
-        *,
-        accept_cancelled: bool = False,
-    ) -> Event: ...
-    def append_refund(self, event_id: str, entry: EntryMap, cap: int, max_bytes: int) -> Event: ...
 
 
 def _trip(first_name: str, **extra: Any) -> dict[str, Any]:

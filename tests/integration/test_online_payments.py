@@ -34,20 +34,6 @@ WEBHOOK = "/webhooks/stripe"
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeStripe]:
-    stand_in = FakeStripe().start()
-    try:
-        yield stand_in
-    finally:
-        stand_in.stop()
-
-
-@pytest.fixture
-def pay_store(store_with: Callable[..., Store], fake: FakeStripe) -> Store:
-    return store_with(**fake.env())
-
-
-@pytest.fixture
 def patron(pay_store: Store) -> Iterator[TestClient]:
     with TestClient(create_app(pay_store.settings, pay_store)) as client:
         yield client

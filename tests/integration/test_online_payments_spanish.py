@@ -64,20 +64,6 @@ def english_left(html: str) -> list[str]:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeStripe]:
-    stand_in = FakeStripe().start()
-    try:
-        yield stand_in
-    finally:
-        stand_in.stop()
-
-
-@pytest.fixture
-def pay_store(store_with: Callable[..., Store], fake: FakeStripe) -> Store:
-    return store_with(**fake.env())
-
-
-@pytest.fixture
 def patron(pay_store: Store) -> Iterator[TestClient]:
     """A patron whose browser asks for Spanish (every request sends Accept-Language)."""
     with TestClient(create_app(pay_store.settings, pay_store), headers=SPANISH) as client:
