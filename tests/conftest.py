@@ -107,12 +107,17 @@ def make_settings(endpoint: str, **extra: str) -> Settings:
     return Settings.from_env(env)
 
 
+def new_tables(endpoint: str, **extra: str) -> Settings:
+    """Settings on a table set of their own (a new prefix), its tables created."""
+    settings = make_settings(endpoint, **extra)
+    init_tables(settings, poll_seconds=0.05, say=lambda _: None)
+    return settings
+
+
 @pytest.fixture(scope="session")
 def shared_tables(dynalite_endpoint: str) -> Settings:
     """The session's one table set (created once: seven tables cost ~0.5 s a test)."""
-    settings = make_settings(dynalite_endpoint)
-    init_tables(settings, poll_seconds=0.05, say=lambda _: None)
-    return settings
+    return new_tables(dynalite_endpoint)
 
 
 @pytest.fixture(scope="session")
@@ -201,9 +206,7 @@ def store_with(
 def private_store(dynalite_endpoint: str) -> Store:
     """Tables of this test's own (a new prefix), for the tests about creating tables or
     about every call the app makes on them."""
-    settings = make_settings(dynalite_endpoint)
-    init_tables(settings, poll_seconds=0.05, say=lambda _: None)
-    return Store.connect(settings)
+    return Store.connect(new_tables(dynalite_endpoint))
 
 
 @pytest.fixture

@@ -20,9 +20,8 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.domain.boats import Boat
 from server.store import Store
-from server.store.tables import init_tables
 from server.web.cookies import language_cookie_name
-from tests.conftest import JSON, add_event, add_user, connect, make_settings, sign_in
+from tests.conftest import JSON, add_event, add_user, connect, new_tables, sign_in
 from tests.fake_stripe import FakeStripe, sign
 from tests.helpers.flows import sign as sign_waiver
 from tests.helpers.sealing import signing_env
@@ -58,12 +57,12 @@ def desk(
 ) -> Iterator[dict[str, Any]]:
     """The desk of the tests that are refused: built once for the module, on tables of
     its own (a new prefix, so other tests' emptying never reaches them). Each of those
-    tests checks that nothing was stored, so none changes what the next one starts from;
-    building it again cost ~0.35 s a test, 180 times."""
+    tests checks that nothing was stored, so none changes what the next one starts from
+    (the crew route's test adds a signed-in crew account first, which nothing here
+    reads); building it again cost ~0.3 s a test, 178 times."""
     stripe = FakeStripe().start()
     try:
-        settings = make_settings(dynalite_endpoint, **stripe.env(), **signing_env())
-        init_tables(settings, poll_seconds=0.05, say=lambda _: None)
+        settings = new_tables(dynalite_endpoint, **stripe.env(), **signing_env())
         yield from _desk(connect(settings, shared_resource))
     finally:
         stripe.stop()
