@@ -10,13 +10,22 @@ CHROMIUM := /usr/bin/chromium
 E2E_ARTIFACTS := var/e2e-artifacts
 E2E_OPTS := --tracing retain-on-failure --screenshot only-on-failure --output $(E2E_ARTIFACTS)
 
-.PHONY: setup run test test-fast mutation lint e2e browser java bench lighthouse screenshots clean i18n catalogs
+.PHONY: setup run test test-tests test-e2e system test-fast mutation lint e2e browser java bench lighthouse screenshots clean i18n catalogs
 
 setup: $(VENV)/.installed node_modules/.installed static/vendor/htmx.min.js fonts/DejaVuSans-Latin.ttf catalogs
 
-$(VENV)/.installed: pyproject.toml
+# uv installs the virtualenvs (pip's own resolver and byte-compiling took ~75 s of a fresh
+# clone's set-up; uv ~7 s, the same versions, docs/performance.md). It is bootstrapped
+# into .venv by pip, so nothing is installed outside the checkout. No bytecode at install:
+# each module is compiled when first imported, only what the tests import.
+UV := $(BIN)/uv
+UV_PIP := UV_LINK_MODE=copy $(UV) pip install --quiet
+$(UV):
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check 'uv>=0.13,<0.14'
+
+$(VENV)/.installed: pyproject.toml | $(UV)
+	$(UV_PIP) --python $(BIN)/python -e '.[dev]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -84,12 +93,10 @@ run: setup var/secret-key var/signing.p12
 	SCC_SECRET_KEY="$${SCC_SECRET_KEY:-$$(cat var/secret-key)}" PORT=$(PORT) $(BIN)/scc local --host $(HOST)
 
 # checkov has its own virtualenv: it pins a boto3 older than the app's (tools/checkov).
-# Without byte-compiling at install (`make lint` runs it once: it compiles only what it
-# imports, ~3 CPU-s, instead of ~10 CPU-s for every module at install).
 CHECKOV_VENV := .venv-checkov
-$(CHECKOV_VENV)/.installed: tools/checkov/requirements.txt
-	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check --no-compile -r tools/checkov/requirements.txt
+$(CHECKOV_VENV)/.installed: tools/checkov/requirements.txt | $(UV)
+	test -x $(CHECKOV_VENV)/bin/python || $(UV) venv --quiet $(CHECKOV_VENV)
+	$(UV_PIP) --python $(CHECKOV_VENV)/bin/python -r tools/checkov/requirements.txt
 	touch $@
 
 # cfn-lint with its informational rules (I...) too; checkov: every finding is fixed or
@@ -110,12 +117,24 @@ lint: setup $(CHECKOV_VENV)/.installed
 # its worker's main thread, which breaks the asyncio.run of any test after it there.
 TEST_WORKERS ?= 2
 
-# A fresh clone's installs (the two virtualenvs, npm) run side by side, mostly waiting on
-# downloads (about a minute of wall less, docs/performance.md); then lint, then the tests.
-test: browser java
-	$(MAKE) --no-print-directory -j2 setup $(CHECKOV_VENV)/.installed
-	$(MAKE) --no-print-directory lint
+# `make test` is two steps, each running its jobs side by side (docs/performance.md,
+# "Suite time"): first the system packages (Chromium, then Java: apt takes one at a time)
+# beside the installs (the two virtualenvs, npm), which mostly wait on downloads; then
+# lint, tests/ and e2e/ at once: the browser run waits on pages more than it computes
+# (its two workers keep about one core busy), so the other two fill its gaps. Each job's
+# output is printed whole when it ends; make test fails when any of them fails.
+test:
+	$(MAKE) --no-print-directory -j3 system setup $(CHECKOV_VENV)/.installed
+	$(MAKE) --no-print-directory -j3 --output-sync=target lint test-tests test-e2e
+
+system:
+	$(MAKE) --no-print-directory browser
+	$(MAKE) --no-print-directory java
+
+test-tests: setup
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile tests
+
+test-e2e: setup browser java
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile e2e $(E2E_OPTS)
 
 # The unit tests alone (tests/unit/: pure, no dynalite, no app, no browser): seconds.
