@@ -117,15 +117,15 @@ lint: setup $(CHECKOV_VENV)/.installed
 # its worker's main thread, which breaks the asyncio.run of any test after it there.
 TEST_WORKERS ?= 2
 
-# `make test` is two steps, each running its jobs side by side (docs/performance.md,
-# "Suite time"): first the system packages (Chromium, then Java: apt takes one at a time)
-# beside the installs (the two virtualenvs, npm), which mostly wait on downloads; then
-# lint, tests/ and e2e/ at once: the browser run waits on pages more than it computes
-# (its two workers keep about one core busy), so the other two fill its gaps. Each job's
-# output is printed whole when it ends; make test fails when any of them fails.
+# `make test` (docs/performance.md, "Suite time"): first the system packages (Chromium,
+# then Java: apt takes one at a time) beside the installs (the two virtualenvs, npm),
+# which mostly wait on downloads; then lint beside tests/ (whose two workers leave part
+# of a core idle: lint fits there), each job's output printed whole when it ends; then
+# e2e/ alone (its Chromiums keep both cores busy). It fails when any step fails.
 test:
 	$(MAKE) --no-print-directory -j3 system setup $(CHECKOV_VENV)/.installed
-	$(MAKE) --no-print-directory -j3 --output-sync=target lint test-tests test-e2e
+	$(MAKE) --no-print-directory -j2 --output-sync=target lint test-tests
+	$(MAKE) --no-print-directory test-e2e
 
 system:
 	$(MAKE) --no-print-directory browser

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
+import botocore.loaders
 import pytest
 from argon2 import PasswordHasher
 from starlette.testclient import TestClient
@@ -67,6 +68,25 @@ def cheap_argon2() -> Iterator[None]:
 def password_hash() -> str:
     """PASSWORD's Argon2 hash, made once a session (with the session's hasher)."""
     return hash_password(PASSWORD)
+
+
+# botocore's JSON data (service models, endpoints, partitions), parsed once a process.
+# Each boto3 Session has a Loader of its own that parses again every file it reads, and
+# the tests make many sessions (each mock_aws() resets the default session; every
+# Store.connect, every `scc deploy` makes one): test_deploy.py spent a quarter of its CPU
+# (18 of 73 s) decoding the same files. The files never change during a run, and one
+# Loader already hands the same parsed dicts to every client of its session.
+_json_file = botocore.loaders.JSONFileLoader.load_file
+
+
+@cache
+def _parsed_once(file_path: str) -> Any:
+    return _json_file(botocore.loaders.JSONFileLoader(), file_path)
+
+
+botocore.loaders.JSONFileLoader.load_file = (  # type: ignore[method-assign]
+    lambda self, file_path: _parsed_once(file_path)
+)
 
 
 # Every AWS call the app's clients make in this test session (server/call_log.py); at
