@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
@@ -61,6 +63,20 @@ def sign_in_through_form(page: Page, account: Account) -> None:
 
 def wait_for_htmx(page: Page) -> None:
     page.wait_for_function("() => window.htmx !== undefined")
+
+
+@contextmanager
+def settled(page: Page) -> Iterator[None]:
+    """Waits, after the block, until the htmx swap it started has settled: htmx runs a
+    swapped-in element's `autofocus` (and its `htmx:load`) in the settle step, ~20 ms
+    after the swap, so typing into another field before then can land in the focused one."""
+    page.evaluate(
+        """() => { window.__sccSettled = false;
+                   document.addEventListener("htmx:afterSettle",
+                     () => { window.__sccSettled = true; }, {once: true}); }"""
+    )
+    yield
+    page.wait_for_function("() => window.__sccSettled === true")
 
 
 def event_json(page: Page, event_id: str) -> dict[str, Any]:

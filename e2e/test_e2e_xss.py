@@ -21,7 +21,15 @@ import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, Dialog, Page, Request, expect
 
 from e2e.desk import CaptainDesk, letters
-from e2e.helpers import Account, CspWatch, card, log_payment_link, sign_in, wait_for_htmx
+from e2e.helpers import (
+    Account,
+    CspWatch,
+    card,
+    log_payment_link,
+    settled,
+    sign_in,
+    wait_for_htmx,
+)
 
 PAYLOADS = [
     "<script>window.__xss=1</script>",
@@ -143,8 +151,9 @@ def add_crew(page: Page, name: str) -> str:
 def sign_waiver(page: Page, event_id: str, people: dict[str, str], minor_dob: str) -> str:
     """Through the patron's waiver form, with one minor; returns the confirmation URL."""
     form = page.locator("form#waiver-form")
-    form.get_by_role("button", name="+ add a minor").click()
-    expect(page.get_by_label("Minor 1: full name")).to_be_visible()
+    with settled(page):  # the new form's autofocus moves to the minor's name
+        form.get_by_role("button", name="+ add a minor").click()
+    expect(page.get_by_label("Minor 1: full name")).to_be_focused()
     page.locator("#full_name").fill(people["full_name"])
     page.locator("#date_of_birth").fill("1990-04-21")
     page.locator("#email").fill("patron@example.com")
