@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 E2E_ARTIFACTS := var/e2e-artifacts
 E2E_OPTS := --tracing retain-on-failure --screenshot only-on-failure --output $(E2E_ARTIFACTS)
 
-.PHONY: setup run test test-tests test-e2e system test-fast mutation lint e2e browser java bench lighthouse screenshots clean i18n catalogs
+.PHONY: setup run test test-tests test-e2e system test-fast mutation lint e2e browser chromium java bench lighthouse screenshots clean i18n catalogs
 
 setup: $(VENV)/.installed node_modules/.installed static/vendor/htmx.min.js fonts/DejaVuSans-Latin.ttf catalogs
 
@@ -76,11 +76,20 @@ var/secret-key: | $(VENV)/.installed
 	mkdir -p var
 	$(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))' > $@
 
-# Debian's Chromium for the browser tests (Playwright cannot download its own here).
+# Debian's Chromium for the browser tests (Playwright cannot download its own here): its
+# headless shell, the browser Playwright itself runs headless (the full browser's
+# headless mode costs ~40 % more CPU for the same tests, docs/performance.md). Lighthouse
+# needs the full browser: `make lighthouse` installs `chromium`.
+HEADLESS_SHELL := /usr/lib/chromium/chromium-headless-shell
 browser:
+	@test -x $(HEADLESS_SHELL) || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium-headless-shell; \
+	  else echo "Install Debian's chromium-headless-shell (sudo apt-get install chromium-headless-shell) for the browser tests" >&2; exit 1; fi; }
+
+chromium:
 	@test -x $(CHROMIUM) || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
-	  else echo "Install Debian's chromium (sudo apt-get install chromium) for the browser tests" >&2; exit 1; fi; }
+	  else echo "Install Debian's chromium (sudo apt-get install chromium) for Lighthouse" >&2; exit 1; fi; }
 
 # A Java runtime for the W3C Nu Html Checker (npm's vnu-jar), which `make test` runs over
 # every page and fragment the tests render (tests/nu.py).
@@ -176,7 +185,7 @@ $(LIGHTHOUSE_DIR)/node_modules/.installed: $(LIGHTHOUSE_DIR)/package.json $(LIGH
 	npm ci --prefix $(LIGHTHOUSE_DIR) --no-audit --no-fund --loglevel=error
 	touch $@
 
-lighthouse: setup browser $(LIGHTHOUSE_DIR)/node_modules/.installed
+lighthouse: setup chromium $(LIGHTHOUSE_DIR)/node_modules/.installed
 	CHROME_PATH=$(CHROMIUM) $(BIN)/python bench/lighthouse.py
 
 clean:

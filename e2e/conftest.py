@@ -28,7 +28,9 @@ from e2e.helpers import Account, CspWatch
 from e2e.stack import CAPTAIN_EMAIL_VAR, CAPTAIN_PASSWORD_VAR, Stage, local_stage
 from tests.app_role import check_calls
 
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's headless shell (what Playwright itself runs headless; `make browser`), else
+# Debian's full Chromium, else Playwright's own download (`playwright install`).
+CHROMIUMS = (Path("/usr/lib/chromium/chromium-headless-shell"), Path("/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -134,8 +136,9 @@ def app_today(desk: CaptainDesk) -> date:
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     args: dict[str, Any] = {"headless": True, **browser_type_launch_args, "args": CHROMIUM_ARGS}
-    if CHROMIUM.exists():
-        args["executable_path"] = str(CHROMIUM)
+    installed = [path for path in CHROMIUMS if path.exists()]
+    if installed:
+        args["executable_path"] = str(installed[0])
     return args
 
 
