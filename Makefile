@@ -14,8 +14,8 @@ E2E_OPTS := --tracing retain-on-failure --screenshot only-on-failure --output $(
 
 setup: $(VENV)/.installed node_modules/.installed static/vendor/htmx.min.js fonts/DejaVuSans-Latin.ttf catalogs
 
-# uv installs the virtualenvs (pip's own resolver and byte-compiling took ~75 s of a fresh
-# clone's set-up; uv ~7 s, the same versions, docs/performance.md). It is bootstrapped
+# uv installs the virtualenvs (a fresh clone's set-up took 75 s with pip, 17 s with uv and
+# its bootstrap; the same versions, docs/performance.md). It is bootstrapped
 # into .venv by pip, so nothing is installed outside the checkout. No bytecode at install:
 # each module is compiled when first imported, only what the tests import.
 UV := $(BIN)/uv
