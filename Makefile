@@ -76,27 +76,27 @@ var/secret-key: | $(VENV)/.installed
 	mkdir -p var
 	$(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))' > $@
 
+# A Debian package the tests need, installed when its check fails: with apt-get as root,
+# else a message naming it. $(call apt_install,check,package,what it is for)
+apt_install = @$(1) || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(2); \
+	  else echo "Install Debian's $(2) (sudo apt-get install $(2)) $(3)" >&2; exit 1; fi; }
+
 # Debian's Chromium for the browser tests (Playwright cannot download its own here): its
 # headless shell, the browser Playwright itself runs headless (the full browser's
 # headless mode costs ~40 % more CPU for the same tests, docs/performance.md). Lighthouse
 # needs the full browser: `make lighthouse` installs `chromium`.
 HEADLESS_SHELL := /usr/lib/chromium/chromium-headless-shell
 browser:
-	@test -x $(HEADLESS_SHELL) || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium-headless-shell; \
-	  else echo "Install Debian's chromium-headless-shell (sudo apt-get install chromium-headless-shell) for the browser tests" >&2; exit 1; fi; }
+	$(call apt_install,test -x $(HEADLESS_SHELL),chromium-headless-shell,for the browser tests)
 
 chromium:
-	@test -x $(CHROMIUM) || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
-	  else echo "Install Debian's chromium (sudo apt-get install chromium) for Lighthouse" >&2; exit 1; fi; }
+	$(call apt_install,test -x $(CHROMIUM),chromium,for Lighthouse)
 
 # A Java runtime for the W3C Nu Html Checker (npm's vnu-jar), which `make test` runs over
 # every page and fragment the tests render (tests/nu.py).
 java:
-	@command -v java >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q default-jre-headless; \
-	  else echo "Install a Java runtime (sudo apt-get install default-jre-headless) for the Nu Html Checker" >&2; exit 1; fi; }
+	$(call apt_install,command -v java >/dev/null,default-jre-headless,for the Nu Html Checker)
 
 run: setup var/secret-key var/signing.p12
 	SCC_SECRET_KEY="$${SCC_SECRET_KEY:-$$(cat var/secret-key)}" PORT=$(PORT) $(BIN)/scc local --host $(HOST)
