@@ -6,9 +6,17 @@ PORT ?= 8000
 # 0.0.0.0 serves the LAN too, so the app can be tried on a phone (make run HOST=0.0.0.0).
 HOST ?= 127.0.0.1
 CHROMIUM := /usr/bin/chromium
-# A failing browser test leaves its Playwright trace and a screenshot here (README).
+# A failing browser test leaves its Playwright trace and a screenshot here (README). The
+# suite runs without tracing (a quarter of its CPU, docs/performance.md); when tests
+# fail, only those run again, one at a time, with `--tracing on`, for their traces
+# (e2e/conftest.py writes their ids to E2E_FAILED), and the target still fails.
 E2E_ARTIFACTS := var/e2e-artifacts
-E2E_OPTS := --tracing retain-on-failure --screenshot only-on-failure --output $(E2E_ARTIFACTS)
+E2E_FAILED := var/e2e-failed.txt
+E2E_OPTS := --screenshot only-on-failure --output $(E2E_ARTIFACTS)
+E2E_TRACED := --tracing on --screenshot only-on-failure --output $(E2E_ARTIFACTS)
+e2e_rerun_traced = { if [ -s $(E2E_FAILED) ]; then \
+	  echo "Running the failed browser tests again with tracing on, for their traces in $(E2E_ARTIFACTS)/:" >&2; \
+	  $(BIN)/pytest -q -n 0 $(E2E_TRACED) $(1) @$(E2E_FAILED) || true; fi; exit 1; }
 
 .PHONY: setup run test test-tests test-e2e system test-fast mutation lint e2e browser chromium java bench lighthouse screenshots clean i18n catalogs
 
@@ -144,7 +152,8 @@ test-tests: setup
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile tests
 
 test-e2e: setup browser java
-	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile e2e $(E2E_OPTS)
+	SCC_E2E_FAILED_IDS=$(E2E_FAILED) $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile e2e $(E2E_OPTS) \
+	  || $(call e2e_rerun_traced)
 
 # The unit tests alone (tests/unit/: pure, no dynalite, no app, no browser): seconds.
 # --confcutdir keeps tests/conftest.py (the integration fixtures) out of them.
@@ -164,7 +173,8 @@ mutation: setup
 # The browser suite alone; BASE_URL points it at a deployed stage, with a captain's
 # sign-in there in SCC_E2E_CAPTAIN_EMAIL / SCC_E2E_CAPTAIN_PASSWORD.
 e2e: setup browser java
-	$(BIN)/pytest -q e2e $(E2E_OPTS) $(if $(BASE_URL),--base-url $(BASE_URL))
+	SCC_E2E_FAILED_IDS=$(E2E_FAILED) $(BIN)/pytest -q e2e $(E2E_OPTS) $(if $(BASE_URL),--base-url $(BASE_URL)) \
+	  || $(call e2e_rerun_traced,$(if $(BASE_URL),--base-url $(BASE_URL)))
 
 # PNGs of every page and state, crew, patron and captain, at 390 and 320 px: the browser
 # tests marked `screens` run with SCC_SCREENSHOTS set, and their `shoot` calls write them.

@@ -27,6 +27,7 @@ from e2e.desk import CaptainDesk, DeskError, desk_request, qa_first_name
 from e2e.helpers import Account, CspWatch
 from e2e.stack import CAPTAIN_EMAIL_VAR, CAPTAIN_PASSWORD_VAR, Stage, local_stage
 from tests.app_role import check_calls
+from tests.nu_plugin import is_xdist_worker
 
 # Debian's headless shell (what Playwright itself runs headless; `make browser`), else
 # Debian's full Chromium, else Playwright's own download (`playwright install`).
@@ -45,6 +46,30 @@ MISSING_CAPTAIN = (
     f"{CAPTAIN_EMAIL_VAR} and {CAPTAIN_PASSWORD_VAR} (it makes its own crew accounts "
     "and trips through the app with it)."
 )
+
+
+# --- the failed tests' ids, for `make test`'s rerun of them with tracing -----------
+
+# `make test` and `make e2e` run the browser suite without Playwright's tracing (it costs
+# about a quarter of the run's CPU, docs/performance.md); when tests fail, the Makefile
+# runs just those again with `--tracing on`, reading their ids from this file (pytest's
+# `@file` arguments), so each failure still leaves its trace in var/e2e-artifacts/.
+FAILED_IDS_VAR = "SCC_E2E_FAILED_IDS"
+_failed_ids: list[str] = []  # this process's; in a pytest-xdist run, the controller's
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.failed and report.nodeid not in _failed_ids:
+        _failed_ids.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The controller (or a run without workers) writes the failed ids, one a line:
+    an empty file when none failed."""
+    path = os.environ.get(FAILED_IDS_VAR, "")
+    if path and not is_xdist_worker(session.config):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text("".join(f"{nodeid}\n" for nodeid in _failed_ids), "utf-8")
 
 
 # --- where the app is: a remote --base-url, or a local stage started here ------------

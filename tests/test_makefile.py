@@ -50,11 +50,19 @@ def test_make_run_passes_the_port_and_leaves_the_base_url_to_scc_local() -> None
 
 @pytest.mark.parametrize("target", ["e2e", "test"])
 def test_browser_runs_keep_traces_and_screenshots_of_failures(target: str) -> None:
-    line = recipe(target, "BASE_URL=https://stage.example")
-    assert "--tracing retain-on-failure --screenshot only-on-failure" in line
-    assert "--output var/e2e-artifacts" in line
+    """The suite runs untraced, writing its failed tests' ids; only when it fails are
+    those run again with tracing on (their traces, and screenshots, in var/e2e-artifacts),
+    and the recipe still fails."""
+    *_, run, rerun = recipe_lines(target, "BASE_URL=https://stage.example")
+    assert run.startswith("SCC_E2E_FAILED_IDS=var/e2e-failed.txt ") and " e2e " in run
+    assert "--tracing" not in run
+    assert "--screenshot only-on-failure --output var/e2e-artifacts" in run
+    assert rerun.lstrip().startswith("|| { if [ -s var/e2e-failed.txt ]; then")
+    assert "--tracing on --screenshot only-on-failure --output var/e2e-artifacts" in rerun
+    assert "@var/e2e-failed.txt" in rerun and rerun.endswith("exit 1; }")
     if target == "e2e":
-        assert line.endswith("--base-url https://stage.example")
+        assert run.endswith("--base-url https://stage.example \\")
+        assert "--base-url https://stage.example @var/e2e-failed.txt" in rerun
 
 
 def test_make_test_installs_java_for_the_nu_html_checker_when_it_is_missing() -> None:
@@ -78,14 +86,14 @@ def test_make_test_installs_java_for_the_nu_html_checker_when_it_is_missing() ->
 def test_make_test_runs_on_two_xdist_workers_a_file_per_worker() -> None:
     """pytest-xdist, two workers (the machine's two cores), each file on one worker so
     its module fixtures start once; TEST_WORKERS=0 runs it in one process."""
-    runs = [line for line in recipe_lines("test") if "pytest -q" in line]
+    runs = [line for line in recipe_lines("test") if "--dist loadfile" in line]
     assert " -n 2 --dist loadfile tests" in runs[0] and " -n 2 --dist loadfile e2e " in runs[1]
-    quiet = [line for line in recipe_lines("test", "TEST_WORKERS=0") if "pytest -q" in line]
+    quiet = [line for line in recipe_lines("test", "TEST_WORKERS=0") if "--dist" in line]
     assert all(" -n 0 --dist loadfile " in line for line in quiet) and len(quiet) == 2
 
 
 def test_the_browser_tests_run_apart_from_the_others() -> None:
     """A worker that ran a Playwright test keeps its event loop running: no test that
     calls asyncio.run may come after one in the same process."""
-    lines = [line for line in recipe_lines("test") if "pytest -q" in line]
+    lines = [line for line in recipe_lines("test") if "--dist loadfile" in line]
     assert [line.split("--dist loadfile ")[1].split()[0] for line in lines] == ["tests", "e2e"]

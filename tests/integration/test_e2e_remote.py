@@ -48,7 +48,7 @@ def run_suite(
     artifacts = ROOT / "var" / "e2e-artifacts" / "remote-proof"
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rA", *args]
-        + ["--tracing", "retain-on-failure", "--screenshot", "only-on-failure"]
+        + ["--screenshot", "only-on-failure"]
         + ["--output", str(artifacts)],
         cwd=ROOT,
         env=env,
