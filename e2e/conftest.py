@@ -72,6 +72,23 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         Path(path).write_text("".join(f"{nodeid}\n" for nodeid in _failed_ids), "utf-8")
 
 
+# --- the longest files first ---------------------------------------------------------
+
+# pytest-xdist (`--dist loadfile`) hands a worker the next file in collection order when
+# it is done with one. Alphabetically the longest file (test_e2e_xss.py, ~90 s) came
+# last, so one worker ran it alone while the other had finished: the longest go first,
+# and the short ones fill both workers' ends (docs/performance.md).
+LONGEST_FIRST = ("test_e2e_xss.py", "test_e2e_crew_phone.py", "test_e2e_accessibility.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the order within a file, and of the rest, is kept
+
+
 # --- where the app is: a remote --base-url, or a local stage started here ------------
 
 

@@ -86,6 +86,15 @@ def test_the_suite_runs_against_a_stage_with_only_its_url_and_a_captain(
         local, remote = local_run.result(), remote_run.result()
     assert local.returncode == 0 and remote.returncode == 0, local.stdout + remote.stdout
     assert collected(remote.stdout) == collected(local.stdout) >= 45
+    # The longest files come first, so xdist's workers end on short ones (e2e/conftest.py).
+    files = [line.split("::")[0] for line in local.stdout.splitlines() if "::" in line]
+    in_order = list(dict.fromkeys(files))
+    assert in_order[:3] == [
+        "e2e/test_e2e_xss.py",
+        "e2e/test_e2e_crew_phone.py",
+        "e2e/test_e2e_accessibility.py",
+    ], in_order
+    assert in_order[3:] == sorted(in_order[3:]), in_order  # the rest as collected
 
     # And they run there: the sample passes with nothing skipped, and again on the same
     # stage (no collisions with what the first run made).
