@@ -13,7 +13,7 @@ CHROMIUM := /usr/bin/chromium
 E2E_ARTIFACTS := var/e2e-artifacts
 E2E_FAILED := var/e2e-failed.txt
 E2E_OPTS := --screenshot only-on-failure --output $(E2E_ARTIFACTS)
-E2E_TRACED := --tracing on --screenshot only-on-failure --output $(E2E_ARTIFACTS)
+E2E_TRACED := --tracing on $(E2E_OPTS)
 e2e_rerun_traced = { if [ -s $(E2E_FAILED) ]; then \
 	  echo "Running the failed browser tests again with tracing on, for their traces in $(E2E_ARTIFACTS)/:" >&2; \
 	  $(BIN)/pytest -q -n 0 $(E2E_TRACED) $(1) @$(E2E_FAILED) || true; fi; exit 1; }
